@@ -1,0 +1,33 @@
+package finding
+
+import "time"
+
+// AccessKey is one access key of the scanned account, as the inventory saw it.
+type AccessKey struct {
+	ID string `json:"id"`
+	// User is the IAM user name; "<root_account>" for the root user's keys.
+	User string `json:"user,omitempty"`
+	// Status is "Active" or "Inactive" as IAM spells it; "" when the source
+	// (a plain list of IDs) does not say.
+	Status          string    `json:"status,omitempty"`
+	Created         time.Time `json:"created,omitzero"`
+	LastUsed        time.Time `json:"lastUsed,omitzero"`
+	LastUsedService string    `json:"lastUsedService,omitempty"`
+	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
+}
+
+// Inventory is the set of access keys that exist in the account, the input
+// the judge matches committed key IDs against.
+type Inventory struct {
+	// Source is "aws" (live IAM) or "known-keys" (a file given offline).
+	Source string
+	// Account is the 12-digit account the keys belong to ("" if unknown).
+	Account string
+	// Keys by access key ID.
+	Keys map[string]AccessKey
+	// KeyAccounts holds accounts confirmed by sts:GetAccessKeyInfo for
+	// committed key IDs that are not in Keys.
+	KeyAccounts map[string]string
+	// Gaps names what could not be read (e.g. last-used of one user).
+	Gaps []string
+}

@@ -1,0 +1,184 @@
+package finding
+
+import "time"
+
+// Leak is one distinct (access key ID, path) found in git history: the raw
+// fact the history scan collects, before anything is known about the key.
+type Leak struct {
+	KeyID string `json:"keyId"`
+	// Secret is the secret access key paired with KeyID, if one was found.
+	Secret Secret `json:"secret,omitzero"`
+	// SessionToken is the session token found near an ASIA key ID.
+	SessionToken Secret `json:"sessionToken,omitzero"`
+	// Account is the 12-digit account decoded offline from KeyID ("" when
+	// the ID's format does not encode one).
+	Account string `json:"account,omitempty"`
+
+	// Where the key was first introduced at Path.
+	Path        string    `json:"path"`
+	Commit      string    `json:"commit"`
+	Author      string    `json:"author"`
+	AuthorEmail string    `json:"authorEmail,omitempty"`
+	Date        time.Time `json:"date"`
+	Line        int       `json:"line"`
+	Column      int       `json:"column"`
+	Blob        string    `json:"blob"`
+
+	// Commits counts the scanned commits whose tree holds the key at Path.
+	Commits int `json:"commits"`
+	// OtherPaths lists the other paths the same key ID appears at.
+	OtherPaths []string `json:"otherPaths,omitempty"`
+	// InHead reports whether HEAD's tree still holds the key at Path.
+	InHead bool `json:"inHead"`
+	// Unreachable marks a hit found only in a dangling object
+	// (--include-unreachable): there is no commit to attribute it to.
+	Unreachable bool `json:"unreachable,omitempty"`
+}
+
+// KeyStatus is the judge's verdict on a committed key ID.
+type KeyStatus string
+
+// Key statuses, as published in SARIF properties.status.
+const (
+	StatusActive       KeyStatus = "active"
+	StatusInactive     KeyStatus = "inactive"
+	StatusNotInAccount KeyStatus = "not-in-account"
+	StatusOtherAccount KeyStatus = "other-account"
+	StatusUnverified   KeyStatus = "unverified"
+)
+
+// Rule describes a class of finding; its ID is a public contract (SARIF
+// ruleId, configuration, suppressions).
+type Rule struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Severity Severity `json:"severity"`
+	// Description is one paragraph for SARIF fullDescription.
+	Description string `json:"description"`
+	// Help is markdown: what it means and the exact remediation steps.
+	Help string   `json:"-"`
+	Tags []string `json:"tags,omitempty"`
+}
+
+// KeyFinding is a committed key after the judge has matched it against the
+// inventory.
+type KeyFinding struct {
+	Leak
+	RuleID   string    `json:"ruleId"`
+	Severity Severity  `json:"severity"`
+	Status   KeyStatus `json:"status"`
+	// Message is one line for people: whose key, its state, where.
+	Message string `json:"message"`
+	// Remediation is markdown with the exact steps for this key.
+	Remediation string `json:"remediation"`
+
+	// Live facts, when the key is in the inventory.
+	User            string    `json:"user,omitempty"`
+	KeyCreated      time.Time `json:"keyCreated,omitzero"`
+	LastUsed        time.Time `json:"lastUsed,omitzero"`
+	LastUsedService string    `json:"lastUsedService,omitempty"`
+	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
+
+	Fingerprint string       `json:"fingerprint"`
+	Suppressed  *Suppression `json:"suppressed,omitempty"`
+}
+
+// CheckState is the outcome of one account check on one resource.
+type CheckState string
+
+// Check states.
+const (
+	CheckPass          CheckState = "pass"
+	CheckFail          CheckState = "fail"
+	CheckCouldNotRun   CheckState = "could-not-run"
+	CheckNotApplicable CheckState = "not-applicable"
+)
+
+// CheckResult is one account check's verdict on one resource (or on the
+// account as a whole when Resource is empty).
+type CheckResult struct {
+	RuleID   string     `json:"ruleId"`
+	Severity Severity   `json:"severity"`
+	State    CheckState `json:"state"`
+	Resource string     `json:"resource,omitempty"`
+	Region   string     `json:"region,omitempty"`
+	Message  string     `json:"message"`
+
+	Fingerprint string       `json:"fingerprint"`
+	Suppressed  *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression records why a finding is not counted.
+type Suppression struct {
+	Kind          string    `json:"kind"` // "inline" or "fingerprint"
+	Justification string    `json:"justification"`
+	Expires       time.Time `json:"expires,omitzero"`
+}
+
+// ScanStats says how much history was read.
+type ScanStats struct {
+	Refs     int           `json:"refs"`
+	Commits  int           `json:"commits"`
+	Blobs    int           `json:"blobs"`
+	Bytes    int64         `json:"bytes"`
+	Duration time.Duration `json:"durationNs"`
+}
+
+// Report is everything one run concluded; the output stages only render it.
+type Report struct {
+	Tool    string    `json:"tool"`
+	Version string    `json:"version"`
+	Started time.Time `json:"started"`
+
+	Repo  string    `json:"repo"`
+	Head  string    `json:"head,omitempty"`
+	Since string    `json:"since,omitempty"`
+	Stats ScanStats `json:"stats"`
+	// Skipped names every object that could not be read, so a partial scan
+	// is never mistaken for a complete one.
+	Skipped []string `json:"skipped,omitempty"`
+
+	// Account is the 12-digit ID of the account the inventory came from.
+	Account string `json:"account,omitempty"`
+	// InventorySource says where key statuses came from: "aws", "known-keys" or "".
+	InventorySource string `json:"inventorySource,omitempty"`
+	// Gaps are parts of the inventory or snapshot that could not be read.
+	Gaps []string `json:"gaps,omitempty"`
+
+	Keys   []KeyFinding  `json:"keys"`
+	Checks []CheckResult `json:"checks,omitempty"`
+	// Rules holds every rule referenced by Keys and Checks.
+	Rules []Rule `json:"-"`
+}
+
+// MaxSeverity is the highest severity among unsuppressed findings.
+func (r *Report) MaxSeverity() Severity {
+	max := SeverityNone
+	for _, k := range r.Keys {
+		if k.Suppressed == nil && k.Severity > max {
+			max = k.Severity
+		}
+	}
+	for _, c := range r.Checks {
+		if c.Suppressed == nil && c.State == CheckFail && c.Severity > max {
+			max = c.Severity
+		}
+	}
+	return max
+}
+
+// Count returns how many unsuppressed findings are at or above min.
+func (r *Report) Count(min Severity) int {
+	n := 0
+	for _, k := range r.Keys {
+		if k.Suppressed == nil && k.Severity >= min {
+			n++
+		}
+	}
+	for _, c := range r.Checks {
+		if c.Suppressed == nil && c.State == CheckFail && c.Severity >= min {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,316 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/gitscan"
+	"github.com/keysweep/keysweep/judge"
+)
+
+// Version is the keysweep version, printed by `keysweep version` and
+// written into reports.
+const Version = "0.1.0"
+
+// Exit codes of the CLI contract.
+const (
+	ExitClean    = 0 // nothing at or above --fail-on
+	ExitFindings = 1 // findings at or above --fail-on
+	ExitError    = 2 // could not do the job
+)
+
+// Config is one scan's settings, from flags or from the action's inputs.
+type Config struct {
+	Path               string
+	Since              string
+	IncludeUnreachable bool
+	AllowPartial       bool
+	KnownKeys          string
+	AWS                AWSConfig
+	Format             string // text, json or sarif
+	Output             string // report file instead of stdout
+	SARIF              string // also write SARIF here
+	FailOn             finding.Severity
+	Color              bool
+	// Progress, if set, is told how the blob scan advances.
+	Progress gitscan.Progress
+	// Now fixes the clock for ages in messages; zero means time.Now.
+	Now time.Time
+}
+
+// usageError is a bad flag or argument: exit 2 with one line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// Main runs the command line and returns the process exit code. It never
+// panics: an unexpected failure is one line and exit 2, never a trace.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "keysweep: internal error: %v\n", r)
+			code = ExitError
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitError
+	}
+	switch args[0] {
+	case "scan":
+		return scanCommand(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "keysweep", Version)
+		return ExitClean
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return ExitClean
+	default:
+		fmt.Fprintf(stderr, "keysweep: unknown command %q (try: keysweep scan .)\n", args[0])
+		return ExitError
+	}
+}
+
+const usage = `usage: keysweep scan [PATH] [flags]
+
+Scans every blob reachable from every ref of the git repository at PATH
+(default .) for AWS access keys, and reports them grouped by key.
+
+Flags:
+  --since REV               only commits reachable from HEAD and not from REV
+  --include-unreachable     also scan dangling objects no ref reaches
+  --allow-partial           exit by findings even if some objects were unreadable
+  --known-keys FILE         offline inventory: key IDs, one per line, or
+                            the JSON of 'aws iam list-access-keys'
+  --aws                     use AWS credentials: live key inventory and account checks
+  --checks LIST             account checks to run (comma-separated rule ids)
+  --no-checks               run no account checks
+  --format text|json|sarif  report format on stdout (default text)
+  --output FILE             write the report to FILE instead of stdout
+  --sarif FILE              also write SARIF to FILE
+  --fail-on SEVERITY        critical|high|medium|low|none (default high)
+  --color auto|always|never colour in text output (default auto: only on a terminal)
+  --no-progress             no progress bar
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 the scan could not be done (the reason is printed in one line).
+`
+
+func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseScanFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return ExitClean
+		}
+		fmt.Fprintf(stderr, "keysweep: %v\n", err)
+		return ExitError
+	}
+	rep, err := Run(ctx, cfg, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "keysweep: %s\n", oneLine(err))
+		return ExitError
+	}
+	if err := Render(rep, cfg, stdout); err != nil {
+		fmt.Fprintf(stderr, "keysweep: %s\n", oneLine(err))
+		return ExitError
+	}
+	return ExitCode(rep, cfg, stderr)
+}
+
+// ExitCode applies the exit-code contract, saying why on stderr when the
+// scan was partial.
+func ExitCode(rep *finding.Report, cfg Config, stderr io.Writer) int {
+	if len(rep.Skipped) > 0 && !cfg.AllowPartial {
+		fmt.Fprintf(stderr, "keysweep: partial scan: %d object(s) could not be read (listed in the report); repair the repository (git fsck) or pass --allow-partial to accept\n", len(rep.Skipped))
+		return ExitError
+	}
+	if cfg.FailOn != finding.SeverityNone && rep.Count(cfg.FailOn) > 0 {
+		return ExitFindings
+	}
+	return ExitClean
+}
+
+func parseScanFlags(args []string, stderr io.Writer) (Config, error) {
+	cfg := Config{Path: "."}
+	fs := flag.NewFlagSet("keysweep scan", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.Since, "since", "", "")
+	fs.BoolVar(&cfg.IncludeUnreachable, "include-unreachable", false, "")
+	fs.BoolVar(&cfg.AllowPartial, "allow-partial", false, "")
+	fs.StringVar(&cfg.KnownKeys, "known-keys", "", "")
+	fs.BoolVar(&cfg.AWS.Enabled, "aws", false, "")
+	checks := fs.String("checks", "", "")
+	noChecks := fs.Bool("no-checks", false, "")
+	fs.StringVar(&cfg.Format, "format", "text", "")
+	fs.StringVar(&cfg.Output, "output", "", "")
+	fs.StringVar(&cfg.SARIF, "sarif", "", "")
+	failOn := fs.String("fail-on", "high", "")
+	color := fs.String("color", "auto", "")
+	noProgress := fs.Bool("no-progress", false, "")
+
+	// Go's flag package stops at the first positional argument; accept
+	// flags on both sides of PATH as people type them.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return cfg, err
+			}
+			return cfg, &usageError{msg: strings.TrimPrefix(err.Error(), "flag provided but not defined: ") + " (see keysweep scan --help)"}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	if len(positional) > 1 {
+		return cfg, &usageError{msg: fmt.Sprintf("scan takes one PATH, got %d: %s", len(positional), strings.Join(positional, " "))}
+	}
+	if len(positional) == 1 {
+		cfg.Path = positional[0]
+	}
+	switch cfg.Format {
+	case "text", "json", "sarif":
+	default:
+		return cfg, &usageError{msg: fmt.Sprintf("--format %q: want text, json or sarif", cfg.Format)}
+	}
+	sev, err := finding.ParseSeverity(*failOn)
+	if err != nil || sev == finding.SeverityInfo {
+		return cfg, &usageError{msg: fmt.Sprintf("--fail-on %q: want critical, high, medium, low or none", *failOn)}
+	}
+	cfg.FailOn = sev
+	out := cfg.Output == "" && cfg.Format == "text"
+	switch *color {
+	case "auto":
+		cfg.Color = out && isTerminal(os.Stdout)
+	case "always":
+		cfg.Color = true
+	case "never":
+	default:
+		return cfg, &usageError{msg: fmt.Sprintf("--color %q: want auto, always or never", *color)}
+	}
+	if !*noProgress && isTerminal(os.Stderr) {
+		cfg.Progress = newTTYProgress(stderr)
+	}
+	if *noChecks && *checks != "" {
+		return cfg, &usageError{msg: "--checks and --no-checks contradict each other"}
+	}
+	cfg.AWS.NoChecks = *noChecks
+	if *checks != "" {
+		cfg.AWS.Checks = splitList(*checks)
+	}
+	if (cfg.AWS.NoChecks || cfg.AWS.Checks != nil) && !cfg.AWS.Enabled {
+		return cfg, &usageError{msg: "--checks/--no-checks select account checks, which need --aws"}
+	}
+	return cfg, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, strings.TrimSpace(f))
+	}
+	return out
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// oneLine keeps an error to the single line the CLI contract promises.
+func oneLine(err error) string {
+	s := strings.TrimSpace(err.Error())
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// Run is the pipeline: history scan, inventory, judge, account checks.
+// It returns the report; rendering and the exit code are the caller's.
+func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error) {
+	now := cfg.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	rep := &finding.Report{Tool: "keysweep", Version: Version, Started: now.UTC(), Repo: cfg.Path, Since: cfg.Since}
+
+	var inv *finding.Inventory
+	if cfg.KnownKeys != "" {
+		var err error
+		if inv, err = judge.LoadKnownKeys(cfg.KnownKeys); err != nil {
+			return nil, err
+		}
+		rep.InventorySource = inv.Source
+	}
+	// Credentials are checked before the long history scan, so a bad
+	// setup fails in a second rather than after minutes.
+	var aws *awsSession
+	if cfg.AWS.Enabled {
+		var err error
+		if aws, err = openAWS(ctx, cfg.AWS); err != nil {
+			return nil, err
+		}
+	}
+
+	res, err := gitscan.Scan(ctx, cfg.Path, gitscan.Options{
+		Since:              cfg.Since,
+		IncludeUnreachable: cfg.IncludeUnreachable,
+		Progress:           cfg.Progress,
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
+
+	if aws != nil {
+		live, err := aws.inventory(ctx, res.Leaks)
+		if err != nil {
+			return nil, err
+		}
+		inv = mergeInventory(live, inv)
+		rep.InventorySource = inv.Source
+	}
+	if inv != nil {
+		rep.Account = inv.Account
+		rep.Gaps = append(rep.Gaps, inv.Gaps...)
+	}
+	rep.Keys = judge.JudgeAt(res.Leaks, inv, now)
+	rep.Rules = judge.Rules()
+
+	if aws != nil && !cfg.AWS.NoChecks {
+		results, rules, gaps, err := aws.checks(ctx, cfg.AWS, now)
+		if err != nil {
+			return nil, err
+		}
+		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
+		rep.Rules = append(rep.Rules, rules...)
+	}
+	return rep, nil
+}
+
+// mergeInventory lets a --known-keys file fill in keys the live inventory
+// did not return (e.g. another account's keys the team tracks).
+func mergeInventory(live, known *finding.Inventory) *finding.Inventory {
+	if known == nil {
+		return live
+	}
+	for id, k := range known.Keys {
+		if _, ok := live.Keys[id]; !ok {
+			live.Keys[id] = k
+		}
+	}
+	return live
+}

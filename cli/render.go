@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/report"
+	"github.com/keysweep/keysweep/sarif"
+)
+
+// Render writes the report in the chosen format to stdout or --output,
+// and SARIF to --sarif when asked.
+func Render(rep *finding.Report, cfg Config, stdout io.Writer) error {
+	out := stdout
+	if cfg.Output != "" {
+		f, err := os.Create(cfg.Output)
+		if err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		defer f.Close()
+		out = f
+	}
+	var err error
+	switch cfg.Format {
+	case "json":
+		err = report.JSON(out, rep)
+	case "sarif":
+		err = sarif.Write(out, rep, sarif.Options{})
+	default:
+		err = report.Text(out, rep, cfg.Color)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s report: %w", cfg.Format, err)
+	}
+	if cfg.SARIF != "" {
+		if err := sarif.WriteFile(cfg.SARIF, rep, sarif.Options{}); err != nil {
+			return fmt.Errorf("write SARIF %s: %w", cfg.SARIF, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package gitscan
+
+import (
+	"context"
+	"path"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/gitscan/detect"
+)
+
+// pathBlob is a hit blob at a path relative to some tree.
+type pathBlob struct {
+	path string
+	blob plumbing.Hash
+}
+
+// hitIndex finds the hit blobs under a tree. Results are memoized by tree
+// hash, so every unique tree is read at most once however many commits
+// share it, and a subtree without hits costs one map lookup afterwards.
+type hitIndex struct {
+	h    *history
+	hits map[plumbing.Hash]*blobHit
+	memo map[plumbing.Hash][]pathBlob
+}
+
+func (x *hitIndex) under(tree plumbing.Hash, where string) []pathBlob {
+	if r, ok := x.memo[tree]; ok {
+		return r
+	}
+	var out []pathBlob
+	if t := x.h.tree(tree, where); t != nil {
+		for _, e := range t.Entries {
+			switch {
+			case e.Mode == filemode.Dir:
+				for _, pb := range x.under(e.Hash, where) {
+					out = append(out, pathBlob{path.Join(e.Name, pb.path), pb.blob})
+				}
+			case isBlob(e.Mode):
+				if _, ok := x.hits[e.Hash]; ok {
+					out = append(out, pathBlob{e.Name, e.Hash})
+				}
+			}
+		}
+	}
+	x.memo[tree] = out
+	return out
+}
+
+// attribute turns blob hits into one Leak per distinct (key ID, path),
+// naming the oldest commit that holds the key at that path.
+func (h *history) attribute(ctx context.Context, hits map[plumbing.Hash]*blobHit, set *blobSet, headTree plumbing.Hash) ([]finding.Leak, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	type key struct{ id, path string }
+	leaks := map[key]*finding.Leak{}
+	var order []key
+	attributed := map[plumbing.Hash]bool{}
+	record := func(c *commitInfo, p string, blob plumbing.Hash, unreachable bool) {
+		attributed[blob] = true
+		for _, m := range firstPerKey(hits[blob].matches) {
+			k := key{m.KeyID, p}
+			if l, ok := leaks[k]; ok {
+				l.Commits++
+				fillSecrets(l, m.Match)
+				continue
+			}
+			l := &finding.Leak{
+				KeyID:       m.KeyID,
+				Path:        p,
+				Line:        m.line,
+				Column:      m.col,
+				Blob:        blob.String(),
+				Unreachable: unreachable,
+			}
+			if acct, ok := detect.DecodeAccount(m.KeyID); ok {
+				l.Account = acct
+			}
+			if c != nil {
+				l.Commit, l.Author, l.AuthorEmail, l.Date = c.hash.String(), c.author, c.email, c.when.UTC()
+				l.Commits = 1
+			}
+			fillSecrets(l, m.Match)
+			leaks[k] = l
+			order = append(order, k)
+		}
+	}
+
+	idx := &hitIndex{h: h, hits: hits, memo: map[plumbing.Hash][]pathBlob{}}
+	sortCommits(h.commits)
+	for _, c := range h.commits {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for _, pb := range idx.under(c.tree, "commit "+short(c.hash)) {
+			record(c, pb.path, pb.blob, false)
+		}
+	}
+	// Tags that point at trees or blobs directly have no commit.
+	for t, name := range h.extraTrees {
+		for _, pb := range idx.under(t, name) {
+			record(nil, name+":"+pb.path, pb.blob, false)
+		}
+	}
+	for b, name := range h.extraBlobs {
+		if _, ok := hits[b]; ok {
+			record(nil, name, b, false)
+		}
+	}
+	// Hits in blobs no commit reached in the scanned range are either
+	// dangling (--include-unreachable) or reached only through a path the
+	// walk could not read; either way they must not vanish.
+	for _, b := range set.order {
+		if _, ok := hits[b]; !ok || attributed[b] {
+			continue
+		}
+		p := set.where[b]
+		if set.unreachable[b] {
+			p = ".git/objects/" + b.String()[:2] + "/" + b.String()[2:]
+		}
+		record(nil, p, b, set.unreachable[b])
+	}
+	if !headTree.IsZero() {
+		for _, pb := range idx.under(headTree, "HEAD") {
+			for _, m := range hits[pb.blob].matches {
+				if l, ok := leaks[key{m.KeyID, pb.path}]; ok {
+					l.InHead = true
+				}
+			}
+		}
+	}
+
+	paths := map[string][]string{}
+	for _, k := range order {
+		paths[k.id] = append(paths[k.id], k.path)
+	}
+	out := make([]finding.Leak, 0, len(order))
+	for _, k := range order {
+		l := leaks[k]
+		for _, p := range paths[k.id] {
+			if p != k.path {
+				l.OtherPaths = append(l.OtherPaths, p)
+			}
+		}
+		out = append(out, *l)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].KeyID != out[j].KeyID {
+			return out[i].KeyID < out[j].KeyID
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out, nil
+}
+
+// firstPerKey keeps each key ID's first match in a blob, preferring one
+// that has its secret paired.
+func firstPerKey(ms []located) []located {
+	var out []located
+	index := map[string]int{}
+	for _, m := range ms {
+		i, ok := index[m.KeyID]
+		if !ok {
+			index[m.KeyID] = len(out)
+			out = append(out, m)
+			continue
+		}
+		if out[i].Secret == "" && m.Secret != "" {
+			out[i].Secret, out[i].SessionToken = m.Secret, m.SessionToken
+		}
+	}
+	return out
+}
+
+func fillSecrets(l *finding.Leak, m detect.Match) {
+	if l.Secret.IsZero() && m.Secret != "" {
+		l.Secret = finding.NewSecret(m.Secret)
+	}
+	if l.SessionToken.IsZero() && m.SessionToken != "" {
+		l.SessionToken = finding.NewSecret(m.SessionToken)
+	}
+}

@@ -1,0 +1,178 @@
+package gitscan
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/keysweep/keysweep/gitscan/detect"
+)
+
+// blobHit is a blob whose content holds at least one credential.
+type blobHit struct {
+	hash    plumbing.Hash
+	matches []located
+}
+
+// located is a detector match with its 1-based line and column.
+type located struct {
+	detect.Match
+	line, col int
+}
+
+// scanBlobs reads each blob once and runs the detectors on it, on several
+// goroutines, each with its own repository handle (go-git storage is not
+// safe for concurrent use).
+func scanBlobs(ctx context.Context, path string, set *blobSet, opts Options, skipped *skipList) (map[plumbing.Hash]*blobHit, int64, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > len(set.order) {
+		workers = max(1, len(set.order))
+	}
+	if opts.Progress != nil {
+		opts.Progress.Start(len(set.order), 0)
+		defer opts.Progress.Finish()
+	}
+
+	type failure struct {
+		hash plumbing.Hash
+		err  error
+	}
+	var (
+		mu       sync.Mutex
+		hits     = map[plumbing.Hash]*blobHit{}
+		failures []failure
+		total    int64
+		openErr  error
+		wg       sync.WaitGroup
+	)
+	next := make(chan plumbing.Hash, 256)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			repo, err := open(path)
+			if err != nil {
+				mu.Lock()
+				openErr = err
+				mu.Unlock()
+				for range next {
+				}
+				return
+			}
+			var buf []byte
+			var n int64
+			for hash := range next {
+				var size int64
+				buf, size, err = readBlob(repo.Storer, hash, buf[:0])
+				if opts.Progress != nil {
+					opts.Progress.Add(1, size)
+				}
+				n += size
+				if err != nil {
+					mu.Lock()
+					failures = append(failures, failure{hash, err})
+					mu.Unlock()
+					continue
+				}
+				if !detect.MayContain(buf) {
+					continue
+				}
+				ms := detect.Find(buf)
+				if len(ms) == 0 {
+					continue
+				}
+				hit := &blobHit{hash: hash, matches: locate(buf, ms)}
+				mu.Lock()
+				hits[hash] = hit
+				mu.Unlock()
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		}()
+	}
+	var ctxErr error
+feed:
+	for _, h := range set.order {
+		select {
+		case next <- h:
+		case <-ctx.Done():
+			ctxErr = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if ctxErr != nil {
+		return nil, 0, ctxErr
+	}
+	if openErr != nil {
+		return nil, 0, openErr
+	}
+	for _, f := range failures {
+		skipped.add(f.hash, "blob "+describe(set, f.hash), f.err)
+	}
+	return hits, total, nil
+}
+
+func describe(set *blobSet, h plumbing.Hash) string {
+	if p := set.where[h]; p != "" {
+		return "at " + p
+	}
+	return "(unreachable)"
+}
+
+type objectReader interface {
+	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
+}
+
+// readBlob reads a whole blob into buf, reusing its storage.
+func readBlob(s objectReader, hash plumbing.Hash, buf []byte) ([]byte, int64, error) {
+	obj, err := s.EncodedObject(plumbing.BlobObject, hash)
+	if err != nil {
+		return buf, 0, err
+	}
+	size := obj.Size()
+	r, err := obj.Reader()
+	if err != nil {
+		return buf, size, err
+	}
+	defer r.Close()
+	if int64(cap(buf)) < size {
+		buf = make([]byte, 0, size)
+	}
+	buf = buf[:size]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return buf[:0], size, err
+	}
+	return buf, size, nil
+}
+
+// locate adds line and column to each match. Columns count characters
+// (runes), which is what editors and GitHub show for UTF-8 text.
+func locate(buf []byte, ms []detect.Match) []located {
+	out := make([]located, 0, len(ms))
+	line, lineStart, pos := 1, 0, 0
+	for _, m := range ms {
+		for ; pos < m.Start; pos++ {
+			if buf[pos] == '\n' {
+				line++
+				lineStart = pos + 1
+			}
+		}
+		col := 1
+		for i := lineStart; i < m.Start; {
+			_, size := decodeRune(buf[i:m.Start])
+			i += size
+			col++
+		}
+		out = append(out, located{Match: m, line: line, col: col})
+	}
+	return out
+}

@@ -1,0 +1,11 @@
+// Package gitscan finds AWS credentials anywhere in a repository's git
+// history and attributes each one to the commit that introduced it.
+//
+// The scan works on objects, not patches: it collects every unique blob
+// reachable from every ref (or, for a range, every blob a range commit
+// adds), scans each blob exactly once, and only then walks trees to find
+// which commits and paths hold the blobs that had hits. A clean repository
+// therefore costs one pass over its blobs and no attribution at all, and
+// content that exists only in a merge commit, a deleted file, an unmerged
+// branch or behind a tag is found like any other.
+package gitscan

@@ -1,0 +1,163 @@
+package gitscan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/keysweep/keysweep/finding"
+)
+
+// Options select what history to scan.
+type Options struct {
+	// Since limits the scan to commits reachable from HEAD and not from
+	// this revision; empty means the whole history of every ref.
+	Since string
+	// IncludeUnreachable also scans blobs no ref reaches (dangling objects).
+	IncludeUnreachable bool
+	// Workers is the number of blob readers; 0 means one per CPU.
+	Workers int
+	// Progress, if set, is told how far the blob scan has come.
+	Progress Progress
+}
+
+// Progress receives blob-scan progress. Calls come from several goroutines.
+type Progress interface {
+	Start(objects int, bytes int64)
+	Add(objects int, bytes int64)
+	Finish()
+}
+
+// Result is what a scan found and how much it read.
+type Result struct {
+	Head  string
+	Leaks []finding.Leak
+	Stats finding.ScanStats
+	// Skipped names every object that could not be read. A non-empty list
+	// means the scan is partial; the caller must say so.
+	Skipped []string
+}
+
+// Error is a scan that could not be done at all, with one line that says
+// why and how to fix it.
+type Error struct {
+	Msg string
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// shallowFix is the one-line remedy for every shallow-history error.
+const shallowFix = "fetch the full history with `git fetch --unshallow` (actions/checkout: fetch-depth: 0)"
+
+// Scan scans the history of the repository at path.
+func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
+	start := time.Now()
+	repo, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	h := &history{repo: repo, skipped: newSkipList()}
+	if h.shallow, err = shallowSet(repo); err != nil {
+		return nil, &Error{Msg: "read shallow list of " + path, Err: err}
+	}
+	res := &Result{}
+	headHash, headTree, err := h.head()
+	if err != nil {
+		return nil, err
+	}
+	if !headHash.IsZero() {
+		res.Head = headHash.String()
+	}
+
+	var set *blobSet
+	if opts.Since == "" {
+		roots, nrefs, err := h.roots()
+		if err != nil {
+			return nil, err
+		}
+		res.Stats.Refs = nrefs
+		if err := h.allCommits(ctx, roots); err != nil {
+			return nil, err
+		}
+		set, err = h.reachableBlobs(ctx)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		if headHash.IsZero() {
+			return nil, &Error{Msg: "--since needs a HEAD commit, and " + path + " has none"}
+		}
+		base, err := h.resolve(opts.Since)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.rangeCommits(ctx, headHash, base, opts.Since); err != nil {
+			return nil, err
+		}
+		set, err = h.addedBlobs(ctx)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if opts.IncludeUnreachable {
+		if err := h.addUnreachable(set); err != nil {
+			return nil, err
+		}
+	}
+
+	hits, bytes, err := scanBlobs(ctx, path, set, opts, h.skipped)
+	if err != nil {
+		return nil, err
+	}
+	res.Stats.Commits = len(h.commits)
+	res.Stats.Blobs = len(set.order)
+	res.Stats.Bytes = bytes
+
+	res.Leaks, err = h.attribute(ctx, hits, set, headTree)
+	if err != nil {
+		return nil, err
+	}
+	res.Skipped = h.skipped.list()
+	res.Stats.Duration = time.Since(start)
+	return res, nil
+}
+
+// open opens the repository at path, or the one path is inside.
+func open(path string) (*git.Repository, error) {
+	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, &Error{Msg: "not a git repository: " + path}
+		}
+		return nil, &Error{Msg: "open git repository " + path, Err: err}
+	}
+	return repo, nil
+}
+
+// head returns HEAD's commit and tree; zero hashes for an unborn branch.
+func (h *history) head() (plumbing.Hash, plumbing.Hash, error) {
+	ref, err := h.repo.Head()
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return plumbing.ZeroHash, plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, plumbing.ZeroHash, &Error{Msg: "read HEAD", Err: err}
+	}
+	c, err := h.commit(ref.Hash())
+	if err != nil {
+		return plumbing.ZeroHash, plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("read HEAD commit %s", ref.Hash()), Err: err}
+	}
+	return c.hash, c.tree, nil
+}

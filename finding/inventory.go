@@ -28,6 +28,15 @@ type Inventory struct {
 	// KeyAccounts holds accounts confirmed by sts:GetAccessKeyInfo for
 	// committed key IDs that are not in Keys.
 	KeyAccounts map[string]string
+	// RootKeys are the root user's access keys, from the credential
+	// report. The report does not give key IDs, so ID is empty, User is
+	// "<root_account>", Created is the last rotation, and a committed key
+	// of this account that is in neither Keys nor anywhere else may be one
+	// of them. Meaningful only when RootKeysKnown.
+	RootKeys []AccessKey
+	// RootKeysKnown is false when the credential report could not be read
+	// (the reason is in Gaps), so "no root keys" is never a guess.
+	RootKeysKnown bool
 	// Gaps names what could not be read (e.g. last-used of one user).
 	Gaps []string
 }

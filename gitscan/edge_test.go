@@ -30,8 +30,8 @@ func keys(ls []finding.Leak) map[string]bool {
 
 func TestStashEntriesAreScanned(t *testing.T) {
 	r := gittest.New(t)
-	k1, s1 := fakeKey(21)
-	k2, s2 := fakeKey(22)
+	k1, s1 := gittest.FakeKey(21)
+	k2, s2 := gittest.FakeKey(22)
 	r.Write("app.env", "X=1\n")
 	r.Commit("init")
 	r.Write("app.env", envFile(k1, s1))
@@ -46,9 +46,9 @@ func TestStashEntriesAreScanned(t *testing.T) {
 
 func TestSinceLimitsToRange(t *testing.T) {
 	r := gittest.New(t)
-	old, oldSecret := fakeKey(31)
-	k1, s1 := fakeKey(32)
-	k2, s2 := fakeKey(33)
+	old, oldSecret := gittest.FakeKey(31)
+	k1, s1 := gittest.FakeKey(32)
+	k2, s2 := gittest.FakeKey(33)
 	r.Write("old.env", envFile(old, oldSecret))
 	base := r.Commit("base")
 	r.Write("a.env", envFile(k1, s1))
@@ -88,7 +88,7 @@ func TestSinceLimitsToRange(t *testing.T) {
 
 func TestShallowClone(t *testing.T) {
 	src := gittest.New(t)
-	k, s := fakeKey(41)
+	k, s := gittest.FakeKey(41)
 	src.Write("a.env", envFile(k, s))
 	src.Commit("one")
 	for i := 0; i < 4; i++ {
@@ -114,8 +114,8 @@ func TestShallowClone(t *testing.T) {
 
 func TestDeletedPackObject(t *testing.T) {
 	r := gittest.New(t)
-	k1, s1 := fakeKey(51)
-	k2, s2 := fakeKey(52)
+	k1, s1 := gittest.FakeKey(51)
+	k2, s2 := gittest.FakeKey(52)
 	r.Write("keep.env", envFile(k1, s1))
 	r.Write("lost.env", envFile(k2, s2))
 	r.Commit("two keys")
@@ -147,7 +147,7 @@ func TestDeletedPackObject(t *testing.T) {
 
 func TestCorruptLooseObject(t *testing.T) {
 	r := gittest.New(t)
-	k1, s1 := fakeKey(53)
+	k1, s1 := gittest.FakeKey(53)
 	r.Write("a.env", envFile(k1, s1))
 	r.Write("b.txt", strings.Repeat("some text\n", 100))
 	r.Commit("one")
@@ -175,7 +175,7 @@ func TestCorruptLooseObject(t *testing.T) {
 
 func TestIncludeUnreachable(t *testing.T) {
 	r := gittest.New(t)
-	k, s := fakeKey(61)
+	k, s := gittest.FakeKey(61)
 	r.Write("a.txt", "a\n")
 	r.Commit("init")
 	dangling := r.GitInput(envFile(k, s), "hash-object", "-w", "--stdin")
@@ -193,7 +193,7 @@ func TestIncludeUnreachable(t *testing.T) {
 
 func TestCommitCountsAndHead(t *testing.T) {
 	r := gittest.New(t)
-	k, s := fakeKey(71)
+	k, s := gittest.FakeKey(71)
 	r.Write("c.env", envFile(k, s))
 	first := r.Commit("add")
 	for i := 0; i < 3; i++ {

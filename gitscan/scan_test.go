@@ -39,20 +39,20 @@ func envFile(id, secret string) string {
 }
 
 func historyCases() []historyCase {
-	k1, s1 := fakeKey(1)
-	k2, s2 := fakeKey(2)
-	k3, s3 := fakeKey(3)
-	k4, _ := fakeKey(4)
-	k5, s5 := fakeKey(5)
-	k6, s6 := fakeKey(6)
-	k7, s7 := fakeKey(7)
-	k8, s8 := fakeKey(8)
-	k9, s9 := fakeKey(9)
-	k10, _ := fakeKey(10)
-	k11, s11 := fakeKey(11)
-	k12, s12 := fakeKey(12)
+	k1, s1 := gittest.FakeKey(1)
+	k2, s2 := gittest.FakeKey(2)
+	k3, s3 := gittest.FakeKey(3)
+	k4, _ := gittest.FakeKey(4)
+	k5, s5 := gittest.FakeKey(5)
+	k6, s6 := gittest.FakeKey(6)
+	k7, s7 := gittest.FakeKey(7)
+	k8, s8 := gittest.FakeKey(8)
+	k9, s9 := gittest.FakeKey(9)
+	k10, _ := gittest.FakeKey(10)
+	k11, s11 := gittest.FakeKey(11)
+	k12, s12 := gittest.FakeKey(12)
 	big := strings.Repeat("lorem ipsum dolor sit amet, consectetur adipiscing elit\n", 60000) // ~3.4 MB
-	minified := strings.Repeat("var a=function(b){return b+1};", 3400)                         // ~100k chars, one line
+	minified := strings.Repeat("var a=function(b){return b+1};", 3400)                        // ~100k chars, one line
 	return []historyCase{
 		{
 			name: "added then deleted",

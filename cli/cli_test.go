@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keysweep/keysweep/internal/gittest"
+)
+
+// run invokes the CLI in-process and returns exit code, stdout, stderr.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// leakyRepo has a key with its secret, a session key with token, and a
+// key ID alone, so every redaction path is exercised.
+type leakyRepo struct {
+	dir                          string
+	key, secret                  string
+	sessKey, sessSecret, sessTok string
+	lonely                       string
+}
+
+func newLeakyRepo(t *testing.T) leakyRepo {
+	t.Helper()
+	r := gittest.New(t)
+	var l leakyRepo
+	l.dir = r.Dir
+	l.key, l.secret = gittest.FakeKey(100)
+	l.sessKey, l.sessSecret, l.sessTok = gittest.FakeSessionKey(101)
+	l.lonely, _ = gittest.FakeKey(102)
+	r.Write("README.md", "demo\n")
+	r.Commit("init")
+	r.Write("config/.env", "AWS_ACCESS_KEY_ID="+l.key+"\nAWS_SECRET_ACCESS_KEY="+l.secret+"\n")
+	r.Write("creds/session.ini", "[tmp]\naws_access_key_id = "+l.sessKey+"\naws_secret_access_key = "+l.sessSecret+"\naws_session_token = "+l.sessTok+"\n")
+	r.Write("NOTES.md", "old key "+l.lonely+" was rotated\n")
+	r.Commit("oops")
+	return l
+}
+
+func TestExitCodes(t *testing.T) {
+	l := newLeakyRepo(t)
+	clean := gittest.New(t)
+	clean.Write("a.txt", "nothing here\n")
+	clean.Commit("init")
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		// stderr must contain this; for exit 2 it must be one line.
+		stderr string
+	}{
+		{"leak fails at high", []string{"scan", l.dir, "--no-progress"}, ExitFindings, ""},
+		{"fail-on critical passes unverified", []string{"scan", "--fail-on", "critical", l.dir}, ExitClean, ""},
+		{"fail-on none", []string{"scan", l.dir, "--fail-on=none"}, ExitClean, ""},
+		{"fail-on low counts id-only", []string{"scan", l.dir, "--fail-on", "low", "--format", "json"}, ExitFindings, ""},
+		{"clean repo", []string{"scan", clean.Dir}, ExitClean, ""},
+		{"not a repo", []string{"scan", t.TempDir()}, ExitError, "not a git repository"},
+		{"missing path", []string{"scan", "/nonexistent/keysweep"}, ExitError, "keysweep:"},
+		{"bad flag", []string{"scan", "--bogus", l.dir}, ExitError, "-bogus"},
+		{"bad format", []string{"scan", "--format", "xml", l.dir}, ExitError, "--format"},
+		{"bad fail-on", []string{"scan", "--fail-on", "urgent", l.dir}, ExitError, "--fail-on"},
+		{"two paths", []string{"scan", l.dir, clean.Dir}, ExitError, "one PATH"},
+		{"bad since", []string{"scan", "--since", "nope", l.dir}, ExitError, "--since nope"},
+		{"checks without aws", []string{"scan", "--no-checks", l.dir}, ExitError, "--aws"},
+		{"unknown command", []string{"sweep"}, ExitError, "unknown command"},
+		{"missing known-keys", []string{"scan", "--known-keys", "/nonexistent/keys.txt", l.dir}, ExitError, "keys.txt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr)
+			}
+			if !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("stderr %q does not mention %q", stderr, tc.stderr)
+			}
+			if tc.code == ExitError {
+				if n := strings.Count(strings.TrimRight(stderr, "\n"), "\n"); n != 0 {
+					t.Errorf("error is %d lines, want one: %q", n+1, stderr)
+				}
+				if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+					t.Errorf("stack trace on stderr: %s", stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestKnownKeysSeverity(t *testing.T) {
+	l := newLeakyRepo(t)
+	inv := filepath.Join(t.TempDir(), "keys.json")
+	doc := `{"AccessKeyMetadata":[{"UserName":"deploy-bot","AccessKeyId":"` + l.key + `","Status":"Active","CreateDate":"2024-01-01T00:00:00Z"}]}`
+	if err := os.WriteFile(inv, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, "scan", l.dir, "--known-keys", inv, "--fail-on", "critical", "--format", "json")
+	if code != ExitFindings {
+		t.Fatalf("active known key: exit %d, want 1; %s", code, stderr)
+	}
+	var rep struct {
+		Keys []struct {
+			KeyID, Status, Severity, User, RuleID string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("json report: %v", err)
+	}
+	found := false
+	for _, k := range rep.Keys {
+		if k.KeyID == l.key {
+			found = true
+			if k.Status != "active" || k.Severity != "critical" || k.User != "deploy-bot" || k.RuleID != "committed-access-key/active" {
+				t.Errorf("known active key judged %+v", k)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("key %s missing from report", l.key)
+	}
+}
+
+// TestNoSecretInAnyOutput renders every format, to stdout and to files,
+// and fails if a planted secret or token appears, whole or in part.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	l := newLeakyRepo(t)
+	dir := t.TempDir()
+	var outputs []string
+	for _, args := range [][]string{
+		{"--format", "text", "--color", "always"},
+		{"--format", "text"},
+		{"--format", "json"},
+		{"--format", "sarif"},
+		{"--format", "json", "--output", filepath.Join(dir, "report.json"), "--sarif", filepath.Join(dir, "report.sarif")},
+		{"--format", "text", "--output", filepath.Join(dir, "report.txt")},
+	} {
+		code, out, stderr := run(t, append([]string{"scan", l.dir, "--fail-on", "none"}, args...)...)
+		if code != ExitClean {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		outputs = append(outputs, out, stderr)
+	}
+	for _, f := range []string{"report.json", "report.sarif", "report.txt"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatalf("%s not written: %v", f, err)
+		}
+		outputs = append(outputs, string(b))
+	}
+	all := strings.Join(outputs, "\n")
+	if !strings.Contains(all, l.key) || !strings.Contains(all, l.sessKey) {
+		t.Fatal("reports do not name the planted key IDs: the test would prove nothing")
+	}
+	for _, secret := range []string{l.secret, l.sessSecret, l.sessTok} {
+		for i := 0; i+12 <= len(secret); i++ {
+			if part := secret[i : i+12]; strings.Contains(all, part) {
+				t.Fatalf("output contains 12 characters of a planted secret (at offset %d)", i)
+			}
+		}
+	}
+}
+
+func TestPartialScan(t *testing.T) {
+	r := gittest.New(t)
+	k, s := gittest.FakeKey(110)
+	r.Write("a.env", "AWS_ACCESS_KEY_ID="+k+"\nAWS_SECRET_ACCESS_KEY="+s+"\n")
+	r.Write("b.txt", "bbb\n")
+	r.Commit("init")
+	b := r.Git("rev-parse", "HEAD:b.txt")
+	if err := os.Remove(filepath.Join(r.Dir, ".git", "objects", b[:2], b[2:])); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, "scan", r.Dir)
+	if code != ExitError || !strings.Contains(stderr, "partial scan") || !strings.Contains(stderr, "--allow-partial") {
+		t.Fatalf("missing object: exit %d, stderr %q; want 2 and the partial-scan line", code, stderr)
+	}
+	if !strings.Contains(out, b) {
+		t.Errorf("report does not name the skipped blob %s:\n%s", b, out)
+	}
+	if !strings.Contains(out, k) {
+		t.Errorf("the readable blob's key is missing from a partial report")
+	}
+	if code, _, stderr := run(t, "scan", r.Dir, "--allow-partial"); code != ExitFindings {
+		t.Fatalf("--allow-partial: exit %d, want 1 (the leak); %s", code, stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := run(t, "version")
+	if code != 0 || !strings.Contains(out, Version) {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}

@@ -1,0 +1,24 @@
+package judge
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
+// Family is the rule family of committed keys. Fingerprints use it rather
+// than the rule ID, so a key keeps its identity when its status changes.
+const Family = "committed-access-key"
+
+// Fingerprint is a stable identity for a finding, built only from facts that
+// do not move when history is rewritten or lines shift (rule, key ID, path,
+// resource): never a line number or a commit hash. GitHub uses it as
+// primaryLocationLineHash to track one alert across analyses.
+func Fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		// The separator keeps ("ab","c") and ("a","bc") apart.
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}

@@ -1,0 +1,143 @@
+package judge
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keysweep/keysweep/finding"
+)
+
+// Judge matches committed keys against the account's inventory (nil when
+// there is none) and returns one finding per leak, most severe first.
+func Judge(leaks []finding.Leak, inv *finding.Inventory) []finding.KeyFinding {
+	return JudgeAt(leaks, inv, time.Now())
+}
+
+// JudgeAt is Judge with the clock given, for the ages in messages.
+func JudgeAt(leaks []finding.Leak, inv *finding.Inventory, now time.Time) []finding.KeyFinding {
+	out := make([]finding.KeyFinding, 0, len(leaks))
+	for _, l := range leaks {
+		out = append(out, judge(l, inv, now))
+	}
+	slices.SortStableFunc(out, func(a, b finding.KeyFinding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			strings.Compare(a.KeyID, b.KeyID),
+			strings.Compare(a.Path, b.Path),
+		)
+	})
+	return out
+}
+
+// verdict is where a key falls in the severity table.
+type verdict struct {
+	rule    string
+	status  finding.KeyStatus
+	key     finding.AccessKey // the inventory's entry, when inInv
+	inInv   bool
+	unknown bool   // in a known-keys list that gives no status
+	root    bool   // may be a root user key, whose IDs IAM does not list
+	account string // account owning the key, when known
+}
+
+func decide(l finding.Leak, inv *finding.Inventory) verdict {
+	v := verdict{account: l.Account}
+	if inv == nil {
+		v.status = finding.StatusUnverified
+		v.rule = RuleIDOnly
+		if !l.Secret.IsZero() {
+			v.rule = RuleUnverified
+		}
+		return v
+	}
+	if a := inv.KeyAccounts[l.KeyID]; a != "" {
+		v.account = a // sts:GetAccessKeyInfo beats the offline decode
+	}
+	if k, ok := inv.Keys[l.KeyID]; ok {
+		v.key, v.inInv = k, true
+		if inv.Account != "" {
+			v.account = inv.Account
+		}
+		if strings.EqualFold(k.Status, "Inactive") {
+			v.rule, v.status = RuleInactive, finding.StatusInactive
+			return v
+		}
+		// Anything but a clear "Inactive" may sign requests: assume the worst.
+		v.unknown = !strings.EqualFold(k.Status, "Active")
+		v.rule, v.status = RuleActive, finding.StatusActive
+		return v
+	}
+	if k, ok := rootKey(inv, v.account); ok {
+		v.key, v.inInv, v.root = k, true, true
+		v.rule, v.status = RuleActive, finding.StatusActive
+		if k.Status == "Inactive" {
+			v.rule, v.status = RuleInactive, finding.StatusInactive
+		}
+		return v
+	}
+	v.status = finding.StatusNotInAccount
+	if v.account != "" && inv.Account != "" && v.account != inv.Account {
+		v.status = finding.StatusOtherAccount
+	}
+	v.rule = RuleIDOnly
+	if !l.Secret.IsZero() {
+		v.rule = RuleNotInAccount
+	}
+	return v
+}
+
+// rootKey returns the root user's key that a key of the scanned account
+// missing from the IAM users' keys may be: the credential report says the
+// root user has keys but not their IDs. An active one wins (worst case).
+func rootKey(inv *finding.Inventory, account string) (finding.AccessKey, bool) {
+	if !inv.RootKeysKnown || account == "" || account != inv.Account {
+		return finding.AccessKey{}, false
+	}
+	var found finding.AccessKey
+	ok := false
+	for _, k := range inv.RootKeys {
+		if !ok || strings.EqualFold(k.Status, "Active") {
+			found, ok = k, true
+		}
+	}
+	found.User = rootUser
+	return found, ok
+}
+
+func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFinding {
+	v := decide(l, inv)
+	kf := finding.KeyFinding{
+		Leak:     l,
+		RuleID:   v.rule,
+		Severity: ruleFor(v.rule).Severity,
+		Status:   v.status,
+	}
+	kf.Account = v.account
+	if v.inInv {
+		kf.User = v.key.User
+		kf.KeyCreated = v.key.Created
+		kf.LastUsed = v.key.LastUsed
+		kf.LastUsedService = v.key.LastUsedService
+		kf.LastUsedRegion = v.key.LastUsedRegion
+	}
+	kf.Message = message(&kf, v, inv, now)
+	kf.Remediation = help(v.rule, steps{
+		key:     l.KeyID,
+		user:    kf.User,
+		since:   since(l),
+		account: v.account,
+		other:   v.status == finding.StatusOtherAccount,
+	})
+	kf.Fingerprint = Fingerprint(Family, l.KeyID, l.Path)
+	return kf
+}
+
+// since is the day CloudTrail searches should start from.
+func since(l finding.Leak) string {
+	if l.Date.IsZero() {
+		return placeholder.since
+	}
+	return l.Date.Format(time.DateOnly)
+}

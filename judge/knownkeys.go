@@ -1,0 +1,214 @@
+package judge
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/keysweep/keysweep/finding"
+)
+
+// keyIDPattern is a credential access key ID (DESIGN.md, "Detection").
+var keyIDPattern = regexp.MustCompile(`^(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}$`)
+
+// LoadKnownKeys reads the offline inventory given by --known-keys: access
+// key IDs one per line, or the JSON printed by `aws iam list-access-keys`
+// (one document, several concatenated, or an array of them).
+func LoadKnownKeys(path string) (*finding.Inventory, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("known-keys file: %w", err)
+	}
+	return parseKnownKeys(path, data)
+}
+
+func parseKnownKeys(path string, data []byte) (*finding.Inventory, error) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	inv := &finding.Inventory{Source: "known-keys", Keys: map[string]finding.AccessKey{}}
+	var err error
+	switch trimmed := bytes.TrimSpace(data); {
+	case len(trimmed) == 0:
+		return nil, fmt.Errorf("known-keys file %s is empty", path)
+	case looksJSON(trimmed):
+		err = readJSON(inv, data)
+	default:
+		err = readLines(inv, data)
+	}
+	var le *lineError
+	switch {
+	case errors.As(err, &le):
+		return nil, fmt.Errorf("known-keys file %s, line %d: %s", path, le.line, le.msg)
+	case err != nil:
+		return nil, fmt.Errorf("known-keys file %s: %w", path, err)
+	}
+	if len(inv.Keys) == 0 {
+		// An empty inventory would quietly turn every committed key into
+		// "not in account"; a list that names no key is a mistake.
+		return nil, fmt.Errorf("known-keys file %s lists no access keys", path)
+	}
+	return inv, nil
+}
+
+// looksJSON tells JSON from a list of IDs, and from the INI sections
+// ("[default]") of a credentials file given by mistake.
+func looksJSON(b []byte) bool {
+	if b[0] == '{' {
+		return true
+	}
+	rest := bytes.TrimSpace(b[1:])
+	return b[0] == '[' && len(rest) > 0 && (rest[0] == '{' || rest[0] == ']')
+}
+
+// lineError is a problem at one line of the file.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+func errAt(line int, format string, args ...any) error {
+	return &lineError{line: line, msg: fmt.Sprintf(format, args...)}
+}
+
+func readLines(inv *finding.Inventory, data []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		text, _, _ := strings.Cut(sc.Text(), "#")
+		id := strings.TrimSpace(text)
+		if id == "" {
+			continue
+		}
+		if !keyIDPattern.MatchString(id) {
+			return errAt(n, "%s is not an access key ID (want one ID like AKIA… per line, or the JSON of aws iam list-access-keys)", clip(id))
+		}
+		if _, dup := inv.Keys[id]; !dup {
+			inv.Keys[id] = finding.AccessKey{ID: id}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// listAccessKeys is the output of `aws iam list-access-keys`.
+type listAccessKeys struct {
+	AccessKeyMetadata *[]keyMetadata
+	IsTruncated       bool
+}
+
+type keyMetadata struct {
+	UserName    string
+	AccessKeyId string
+	Status      string
+	CreateDate  string
+}
+
+func readJSON(inv *finding.Inventory, data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		start := skipSpace(data, int(dec.InputOffset()))
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return jsonError(data, 0, err)
+		}
+		line := lineOf(data, start)
+		if raw[0] == '[' {
+			var docs []json.RawMessage
+			if err := json.Unmarshal(raw, &docs); err != nil {
+				return jsonError(data, start, err)
+			}
+			for i, doc := range docs {
+				if err := readDoc(inv, doc, line, fmt.Sprintf("[%d]", i)); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := readDoc(inv, raw, line, ""); err != nil {
+			return err
+		}
+	}
+}
+
+// readDoc adds one list-access-keys document; line and where locate it for
+// errors, since encoding/json gives no positions inside a value.
+func readDoc(inv *finding.Inventory, doc json.RawMessage, line int, where string) error {
+	var out listAccessKeys
+	if err := json.Unmarshal(doc, &out); err != nil || out.AccessKeyMetadata == nil {
+		return errAt(line, "document%s is not the output of aws iam list-access-keys (want {\"AccessKeyMetadata\": [...]})", where)
+	}
+	if out.IsTruncated {
+		inv.Gaps = append(inv.Gaps, fmt.Sprintf("known-keys document at line %d is truncated (IsTruncated): run aws iam list-access-keys without --max-items", line))
+	}
+	for i, m := range *out.AccessKeyMetadata {
+		at := fmt.Sprintf("%sAccessKeyMetadata[%d]", where, i)
+		if !keyIDPattern.MatchString(m.AccessKeyId) {
+			return errAt(line, "%s: AccessKeyId %s is not an access key ID", at, clip(m.AccessKeyId))
+		}
+		if m.Status != "" && m.Status != "Active" && m.Status != "Inactive" {
+			return errAt(line, "%s: Status %s is neither Active nor Inactive", at, clip(m.Status))
+		}
+		k := finding.AccessKey{ID: m.AccessKeyId, User: m.UserName, Status: m.Status}
+		if m.CreateDate != "" {
+			t, err := time.Parse(time.RFC3339, m.CreateDate)
+			if err != nil {
+				return errAt(line, "%s: CreateDate %s is not an RFC 3339 time", at, clip(m.CreateDate))
+			}
+			k.Created = t
+		}
+		if prev, ok := inv.Keys[k.ID]; ok && prev.Status != "" && k.Status != "" && prev.Status != k.Status {
+			return errAt(line, "%s: key %s is listed both %s and %s", at, k.ID, prev.Status, k.Status)
+		}
+		inv.Keys[k.ID] = k
+	}
+	return nil
+}
+
+// jsonError locates err at a line; base is where the failing value starts
+// when err came from json.Unmarshal of it, 0 when from the stream decoder
+// (whose offsets count from the start of the file).
+func jsonError(data []byte, base int, err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return errAt(lineOf(data, base+int(syn.Offset)-1), "invalid JSON: %s", syn)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errAt(lineOf(data, len(data)), "invalid JSON: unexpected end of file")
+	}
+	return errAt(lineOf(data, base), "invalid JSON: %s", err)
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && strings.IndexByte(" \t\r\n", data[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+func lineOf(data []byte, offset int) int {
+	offset = min(max(offset, 0), len(data))
+	return 1 + bytes.Count(data[:offset], []byte{'\n'})
+}
+
+// clip quotes a value for an error line unless it is long enough to be a
+// secret: people point --known-keys at credentials files by mistake.
+func clip(s string) string {
+	if len(s) > 24 {
+		return fmt.Sprintf("a %d-character value", len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}

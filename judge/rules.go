@@ -1,0 +1,98 @@
+package judge
+
+import "github.com/keysweep/keysweep/finding"
+
+// Rule IDs of committed keys, one per row of the severity table: GitHub reads
+// security-severity from the rule, not the result.
+const (
+	RuleActive       = Family + "/active"
+	RuleInactive     = Family + "/inactive"
+	RuleUnverified   = Family + "/unverified"
+	RuleNotInAccount = Family + "/not-in-account"
+	RuleIDOnly       = Family + "/id-only"
+)
+
+var tags = []string{"security", "secret", "aws", "credentials", "external/cwe/cwe-798"}
+
+// placeholder stands where a finding's remediation names the real key, user
+// and date, so the rule help and every remediation come from one text.
+var placeholder = steps{key: "ACCESS_KEY_ID", user: "USER_NAME", since: "COMMIT_DATE"}
+
+var rules = []finding.Rule{
+	{
+		ID:          RuleActive,
+		Title:       "Active AWS access key committed to git history",
+		Severity:    finding.SeverityCritical,
+		Description: "An access key ID found in git history is an active key of the scanned AWS account. Anyone who can read the repository, or any of its clones and forks, can use it with the permissions of its IAM user until it is deactivated.",
+	},
+	{
+		ID:          RuleInactive,
+		Title:       "Inactive AWS access key committed to git history",
+		Severity:    finding.SeverityHigh,
+		Description: "An access key ID found in git history is an inactive key of the scanned AWS account. It cannot sign requests, but anyone allowed iam:UpdateAccessKey can turn it back on: delete it.",
+	},
+	{
+		ID:          RuleUnverified,
+		Title:       "AWS access key and secret committed to git history (not verified)",
+		Severity:    finding.SeverityHigh,
+		Description: "An access key ID and its secret access key are in git history, and no account inventory was available to say whether the key still works. Until proven otherwise, treat it as active.",
+	},
+	{
+		ID:          RuleNotInAccount,
+		Title:       "AWS access key and secret committed to git history (not a key of this account)",
+		Severity:    finding.SeverityMedium,
+		Description: "An access key ID and its secret are in git history, but the key is not in the scanned account: it was deleted, or it belongs to another AWS account whose owner must rotate it.",
+	},
+	{
+		ID:          RuleIDOnly,
+		Title:       "AWS access key ID committed to git history without its secret",
+		Severity:    finding.SeverityLow,
+		Description: "An access key ID is in git history without a secret access key near it, and it is not a key of the scanned account. A key ID alone cannot sign requests, but it names an account and invites a search for the secret.",
+	},
+}
+
+// Rules returns the committed-key rules, most severe first.
+func Rules() []finding.Rule {
+	out := make([]finding.Rule, len(rules))
+	for i, r := range rules {
+		out[i] = complete(r)
+	}
+	return out
+}
+
+// ruleFor returns the rule with the given ID, which is always one of ours.
+func ruleFor(id string) finding.Rule {
+	for _, r := range rules {
+		if r.ID == id {
+			return complete(r)
+		}
+	}
+	panic("judge: unknown rule " + id)
+}
+
+func complete(r finding.Rule) finding.Rule {
+	r.Help = help(r.ID, placeholder)
+	r.Tags = append([]string(nil), tags...)
+	return r
+}
+
+// help is the markdown for rule id, with s naming the key or placeholders.
+func help(id string, s steps) string {
+	switch id {
+	case RuleActive:
+		return "An **active** access key of the scanned account is in git history. " +
+			"Rotate it now: deleting the file or rewriting history does not make it safe.\n\n" + s.rotate()
+	case RuleInactive:
+		return "An **inactive** access key of the scanned account is in git history. " +
+			"Deactivating it stopped its use; finish the rotation by deleting it.\n\n" + s.delete()
+	case RuleUnverified:
+		return "An access key ID **with its secret** is in git history, and there was no inventory to check it against. " +
+			"Run `keysweep scan --aws` with credentials of the account, or `--known-keys` with the output of " +
+			"`aws iam list-access-keys`, to learn whether it is active and whose it is. If the key may be yours, rotate it:\n\n" + s.rotate()
+	case RuleNotInAccount:
+		return "An access key ID **with its secret** is in git history, but it is not a key of the scanned account.\n\n" + s.notInAccount()
+	case RuleIDOnly:
+		return "An access key ID is in git history without its secret, and it is not in the scanned account's inventory.\n\n" + s.idOnly()
+	}
+	panic("judge: unknown rule " + id)
+}

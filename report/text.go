@@ -1,0 +1,194 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/keysweep/keysweep/finding"
+)
+
+// Text writes r for people: what was scanned, each committed key once with
+// every place it was found, skipped objects, account checks and a summary.
+// color turns on ANSI styles; the caller decides (a terminal, not a pipe).
+func Text(w io.Writer, r *finding.Report, color bool) error {
+	var buf bytes.Buffer
+	p := &printer{w: bufio.NewWriter(&buf), color: color}
+	p.header(r)
+	p.skipped(r.Skipped)
+	p.keys(r.Keys)
+	p.checks(r.Checks)
+	p.summary(r)
+	if err := p.w.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, r.Scrubber().Replace(buf.String()))
+	return err
+}
+
+// printer writes to a bufio.Writer, whose sticky error Text checks once.
+type printer struct {
+	w     *bufio.Writer
+	color bool
+}
+
+func (p *printer) printf(format string, args ...any) { fmt.Fprintf(p.w, format, args...) }
+
+func (p *printer) header(r *finding.Report) {
+	tool := cmp.Or(r.Tool, "keysweep")
+	p.printf("%s %s  %s\n", p.paint(bold, tool), r.Version, r.Repo)
+	switch {
+	case r.Since != "" && r.Head != "":
+		p.printf("range:     commits reachable from HEAD (%s) and not from %s\n", short(r.Head), r.Since)
+	case r.Since != "":
+		p.printf("range:     commits reachable from HEAD and not from %s\n", r.Since)
+	default:
+		p.printf("range:     full history, every ref\n")
+	}
+	s := r.Stats
+	p.printf("scanned:   %s, %s, %s from %s in %s\n",
+		plural(s.Commits, "commit"), plural(s.Blobs, "blob"), humanBytes(s.Bytes), plural(s.Refs, "ref"), s.Duration.Round(time.Millisecond))
+	switch r.InventorySource {
+	case "aws":
+		p.printf("inventory: live IAM access keys of account %s\n", cmp.Or(r.Account, "(unknown)"))
+	case "known-keys":
+		p.printf("inventory: --known-keys file (offline: no last-used data)\n")
+	default:
+		p.printf("inventory: %s\n", p.paint(yellow, "none: key IDs not verified (use --aws or --known-keys)"))
+	}
+	for _, g := range r.Gaps {
+		p.printf("%s %s\n", p.paint(yellow, "warning:"), g)
+	}
+}
+
+// skipped is loud on purpose: a partial scan must not pass for a clean one.
+func (p *printer) skipped(objs []string) {
+	if len(objs) == 0 {
+		return
+	}
+	p.printf("\n%s\n", p.paint(bold+red, fmt.Sprintf("SKIPPED %s: this scan is PARTIAL", plural(len(objs), "object"))))
+	for _, o := range objs {
+		p.printf("  %s\n", o)
+	}
+}
+
+// group is one key ID with every path it was found at.
+type group struct {
+	key      string
+	findings []finding.KeyFinding
+	top      finding.KeyFinding // the most severe, unsuppressed if any
+}
+
+func groupByKey(keys []finding.KeyFinding) []*group {
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, k := range keys {
+		g := byKey[k.KeyID]
+		if g == nil {
+			g = &group{key: k.KeyID, top: k}
+			byKey[k.KeyID] = g
+			groups = append(groups, g)
+		}
+		g.findings = append(g.findings, k)
+		if rank(k) > rank(g.top) {
+			g.top = k
+		}
+	}
+	slices.SortStableFunc(groups, func(a, b *group) int {
+		return cmp.Or(cmp.Compare(rank(b.top), rank(a.top)), strings.Compare(a.key, b.key))
+	})
+	return groups
+}
+
+// rank orders suppressed findings below every unsuppressed one.
+func rank(k finding.KeyFinding) int {
+	if k.Suppressed != nil {
+		return int(k.Severity)
+	}
+	return int(k.Severity) + int(finding.SeverityCritical) + 1
+}
+
+func (p *printer) keys(keys []finding.KeyFinding) {
+	if len(keys) == 0 {
+		p.printf("\nNo AWS access keys found in the scanned history.\n")
+		return
+	}
+	groups := groupByKey(keys)
+	p.printf("\n%s found at %s\n", plural(len(groups), "AWS access key"), plural(len(keys), "place"))
+	for _, g := range groups {
+		p.key(g)
+	}
+}
+
+func (p *printer) key(g *group) {
+	t := g.top
+	p.printf("\n%s %s  %s", p.severityLabel(t.Severity), p.paint(bold, g.key), t.Status)
+	if t.User != "" {
+		p.printf("  user %s", t.User)
+	}
+	if t.Account != "" {
+		p.printf("  account %s", t.Account)
+	}
+	p.printf("\n  %s\n", t.Message)
+
+	shown := map[string]bool{}
+	for _, f := range g.findings {
+		shown[f.Path] = true
+	}
+	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+	for _, f := range g.findings {
+		fmt.Fprintf(tw, "  %s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			f.Path, f.Line, f.Column, cmp.Or(short(f.Commit), "-"), cmp.Or(f.Author, "-"), date(f.Date),
+			plural(f.Commits, "commit"), place(f.Leak), notes(f, t, shown))
+	}
+	tw.Flush()
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.DateOnly)
+}
+
+func place(l finding.Leak) string {
+	switch {
+	case l.Unreachable:
+		return "unreachable"
+	case l.InHead:
+		return "in HEAD"
+	}
+	return "not in HEAD"
+}
+
+// notes says what sets one path apart from its key's headline.
+func notes(f, top finding.KeyFinding, shown map[string]bool) string {
+	var n []string
+	if f.Secret.IsZero() {
+		n = append(n, "id only")
+	} else {
+		n = append(n, "with secret")
+	}
+	if f.Severity != top.Severity || f.RuleID != top.RuleID {
+		n = append(n, f.Severity.String()+" ("+f.RuleID+")")
+	}
+	others := 0
+	for _, o := range f.OtherPaths {
+		if !shown[o] {
+			others++
+		}
+	}
+	if others > 0 {
+		n = append(n, "+"+plural(others, "other path"))
+	}
+	if s := f.Suppressed; s != nil {
+		n = append(n, "suppressed ("+s.Kind+": "+s.Justification+")")
+	}
+	return strings.Join(n, ", ")
+}

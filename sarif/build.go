@@ -1,0 +1,128 @@
+package sarif
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
+
+	"github.com/keysweep/keysweep/finding"
+)
+
+// SchemaURI is the OASIS schema the output validates against.
+const SchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+const srcRoot = "%SRCROOT%"
+
+// Build converts r into a SARIF log: a run for git history, always, so a
+// clean scan closes old alerts; and a run for the account checks when any
+// ran.
+func Build(r *finding.Report, opts Options) (*gosarif.Report, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	log, err := gosarif.New(gosarif.Version210, false)
+	if err != nil {
+		return nil, err
+	}
+	log.Schema = SchemaURI
+	b := &builder{report: r, opts: opts, rules: newRuleSet(r), scrub: r.Scrubber()}
+	log.AddRun(b.historyRun())
+	if len(r.Checks) > 0 {
+		log.AddRun(b.accountRun())
+	}
+	return log, nil
+}
+
+type builder struct {
+	report *finding.Report
+	opts   Options
+	rules  ruleSet
+	scrub  *strings.Replacer
+}
+
+// run is one SARIF run being filled, with its rules indexed as added.
+type run struct {
+	*gosarif.Run
+	b         *builder
+	ruleIndex map[string]int
+}
+
+var semver = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+func (b *builder) newRun(category string) *run {
+	r := b.report
+	driver := gosarif.NewDriver("keysweep").
+		WithInformationURI(b.opts.InformationURI).
+		WithVersion(cmp.Or(r.Version, "dev"))
+	if v := strings.TrimPrefix(r.Version, "v"); semver.MatchString(v) {
+		driver.SemanticVersion = &v
+	}
+	sr := gosarif.NewRun(*gosarif.NewTool(driver))
+	sr.AutomationDetails = gosarif.NewRunAutomationDetails().WithID(category)
+	inv := gosarif.NewInvocation().WithExecutionSuccess(true)
+	if !r.Started.IsZero() {
+		inv.WithStartTimeUTC(r.Started)
+	}
+	sr.AddInvocations(inv)
+	return &run{Run: sr, b: b, ruleIndex: map[string]int{}}
+}
+
+// notify adds a tool execution notification, which GitHub shows on the
+// tool status page.
+func (r *run) notify(level, text string) {
+	inv := r.Invocations[0]
+	inv.AddTToolExecutionNotification(gosarif.NewNotification().WithLevel(level).WithTextMessage(r.b.scrub.Replace(text)))
+}
+
+// result starts a result for ruleID, adding the rule on first use.
+func (r *run) result(ruleID string, sev finding.Severity, level, message string) *gosarif.Result {
+	idx, ok := r.ruleIndex[ruleID]
+	if !ok {
+		idx = len(r.Tool.Driver.Rules)
+		r.ruleIndex[ruleID] = idx
+		r.Tool.Driver.Rules = append(r.Tool.Driver.Rules, descriptor(r.b.rules.get(ruleID, sev)))
+	}
+	res := gosarif.NewRuleResult(ruleID).
+		WithRuleIndex(idx).
+		WithLevel(level).
+		WithMessage(gosarif.NewTextMessage(r.b.scrub.Replace(message)))
+	r.Results = append(r.Results, res)
+	return res
+}
+
+// capped returns the first max items, most severe first, and notes in the
+// run how many it left out: GitHub rejects a run over its limit.
+func capped[T any](r *run, items []T, max int, severity func(T) finding.Severity) []T {
+	if len(items) <= max {
+		return items
+	}
+	items = slices.Clone(items)
+	slices.SortStableFunc(items, func(a, b T) int { return cmp.Compare(severity(b), severity(a)) })
+	r.notify("warning", fmt.Sprintf("%d of %d results left out: GitHub accepts at most %d results per run; the JSON report (--format json) lists all of them",
+		len(items)-max, len(items), max))
+	return items[:max]
+}
+
+func location(uri string, line, column, length int) *gosarif.Location {
+	region := gosarif.NewRegion().WithStartLine(max(line, 1))
+	if column >= 1 {
+		region.WithStartColumn(column)
+		if length > 0 {
+			region.WithEndColumn(column + length)
+		}
+	}
+	return gosarif.NewLocationWithPhysicalLocation(gosarif.NewPhysicalLocation().
+		WithArtifactLocation(gosarif.NewSimpleArtifactLocation(uri).WithUriBaseId(srcRoot)).
+		WithRegion(region))
+}
+
+// fingerprint sets primaryLocationLineHash; go-sarif's SetPartialFingerPrint
+// panics on the nil map a new result has.
+func fingerprint(res *gosarif.Result, fp string) {
+	res.PartialFingerprints = map[string]any{"primaryLocationLineHash": fp}
+}

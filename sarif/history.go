@@ -1,0 +1,63 @@
+package sarif
+
+import (
+	"cmp"
+	"fmt"
+
+	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
+
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/judge"
+)
+
+// maxSkippedNotes keeps a badly corrupt repository from filling the log.
+const maxSkippedNotes = 100
+
+func (b *builder) historyRun() *gosarif.Run {
+	r := b.newRun(HistoryCategory)
+	rep := b.report
+	if !rep.Started.IsZero() && rep.Stats.Duration > 0 {
+		r.Invocations[0].WithEndTimeUTC(rep.Started.Add(rep.Stats.Duration))
+	}
+	for i, s := range rep.Skipped {
+		if i == maxSkippedNotes {
+			r.notify("error", fmt.Sprintf("… and %d more objects could not be read", len(rep.Skipped)-i))
+			break
+		}
+		r.notify("error", "not scanned, the scan is partial: "+s)
+	}
+	keys := capped(r, rep.Keys, b.opts.MaxResults, func(k finding.KeyFinding) finding.Severity { return k.Severity })
+	for _, k := range keys {
+		b.keyResult(r, k)
+	}
+	return r.Run
+}
+
+func (b *builder) keyResult(r *run, k finding.KeyFinding) {
+	rule := b.rules.get(k.RuleID, k.Severity)
+	res := r.result(k.RuleID, k.Severity, k.Severity.SARIFLevel(), cmp.Or(k.Message, rule.Title))
+	path := k.Path
+	if path == "" {
+		// A dangling blob has no path; anchor it somewhere stable and relative.
+		path = "unreachable/" + k.Blob
+	}
+	loc := location(pathURI(path), k.Line, k.Column, len(k.KeyID))
+	res.AddLocation(loc)
+	fp := cmp.Or(k.Fingerprint, judge.Fingerprint(judge.Family, k.KeyID, k.Path))
+	fingerprint(res, fp)
+	props := gosarif.Properties{
+		"keyId":    k.KeyID,
+		"commit":   k.Commit,
+		"status":   string(k.Status),
+		"inHead":   k.InHead,
+		"severity": k.Severity.String(),
+	}
+	if k.User != "" {
+		props["user"] = k.User
+	}
+	if k.Account != "" {
+		props["account"] = k.Account
+	}
+	res.Properties = props
+	suppress(res, k.Suppressed, loc, fp)
+}

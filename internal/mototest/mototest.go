@@ -1,10 +1,20 @@
 // Package mototest starts a real moto_server (the AWS emulator) for tests,
 // so AWS code is exercised through the real aws-sdk-go-v2 over HTTP.
+//
+// One server per test (Start) is the simplest; a package whose tests all
+// talk to moto shares one through Shared, started on first use and stopped
+// from TestMain, because each moto_server takes a second or two to boot.
+// Tests that share a server call Reset first.
+//
+// Where moto differs from AWS (no pagination of ListUsers, no recorded
+// error for one caller), Proxy puts an HTTP server in front of moto that
+// answers chosen actions itself in AWS's documented wire format.
 package mototest
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,8 +31,14 @@ type Server struct {
 	// Endpoint is the base URL, e.g. http://127.0.0.1:40123.
 	Endpoint string
 	cmd      *exec.Cmd
-	out      *bytes.Buffer
+	out      *lockedBuffer
+	// done is closed once the process has exited and been reaped.
+	done chan struct{}
 }
+
+// errNoMoto marks "moto is not installed", which skips a test outside CI,
+// as opposed to "moto is installed but did not start", which always fails.
+var errNoMoto = errors.New("neither moto_server nor python3 -m moto.server found")
 
 // Start launches moto_server on a free loopback port, waits until it
 // answers, and stops it when the test ends. Without moto it skips the test
@@ -30,40 +46,102 @@ type Server struct {
 // suite that silently skipped its AWS tests.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	argv, err := command()
+	s, err := launch()
 	if err != nil {
+		fail(t, err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func fail(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, errNoMoto) {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("moto is required in CI: %v", err)
 		}
-		t.Skipf("skipping: moto_server not available (%v); install moto or run .ci/run", err)
+		t.Skipf("skipping: %v; install moto or run .ci/run", err)
+	}
+	t.Fatal(err)
+}
+
+func launch() (*Server, error) {
+	argv, err := command()
+	if err != nil {
+		return nil, err
 	}
 	port, err := freePort()
 	if err != nil {
-		t.Fatalf("find a free port: %v", err)
+		return nil, fmt.Errorf("find a free port: %w", err)
 	}
-	s := &Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), out: &bytes.Buffer{}}
+	s := &Server{
+		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
+		out:      &lockedBuffer{},
+		done:     make(chan struct{}),
+	}
 	args := append(argv[1:], "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	s.cmd = exec.Command(argv[0], args...)
-	s.cmd.Stdout = &lockedWriter{w: s.out}
-	s.cmd.Stderr = s.cmd.Stdout
+	s.cmd.Stdout = s.out
+	s.cmd.Stderr = s.out
 	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
+		return nil, fmt.Errorf("start moto_server: %w", err)
 	}
-	t.Cleanup(func() {
-		_ = s.cmd.Process.Kill()
+	go func() {
 		_ = s.cmd.Wait()
-	})
+		close(s.done)
+	}()
 	if err := s.wait(30 * time.Second); err != nil {
-		t.Fatalf("moto_server did not come up on %s: %v\n%s", s.Endpoint, err, s.out.String())
+		s.Stop()
+		return nil, fmt.Errorf("moto_server did not come up on %s: %v\n%s", s.Endpoint, err, s.out.String())
 	}
-	return s
+	return s, nil
+}
+
+// Stop kills the server. Start arranges it; Shared.Close calls it.
+func (s *Server) Stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// Shared is one moto_server for all the tests of a package. The zero value
+// is ready; keep it in a package variable of the test files and call Close
+// from TestMain after m.Run.
+type Shared struct {
+	once sync.Once
+	srv  *Server
+	err  error
+}
+
+// Get starts the server on first use and returns it, skipping or failing
+// the test exactly as Start does when moto is missing or broken.
+func (p *Shared) Get(t testing.TB) *Server {
+	t.Helper()
+	p.once.Do(func() { p.srv, p.err = launch() })
+	if p.err != nil {
+		fail(t, p.err)
+	}
+	return p.srv
+}
+
+// Close stops the server if Get ever started one.
+func (p *Shared) Close() {
+	p.once.Do(func() {}) // a later Get must not start a server nobody stops
+	if p.srv != nil {
+		p.srv.Stop()
+	}
 }
 
 // Env sets the environment the AWS SDK needs to talk to this server with
 // dummy credentials, for the duration of the test.
 func (s *Server) Env(t testing.TB) {
 	t.Helper()
-	t.Setenv("AWS_ENDPOINT_URL", s.Endpoint)
+	EnvFor(t, s.Endpoint)
+}
+
+// EnvFor is Env for an endpoint in front of moto, such as a Proxy.
+func EnvFor(t testing.TB, endpoint string) {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv("AWS_SESSION_TOKEN", "")
@@ -99,10 +177,11 @@ func (s *Server) wait(limit time.Duration) error {
 			return nil
 		}
 		last = err
-		if s.cmd.ProcessState != nil {
-			return fmt.Errorf("exited: %v", s.cmd.ProcessState)
+		select {
+		case <-s.done:
+			return errors.New("moto_server exited")
+		case <-time.After(100 * time.Millisecond):
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	return last
 }
@@ -120,7 +199,7 @@ func command() ([]string, error) {
 			}
 		}
 	}
-	return nil, fmt.Errorf("neither moto_server nor python3 -m moto.server found")
+	return nil, errNoMoto
 }
 
 func freePort() (int, error) {
@@ -132,13 +211,19 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-type lockedWriter struct {
+type lockedBuffer struct {
 	mu sync.Mutex
-	w  *bytes.Buffer
+	b  bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

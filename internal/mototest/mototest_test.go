@@ -1,9 +1,21 @@
 package mototest
 
 import (
+	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
 	"testing"
 )
+
+var shared Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	shared.Close()
+	os.Exit(code)
+}
 
 func TestStartAnswers(t *testing.T) {
 	s := Start(t)
@@ -16,4 +28,72 @@ func TestStartAnswers(t *testing.T) {
 		t.Fatalf("moto-api status %s", resp.Status)
 	}
 	s.Reset(t)
+}
+
+func TestSharedStartsOnce(t *testing.T) {
+	a, b := shared.Get(t), shared.Get(t)
+	if a != b {
+		t.Fatal("Get started two servers")
+	}
+	a.Reset(t)
+}
+
+// query posts an IAM query-protocol call. moto does not check signatures
+// but routes by the service in the credential scope, so one is named.
+func query(t *testing.T, endpoint string, form url.Values) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestProxyPaginatesAndAnswers(t *testing.T) {
+	s := shared.Get(t)
+	s.Reset(t)
+	for _, u := range []string{"u1", "u2", "u3"} {
+		if code, body := query(t, s.Endpoint, url.Values{"Action": {"CreateUser"}, "Version": {"2010-05-08"}, "UserName": {u}}); code != 200 {
+			t.Fatalf("CreateUser: %d %s", code, body)
+		}
+	}
+	p := s.Proxy(t, Chain(
+		func(w http.ResponseWriter, c *Call) bool {
+			if c.Action != "GetUser" {
+				return false
+			}
+			WriteError(w, http.StatusForbidden, "AccessDenied", "no <GetUser> for you")
+			return true
+		},
+		Paginate("ListUsers", "Users"),
+	))
+
+	list := url.Values{"Action": {"ListUsers"}, "Version": {"2010-05-08"}, "MaxItems": {"2"}}
+	code, body := query(t, p.URL, list)
+	if code != 200 || strings.Count(body, "<UserName>") != 2 || !strings.Contains(body, "<IsTruncated>true</IsTruncated><Marker>2</Marker>") {
+		t.Fatalf("first page: %d %s", code, body)
+	}
+	list.Set("Marker", "2")
+	code, body = query(t, p.URL, list)
+	if code != 200 || !strings.Contains(body, "<UserName>u3</UserName>") || !strings.Contains(body, "<IsTruncated>false</IsTruncated>") {
+		t.Fatalf("last page: %d %s", code, body)
+	}
+
+	code, body = query(t, p.URL, url.Values{"Action": {"GetUser"}, "Version": {"2010-05-08"}, "UserName": {"u1"}})
+	if code != 403 || !strings.Contains(body, "<Code>AccessDenied</Code>") || !strings.Contains(body, "no &lt;GetUser&gt; for you") {
+		t.Fatalf("answered call: %d %s", code, body)
+	}
+	// Calls nobody answers reach moto.
+	code, body = query(t, p.URL, url.Values{"Action": {"ListGroups"}, "Version": {"2010-05-08"}})
+	if code != 200 || !strings.Contains(body, "ListGroupsResponse") {
+		t.Fatalf("forwarded call: %d %s", code, body)
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan"
+	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/judge"
 )
 
@@ -253,6 +254,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 		if inv, err = judge.LoadKnownKeys(cfg.KnownKeys); err != nil {
 			return nil, err
 		}
+		inv.Account = commonAccount(inv)
 		rep.InventorySource = inv.Source
 	}
 	// Credentials are checked before the long history scan, so a bad
@@ -299,6 +301,21 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 		rep.Rules = append(rep.Rules, rules...)
 	}
 	return rep, nil
+}
+
+// commonAccount is the account every key of a known-keys list decodes to,
+// so an offline run can still tell another account's key from a deleted
+// one; "" when the keys disagree or do not encode an account.
+func commonAccount(inv *finding.Inventory) string {
+	account := ""
+	for id := range inv.Keys {
+		a, ok := detect.DecodeAccount(id)
+		if !ok || (account != "" && a != account) {
+			return ""
+		}
+		account = a
+	}
+	return account
 }
 
 // mergeInventory lets a --known-keys file fill in keys the live inventory

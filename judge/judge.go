@@ -69,7 +69,7 @@ func decide(l finding.Leak, inv *finding.Inventory) verdict {
 		v.rule, v.status = RuleActive, finding.StatusActive
 		return v
 	}
-	if k, ok := rootKey(inv, v.account); ok {
+	if k, ok := rootKey(inv, v.account, l.Date); ok {
 		v.key, v.inInv, v.root = k, true, true
 		v.rule, v.status = RuleActive, finding.StatusActive
 		if k.Status == "Inactive" {
@@ -91,13 +91,18 @@ func decide(l finding.Leak, inv *finding.Inventory) verdict {
 // rootKey returns the root user's key that a key of the scanned account
 // missing from the IAM users' keys may be: the credential report says the
 // root user has keys but not their IDs. An active one wins (worst case).
-func rootKey(inv *finding.Inventory, account string) (finding.AccessKey, bool) {
+// A root key created after the commit cannot be the committed one, which
+// keeps deleted user keys of the account from reading as live root keys.
+func rootKey(inv *finding.Inventory, account string, committed time.Time) (finding.AccessKey, bool) {
 	if !inv.RootKeysKnown || account == "" || account != inv.Account {
 		return finding.AccessKey{}, false
 	}
 	var found finding.AccessKey
 	ok := false
 	for _, k := range inv.RootKeys {
+		if !committed.IsZero() && !k.Created.IsZero() && k.Created.After(committed) {
+			continue
+		}
 		if !ok || strings.EqualFold(k.Status, "Active") {
 			found, ok = k, true
 		}

@@ -107,6 +107,8 @@ func TestSeverityTable(t *testing.T) {
 			RuleInactive, finding.SeverityHigh, finding.StatusInactive, ours, "root user has an INACTIVE access key it may be"},
 		{"root keys of this account cannot be another's", leak(otherKey, true, theirs), withRootKeys(inv, "Active"),
 			RuleNotInAccount, finding.SeverityMedium, finding.StatusOtherAccount, theirs, "another AWS account"},
+		{"root key created after the commit", leakOn(goneKey, true, ours, now.AddDate(-1, 0, 0)), rootKeyCreated(inv, now.AddDate(0, -1, 0)),
+			RuleNotInAccount, finding.SeverityMedium, finding.StatusNotInAccount, ours, "(deleted)"},
 		{"no root keys", leak(goneKey, true, ours), withRootKeys(inv),
 			RuleNotInAccount, finding.SeverityMedium, finding.StatusNotInAccount, ours, "(deleted)"},
 		{"id alone, account unknown", leak(otherKey, false, ""), inv,
@@ -144,6 +146,18 @@ func withRootKeys(inv *finding.Inventory, statuses ...string) *finding.Inventory
 		c.RootKeys = append(c.RootKeys, finding.AccessKey{User: rootUser, Status: s})
 	}
 	return &c
+}
+
+func rootKeyCreated(inv *finding.Inventory, created time.Time) *finding.Inventory {
+	c := withRootKeys(inv, "Active")
+	c.RootKeys[0].Created = created
+	return c
+}
+
+func leakOn(id string, secret bool, account string, date time.Time) finding.Leak {
+	l := leak(id, secret, account)
+	l.Date = date
+	return l
 }
 
 func withKeyAccount(inv *finding.Inventory, id, account string) *finding.Inventory {

@@ -30,9 +30,9 @@ type Inventory struct {
 	KeyAccounts map[string]string
 	// RootKeys are the root user's access keys, from the credential
 	// report. The report does not give key IDs, so ID is empty, User is
-	// "<root_account>", Created is the last rotation, and a committed key
-	// of this account that is in neither Keys nor anywhere else may be one
-	// of them. Meaningful only when RootKeysKnown.
+	// "<root_account>" and Created is the last rotation. A committed key ID
+	// of this account (decoded offline or confirmed by KeyAccounts) that is
+	// not in Keys may be one of them. Meaningful only when RootKeysKnown.
 	RootKeys []AccessKey
 	// RootKeysKnown is false when the credential report could not be read
 	// (the reason is in Gaps), so "no root keys" is never a guess.

@@ -30,6 +30,9 @@ type Leak struct {
 	OtherPaths []string `json:"otherPaths,omitempty"`
 	// InHead reports whether HEAD's tree still holds the key at Path.
 	InHead bool `json:"inHead"`
+	// InlineAllow reports that the line holding the key carries a
+	// `keysweep:allow` comment in the introducing blob.
+	InlineAllow bool `json:"inlineAllow,omitempty"`
 	// Unreachable marks a hit found only in a dangling object
 	// (--include-unreachable): there is no commit to attribute it to.
 	Unreachable bool `json:"unreachable,omitempty"`

@@ -76,6 +76,7 @@ func (h *history) attribute(ctx context.Context, hits map[plumbing.Hash]*blobHit
 				Column:      m.col,
 				Blob:        blob.String(),
 				Unreachable: unreachable,
+				InlineAllow: m.allow,
 			}
 			if acct, ok := detect.DecodeAccount(m.KeyID); ok {
 				l.Account = acct

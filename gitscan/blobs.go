@@ -1,6 +1,7 @@
 package gitscan
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"runtime"
@@ -21,7 +22,12 @@ type blobHit struct {
 type located struct {
 	detect.Match
 	line, col int
+	// allow: the match's line carries an inline keysweep:allow marker.
+	allow bool
 }
+
+// allowMarker is the inline suppression comment, in any comment syntax.
+const allowMarker = "keysweep:allow"
 
 // scanBlobs reads each blob once and runs the detectors on it, on several
 // goroutines, each with its own repository handle (go-git storage is not
@@ -172,7 +178,12 @@ func locate(buf []byte, ms []detect.Match) []located {
 			i += size
 			col++
 		}
-		out = append(out, located{Match: m, line: line, col: col})
+		end := bytes.IndexByte(buf[m.Start:], '\n')
+		if end < 0 {
+			end = len(buf) - m.Start
+		}
+		allow := bytes.Contains(buf[lineStart:m.Start+end], []byte(allowMarker))
+		out = append(out, located{Match: m, line: line, col: col, allow: allow})
 	}
 	return out
 }

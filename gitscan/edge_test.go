@@ -212,3 +212,30 @@ func TestCommitCountsAndHead(t *testing.T) {
 		t.Errorf("stats %+v", res.Stats)
 	}
 }
+
+func TestBareAndSubdirectory(t *testing.T) {
+	r := gittest.New(t)
+	k, s := gittest.FakeKey(81)
+	r.Write("sub/dir/a.env", envFile(k, s))
+	r.Commit("add")
+	bare := filepath.Join(t.TempDir(), "mirror.git")
+	r.Git("clone", "-q", "--bare", r.Dir, bare)
+	for _, dir := range []string{bare, filepath.Join(r.Dir, "sub", "dir")} {
+		if got := keys(scanOK(t, dir, Options{}).Leaks); !got[k] {
+			t.Errorf("scan of %s found %v, want %s", dir, got, k)
+		}
+	}
+}
+
+func TestInlineAllowMarker(t *testing.T) {
+	r := gittest.New(t)
+	k1, _ := gittest.FakeKey(91)
+	k2, _ := gittest.FakeKey(92)
+	r.Write("fixtures.py", "A = '"+k1+"'  # keysweep:allow test fixture\nB = '"+k2+"'\n")
+	r.Commit("fixtures")
+	for _, l := range scanOK(t, r.Dir, Options{}).Leaks {
+		if want := l.KeyID == k1; l.InlineAllow != want {
+			t.Errorf("%s: InlineAllow %v, want %v", l.KeyID, l.InlineAllow, want)
+		}
+	}
+}

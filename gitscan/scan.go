@@ -136,7 +136,11 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 
 // open opens the repository at path, or the one path is inside.
 func open(path string) (*git.Repository, error) {
-	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	// Without detection first: that is what opens a bare repository.
+	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	}
 	if err != nil {
 		if errors.Is(err, git.ErrRepositoryNotExists) {
 			return nil, &Error{Msg: "not a git repository: " + path}

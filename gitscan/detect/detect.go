@@ -1,0 +1,189 @@
+package detect
+
+import (
+	"math/bits"
+	"strings"
+)
+
+// Match is one credential found in a buffer.
+type Match struct {
+	KeyID        string // e.g. AKIA...; never an IAM unique ID (AIDA/AROA/...)
+	Start        int    // byte offset of KeyID in the buffer
+	Secret       string // 40-char secret access key paired with KeyID, "" if none
+	SecretStart  int    // byte offset of Secret, -1 if none
+	SessionToken string // for ASIA keys: the session token found near it, "" if none
+}
+
+// End returns the byte offset just past KeyID.
+func (m Match) End() int { return m.Start + len(m.KeyID) }
+
+const keyLen = 20
+
+// Character classes, one table lookup per byte.
+const (
+	cUpper = 1 << iota // A-Z
+	cLower             // a-z
+	cDigit             // 0-9
+	cBody              // A-Z2-7: the base32 alphabet of a key ID's last 16 characters
+	cB64               // A-Za-z0-9+/: what a key ID or secret must not touch
+	cHex               // 0-9a-fA-F
+)
+
+var class = func() (t [256]uint8) {
+	for c := range t {
+		var k uint8
+		switch {
+		case 'A' <= c && c <= 'Z':
+			k = cUpper | cBody | cB64
+		case 'a' <= c && c <= 'z':
+			k = cLower | cB64
+		case '0' <= c && c <= '9':
+			k = cDigit | cB64
+			if '2' <= c && c <= '7' {
+				k |= cBody
+			}
+		case c == '+' || c == '/':
+			k = cB64
+		}
+		if '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' {
+			k |= cHex
+		}
+		t[c] = k
+	}
+	return t
+}()
+
+// Find returns every credential key ID in buf, in offset order, with the
+// secret and session token paired to it. AWS documentation keys and
+// placeholders are left out.
+func Find(buf []byte) []Match {
+	var ms []Match
+	for off := 0; ; {
+		s := indexKey(buf, off)
+		if s < 0 {
+			break
+		}
+		off = s + keyLen
+		if isExample(buf[s:off]) {
+			continue
+		}
+		ms = append(ms, Match{KeyID: string(buf[s:off]), Start: s, SecretStart: -1})
+	}
+	if len(ms) > 0 {
+		pair(buf, ms)
+	}
+	return ms
+}
+
+// MayContain reports whether buf holds a well-formed key ID. It does not
+// allocate and costs about as much as Find on a buffer without hits; false
+// means Find returns nothing, true may still mean nothing if every key ID
+// is an example.
+func MayContain(buf []byte) bool {
+	return indexKey(buf, 0) >= 0
+}
+
+// indexKey returns the offset of the first key ID starting at or after
+// from, or -1.
+//
+// A key ID is 20 bytes of [A-Z0-9], so probing every 20th byte is enough
+// to land inside any of them; ordinary text rarely has an upper-case letter
+// or digit at the probe, and a run that has one is walked to its end, which
+// is the only place a key ID inside that run can end. No byte is looked at
+// twice, and most bytes are not looked at at all.
+func indexKey(buf []byte, from int) int {
+	n := len(buf)
+	for i := from + keyLen - 1; i < n; {
+		if class[buf[i]]&(cUpper|cDigit) == 0 {
+			i += keyLen
+			continue
+		}
+		e := i + 1
+		for e < n && class[buf[e]]&(cUpper|cDigit) != 0 {
+			e++
+		}
+		if s := e - keyLen; s >= from && keyAt(buf, s) {
+			return s
+		}
+		i = e + keyLen
+	}
+	return -1
+}
+
+// keyAt reports whether a key ID, with its boundaries, starts at s. The
+// caller has checked that buf[s+keyLen] (if any) is not an upper-case
+// letter or digit.
+func keyAt(buf []byte, s int) bool {
+	k := buf[s : s+keyLen]
+	if k[0] != 'A' {
+		return false
+	}
+	switch string(k[1:4]) {
+	case "KIA", "SIA", "BIA", "CCA":
+	default:
+		if k[1] != '3' || k[2] != 'T' || class[k[3]]&(cUpper|cDigit) == 0 {
+			return false
+		}
+	}
+	for _, c := range k[4:] {
+		if class[c]&cBody == 0 {
+			return false
+		}
+	}
+	if e := s + keyLen; e < len(buf) && class[buf[e]]&cB64 != 0 {
+		return false
+	}
+	return s == 0 || class[buf[s-1]]&cB64 == 0 || escapeEndsAt(buf, s)
+}
+
+// escapeEndsAt reports whether buf[:i] ends with an escape sequence
+// (\n, \t, \r, %XX, \xXX, \uXXXX). Their last characters are base64
+// characters, yet "\nAKIA..." in a JSON string or "%3DAKIA..." in a URL is
+// a key ID standing alone.
+func escapeEndsAt(buf []byte, i int) bool {
+	at := func(j int) byte { return buf[i-j] }
+	hex := func(from, to int) bool {
+		for j := from; j >= to; j-- {
+			if class[at(j)]&cHex == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case i >= 2 && at(2) == '\\' && (at(1) == 'n' || at(1) == 't' || at(1) == 'r'):
+		return true
+	case i >= 3 && at(3) == '%' && hex(2, 1):
+		return true
+	case i >= 4 && at(4) == '\\' && at(3) == 'x' && hex(2, 1):
+		return true
+	case i >= 6 && at(6) == '\\' && at(5) == 'u' && hex(4, 1):
+		return true
+	}
+	return false
+}
+
+// IsExample reports whether a key ID or secret is one of the AWS
+// documentation examples (AKIAIOSFODNN7EXAMPLE,
+// wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and anything else ending in
+// EXAMPLE or EXAMPLEKEY) or an obvious placeholder such as
+// AKIAXXXXXXXXXXXXXXXX: a key ID whose last 16 characters use fewer than 4
+// distinct characters. Real key IDs have about 12.
+func IsExample(keyIDOrSecret string) bool {
+	return isExample([]byte(keyIDOrSecret))
+}
+
+func isExample(s []byte) bool {
+	// The string conversions below do not allocate.
+	if strings.HasSuffix(string(s), "EXAMPLE") || strings.HasSuffix(string(s), "EXAMPLEKEY") {
+		return true
+	}
+	if len(s) != keyLen {
+		return false
+	}
+	var seen uint64
+	for _, c := range s[4:] {
+		seen |= 1 << (c & 63) // A-Z and 2-7 do not collide mod 64
+	}
+	return bits.OnesCount64(seen) < 4
+}

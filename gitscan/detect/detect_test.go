@@ -1,0 +1,384 @@
+package detect
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// vals are the fake credentials the templates below refer to as {NAME}.
+var vals = map[string]string{
+	"K1": fakeKey("AKIA", 1),
+	"K2": fakeKey("AKIA", 2),
+	"A1": fakeKey("ASIA", 3),
+	"B1": fakeKey("ABIA", 4),
+	"C1": fakeKey("ACCA", 5),
+	"T1": fakeKey("A3TX", 6),
+	"T9": fakeKey("A3T9", 7),
+	"S1": fakeSecret(1),
+	"S2": fakeSecret(2),
+
+	"TOK":   fakeToken(1, 356),
+	"TOKPD": fakeToken(2, 298) + "==",
+	"TOKX":  "ZZ" + randString(3, 300, alphaB64), // no STS prefix
+	"TOK90": fakeToken(4, 90),
+
+	"EXK":  "AKIAIOSFODNN7EXAMPLE",
+	"EXA":  "ASIAIOSFODNN7EXAMPLE",
+	"EXS":  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+	"PHK":  "AKIA" + strings.Repeat("X", 16),
+	"PHK2": "AKIA" + strings.Repeat("AB", 8),
+
+	"K1LOWER": strings.ToLower(fakeKey("AKIA", 1)),
+	"KBADC":   fakeKey("AKIA", 1)[:19] + "1", // 1 is not base32
+	"K19":     fakeKey("AKIA", 1)[:19],
+	"B64":     randString(8, 64, alphaB64),
+	"HASH":    randString(9, 40, "0123456789abcdef"),
+	"UHASH":   randString(10, 40, "0123456789ABCDEF"),
+	"IDENT40": randString(11, 40, alphaLetters),
+	"PATH40":  "/" + randString(12, 9, alphaLetters) + "/" + randString(13, 14, alphaLetters) + "/" + randString(14, 14, alphaLetters),
+	"IAM": strings.Join([]string{
+		fakeKey("AIDA", 20), fakeKey("AROA", 21), fakeKey("AGPA", 22), fakeKey("ANPA", 23),
+		fakeKey("ANVA", 24), fakeKey("AIPA", 25), fakeKey("APKA", 26), fakeKey("ASCA", 27),
+		fakeKey("AIDA", 28), fakeKey("AKIB", 29), fakeKey("BKIA", 30),
+	}, " "),
+}
+
+var expand = func() *strings.Replacer {
+	var r []string
+	for k, v := range vals {
+		r = append(r, "{"+k+"}", v)
+	}
+	return strings.NewReplacer(r...)
+}()
+
+func lines(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString("\tfiller line ")
+		b.WriteByte(byte('a' + i%26))
+		b.WriteString(" with nothing secret in it\n")
+	}
+	return b.String()
+}
+
+// want names a match by the vals keys of its parts.
+type want struct{ key, secret, token string }
+
+var findTests = []struct {
+	name string
+	in   string
+	want []want
+}{
+	// Each prefix.
+	{"AKIA in prose", "the key {K1} was rotated\n", []want{{"K1", "", ""}}},
+	{"ASIA", "id={A1}", []want{{"A1", "", ""}}},
+	{"ABIA", "id={B1}", []want{{"B1", "", ""}}},
+	{"ACCA", "id={C1}", []want{{"C1", "", ""}}},
+	{"A3T letter", "id={T1}", []want{{"T1", "", ""}}},
+	{"A3T digit", "id={T9}", []want{{"T9", "", ""}}},
+	{"whole buffer", "{K1}", []want{{"K1", "", ""}}},
+	{"end of buffer", "key: {K1}", []want{{"K1", "", ""}}},
+	{"start of buffer", "{K1} is the key", []want{{"K1", "", ""}}},
+
+	// Boundaries.
+	{"inside base64 run", "{B64}{K1}{B64}", nil},
+	{"base64 run before", "{B64}{K1} x", nil},
+	{"base64 run after", "x {K1}{B64}", nil},
+	{"after slash", "keys/{K1}", nil},
+	{"before slash", "{K1}/x", nil},
+	{"after plus", "+{K1}", nil},
+	{"after lower-case letter", "x{K1}", nil},
+	{"before lower-case letter", "{K1}x", nil},
+	{"after digit", "9{K1}", nil},
+	{"before upper-case letter", "{K1}Q", nil},
+	{"21 characters", "{K1}A", nil},
+	{"19 characters", "{K19}", nil},
+	{"not base32", "{KBADC}", nil},
+	{"lower case", "{K1LOWER}", nil},
+	{"after equals", "k={K1}", []want{{"K1", "", ""}}},
+	{"after base64 padding", "Zm9vYmE=={K1}", []want{{"K1", "", ""}}},
+	{"double quotes", `"{K1}"`, []want{{"K1", "", ""}}},
+	{"single quotes", `'{K1}'`, []want{{"K1", "", ""}}},
+	{"backquotes", "`{K1}`", []want{{"K1", "", ""}}},
+	{"colons", "user:{K1}:x", []want{{"K1", "", ""}}},
+	{"underscores", "KEY_{K1}_OLD", []want{{"K1", "", ""}}},
+	{"dashes", "x-{K1}-y", []want{{"K1", "", ""}}},
+	{"brackets", "({K1})[{K2}]", []want{{"K1", "", ""}, {"K2", "", ""}}},
+	{"tabs", "\t{K1}\t", []want{{"K1", "", ""}}},
+	{"non-UTF-8", "\xff\xfe{K1}\x80\xc3", []want{{"K1", "", ""}}},
+	{"NUL bytes", "\x00{K1}\x00", []want{{"K1", "", ""}}},
+	{"after JSON \\n", `"line\n{K1}\n"`, []want{{"K1", "", ""}}},
+	{"after JSON \\t", `"\t{K1}"`, []want{{"K1", "", ""}}},
+	{"after JSON \\u0022", `"\u0022{K1}\u0022"`, []want{{"K1", "", ""}}},
+	{"URL-encoded", "?AWSAccessKeyId%3D{K1}%26x", []want{{"K1", "", ""}}},
+	{"two adjacent with space", "{K1} {K2}", []want{{"K1", "", ""}, {"K2", "", ""}}},
+	{"two glued", "{K1}{K2}", nil},
+
+	// Not credentials.
+	{"IAM unique IDs", "{IAM}\n", nil},
+	{"example key", "aws_access_key_id = {EXK}\n", nil},
+	{"example ASIA", "{EXA}\n", nil},
+	{"example key and secret", "aws_access_key_id = {EXK}\naws_secret_access_key = {EXS}\n", nil},
+	{"placeholder", "aws_access_key_id = {PHK}\n", nil},
+	{"placeholder pattern", "aws_access_key_id = {PHK2}\n", nil},
+	{"example secret not paired", "aws_access_key_id = {K1}\naws_secret_access_key = {EXS}\n", []want{{"K1", "", ""}}},
+	{"secret without key ID", "aws_secret_access_key = {S1}\n", nil},
+
+	// Secrets by proximity.
+	{"same line", "{K1} {S1}\n", []want{{"K1", "S1", ""}}},
+	{"console CSV", "Access key ID,Secret access key\r\n{K1},{S1}\r\n", []want{{"K1", "S1", ""}}},
+	{"old console CSV", "User name,Password,Access key ID,Secret access key,Console login link\nbob,,{K1},{S1},https://x\n", []want{{"K1", "S1", ""}}},
+	{"next line", "{K1}\n{S1}\n", []want{{"K1", "S1", ""}}},
+	{"line before", "{S1}\n{K1}\n", []want{{"K1", "S1", ""}}},
+	{"five lines after", "{K1}\n" + lines(4) + "{S1}\n", []want{{"K1", "S1", ""}}},
+	{"six lines after", "{K1}\n" + lines(5) + "{S1}\n", []want{{"K1", "", ""}}},
+	{"five lines before", "{S1}\n" + lines(4) + "{K1}\n", []want{{"K1", "S1", ""}}},
+	{"secret at end of buffer", "{K1}\n{S1}", []want{{"K1", "S1", ""}}},
+	{"Go positional", `p := credentials.NewStaticCredentialsProvider("{K1}", "{S1}", "")`, []want{{"K1", "S1", ""}}},
+	{"non-UTF-8 around secret", "\xff{K1}\x80{S1}\xc3", []want{{"K1", "S1", ""}}},
+	{"escaped newlines", `"cmd": "x\n{K1}\n{S1}\n"`, []want{{"K1", "S1", ""}}},
+
+	// Secrets by name.
+	{"JSON create-access-key", `{
+    "AccessKey": {
+        "UserName": "deploy",
+        "AccessKeyId": "{K1}",
+        "Status": "Active",
+        "SecretAccessKey": "{S1}",
+        "CreateDate": "2024-05-01T10:00:00+00:00"
+    }
+}`, []want{{"K1", "S1", ""}}},
+	{"YAML", "aws:\n  access_key_id: {K1}\n  secret_access_key: {S1}\n", []want{{"K1", "S1", ""}}},
+	{"INI profiles", "[default]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n\n[prod]\naws_access_key_id = {K2}\naws_secret_access_key = {S2}\n",
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"INI secret first", "[a]\naws_secret_access_key = {S1}\naws_access_key_id = {K1}\n[b]\naws_secret_access_key = {S2}\naws_access_key_id = {K2}\n",
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"INI CRLF", "[default]\r\naws_access_key_id = {K1}\r\naws_secret_access_key = {S1}\r\n", []want{{"K1", "S1", ""}}},
+	{"env", "AWS_ACCESS_KEY_ID={K1}\nAWS_REGION=eu-west-1\nAWS_SECRET_ACCESS_KEY={S1}\n", []want{{"K1", "S1", ""}}},
+	{"shell export", "export AWS_ACCESS_KEY_ID=\"{K1}\"\nexport AWS_SECRET_ACCESS_KEY='{S1}'\n", []want{{"K1", "S1", ""}}},
+	{"PowerShell", "$env:AWS_ACCESS_KEY_ID = \"{K1}\"\n$env:AWS_SECRET_ACCESS_KEY = \"{S1}\"\n", []want{{"K1", "S1", ""}}},
+	{"Terraform", "provider \"aws\" {\n  region     = \"us-east-1\"\n  access_key = \"{K1}\"\n  secret_key = \"{S1}\"\n}\n", []want{{"K1", "S1", ""}}},
+	{"Go struct", "aws.Credentials{\n\tAccessKeyID:     \"{K1}\",\n\tSecretAccessKey: \"{S1}\",\n}\n", []want{{"K1", "S1", ""}}},
+	{"Python boto3", "s3 = boto3.client(\n    's3',\n    aws_access_key_id='{K1}',\n    aws_secret_access_key='{S1}',\n)\n", []want{{"K1", "S1", ""}}},
+	{"Python environ", "os.environ[\"AWS_ACCESS_KEY_ID\"] = \"{K1}\"\nos.environ[\"AWS_SECRET_ACCESS_KEY\"] = \"{S1}\"\n", []want{{"K1", "S1", ""}}},
+	{"JavaScript", "new AWS.S3({ accessKeyId: '{K1}', secretAccessKey: '{S1}' })", []want{{"K1", "S1", ""}}},
+	{"XML", "<AccessKeyId>{K1}</AccessKeyId>\n<SecretAccessKey>{S1}</SecretAccessKey>\n", []want{{"K1", "S1", ""}}},
+	{"PHP", "'credentials' => [\n    'key'    => '{K1}',\n    'secret' => '{S1}',\n],\n", []want{{"K1", "S1", ""}}},
+	{"Java properties", "aws.accessKeyId={K1}\naws.secretKey={S1}\n", []want{{"K1", "S1", ""}}},
+	{"JSON escaped", `{"cmd": "aws_access_key_id={K1}\naws_secret_access_key={S1}\n"}`, []want{{"K1", "S1", ""}}},
+	{"named 20 lines away", "aws_access_key_id = {K1}\n" + lines(19) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
+	{"named 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "aws_secret_access_key = {S1}\n", []want{{"K1", "", ""}}},
+
+	// Choosing among secrets.
+	{"named beats nearer unnamed", "{K1}\nother = {S2}\naws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
+	{"same line beats named", "creds(\"{K1}\", \"{S1}\")\naws_secret_access_key = {S2}\n", []want{{"K1", "S1", ""}}},
+	{"one-line JSON", `[{"AccessKeyId":"{K1}","SecretAccessKey":"{S1}"},{"AccessKeyId":"{K2}","SecretAccessKey":"{S2}"}]`,
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"CSV rows", "{K1},{S1}\n{K2},{S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"alternating lines", "{K1}\n{S1}\n{K2}\n{S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"one secret, two key IDs", "{K1}\n{K2}\n{S1}\n", []want{{"K1", "", ""}, {"K2", "S1", ""}}},
+	{"one secret, same key ID twice", "aws_access_key_id = {K1}\naws_secret_access_key = {S1}\n# export AWS_ACCESS_KEY_ID={K1}\n",
+		[]want{{"K1", "S1", ""}, {"K1", "S1", ""}}},
+
+	// Not secrets.
+	{"git hash", "{K1} {HASH}\n", []want{{"K1", "", ""}}},
+	{"git hash named", "aws_access_key_id = {K1}\naws_secret_access_key = {HASH}\n", []want{{"K1", "", ""}}},
+	{"upper-case hex", "{K1} {UHASH}\n", []want{{"K1", "", ""}}},
+	{"identifier", "{K1} {IDENT40}\n", []want{{"K1", "", ""}}},
+	{"path", "{K1} {PATH40}\n", []want{{"K1", "", ""}}},
+	{"secret inside longer run", "{K1} {S1}x\n", []want{{"K1", "", ""}}},
+	{"secret inside base64", "{K1} {B64}{S1}\n", []want{{"K1", "", ""}}},
+
+	// Session tokens.
+	{"STS JSON", `{
+    "Credentials": {
+        "AccessKeyId": "{A1}",
+        "SecretAccessKey": "{S1}",
+        "SessionToken": "{TOK}",
+        "Expiration": "2024-05-01T11:00:00+00:00"
+    },
+    "AssumedRoleUser": {}
+}`, []want{{"A1", "S1", "TOK"}}},
+	{"env export token", "export AWS_ACCESS_KEY_ID={A1}\nexport AWS_SECRET_ACCESS_KEY={S1}\nexport AWS_SESSION_TOKEN={TOKX}\n", []want{{"A1", "S1", "TOKX"}}},
+	{"INI security token", "[tmp]\r\naws_access_key_id = {A1}\r\naws_secret_access_key = {S1}\r\naws_security_token = {TOKPD}\r\n", []want{{"A1", "S1", "TOKPD"}}},
+	{"unnamed STS-like token", "{A1}\n{S1}\n{TOK}\n", []want{{"A1", "S1", "TOK"}}},
+	{"unnamed other run", "{A1} {TOKX}\n", []want{{"A1", "", ""}}},
+	{"short token", "aws_access_key_id={A1}\naws_session_token={TOK90}\n", []want{{"A1", "", ""}}},
+	{"AKIA has no token", "aws_access_key_id={K1}\naws_session_token={TOK}\n", []want{{"K1", "", ""}}},
+	{"same ASIA twice", "[a]\naws_access_key_id={A1}\naws_session_token={TOK}\n[b]\naws_access_key_id={A1}\n",
+		[]want{{"A1", "", "TOK"}, {"A1", "", "TOK"}}},
+}
+
+var unexpanded = regexp.MustCompile(`\{[A-Z][A-Z0-9]*\}`)
+
+func TestFind(t *testing.T) {
+	for _, tt := range findTests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := expand.Replace(tt.in)
+			if m := unexpanded.FindString(in); m != "" {
+				t.Fatalf("template has no value for %s", m)
+			}
+			got := Find([]byte(in))
+			checkMatches(t, in, got, tt.want)
+		})
+	}
+}
+
+func checkMatches(t *testing.T, in string, got []Match, want []want) {
+	t.Helper()
+	for _, m := range got {
+		checkOffsets(t, in, m)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d matches, want %d: %s", len(got), len(want), describe(got))
+	}
+	for i, w := range want {
+		m := got[i]
+		if m.KeyID != vals[w.key] {
+			t.Errorf("match %d: KeyID %s, want %s (%s)", i, m.KeyID, vals[w.key], w.key)
+		}
+		if m.Secret != vals[w.secret] {
+			t.Errorf("match %d: Secret %s, want %s (%s)", i, redact(m.Secret), redact(vals[w.secret]), w.secret)
+		}
+		if m.SessionToken != vals[w.token] {
+			t.Errorf("match %d: SessionToken %s, want %s (%s)", i, redact(m.SessionToken), redact(vals[w.token]), w.token)
+		}
+	}
+}
+
+// checkOffsets checks that a match points where it says it does.
+func checkOffsets(t *testing.T, in string, m Match) {
+	t.Helper()
+	if m.Start < 0 || m.End() > len(in) || in[m.Start:m.End()] != m.KeyID {
+		t.Errorf("KeyID %s not at Start %d", m.KeyID, m.Start)
+	}
+	switch {
+	case m.Secret == "" && m.SecretStart != -1:
+		t.Errorf("no secret but SecretStart %d", m.SecretStart)
+	case m.Secret != "" && (m.SecretStart < 0 || m.SecretStart+len(m.Secret) > len(in) || in[m.SecretStart:m.SecretStart+len(m.Secret)] != m.Secret):
+		t.Errorf("secret %s not at SecretStart %d", redact(m.Secret), m.SecretStart)
+	}
+}
+
+func describe(ms []Match) string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, redactMatch(m))
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}
+
+func TestFindOffsetOrder(t *testing.T) {
+	var b strings.Builder
+	var ids []string
+	for i := range 200 {
+		id := fakeKey([]string{"AKIA", "ASIA", "ABIA", "ACCA", "A3TB"}[i%5], uint64(100+i))
+		ids = append(ids, id)
+		b.WriteString(id)
+		b.WriteString([]string{"\n", " ", ",", "\r\n", "\t:"}[i%5])
+	}
+	got := Find([]byte(b.String()))
+	if len(got) != len(ids) {
+		t.Fatalf("got %d matches, want %d", len(got), len(ids))
+	}
+	for i, m := range got {
+		checkOffsets(t, b.String(), m)
+		if m.KeyID != ids[i] {
+			t.Errorf("match %d: %s, want %s", i, m.KeyID, ids[i])
+		}
+	}
+}
+
+// TestLongLine puts credentials in the middle and at the end of a
+// 100,000-character line of minified JavaScript, between base64 blobs and
+// upper-case runs that come close to looking like key IDs.
+func TestLongLine(t *testing.T) {
+	var b strings.Builder
+	chunk := func(i int) {
+		b.WriteString(`function a` + randString(uint64(i), 6, alphaLetters) + `(e,t){return e.ABCDEFGH===t?"`)
+		b.WriteString(randString(uint64(i), 64, alphaB64))
+		b.WriteString(`":void 0};var DEFAULT_TIMEOUT_MILLISECONDS=0x7FFFFFFF;`)
+	}
+	i := 0
+	for b.Len() < 50_000 {
+		chunk(i)
+		i++
+	}
+	k1, s1, k2 := vals["K1"], vals["S1"], vals["K2"]
+	b.WriteString(`const c={accessKeyId:"` + k1 + `",secretAccessKey:"` + s1 + `"};`)
+	for b.Len() < 100_000-len(k2)-8 {
+		chunk(i)
+		i++
+	}
+	b.WriteString(`;id="` + k2 + `"`)
+	in := b.String()
+	if strings.Contains(in, "\n") || len(in) < 99_000 {
+		t.Fatalf("bad fixture: %d bytes", len(in))
+	}
+	got := Find([]byte(in))
+	checkMatches(t, in, got, []want{{"K1", "S1", ""}, {"K2", "", ""}})
+}
+
+// TestFarApart checks that a key ID and a secret many kilobytes apart on
+// one line are not paired, named or not.
+func TestFarApart(t *testing.T) {
+	pad := strings.Repeat("x.y ", 5000)
+	for _, in := range []string{
+		vals["K1"] + " " + pad + vals["S1"],
+		"accessKeyId:" + vals["K1"] + ";" + pad + "secretAccessKey:" + vals["S1"],
+	} {
+		checkMatches(t, in, Find([]byte(in)), []want{{"K1", "", ""}})
+	}
+}
+
+func TestFindNoAllocWithoutHits(t *testing.T) {
+	buf := corpus(1<<20, 0)
+	if n := testing.AllocsPerRun(10, func() { Find(buf) }); n != 0 {
+		t.Errorf("Find allocates %v times on a buffer without keys", n)
+	}
+}
+
+func TestIsExample(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"AKIAIOSFODNN7EXAMPLE", true},
+		{"ASIAIOSFODNN7EXAMPLE", true},
+		{"AKIAI44QH8DHBEXAMPLE", true},
+		{"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", true},
+		{"je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY", true},
+		{vals["PHK"], true},
+		{vals["PHK2"], true},
+		{"AKIA" + strings.Repeat("ABC", 5) + "A", true},
+		{vals["K1"], false},
+		{vals["A1"], false},
+		{vals["S1"], false},
+		{"AKIAIOSFODNN7EXAMPLX", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := IsExample(tt.s); got != tt.want {
+			t.Errorf("IsExample(%s) = %v, want %v", redact(tt.s), got, tt.want)
+		}
+	}
+}
+
+func TestMayContain(t *testing.T) {
+	for _, tt := range findTests {
+		in := []byte(expand.Replace(tt.in))
+		if !MayContain(in) && len(Find(in)) > 0 {
+			t.Errorf("%s: MayContain is false but Find finds keys", tt.name)
+		}
+		if len(tt.want) > 0 && !MayContain(in) {
+			t.Errorf("%s: MayContain is false", tt.name)
+		}
+	}
+	if MayContain(corpus(1<<20, 0)) {
+		t.Error("MayContain is true on the clean corpus")
+	}
+	if !MayContain(corpus(1<<20, 64<<10)) {
+		t.Error("MayContain is false on the corpus with keys")
+	}
+}

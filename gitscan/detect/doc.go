@@ -1,0 +1,47 @@
+// Package detect finds AWS credentials in a byte buffer.
+//
+// It is pure logic: no git, no I/O, no allocation on a buffer without
+// hits. Callers hand it whole blobs (or any other text) and get back every
+// credential key ID with the secret access key and, for temporary ASIA
+// keys, the session token found next to it.
+//
+// # Key IDs
+//
+// A key ID is (AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16} standing alone:
+// the 20 characters must be a whole run of [A-Za-z0-9+/], so a key-like
+// substring of a base64 blob, a longer identifier or a path segment such as
+// "dir/AKIA..." is not reported. Any other byte is a boundary, and so is an
+// escape that ends right before the ID (\n, \t, \r, %XX, \xXX, \uXXXX), so
+// that keys inside JSON strings and URL-encoded text are still found. IAM
+// unique IDs (AIDA, AROA, AGPA, ANPA, ...) name principals, not
+// credentials, and never match. AWS documentation keys and obvious
+// placeholders are dropped (see IsExample).
+//
+// # Secrets and session tokens
+//
+// A secret access key is a whole run of exactly 40 [A-Za-z0-9+/]
+// characters with both upper and lower case letters and at least 15
+// distinct characters, which rules out git hashes, hex digests and filler.
+// It is paired with a key ID when it is
+//
+//   - assigned to a secret-like name (aws_secret_access_key,
+//     secretAccessKey, SECRET_KEY, <SecretAccessKey>, ...) within 30 lines
+//     and 16 KiB of the key ID, or
+//   - unnamed, within 5 lines and 4 KiB, and it also holds a digit or a
+//     '+', which a random secret almost always does and a long camelCase
+//     identifier or a path does not.
+//
+// When several secrets qualify the nearest wins: same line first (named
+// before unnamed), then named before unnamed, then fewer lines away, then
+// after the key ID rather than before it (credentials files list the ID
+// first), then fewer bytes away. A secret goes to one key ID only, unless
+// the same ID appears several times. A secret with no key ID nearby is not
+// reported: a Match always has a KeyID.
+//
+// For ASIA key IDs a session token is a run of at least 100
+// [A-Za-z0-9+/=] characters that is assigned to a name containing
+// SessionToken or SecurityToken (30 lines), or that starts like an STS
+// token ("IQoJb3JpZ2lu", "FwoGZXIvYXdz", ...) within 5 lines.
+//
+// Lines are counted by '\n', so CRLF text works like LF text.
+package detect

@@ -1,0 +1,366 @@
+package detect
+
+import (
+	"bytes"
+	"cmp"
+	"math/bits"
+	"slices"
+	"sort"
+	"strings"
+)
+
+const (
+	secretLen   = 40
+	minTokenLen = 100
+
+	// How far an unnamed secret (or token) may be from its key ID.
+	nearLines = 5
+	nearBytes = 4 << 10
+	// How far a secret assigned to a secret-like name may be. The byte
+	// limits keep minified files, where everything is on one line, from
+	// pairing across the whole file.
+	namedLines = 30
+	namedBytes = 16 << 10
+
+	// Candidates kept per key ID; enough for the greedy assignment to fall
+	// back when the nearest is taken, while a file of thousands of key IDs
+	// stays linear.
+	maxPairs = 4
+)
+
+// A cand is a secret or session token that may belong to a key ID.
+type cand struct {
+	start, end int
+	line       int
+	named      bool // assigned to a secret-like or token-like name
+}
+
+// pair fills in Secret, SecretStart and SessionToken of ms, which are in
+// offset order.
+func pair(buf []byte, ms []Match) {
+	asia := func(k int) bool { return strings.HasPrefix(ms[k].KeyID, "ASIA") }
+	wantTokens := slices.ContainsFunc(ms, func(m Match) bool { return strings.HasPrefix(m.KeyID, "ASIA") })
+	secrets, tokens := candidates(buf, ms, wantTokens)
+	if len(secrets) == 0 && len(tokens) == 0 {
+		return
+	}
+
+	lines := make([]int, len(ms))
+	lc := lineCounter{buf: buf}
+	for k := range ms {
+		lines[k] = lc.at(ms[k].Start)
+	}
+	for _, cs := range [][]cand{secrets, tokens} {
+		lc = lineCounter{buf: buf}
+		for i := range cs {
+			cs[i].line = lc.at(cs[i].start)
+		}
+	}
+
+	for k, c := range assign(ms, lines, secrets, func(int) bool { return true }) {
+		if c >= 0 {
+			ms[k].Secret = string(buf[secrets[c].start:secrets[c].end])
+			ms[k].SecretStart = secrets[c].start
+		}
+	}
+	for k, c := range assign(ms, lines, tokens, asia) {
+		if c >= 0 {
+			ms[k].SessionToken = string(buf[tokens[c].start:tokens[c].end])
+		}
+	}
+}
+
+// candidates collects the secrets and, if wantTokens, the session tokens
+// within reach of any key ID, in offset order. Only the windows around the
+// key IDs are read, each byte once.
+func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand) {
+	n := len(buf)
+	done := 0
+	for k := 0; k < len(ms); {
+		a := max(ms[k].Start-namedBytes, done)
+		b := min(ms[k].End()+namedBytes, n)
+		for k++; k < len(ms) && ms[k].Start-namedBytes <= b; k++ {
+			b = min(ms[k].End()+namedBytes, n)
+		}
+		// A token ending inside the window may start well before it.
+		for a > done && class[buf[a-1]]&cB64 != 0 {
+			a--
+		}
+		p := a
+		for p < b {
+			if class[buf[p]]&cB64 == 0 {
+				p++
+				continue
+			}
+			q := p + 1
+			for q < n && class[buf[q]]&cB64 != 0 {
+				q++
+			}
+			s := p + escapeTail(buf, p, q)
+			if q-s == secretLen {
+				named := isSecretName(assignedName(buf, s))
+				if plausibleSecret(buf[s:q], named) {
+					secrets = append(secrets, cand{start: s, end: q, named: named})
+				}
+			}
+			if wantTokens && q-s >= minTokenLen {
+				e := q
+				for e < n && e-q < 2 && buf[e] == '=' {
+					e++
+				}
+				if c, ok := token(buf, s, e); ok {
+					tokens = append(tokens, c)
+				}
+			}
+			p = q
+		}
+		done = p
+	}
+	return secrets, tokens
+}
+
+// tokenPrefixes start the base64 of STS session tokens as issued over the
+// years; a run that starts like one needs no name to be taken as a token.
+var tokenPrefixes = []string{"IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz", "AQoDYXdz"}
+
+func token(buf []byte, s, e int) (cand, bool) {
+	t := buf[s:e]
+	if isExample(t) {
+		return cand{}, false
+	}
+	name := assignedName(buf, s)
+	named := bytes.Contains(name, []byte("sessiontoken")) || bytes.Contains(name, []byte("securitytoken"))
+	if !named && !slices.ContainsFunc(tokenPrefixes, func(p string) bool { return bytes.HasPrefix(t, []byte(p)) }) {
+		return cand{}, false
+	}
+	return cand{start: s, end: e, named: named}, true
+}
+
+// plausibleSecret rules out what else comes in runs of 40: git hashes and
+// hex digests (no mixed case), filler and repeated patterns (few distinct
+// characters) and, when nothing names it a secret, identifiers and paths
+// (no digit or '+'). A random 40-character secret fails these about once
+// in 2,000 times, and only when unnamed.
+func plausibleSecret(b []byte, named bool) bool {
+	var seen [2]uint64
+	var k uint8
+	plus := false
+	for _, c := range b {
+		k |= class[c]
+		seen[c>>6&1] |= 1 << (c & 63)
+		plus = plus || c == '+'
+	}
+	if k&cUpper == 0 || k&cLower == 0 {
+		return false
+	}
+	if !named && k&cDigit == 0 && !plus {
+		return false
+	}
+	if bits.OnesCount64(seen[0])+bits.OnesCount64(seen[1]) < 15 {
+		return false
+	}
+	return !isExample(b)
+}
+
+func isSecretName(name []byte) bool {
+	for _, s := range []string{"secretaccesskey", "secretkey", "awssecret"} {
+		if bytes.Contains(name, []byte(s)) {
+			return true
+		}
+	}
+	return bytes.HasSuffix(name, []byte("secret"))
+}
+
+// assignedName returns the name that the value starting at i is assigned
+// to, lower-cased and with only letters and digits kept, or nil. It knows
+// the shapes credentials take in configuration and source files:
+//
+//	aws_secret_access_key = v        AWS_SECRET_ACCESS_KEY="v"
+//	"SecretAccessKey": "v"           secretAccessKey: 'v'
+//	SecretAccessKey: "v",            secret_key := "v"
+//	'secret' => 'v'                  <SecretAccessKey>v</SecretAccessKey>
+//	os.environ["AWS_SECRET_ACCESS_KEY"] = "v"
+func assignedName(buf []byte, i int) []byte {
+	j := skipQuotes(buf, i)
+	k := j
+	for k > 0 && j-k < 3 && isOp(buf[k-1]) {
+		k--
+	}
+	if k == j {
+		return nil
+	}
+	end := skipQuotes(buf, k)
+	j = end
+	for j > 0 && end-j < 64 && isIdent(buf[j-1]) {
+		j--
+	}
+	var name []byte
+	for _, c := range buf[j:end] {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			name = append(name, c+'a'-'A')
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			name = append(name, c)
+		}
+	}
+	return name
+}
+
+func skipQuotes(buf []byte, i int) int {
+	for j := 0; j < 8 && i > 0; j++ {
+		switch buf[i-1] {
+		case ' ', '\t', '"', '\'', '`', '\\', ']':
+			i--
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+func isOp(c byte) bool { return c == '=' || c == ':' || c == '>' || c == ',' }
+
+func isIdent(c byte) bool {
+	return class[c]&(cUpper|cLower|cDigit) != 0 || c == '_' || c == '.' || c == '-' || c == '$'
+}
+
+// escapeTail returns how many bytes at the start of the run buf[s:e] are
+// the tail of an escape sequence that begins at buf[s-1]; see
+// escapeEndsAt.
+func escapeTail(buf []byte, s, e int) int {
+	if s == 0 {
+		return 0
+	}
+	hex := func(from, to int) bool {
+		if to > e {
+			return false
+		}
+		for _, c := range buf[from:to] {
+			if class[c]&cHex == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	switch buf[s-1] {
+	case '\\':
+		switch buf[s] {
+		case 'n', 't', 'r':
+			return 1
+		case 'x':
+			if hex(s+1, s+3) {
+				return 3
+			}
+		case 'u':
+			if hex(s+1, s+5) {
+				return 5
+			}
+		}
+	case '%':
+		if hex(s, s+2) {
+			return 2
+		}
+	}
+	return 0
+}
+
+// assign pairs each key ID k for which want(k) with at most one of cs,
+// nearest first; see the package comment for what nearest means. It
+// returns, for each key ID, the index of its candidate or -1.
+func assign(ms []Match, lines []int, cs []cand, want func(k int) bool) []int {
+	type pairing struct {
+		score   uint64
+		key, at int
+	}
+	byScore := func(a, b pairing) int {
+		return cmp.Or(cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
+	}
+	var all, best []pairing
+	for k, m := range ms {
+		if !want(k) {
+			continue
+		}
+		// Candidates are disjoint runs, so their ends are sorted too.
+		i := sort.Search(len(cs), func(i int) bool { return cs[i].end >= m.Start-namedBytes })
+		best = best[:0]
+		for ; i < len(cs) && cs[i].start <= m.End()+namedBytes; i++ {
+			if s, ok := score(m, lines[k], cs[i]); ok {
+				best = append(best, pairing{s, k, i})
+			}
+		}
+		slices.SortFunc(best, byScore)
+		all = append(all, best[:min(len(best), maxPairs)]...)
+	}
+	slices.SortFunc(all, byScore)
+
+	got := make([]int, len(ms))
+	owner := make([]int, len(cs))
+	for i := range got {
+		got[i] = -1
+	}
+	for i := range owner {
+		owner[i] = -1
+	}
+	for _, p := range all {
+		if got[p.key] >= 0 {
+			continue
+		}
+		// The same key ID often appears twice near its secret (a comment,
+		// an export line); a different one is another credential.
+		if o := owner[p.at]; o >= 0 && ms[o].KeyID != ms[p.key].KeyID {
+			continue
+		}
+		got[p.key] = p.at
+		if owner[p.at] < 0 {
+			owner[p.at] = p.key
+		}
+	}
+	return got
+}
+
+// score ranks candidate c for key ID m on line line, lower is nearer, and
+// reports whether c is within reach at all.
+func score(m Match, line int, c cand) (uint64, bool) {
+	before := c.end <= m.Start
+	dist := c.start - m.End()
+	if before {
+		dist = m.Start - c.end
+	}
+	lines := c.line - line
+	if lines < 0 {
+		lines = -lines
+	}
+	if c.named && (lines > namedLines || dist > namedBytes) ||
+		!c.named && (lines > nearLines || dist > nearBytes) {
+		return 0, false
+	}
+	var rank uint64
+	switch {
+	case lines == 0 && c.named:
+		rank = 0
+	case lines == 0:
+		rank = 1
+	case c.named:
+		rank = 2
+	default:
+		rank = 3
+	}
+	var b uint64
+	if before {
+		b = 1
+	}
+	return rank<<60 | uint64(lines)<<50 | b<<40 | uint64(dist), true
+}
+
+// lineCounter numbers lines for offsets visited in increasing order.
+type lineCounter struct {
+	buf  []byte
+	off  int
+	line int
+}
+
+func (lc *lineCounter) at(off int) int {
+	lc.line += bytes.Count(lc.buf[lc.off:off], []byte{'\n'})
+	lc.off = off
+	return lc.line
+}

@@ -2,20 +2,28 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/scan"
+	"github.com/keysweep/keysweep/scan/checks"
+	"github.com/keysweep/keysweep/scan/snapshot"
 )
 
 // AWSConfig is the AWS side of a scan.
 type AWSConfig struct {
 	Enabled bool
-	// Checks selects account checks by rule id; nil means all.
-	Checks   []string
-	NoChecks bool
+	// Checks selects account checks by rule id or glob; nil means all.
+	Checks []string
+	// SkipChecks removes rules from the selection (.keysweep.yml).
+	SkipChecks []string
+	NoChecks   bool
+	// Thresholds of the account checks; zero fields take the defaults.
+	Thresholds checks.Thresholds
 	// RoleToAssume, Audience and Region configure GitHub OIDC (or
 	// sts:AssumeRole outside Actions); empty means the standard chain.
 	RoleToAssume  string
@@ -27,6 +35,7 @@ type AWSConfig struct {
 // awsSession is a verified connection to one AWS account.
 type awsSession struct {
 	cfg     aws.Config
+	sel     checks.Selection
 	account string
 	arn     string
 	calls   *scan.CallCounter
@@ -36,6 +45,11 @@ type awsSession struct {
 // so a bad setup fails before the history scan, in one line.
 func openAWS(ctx context.Context, c AWSConfig) (*awsSession, error) {
 	s := &awsSession{calls: &scan.CallCounter{}}
+	var err error
+	// An unknown rule id is a usage error: say so before any AWS call.
+	if s.sel, err = checks.NewSelection(c.Checks, c.SkipChecks); err != nil {
+		return nil, fmt.Errorf("--checks: %w", err)
+	}
 	cfg, err := scan.LoadConfig(ctx, scan.Options{
 		Region:        c.Region,
 		RoleToAssume:  c.RoleToAssume,
@@ -79,6 +93,17 @@ func (s *awsSession) inventory(ctx context.Context, leaks []finding.Leak) (*find
 	return inv, nil
 }
 
+// checks collects one snapshot of the account and runs the selected
+// checks on it. AWS errors are not returned: each one becomes the
+// could-not-run result of the checks it prevented.
 func (s *awsSession) checks(ctx context.Context, c AWSConfig, now time.Time) ([]finding.CheckResult, []finding.Rule, []string, error) {
-	return nil, nil, nil, nil
+	snap, err := snapshot.Collect(ctx, s.cfg, snapshot.Options{
+		// moto speaks CloudWatch's query protocol, not the SDK's default
+		// CBOR; AWS accepts both.
+		CloudWatchQuery: os.Getenv("AWS_ENDPOINT_URL") != "",
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return checks.Run(snap, s.sel, c.Thresholds, now), checks.Rules(), nil, nil
 }

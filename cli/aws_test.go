@@ -153,3 +153,57 @@ func TestAWSWithoutCredentials(t *testing.T) {
 		t.Fatalf("offline scan: exit %d: %s", code, stderr)
 	}
 }
+
+// TestAccountChecksAgainstMoto runs selected account checks on a weak
+// (emulated) account and checks that their results reach JSON and SARIF.
+func TestAccountChecksAgainstMoto(t *testing.T) {
+	srv := moto.Get(t)
+	srv.Reset(t)
+	srv.Env(t)
+	c := iamClient(t, "")
+	ctx := context.Background()
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("console-user")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("console-user"), Password: aws.String("Pa55word-for-tests!")}); err != nil {
+		t.Fatal(err)
+	}
+	r := gittest.New(t)
+	r.Write("a.txt", "clean\n")
+	r.Commit("init")
+	sarifPath := t.TempDir() + "/out.sarif"
+
+	code, out, stderr := run(t, "scan", r.Dir, "--aws", "--checks", "iam-password-policy,iam-user-mfa", "--format", "json", "--sarif", sarifPath, "--fail-on", "medium")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want 1 (failed checks); stderr %s", code, stderr)
+	}
+	var rep struct {
+		Checks []struct{ RuleID, State, Resource string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]bool{}
+	for _, c := range rep.Checks {
+		if c.RuleID != "iam-password-policy" && c.RuleID != "iam-user-mfa" {
+			t.Errorf("check %s ran although not selected", c.RuleID)
+		}
+		if c.State == "fail" {
+			failed[c.RuleID] = true
+		}
+	}
+	if !failed["iam-password-policy"] || !failed["iam-user-mfa"] {
+		t.Errorf("failed checks %v; want the missing password policy and the user without MFA", failed)
+	}
+	b, err := os.ReadFile(sarifPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "keysweep/aws-account/") || !strings.Contains(string(b), "iam-user-mfa") {
+		t.Errorf("SARIF lacks the aws-account run or its results")
+	}
+
+	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--checks", "no-such-check"); code != ExitError || !strings.Contains(stderr, "no-such-check") {
+		t.Errorf("unknown check: exit %d stderr %q", code, stderr)
+	}
+}

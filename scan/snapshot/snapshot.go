@@ -1,0 +1,266 @@
+// Package snapshot collects the raw facts the account checks judge: one
+// read-only pass over an AWS account (IAM, EC2 in every enabled region,
+// CloudTrail, CloudWatch billing alarms, Trusted Advisor) into a Snapshot.
+//
+// The snapshot holds facts, not verdicts, so that the checks in
+// scan/checks are pure functions that can be tested without AWS. Every AWS
+// call that fails is kept in Snapshot.Failures next to the source whose data
+// it prevented, so a check can say "could not run" instead of passing on
+// missing data.
+package snapshot
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keysweep/keysweep/finding"
+)
+
+// RootUser is how the credential report names the account's root user.
+const RootUser = "<root_account>"
+
+// Snapshot is everything one collection read from the account.
+type Snapshot struct {
+	Account string `json:"account"`
+	// CallerARN is the identity the snapshot was taken with.
+	CallerARN   string        `json:"callerArn"`
+	HomeRegion  string        `json:"homeRegion"`
+	CollectedAt time.Time     `json:"collectedAt"`
+	Duration    time.Duration `json:"durationNs"`
+	// APICalls counts HTTP attempts (retries included), by "Service.Operation".
+	APICalls map[string]int `json:"apiCalls"`
+
+	// PasswordPolicy is nil when the account has none (AWS defaults apply)
+	// or when it could not be read (see Failures).
+	PasswordPolicy   *PasswordPolicy `json:"passwordPolicy,omitempty"`
+	CredentialReport []CredentialRow `json:"credentialReport,omitempty"`
+	// ReportGenerated is when IAM generated the credential report (it may be
+	// up to four hours old).
+	ReportGenerated time.Time `json:"reportGenerated,omitzero"`
+	Users           []User    `json:"users,omitempty"`
+	// Principals are the users, roles and groups with the policies that
+	// grant them "*" on "*", and what Access Advisor says they use.
+	Principals []Principal `json:"principals,omitempty"`
+	// ServiceAccessSkipped counts principals whose Access Advisor job was not
+	// run because of Options.ServiceAccessLimit.
+	ServiceAccessSkipped int `json:"serviceAccessSkipped,omitempty"`
+
+	// Regions are the enabled regions that were collected, sorted.
+	Regions  []string           `json:"regions"`
+	Regional map[string]*Region `json:"regional"`
+	// Trails are every trail seen from any region, once per ARN.
+	Trails        []Trail         `json:"trails,omitempty"`
+	BillingAlarms []Alarm         `json:"billingAlarms,omitempty"`
+	Advisor       *TrustedAdvisor `json:"trustedAdvisor,omitempty"`
+
+	Failures []Failure `json:"failures,omitempty"`
+}
+
+// FailuresOf returns the failures that prevented data of the given sources.
+func (s *Snapshot) FailuresOf(sources ...Source) []Failure {
+	var out []Failure
+	for _, f := range s.Failures {
+		if slices.Contains(sources, f.Source) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Failed reports whether any call of src failed in region ("" matches any
+// region, which is what a global source needs).
+func (s *Snapshot) Failed(src Source, region string) bool {
+	for _, f := range s.Failures {
+		if f.Source == src && (region == "" || f.Region == region) {
+			return true
+		}
+	}
+	return false
+}
+
+// PasswordPolicy is the account password policy.
+type PasswordPolicy struct {
+	MinimumLength       int  `json:"minimumLength"`
+	RequireUppercase    bool `json:"requireUppercase"`
+	RequireLowercase    bool `json:"requireLowercase"`
+	RequireNumbers      bool `json:"requireNumbers"`
+	RequireSymbols      bool `json:"requireSymbols"`
+	AllowUsersToChange  bool `json:"allowUsersToChange"`
+	HardExpiry          bool `json:"hardExpiry"`
+	MaxAgeDays          int  `json:"maxAgeDays,omitempty"`
+	ReusePreventionSize int  `json:"reusePrevention,omitempty"`
+}
+
+// User is an IAM user with its access keys as ListAccessKeys and
+// GetAccessKeyLastUsed see them (live, unlike the credential report).
+type User struct {
+	Name             string              `json:"name"`
+	ARN              string              `json:"arn"`
+	Created          time.Time           `json:"created"`
+	PasswordLastUsed time.Time           `json:"passwordLastUsed,omitzero"`
+	Keys             []finding.AccessKey `json:"keys,omitempty"`
+}
+
+// PrincipalKind is the kind of IAM identity.
+type PrincipalKind string
+
+// Principal kinds.
+const (
+	KindUser  PrincipalKind = "user"
+	KindRole  PrincipalKind = "role"
+	KindGroup PrincipalKind = "group"
+)
+
+// Principal is an IAM identity and what it is granted.
+type Principal struct {
+	Kind    PrincipalKind `json:"kind"`
+	Name    string        `json:"name"`
+	ARN     string        `json:"arn"`
+	Path    string        `json:"path,omitempty"`
+	Created time.Time     `json:"created,omitzero"`
+	// AdminVia names each policy that allows "*" on "*": the managed policy
+	// ARN, or "inline:NAME".
+	AdminVia []string `json:"adminVia,omitempty"`
+	// Services is Access Advisor's view (nil when no job ran for it).
+	Services []ServiceAccess `json:"services,omitempty"`
+	// ServicesRead says whether Services was collected.
+	ServicesRead bool `json:"servicesRead,omitempty"`
+}
+
+// ServiceLinked reports whether AWS owns the role (its policies cannot be
+// changed by the account).
+func (p Principal) ServiceLinked() bool {
+	return p.Kind == KindRole && strings.HasPrefix(p.Path, "/aws-service-role/")
+}
+
+// ServiceAccess is one service a principal's policies allow, and when the
+// principal last used it (zero: not within Access Advisor's tracking period).
+type ServiceAccess struct {
+	Namespace         string    `json:"namespace"`
+	Name              string    `json:"name"`
+	LastAuthenticated time.Time `json:"lastAuthenticated,omitzero"`
+}
+
+// Region is what one region holds.
+type Region struct {
+	Name              string             `json:"name"`
+	SecurityGroups    []SecurityGroup    `json:"securityGroups,omitempty"`
+	NetworkInterfaces []NetworkInterface `json:"networkInterfaces,omitempty"`
+	Instances         []Instance         `json:"instances,omitempty"`
+	// Images are the AMIs of the running instances, by ID. An AMI that
+	// DescribeImages no longer returns is present with Missing set.
+	Images map[string]Image `json:"images,omitempty"`
+}
+
+// SecurityGroup is an EC2 security group with its ingress rules.
+type SecurityGroup struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	VPC     string    `json:"vpc,omitempty"`
+	Ingress []Ingress `json:"ingress,omitempty"`
+}
+
+// Ingress is one ingress permission. Protocol "-1" means every protocol
+// (and then the ports are meaningless).
+type Ingress struct {
+	Protocol string   `json:"protocol"`
+	FromPort int32    `json:"fromPort"`
+	ToPort   int32    `json:"toPort"`
+	CIDRs    []string `json:"cidrs,omitempty"` // IPv4 and IPv6
+}
+
+// NetworkInterface is an ENI and what owns it.
+type NetworkInterface struct {
+	ID   string `json:"id"`
+	Type string `json:"type"` // InterfaceType: interface, network_load_balancer, …
+	// RequesterID is the AWS service that manages the interface
+	// ("amazon-elb" for load balancers).
+	RequesterID string   `json:"requesterId,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Groups      []string `json:"groups,omitempty"`
+	Instance    string   `json:"instance,omitempty"`
+	PublicIP    string   `json:"publicIp,omitempty"`
+}
+
+// LoadBalancer reports whether the interface belongs to an Elastic Load
+// Balancer (ALB and CLB interfaces are plain "interface" ones requested by
+// amazon-elb; NLB and GWLB have their own types).
+func (n NetworkInterface) LoadBalancer() bool {
+	switch n.Type {
+	case "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint":
+		return true
+	}
+	return n.RequesterID == "amazon-elb" || strings.HasPrefix(n.Description, "ELB ")
+}
+
+// Instance is a running EC2 instance.
+type Instance struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name,omitempty"`
+	ImageID  string    `json:"imageId"`
+	Launched time.Time `json:"launched,omitzero"`
+	// PublicIP is the public IPv4 of the primary interface or any address
+	// associated with one of its interfaces (an Elastic IP).
+	PublicIP string   `json:"publicIp,omitempty"`
+	Groups   []string `json:"groups,omitempty"`
+}
+
+// Image is an AMI.
+type Image struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name,omitempty"`
+	Owner      string    `json:"owner,omitempty"`
+	Created    time.Time `json:"created,omitzero"`
+	Deprecated time.Time `json:"deprecated,omitzero"`
+	// Missing marks an AMI that no longer exists or is no longer shared.
+	Missing bool `json:"missing,omitempty"`
+}
+
+// Trail is a CloudTrail trail and its status.
+type Trail struct {
+	Name          string `json:"name"`
+	ARN           string `json:"arn"`
+	HomeRegion    string `json:"homeRegion"`
+	MultiRegion   bool   `json:"multiRegion"`
+	Organization  bool   `json:"organization,omitempty"`
+	LogValidation bool   `json:"logValidation"`
+	Bucket        string `json:"bucket,omitempty"`
+	// Status is nil when GetTrailStatus failed (see Failures).
+	Status *TrailStatus `json:"status,omitempty"`
+}
+
+// TrailStatus is what GetTrailStatus says.
+type TrailStatus struct {
+	Logging           bool      `json:"logging"`
+	StartedLogging    time.Time `json:"startedLogging,omitzero"`
+	LatestDelivery    time.Time `json:"latestDelivery,omitzero"`
+	LatestDeliveryErr string    `json:"latestDeliveryError,omitempty"`
+}
+
+// Alarm is a CloudWatch alarm on AWS/Billing EstimatedCharges.
+type Alarm struct {
+	Name           string   `json:"name"`
+	ARN            string   `json:"arn,omitempty"`
+	ActionsEnabled bool     `json:"actionsEnabled"`
+	Actions        []string `json:"actions,omitempty"`
+	State          string   `json:"state,omitempty"`
+}
+
+// TrustedAdvisor is the account's Trusted Advisor state.
+type TrustedAdvisor struct {
+	// Available is false when the support plan does not include the
+	// Trusted Advisor API (SubscriptionRequiredException).
+	Available bool            `json:"available"`
+	Checks    []AdvisorResult `json:"checks,omitempty"`
+}
+
+// AdvisorResult is one Trusted Advisor check with its summary.
+type AdvisorResult struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	// Status is "ok", "warning", "error" or "not_available".
+	Status  string `json:"status"`
+	Flagged int64  `json:"flagged,omitempty"`
+}

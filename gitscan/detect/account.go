@@ -5,12 +5,12 @@ import "fmt"
 // DecodeAccount returns the 12-digit AWS account ID that an AKIA or ASIA
 // key ID encodes, without asking AWS.
 //
-// The 16 characters after the prefix are base32 (A-Z2-7); the first 48 of
-// their 80 bits hold a format flag in the top bit and the account ID in
-// the next 40 bits but the last 7. Key IDs issued before about 2019 do not
-// have the flag (their fifth character is I or J, sometimes another
-// letter before Q) and encode no account; for them, and for every other
-// prefix, ok is false. sts:GetAccessKeyInfo is the authority.
+// The 16 characters after the prefix are base32 (A-Z2-7). Of the first 48
+// bits they decode to, the top one flags the format and the next 40 hold
+// the account ID. Key IDs issued before about 2019 lack the flag (their
+// fifth character is I or J, where the flag needs Q-Z or 2-7) and encode
+// no account; for them, for other prefixes and for malformed IDs ok is
+// false. sts:GetAccessKeyInfo remains the authority.
 func DecodeAccount(keyID string) (account string, ok bool) {
 	if len(keyID) != keyLen || keyID[:4] != "AKIA" && keyID[:4] != "ASIA" {
 		return "", false

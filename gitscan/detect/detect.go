@@ -110,9 +110,7 @@ func indexKey(buf []byte, from int) int {
 	return -1
 }
 
-// keyAt reports whether a key ID, with its boundaries, starts at s. The
-// caller has checked that buf[s+keyLen] (if any) is not an upper-case
-// letter or digit.
+// keyAt reports whether a key ID, with its boundaries, starts at s.
 func keyAt(buf []byte, s int) bool {
 	k := buf[s : s+keyLen]
 	if k[0] != 'A' {

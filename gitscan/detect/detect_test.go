@@ -168,6 +168,9 @@ var findTests = []struct {
 	{"Java properties", "aws.accessKeyId={K1}\naws.secretKey={S1}\n", []want{{"K1", "S1", ""}}},
 	{"JSON escaped", `{"cmd": "aws_access_key_id={K1}\naws_secret_access_key={S1}\n"}`, []want{{"K1", "S1", ""}}},
 	{"named 20 lines away", "aws_access_key_id = {K1}\n" + lines(19) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
+	{"named 30 lines away", "aws_access_key_id = {K1}\n" + lines(29) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
+	{"named 30 lines before", "aws_secret_access_key = {S1}\n" + lines(29) + "aws_access_key_id = {K1}\n", []want{{"K1", "S1", ""}}},
+	{"named 31 lines before", "aws_secret_access_key = {S1}\n" + lines(30) + "aws_access_key_id = {K1}\n", []want{{"K1", "", ""}}},
 	{"named 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "aws_secret_access_key = {S1}\n", []want{{"K1", "", ""}}},
 
 	// Choosing among secrets.
@@ -355,7 +358,7 @@ func TestIsExample(t *testing.T) {
 		{vals["K1"], false},
 		{vals["A1"], false},
 		{vals["S1"], false},
-		{"AKIAIOSFODNN7EXAMPLX", false},
+		{"AKIA" + "IOSFODNN7EXAMPLX", false},
 		{"", false},
 	}
 	for _, tt := range tests {
@@ -380,5 +383,27 @@ func TestMayContain(t *testing.T) {
 	}
 	if !MayContain(corpus(1<<20, 64<<10)) {
 		t.Error("MayContain is false on the corpus with keys")
+	}
+}
+
+// TestManyCredentials pairs each row of a large CSV export with its own
+// secret, and stays fast doing it.
+func TestManyCredentials(t *testing.T) {
+	const rows = 20000
+	var b strings.Builder
+	ids, secrets := make([]string, rows), make([]string, rows)
+	b.WriteString("Access key ID,Secret access key\n")
+	for i := range rows {
+		ids[i], secrets[i] = fakeKey("AKIA", uint64(50000+i)), fakeSecret(uint64(50000+i))
+		b.WriteString(ids[i] + "," + secrets[i] + "\n")
+	}
+	ms := Find([]byte(b.String()))
+	if len(ms) != rows {
+		t.Fatalf("got %d matches, want %d", len(ms), rows)
+	}
+	for i, m := range ms {
+		if m.KeyID != ids[i] || m.Secret != secrets[i] {
+			t.Fatalf("row %d: got %s, want %s with %s", i, redactMatch(m), ids[i], redact(secrets[i]))
+		}
 	}
 }

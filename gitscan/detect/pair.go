@@ -71,52 +71,85 @@ func pair(buf []byte, ms []Match) {
 }
 
 // candidates collects the secrets and, if wantTokens, the session tokens
-// within reach of any key ID, in offset order. Only the windows around the
-// key IDs are read, each byte once.
+// within reach of any key ID, in offset order.
+//
+// Only runs of 40 or more base64 characters matter, so, as for key IDs,
+// probing every 40th byte finds them all; the windows around the key IDs
+// are read sparsely and no byte is walked twice.
 func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand) {
 	n := len(buf)
-	done := 0
+	done := 0 // end of the last run walked
 	for k := 0; k < len(ms); {
-		a := max(ms[k].Start-namedBytes, done)
-		b := min(ms[k].End()+namedBytes, n)
-		for k++; k < len(ms) && ms[k].Start-namedBytes <= b; k++ {
-			b = min(ms[k].End()+namedBytes, n)
+		a, b := window(buf, ms[k].Start, ms[k].End())
+		for k++; k < len(ms); k++ {
+			a2, b2 := window(buf, ms[k].Start, ms[k].End())
+			if a2 > b {
+				break
+			}
+			b = b2
 		}
-		// A token ending inside the window may start well before it.
-		for a > done && class[buf[a-1]]&cB64 != 0 {
-			a--
-		}
-		p := a
-		for p < b {
+		for p := max(a, done); p < b; {
 			if class[buf[p]]&cB64 == 0 {
-				p++
+				p += secretLen
 				continue
 			}
-			q := p + 1
-			for q < n && class[buf[q]]&cB64 != 0 {
-				q++
+			s, e := p, p+1
+			for s > done && class[buf[s-1]]&cB64 != 0 {
+				s--
 			}
-			s := p + escapeTail(buf, p, q)
-			if q-s == secretLen {
+			for e < n && class[buf[e]]&cB64 != 0 {
+				e++
+			}
+			done, p = e, e+secretLen
+			s += escapeTail(buf, s, e)
+			if e-s == secretLen {
 				named := isSecretName(assignedName(buf, s))
-				if plausibleSecret(buf[s:q], named) {
-					secrets = append(secrets, cand{start: s, end: q, named: named})
+				if plausibleSecret(buf[s:e], named) {
+					secrets = append(secrets, cand{start: s, end: e, named: named})
 				}
 			}
-			if wantTokens && q-s >= minTokenLen {
-				e := q
-				for e < n && e-q < 2 && buf[e] == '=' {
-					e++
+			if wantTokens && e-s >= minTokenLen {
+				pad := e
+				for pad < n && pad-e < 2 && buf[pad] == '=' {
+					pad++
 				}
-				if c, ok := token(buf, s, e); ok {
+				if c, ok := token(buf, s, pad); ok {
 					tokens = append(tokens, c)
 				}
 			}
-			p = q
 		}
-		done = p
 	}
 	return secrets, tokens
+}
+
+// window returns the part of buf that a secret or token for the key ID at
+// buf[s:e] may start in: namedLines lines either side, and no more than
+// namedBytes.
+func window(buf []byte, s, e int) (a, b int) {
+	a = max(s-namedBytes, 0)
+	for i, l := s, 0; ; l++ {
+		j := bytes.LastIndexByte(buf[a:i], '\n')
+		if j < 0 {
+			break
+		}
+		if i = a + j; l == namedLines {
+			a = i + 1
+			break
+		}
+	}
+	b = min(e+namedBytes, len(buf))
+	for i, l := e, 0; ; l++ {
+		j := bytes.IndexByte(buf[i:b], '\n')
+		if j < 0 {
+			break
+		}
+		if i += j; l == namedLines {
+			b = i
+			break
+		}
+		i++
+	}
+	return a, b
 }
 
 // tokenPrefixes start the base64 of STS session tokens as issued over the
@@ -280,10 +313,16 @@ func assign(ms []Match, lines []int, cs []cand, want func(k int) bool) []int {
 		if !want(k) {
 			continue
 		}
-		// Candidates are disjoint runs, so their ends are sorted too.
-		i := sort.Search(len(cs), func(i int) bool { return cs[i].end >= m.Start-namedBytes })
+		// Walk out from the key ID in both directions until out of reach,
+		// so that a file of many credentials costs a few candidates each.
 		best = best[:0]
-		for ; i < len(cs) && cs[i].start <= m.End()+namedBytes; i++ {
+		at := sort.Search(len(cs), func(i int) bool { return cs[i].start >= m.End() })
+		for i := at; i < len(cs) && cs[i].line-lines[k] <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
+			if s, ok := score(m, lines[k], cs[i]); ok {
+				best = append(best, pairing{s, k, i})
+			}
+		}
+		for i := at - 1; i >= 0 && lines[k]-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
 			if s, ok := score(m, lines[k], cs[i]); ok {
 				best = append(best, pairing{s, k, i})
 			}

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -107,4 +108,90 @@ func FuzzFind(f *testing.F) {
 			}
 		}
 	})
+}
+
+// refCandidates walks every run in buf, not just the windows around key
+// IDs, and keeps the candidates that some key ID can reach.
+func refCandidates(buf []byte, ms []Match) (secrets, tokens []cand) {
+	for s := 0; s < len(buf); {
+		if !refB64(buf[s]) {
+			s++
+			continue
+		}
+		e := s
+		for e < len(buf) && refB64(buf[e]) {
+			e++
+		}
+		r := s + escapeTail(buf, s, e)
+		if e-r == secretLen {
+			named := isSecretName(assignedName(buf, r))
+			if plausibleSecret(buf[r:e], named) {
+				secrets = append(secrets, cand{start: r, end: e, named: named})
+			}
+		}
+		if e-r >= minTokenLen {
+			pad := e
+			for pad < len(buf) && pad-e < 2 && buf[pad] == '=' {
+				pad++
+			}
+			if c, ok := token(buf, r, pad); ok {
+				tokens = append(tokens, c)
+			}
+		}
+		s = e
+	}
+	return reachable(buf, ms, secrets), reachable(buf, ms, tokens)
+}
+
+func reachable(buf []byte, ms []Match, cs []cand) []cand {
+	var out []cand
+	for _, c := range cs {
+		c.line = bytes.Count(buf[:c.start], []byte{'\n'})
+		for _, m := range ms {
+			if _, ok := score(m, bytes.Count(buf[:m.Start], []byte{'\n'}), c); ok {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func TestCandidatesMatchReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	pieces := []string{"\n", "\n", " ", ",", "=", "\\n", "aws_secret_access_key = ", "SessionToken: ", "word ", "/"}
+	total := 0
+	for i := range 500 {
+		var b []byte
+		for size := 200 + r.IntN(40000); len(b) < size; {
+			switch r.IntN(8) {
+			case 0:
+				b = append(b, fakeKey([]string{"AKIA", "ASIA"}[r.IntN(2)], r.Uint64())...)
+			case 1:
+				b = append(b, fakeSecret(r.Uint64())...)
+			case 2:
+				b = append(b, fakeToken(r.Uint64(), 100+r.IntN(300))...)
+			case 3:
+				b = append(b, randString(r.Uint64(), 30+r.IntN(20), alphaB64)...)
+			case 4:
+				b = append(b, strings.Repeat("filler text;", r.IntN(200))...)
+			}
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		ms := Find(b) // fills secrets, but candidates only needs offsets
+		if len(ms) == 0 {
+			continue
+		}
+		gotS, gotT := candidates(b, ms, true)
+		wantS, wantT := refCandidates(b, ms)
+		gotS, gotT = reachable(b, ms, gotS), reachable(b, ms, gotT)
+		if !slices.Equal(gotS, wantS) || !slices.Equal(gotT, wantT) {
+			t.Fatalf("case %d: candidates %d secrets, %d tokens; reference %d, %d", i, len(gotS), len(gotT), len(wantS), len(wantT))
+		}
+		total += len(wantS) + len(wantT)
+	}
+	t.Logf("%d candidates", total)
+	if total < 1000 {
+		t.Errorf("only %d candidates in the random texts; the test is too weak", total)
+	}
 }

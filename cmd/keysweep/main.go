@@ -6,13 +6,21 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 
+	"github.com/keysweep/keysweep/action"
 	"github.com/keysweep/keysweep/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	var code int
+	if len(os.Args) > 1 && os.Args[1] == "action" {
+		// The GitHub Action's entry point (action.yml: args: [action]).
+		code = action.Main(ctx, os.Stdout, os.Stderr, os.Getenv)
+	} else {
+		code = cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	os.Exit(code)
 }

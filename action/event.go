@@ -1,0 +1,315 @@
+package action
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// event is the part of GITHUB_EVENT_PATH's payload that decides what to scan.
+type event struct {
+	// push
+	Ref     string `json:"ref"`
+	Before  string `json:"before"`
+	After   string `json:"after"`
+	Forced  bool   `json:"forced"`
+	Deleted bool   `json:"deleted"`
+
+	PullRequest *pullRequest `json:"pull_request"`
+	MergeGroup  *struct {
+		BaseSHA string `json:"base_sha"`
+		HeadSHA string `json:"head_sha"`
+	} `json:"merge_group"`
+
+	Repository struct {
+		FullName      string `json:"full_name"`
+		DefaultBranch string `json:"default_branch"`
+	} `json:"repository"`
+}
+
+type pullRequest struct {
+	Number int    `json:"number"`
+	Base   prSide `json:"base"`
+	Head   prSide `json:"head"`
+}
+
+type prSide struct {
+	SHA  string `json:"sha"`
+	Ref  string `json:"ref"`
+	Repo struct {
+		FullName string `json:"full_name"`
+		Fork     bool   `json:"fork"`
+	} `json:"repo"`
+}
+
+// fork reports whether the pull request comes from another repository,
+// whose runs get a read-only token and no OIDC ID token.
+func (pr *pullRequest) fork() bool {
+	return pr.Head.Repo.FullName != "" && pr.Head.Repo.FullName != pr.Base.Repo.FullName
+}
+
+func readEvent(path string) (*event, error) {
+	ev := &event{}
+	if path == "" {
+		return ev, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the event payload (GITHUB_EVENT_PATH): %w", err)
+	}
+	if err := json.Unmarshal(b, ev); err != nil {
+		return nil, fmt.Errorf("parse the event payload %s: %w", path, err)
+	}
+	return ev, nil
+}
+
+func isZeroSHA(s string) bool { return s == "" || strings.Trim(s, "0") == "" }
+
+// scope is what one run scans and how its results reach code scanning.
+type scope struct {
+	// Since is the --since revision; "" scans the whole history.
+	Since string
+	// Describe says in one line what is scanned, for the log and summary.
+	Describe string
+	// Checks runs the account checks (full audits: schedule, dispatch).
+	Checks bool
+	// Nothing is set when there is nothing to scan (a deleted branch).
+	Nothing bool
+	// Notices are said once, before the scan.
+	Notices []string
+
+	// PR is the pull request number, 0 for other events.
+	PR      int
+	Fork    bool
+	PRHead  string
+	BaseSHA string
+	// Ref is the ref the analysis belongs to (GITHUB_REF, or the pull
+	// request's merge ref), UploadHistory whether the git-history run may
+	// be uploaded for it (see planScope).
+	Ref           string
+	UploadHistory bool
+	NoUploadWhy   string
+}
+
+// repoFacts answers what planScope needs to know about the checkout.
+type repoFacts struct {
+	repo    *git.Repository
+	shallow bool
+	head    *object.Commit
+}
+
+func openFacts(path string) (*repoFacts, error) {
+	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("%s is not a git repository: check out the repository first (actions/checkout with fetch-depth: 0)", path)
+		}
+		return nil, fmt.Errorf("open git repository %s: %w", path, err)
+	}
+	f := &repoFacts{repo: repo}
+	if sh, err := repo.Storer.Shallow(); err == nil && len(sh) > 0 {
+		f.shallow = true
+	}
+	if ref, err := repo.Head(); err == nil {
+		f.head, _ = repo.CommitObject(ref.Hash())
+	}
+	return f, nil
+}
+
+func (f *repoFacts) headSHA() string {
+	if f.head == nil {
+		return ""
+	}
+	return f.head.Hash.String()
+}
+
+// hasCommit reports whether the commit is in the repository.
+func (f *repoFacts) hasCommit(sha string) bool {
+	if !plumbing.IsHash(sha) {
+		return false
+	}
+	_, err := f.repo.CommitObject(plumbing.NewHash(sha))
+	return err == nil
+}
+
+// defaultBranch returns the commit the default branch is at, looking at
+// the remote-tracking branch first (what actions/checkout fetches), "" if
+// the checkout does not have it.
+func (f *repoFacts) defaultBranch(name string) string {
+	if name == "" {
+		return ""
+	}
+	for _, ref := range []string{"refs/remotes/origin/" + name, "refs/heads/" + name} {
+		if r, err := f.repo.Reference(plumbing.ReferenceName(ref), true); err == nil {
+			return r.Hash().String()
+		}
+	}
+	return ""
+}
+
+// missing is the one-line error for a range end that is not checked out,
+// with the fix: almost always a shallow checkout.
+func (f *repoFacts) missing(what, sha string) error {
+	if f.shallow {
+		return fmt.Errorf("%s %s is not in this shallow clone, so the range cannot be scanned; check out the full history: actions/checkout with `fetch-depth: 0`", what, sha)
+	}
+	return fmt.Errorf("%s %s is not in the checkout; check out the full history (actions/checkout with `fetch-depth: 0`) or fetch it (git fetch origin %s)", what, sha, sha)
+}
+
+// planScope derives what to scan from the event. The contract (DESIGN.md,
+// "Action contract"):
+//
+//	pull_request(_target)  base.sha..HEAD (HEAD = the merge commit or head.sha)
+//	push                   before..after; before all zeros: the commits not on
+//	                       the default branch (the whole history when the
+//	                       default branch itself is created)
+//	merge_group            base_sha..HEAD
+//	schedule, dispatch     the whole history, and the account checks
+//
+// since, when given, wins over the event.
+func planScope(eventName string, ev *event, since, githubRef string, f *repoFacts) (*scope, error) {
+	s := &scope{Ref: githubRef}
+	defaultBranch := ev.Repository.DefaultBranch
+	full := func(why string) {
+		s.Since = ""
+		s.Describe = "the whole history of every ref" + why
+	}
+	switch eventName {
+	case "pull_request", "pull_request_target":
+		pr := ev.PullRequest
+		if pr == nil || pr.Base.SHA == "" {
+			return nil, fmt.Errorf("%s event without pull_request.base.sha in GITHUB_EVENT_PATH", eventName)
+		}
+		s.PR, s.Fork, s.PRHead, s.BaseSHA = pr.Number, pr.fork(), pr.Head.SHA, pr.Base.SHA
+		s.Ref = fmt.Sprintf("refs/pull/%d/merge", pr.Number)
+		s.UploadHistory = true
+		s.Since = pr.Base.SHA
+		head := f.headSHA()
+		switch {
+		case head == pr.Head.SHA:
+			s.Ref = fmt.Sprintf("refs/pull/%d/head", pr.Number)
+		case f.head != nil && f.head.NumParents() == 2 && f.head.ParentHashes[1].String() == pr.Head.SHA:
+			// The merge commit actions/checkout checks out: its first
+			// parent is the base it merges into, which is base.sha unless
+			// the base branch moved since the event; then the first parent
+			// is the exact base, and base.sha would pull the base branch's
+			// newer commits into the pull request.
+			if p := f.head.ParentHashes[0].String(); f.hasCommit(p) {
+				s.Since = p
+			}
+		case head != "":
+			s.Notices = append(s.Notices, fmt.Sprintf("HEAD %s is neither the pull request's head %s nor its merge commit; scanning the commits in %s..HEAD", short(head), short(pr.Head.SHA), short(pr.Base.SHA)))
+		}
+		if !f.hasCommit(s.Since) {
+			return nil, f.missing("the pull request's base commit", s.Since)
+		}
+		s.Describe = fmt.Sprintf("pull request #%d: the commits in %s..HEAD", pr.Number, short(s.Since))
+
+	case "push":
+		s.UploadHistory = false
+		switch {
+		case ev.Deleted || isZeroSHA(ev.After):
+			s.Nothing = true
+			s.Describe = "nothing: the push deleted " + ev.Ref
+			return s, nil
+		case isZeroSHA(ev.Before):
+			s.branchBase(f, ev.Ref, defaultBranch, "new "+refKind(ev.Ref))
+		case f.hasCommit(ev.Before):
+			s.Since = ev.Before
+			s.Describe = fmt.Sprintf("push to %s: the commits in %s..%s", ev.Ref, short(ev.Before), short(ev.After))
+			if ev.Forced {
+				s.Describe += " (force push: the new commits only)"
+			}
+		case ev.Forced && !f.shallow:
+			// A force push's old tip is on no ref any more, so a full
+			// fetch does not bring it; the commits the default branch
+			// lacks are the next best range.
+			s.Notices = append(s.Notices, fmt.Sprintf("the commit before the force push (%s) is not in the checkout; scanning the commits that are not on the default branch instead", short(ev.Before)))
+			s.branchBase(f, ev.Ref, defaultBranch, "force push")
+		default:
+			return nil, f.missing("the commit before the push", ev.Before)
+		}
+		if head := f.headSHA(); head != "" && !isZeroSHA(ev.After) && head != ev.After {
+			s.Notices = append(s.Notices, fmt.Sprintf("HEAD %s is not the pushed commit %s; scanning what is reachable from HEAD", short(head), short(ev.After)))
+		}
+		if s.Since == "" {
+			s.UploadHistory = true
+		} else {
+			s.NoUploadWhy = "a push scan covers only the pushed commits, and uploading it would mark every older alert on " + ev.Ref + " as fixed; the scheduled full-history run keeps code scanning up to date"
+		}
+
+	case "merge_group":
+		mg := ev.MergeGroup
+		if mg == nil || mg.BaseSHA == "" {
+			return nil, errors.New("merge_group event without merge_group.base_sha in GITHUB_EVENT_PATH")
+		}
+		if !f.hasCommit(mg.BaseSHA) {
+			return nil, f.missing("the merge queue's base commit", mg.BaseSHA)
+		}
+		s.Since = mg.BaseSHA
+		s.Describe = fmt.Sprintf("merge queue: the commits in %s..HEAD", short(mg.BaseSHA))
+		// The queue's temporary branch has no older analyses to close.
+		s.UploadHistory = true
+
+	case "schedule", "workflow_dispatch":
+		full("")
+		s.Checks = true
+		s.UploadHistory = true
+
+	default:
+		full(" (" + cmp.Or(eventName, "no event") + ": no range to derive)")
+		s.UploadHistory = true
+	}
+
+	if since != "" {
+		s.Since = since
+		s.Describe = fmt.Sprintf("the commits in %s..HEAD (since input)", since)
+		if s.PR == 0 && eventName != "merge_group" {
+			s.UploadHistory = false
+			s.NoUploadWhy = "a scan limited by since covers only part of the history, and uploading it would mark every older alert on " + s.Ref + " as fixed"
+		}
+	}
+	if s.Since == "" && f.shallow {
+		return nil, errors.New("shallow clone: a full-history scan needs every commit; check out the full history: actions/checkout with `fetch-depth: 0`")
+	}
+	return s, nil
+}
+
+// branchBase scopes a new branch to the commits the default branch lacks,
+// or to the whole history when the branch is the default branch or the
+// default branch was not fetched.
+func (s *scope) branchBase(f *repoFacts, ref, defaultBranch, what string) {
+	if ref == "refs/heads/"+defaultBranch || defaultBranch == "" {
+		s.Since = ""
+		s.Describe = fmt.Sprintf("%s %s: the whole history", what, ref)
+		return
+	}
+	if base := f.defaultBranch(defaultBranch); base != "" {
+		s.Since = base
+		s.Describe = fmt.Sprintf("%s %s: the commits not on %s (%s..HEAD)", what, ref, defaultBranch, short(base))
+		return
+	}
+	s.Since = ""
+	s.Describe = fmt.Sprintf("%s %s: the whole history (the default branch %s is not in the checkout)", what, ref, defaultBranch)
+}
+
+func refKind(ref string) string {
+	if strings.HasPrefix(ref, "refs/tags/") {
+		return "tag"
+	}
+	return "branch"
+}
+
+func short(sha string) string {
+	if len(sha) > 12 && plumbing.IsHash(sha) {
+		return sha[:12]
+	}
+	return sha
+}

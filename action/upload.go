@@ -1,0 +1,96 @@
+package action
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/sarif"
+)
+
+// uploadOutcome is what happened to one analysis's upload, for the summary.
+type uploadOutcome struct {
+	Category string
+	Results  int
+	// State is uploaded, processing, skipped, forbidden or failed.
+	State  string
+	Detail string
+	// Failed marks an upload that went wrong in a way the job must not
+	// pass over (GitHub rejected the SARIF, the API failed).
+	Failed bool
+}
+
+// upload sends each analysis (SARIF run) to code scanning on its own, so
+// each carries one category and one that did not run is never uploaded
+// (an empty analysis would close that category's alerts).
+func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *scope, log []byte) []uploadOutcome {
+	runs, err := sarif.SplitRuns(log)
+	if err != nil {
+		r.gha.Errorf("code scanning upload: %s", err)
+		return []uploadOutcome{{State: "failed", Detail: err.Error(), Failed: true}}
+	}
+	commit := cmp.Or(rep.Head, r.getenv("GITHUB_SHA"))
+	ref := cmp.Or(sc.Ref, r.getenv("GITHUB_REF"))
+	client := r.opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: time.Minute}
+	}
+	checkout := ""
+	if abs, err := filepath.Abs(repoRoot(in.Path)); err == nil {
+		checkout = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+	}
+
+	var out []uploadOutcome
+	for _, run := range runs {
+		o := uploadOutcome{Category: run.Category, Results: run.Results}
+		if run.Category == sarif.HistoryCategory && !sc.UploadHistory {
+			o.State, o.Detail = "skipped", sc.NoUploadWhy
+			r.gha.Noticef("code scanning: %s not uploaded: %s", run.Category, sc.NoUploadWhy)
+			out = append(out, o)
+			continue
+		}
+		res, err := sarif.Upload(ctx, sarif.UploadOptions{
+			APIURL:       r.getenv("GITHUB_API_URL"),
+			Token:        in.Token,
+			Repository:   r.getenv("GITHUB_REPOSITORY"),
+			CommitSHA:    commit,
+			Ref:          ref,
+			CheckoutURI:  checkout,
+			ToolName:     "keysweep",
+			StartedAt:    rep.Started,
+			Log:          run.Log,
+			Wait:         r.opts.UploadWait,
+			PollInterval: r.opts.PollInterval,
+			HTTPClient:   client,
+		})
+		var ue *sarif.UploadError
+		switch {
+		case err == nil && res.Status == sarif.StatusPending:
+			o.State = "processing"
+			o.Detail = fmt.Sprintf("upload %s accepted, still processing when keysweep stopped waiting", res.ID)
+			r.gha.Noticef("code scanning: %s %s", run.Category, o.Detail)
+		case err == nil:
+			o.State = "uploaded"
+			o.Detail = fmt.Sprintf("upload %s, %s", res.ID, cmp.Or(res.Status, "accepted"))
+			r.gha.Infof("code scanning: %s uploaded (%d results, %s)", run.Category, run.Results, o.Detail)
+		case errors.As(err, &ue) && ue.Forbidden():
+			o.State = "forbidden"
+			o.Detail = ue.Error()
+			if sc.Fork {
+				o.Detail = fmt.Sprintf("HTTP 403 (%s): pull requests from forks get a read-only token and cannot upload to code scanning; the job's status and annotations still report the leak. Set upload-sarif: ${{ !github.event.pull_request.head.repo.fork }} to skip it, or use pull_request_target only if the workflow never runs the pull request's code", ue.Message)
+			}
+			r.gha.WithFieldsMap(map[string]string{"title": "keysweep code scanning upload refused"}).Warningf("%s", o.Detail)
+		default:
+			o.State, o.Detail, o.Failed = "failed", err.Error(), true
+			r.gha.WithFieldsMap(map[string]string{"title": "keysweep code scanning upload failed"}).Errorf("%s", oneLine(err.Error()))
+		}
+		out = append(out, o)
+	}
+	return out
+}

@@ -73,6 +73,7 @@ type inputs struct {
 	Audience      string
 	AccountChecks bool
 	KnownKeys     string
+	ConfigFile    string
 	FailOn        finding.Severity
 	SARIFFile     string
 	UploadSARIF   bool
@@ -87,6 +88,7 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 		Region:       cmp.Or(gha.GetInput("aws-region"), "us-east-1"),
 		Audience:     cmp.Or(gha.GetInput("audience"), "sts.amazonaws.com"),
 		KnownKeys:    gha.GetInput("known-keys"),
+		ConfigFile:   gha.GetInput("config"),
 		SARIFFile:    cmp.Or(gha.GetInput("sarif-file"), "keysweep.sarif"),
 		Token:        gha.GetInput("token"),
 	}
@@ -163,12 +165,13 @@ func (r *run) main(ctx context.Context) int {
 	}
 
 	cfg := cli.Config{
-		Path:      in.Path,
-		Since:     sc.Since,
-		KnownKeys: in.KnownKeys,
-		Format:    "text",
-		FailOn:    in.FailOn,
-		Now:       r.opts.Now,
+		Path:       in.Path,
+		Since:      sc.Since,
+		KnownKeys:  in.KnownKeys,
+		ConfigFile: in.ConfigFile,
+		Format:     "text",
+		FailOn:     in.FailOn,
+		Now:        r.opts.Now,
 		AWS: cli.AWSConfig{
 			RoleToAssume: in.RoleToAssume,
 			Audience:     in.Audience,

@@ -16,6 +16,7 @@ import (
 	"github.com/keysweep/keysweep/gitscan"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/judge"
+	"github.com/keysweep/keysweep/suppress"
 )
 
 // Version is the keysweep version, printed by `keysweep version` and
@@ -46,6 +47,20 @@ type Config struct {
 	Progress gitscan.Progress
 	// Now fixes the clock for ages in messages; zero means time.Now.
 	Now time.Time
+
+	// Staged scans the index instead of history (pre-commit hooks).
+	Staged bool
+	// ConfigFile is --config; "" means .keysweep.yml at the repository
+	// root, if there is one.
+	ConfigFile string
+	// Baseline is a previous JSON report whose findings are not reported.
+	Baseline string
+	// Settings, if set, are used instead of reading them in Run.
+	Settings *Settings
+
+	// failOnSet records an explicit --fail-on, which beats the
+	// configuration file's fail-on.
+	failOnSet bool
 }
 
 // usageError is a bad flag or argument: exit 2 with one line.
@@ -69,6 +84,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	switch args[0] {
 	case "scan":
 		return scanCommand(ctx, args[1:], stdout, stderr)
+	case "ignore":
+		return ignoreCommand(args[1:], time.Now(), stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "keysweep", Version)
 		return ExitClean
@@ -82,12 +99,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 }
 
 const usage = `usage: keysweep scan [PATH] [flags]
+       keysweep ignore FINGERPRINT --reason "why" [--until YYYY-MM-DD] [PATH]
 
 Scans every blob reachable from every ref of the git repository at PATH
 (default .) for AWS access keys, and reports them grouped by key.
 
 Flags:
   --since REV               only commits reachable from HEAD and not from REV
+  --staged                  scan only what is staged for the next commit (pre-commit hook)
   --include-unreachable     also scan dangling objects no ref reaches
   --allow-partial           exit by findings even if some objects were unreadable
   --known-keys FILE         offline inventory: key IDs, one per line, or
@@ -98,7 +117,10 @@ Flags:
   --format text|json|sarif  report format on stdout (default text)
   --output FILE             write the report to FILE instead of stdout
   --sarif FILE              also write SARIF to FILE
-  --fail-on SEVERITY        critical|high|medium|low|none (default high)
+  --fail-on SEVERITY        critical|high|medium|low|none (default: the config's
+                            fail-on, else high)
+  --config FILE             settings file (default: .keysweep.yml at the repository root)
+  --baseline FILE           a previous --format json report: report only new findings
   --color auto|always|never colour in text output (default auto: only on a terminal)
   --no-progress             no progress bar
 
@@ -116,9 +138,18 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "keysweep: %v\n", err)
 		return ExitError
 	}
+	settings, err := LoadSettings(cfg)
+	if err != nil {
+		printError(stderr, err)
+		return ExitError
+	}
+	cfg.Settings = settings
+	if f := settings.Config.FailOn; f != nil && !cfg.failOnSet {
+		cfg.FailOn = *f
+	}
 	rep, err := Run(ctx, cfg, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "keysweep: %s\n", oneLine(err))
+		printError(stderr, err)
 		return ExitError
 	}
 	if err := Render(rep, cfg, stdout); err != nil {
@@ -146,6 +177,9 @@ func parseScanFlags(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("keysweep scan", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&cfg.Since, "since", "", "")
+	fs.BoolVar(&cfg.Staged, "staged", false, "")
+	fs.StringVar(&cfg.ConfigFile, "config", "", "")
+	fs.StringVar(&cfg.Baseline, "baseline", "", "")
 	fs.BoolVar(&cfg.IncludeUnreachable, "include-unreachable", false, "")
 	fs.BoolVar(&cfg.AllowPartial, "allow-partial", false, "")
 	fs.StringVar(&cfg.KnownKeys, "known-keys", "", "")
@@ -192,6 +226,10 @@ func parseScanFlags(args []string, stderr io.Writer) (Config, error) {
 		return cfg, &usageError{msg: fmt.Sprintf("--fail-on %q: want critical, high, medium, low or none", *failOn)}
 	}
 	cfg.FailOn = sev
+	fs.Visit(func(f *flag.Flag) { cfg.failOnSet = cfg.failOnSet || f.Name == "fail-on" })
+	if cfg.Staged && (cfg.Since != "" || cfg.IncludeUnreachable) {
+		return cfg, &usageError{msg: "--staged scans the index, not history: it excludes --since and --include-unreachable"}
+	}
 	out := cfg.Output == "" && cfg.Format == "text"
 	switch *color {
 	case "auto":
@@ -246,7 +284,24 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 	if now.IsZero() {
 		now = time.Now()
 	}
-	rep := &finding.Report{Tool: "keysweep", Version: Version, Started: now.UTC(), Repo: cfg.Path, Since: cfg.Since}
+	rep := &finding.Report{Tool: "keysweep", Version: Version, Started: now.UTC(), Repo: cfg.Path, Since: cfg.Since, Staged: cfg.Staged}
+	settings := cfg.Settings
+	if settings == nil {
+		var err error
+		if settings, err = LoadSettings(cfg); err != nil {
+			return nil, err
+		}
+	}
+	rep.Config = settings.Config.Path
+	// An explicit --checks list runs as given; otherwise the file's
+	// enable and disable lists choose.
+	if cfg.AWS.Checks == nil {
+		if len(settings.Config.Enable) > 0 {
+			cfg.AWS.Checks = settings.Config.Enable
+		}
+		cfg.AWS.SkipChecks = append(cfg.AWS.SkipChecks, settings.Config.Disable...)
+	}
+	cfg.AWS.Thresholds = settings.Config.Thresholds
 
 	var inv *finding.Inventory
 	if cfg.KnownKeys != "" {
@@ -267,15 +322,21 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 		}
 	}
 
-	res, err := gitscan.Scan(ctx, cfg.Path, gitscan.Options{
+	opts := gitscan.Options{
 		Since:              cfg.Since,
 		IncludeUnreachable: cfg.IncludeUnreachable,
 		Progress:           cfg.Progress,
-	})
+	}
+	scan := gitscan.Scan
+	if cfg.Staged {
+		scan = gitscan.ScanStaged
+	}
+	res, err := scan(ctx, cfg.Path, opts)
 	if err != nil {
 		return nil, err
 	}
 	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
+	res.Leaks, rep.PathsExcluded = excludePaths(res.Leaks, settings.Config)
 
 	if aws != nil {
 		live, err := aws.inventory(ctx, res.Leaks)
@@ -300,6 +361,13 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
 		rep.Rules = append(rep.Rules, rules...)
 	}
+	suppress.Apply(rep, suppress.Options{
+		Ignores:         settings.Ignores,
+		AllowedAccounts: settings.Config.AllowedAccounts,
+		ConfigPath:      settings.Config.Path,
+		Baseline:        settings.Baseline,
+		Now:             now,
+	})
 	return rep, nil
 }
 

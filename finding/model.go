@@ -82,8 +82,15 @@ type KeyFinding struct {
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
 
-	Fingerprint string       `json:"fingerprint"`
-	Suppressed  *Suppression `json:"suppressed,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+	// KeyFingerprint identifies the key ID alone, at any path: a
+	// .keysweepignore entry with it holds across renames, where
+	// Fingerprint (one per key and path, as SARIF tracks alerts) does not.
+	KeyFingerprint string       `json:"keyFingerprint,omitempty"`
+	Suppressed     *Suppression `json:"suppressed,omitempty"`
+	// SuppressionNote says why a suppression that names this finding did
+	// not apply (an expired ignore, an inline allow on an active key).
+	SuppressionNote string `json:"suppressionNote,omitempty"`
 }
 
 // CheckState is the outcome of one account check on one resource.
@@ -107,13 +114,14 @@ type CheckResult struct {
 	Region   string     `json:"region,omitempty"`
 	Message  string     `json:"message"`
 
-	Fingerprint string       `json:"fingerprint"`
-	Suppressed  *Suppression `json:"suppressed,omitempty"`
+	Fingerprint     string       `json:"fingerprint"`
+	Suppressed      *Suppression `json:"suppressed,omitempty"`
+	SuppressionNote string       `json:"suppressionNote,omitempty"`
 }
 
 // Suppression records why a finding is not counted.
 type Suppression struct {
-	Kind          string    `json:"kind"` // "inline" or "fingerprint"
+	Kind          string    `json:"kind"` // "inline", "fingerprint" or "config"
 	Justification string    `json:"justification"`
 	Expires       time.Time `json:"expires,omitzero"`
 }
@@ -133,10 +141,13 @@ type Report struct {
 	Version string    `json:"version"`
 	Started time.Time `json:"started"`
 
-	Repo  string    `json:"repo"`
-	Head  string    `json:"head,omitempty"`
-	Since string    `json:"since,omitempty"`
-	Stats ScanStats `json:"stats"`
+	Repo  string `json:"repo"`
+	Head  string `json:"head,omitempty"`
+	Since string `json:"since,omitempty"`
+	// Staged marks a scan of the index (keysweep scan --staged) rather
+	// than of history.
+	Staged bool      `json:"staged,omitempty"`
+	Stats  ScanStats `json:"stats"`
 	// Skipped names every object that could not be read, so a partial scan
 	// is never mistaken for a complete one.
 	Skipped []string `json:"skipped,omitempty"`
@@ -147,6 +158,16 @@ type Report struct {
 	InventorySource string `json:"inventorySource,omitempty"`
 	// Gaps are parts of the inventory or snapshot that could not be read.
 	Gaps []string `json:"gaps,omitempty"`
+
+	// Config and IgnoreFile name the files settings and suppressions
+	// were read from; Baseline the previous report whose findings are
+	// hidden, BaselineHidden how many were, and PathsExcluded how many
+	// committed keys were dropped by the configuration's exclude-paths.
+	Config         string `json:"config,omitempty"`
+	IgnoreFile     string `json:"ignoreFile,omitempty"`
+	Baseline       string `json:"baseline,omitempty"`
+	BaselineHidden int    `json:"baselineHidden,omitempty"`
+	PathsExcluded  int    `json:"pathsExcluded,omitempty"`
 
 	Keys   []KeyFinding  `json:"keys"`
 	Checks []CheckResult `json:"checks,omitempty"`

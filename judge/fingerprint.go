@@ -22,3 +22,9 @@ func Fingerprint(parts ...string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
+
+// KeyFingerprint identifies a committed key ID wherever it appears. It is
+// what .keysweepignore entries for keys should name: a rename or a move
+// to another file gives the key a new per-path Fingerprint, but the same
+// key fingerprint, so an ignore of a reviewed key holds.
+func KeyFingerprint(keyID string) string { return Fingerprint(Family, keyID) }

@@ -136,6 +136,7 @@ func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFin
 		other:   v.status == finding.StatusOtherAccount,
 	})
 	kf.Fingerprint = Fingerprint(Family, l.KeyID, l.Path)
+	kf.KeyFingerprint = KeyFingerprint(l.KeyID)
 	return kf
 }
 

@@ -89,42 +89,32 @@ func checkLine(c finding.CheckResult) string {
 	if c.Suppressed != nil {
 		s += " (suppressed, " + c.Suppressed.Kind + ": " + c.Suppressed.Justification + ")"
 	}
+	if c.SuppressionNote != "" {
+		s += " (" + c.SuppressionNote + ")"
+	}
+	if c.State == finding.CheckFail && c.Fingerprint != "" {
+		s += "  fingerprint " + c.Fingerprint
+	}
 	return s
 }
 
 // summary is the closing line: unsuppressed findings by severity, then what
 // else a reader must not miss.
 func (p *printer) summary(r *finding.Report) {
-	counts := map[finding.Severity]int{}
-	suppressed, couldNotRun := 0, 0
-	for _, k := range r.Keys {
-		if k.Suppressed != nil {
-			suppressed++
-			continue
-		}
-		counts[k.Severity]++
-	}
-	for _, c := range r.Checks {
-		switch {
-		case c.State == finding.CheckCouldNotRun:
-			couldNotRun++
-		case c.State != finding.CheckFail:
-		case c.Suppressed != nil:
-			suppressed++
-		default:
-			counts[c.Severity]++
-		}
-	}
+	sum := Summarize(r)
 	var parts []string
 	for s := finding.SeverityCritical; s >= finding.SeverityInfo; s-- {
-		parts = append(parts, p.paint(severityStyle[s], fmt.Sprintf("%d %s", counts[s], s)))
+		parts = append(parts, p.paint(severityStyle[s], fmt.Sprintf("%d %s", sum.count(s), s)))
 	}
 	line := "summary: " + strings.Join(parts, ", ") + " findings"
-	if suppressed > 0 {
-		line += fmt.Sprintf("; %d suppressed", suppressed)
+	if sum.Suppressed > 0 {
+		line += fmt.Sprintf("; %d suppressed", sum.Suppressed)
 	}
-	if couldNotRun > 0 {
-		line += "; " + plural(couldNotRun, "check") + " could not run"
+	if sum.BaselineHidden > 0 {
+		line += fmt.Sprintf("; %d hidden by the baseline", sum.BaselineHidden)
+	}
+	if sum.CouldNotRun > 0 {
+		line += "; " + plural(sum.CouldNotRun, "check") + " could not run"
 	}
 	if n := len(r.Skipped); n > 0 {
 		line += "; " + p.paint(bold+red, "PARTIAL scan, "+plural(n, "object")+" skipped")

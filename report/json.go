@@ -9,9 +9,14 @@ import (
 )
 
 // JSON writes r as indented JSON. Field order is the struct order of the
-// finding package, so output is stable from run to run.
+// finding package, so output is stable from run to run. A "summary" object
+// closes it with the counts of the text report's summary line.
 func JSON(w io.Writer, r *finding.Report) error {
-	out := *r
+	out := struct {
+		*finding.Report
+		Summary Summary `json:"summary"`
+	}{Report: new(finding.Report), Summary: Summarize(r)}
+	*out.Report = *r
 	if out.Keys == nil {
 		// Consumers iterate "keys"; null would make them check first.
 		out.Keys = []finding.KeyFinding{}

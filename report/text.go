@@ -44,6 +44,10 @@ func (p *printer) header(r *finding.Report) {
 	tool := cmp.Or(r.Tool, "keysweep")
 	p.printf("%s %s  %s\n", p.paint(bold, tool), r.Version, r.Repo)
 	switch {
+	case r.Staged && r.Head != "":
+		p.printf("range:     staged changes: the index against HEAD (%s)\n", short(r.Head))
+	case r.Staged:
+		p.printf("range:     staged changes: the index (no commit yet)\n")
 	case r.Since != "" && r.Head != "":
 		p.printf("range:     commits reachable from HEAD (%s) and not from %s\n", short(r.Head), r.Since)
 	case r.Since != "":
@@ -64,6 +68,25 @@ func (p *printer) header(r *finding.Report) {
 	}
 	for _, g := range r.Gaps {
 		p.printf("%s %s\n", p.paint(yellow, "warning:"), g)
+	}
+	p.settings(r)
+}
+
+// settings says which files shaped the report, and what they left out.
+func (p *printer) settings(r *finding.Report) {
+	if r.Config != "" {
+		p.printf("config:    %s", r.Config)
+		if r.PathsExcluded > 0 {
+			p.printf(" (%s in excluded paths not reported)", plural(r.PathsExcluded, "key finding"))
+		}
+		p.printf("\n")
+	}
+	if r.IgnoreFile != "" {
+		p.printf("ignores:   %s\n", r.IgnoreFile)
+	}
+	if r.Baseline != "" {
+		p.printf("baseline:  %s: %s already in it %s hidden, only new findings are reported\n",
+			r.Baseline, plural(r.BaselineHidden, "finding"), map[bool]string{true: "is", false: "are"}[r.BaselineHidden == 1])
 	}
 }
 
@@ -135,7 +158,14 @@ func (p *printer) key(g *group) {
 	if t.Account != "" {
 		p.printf("  account %s", t.Account)
 	}
+	if t.Suppressed != nil {
+		// The top finding is suppressed only when all of them are.
+		p.printf("  %s", p.paint(dim, "SUPPRESSED"))
+	}
 	p.printf("\n  %s\n", t.Message)
+	if fp := t.KeyFingerprint; fp != "" {
+		p.printf("  fingerprint %s (every path of this key)\n", fp)
+	}
 
 	shown := map[string]bool{}
 	for _, f := range g.findings {
@@ -189,6 +219,9 @@ func notes(f, top finding.KeyFinding, shown map[string]bool) string {
 	}
 	if s := f.Suppressed; s != nil {
 		n = append(n, "suppressed ("+s.Kind+": "+s.Justification+")")
+	}
+	if f.SuppressionNote != "" {
+		n = append(n, f.SuppressionNote)
 	}
 	return strings.Join(n, ", ")
 }

@@ -1,0 +1,116 @@
+package suppress
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/judge"
+)
+
+// Options are the suppressions and baseline to apply to a report.
+type Options struct {
+	Ignores *Ignores
+	// AllowedAccounts suppresses keys of these accounts; ConfigPath names
+	// the file that lists them, for the justification.
+	AllowedAccounts []string
+	ConfigPath      string
+	Baseline        *Baseline
+	// Now decides which ignores have expired; zero means time.Now.
+	Now time.Time
+}
+
+// Apply removes the findings the baseline already holds and marks the
+// suppressed ones in place. A suppression that names a finding but does
+// not apply (an expired ignore, an inline allow on an active key) is said
+// in the finding's SuppressionNote, so it never fails silently.
+func Apply(rep *finding.Report, o Options) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if o.Ignores != nil && o.Ignores.Path != "" {
+		rep.IgnoreFile = o.Ignores.Path
+	}
+	if o.Baseline != nil {
+		rep.Baseline = o.Baseline.Path
+		before := len(rep.Keys) + len(rep.Checks)
+		rep.Keys = slices.DeleteFunc(rep.Keys, o.Baseline.hasKey)
+		rep.Checks = slices.DeleteFunc(rep.Checks, func(c finding.CheckResult) bool {
+			return c.State == finding.CheckFail && o.Baseline.checks[c.Fingerprint]
+		})
+		rep.BaselineHidden += before - len(rep.Keys) - len(rep.Checks)
+	}
+	for i := range rep.Keys {
+		applyKey(&rep.Keys[i], o, now)
+	}
+	for i := range rep.Checks {
+		c := &rep.Checks[i]
+		if c.Suppressed != nil || c.State != finding.CheckFail {
+			continue
+		}
+		live, expired := o.Ignores.find(now, c.Fingerprint)
+		c.Suppressed, c.SuppressionNote = byIgnore(live, expired, o.Ignores, c.SuppressionNote)
+	}
+}
+
+func applyKey(k *finding.KeyFinding, o Options, now time.Time) {
+	if k.Suppressed != nil {
+		return
+	}
+	live, expired := o.Ignores.find(now, keyFingerprint(*k), k.Fingerprint)
+	k.Suppressed, k.SuppressionNote = byIgnore(live, expired, o.Ignores, k.SuppressionNote)
+	if k.Suppressed != nil {
+		return
+	}
+	if k.Account != "" && slices.Contains(o.AllowedAccounts, k.Account) {
+		k.Suppressed = &finding.Suppression{
+			Kind:          "config",
+			Justification: fmt.Sprintf("allowed account %s (%s)", k.Account, filepath.Base(cmp.Or(o.ConfigPath, ".keysweep.yml"))),
+		}
+		return
+	}
+	if !k.InlineAllow {
+		return
+	}
+	if k.Status == finding.StatusActive {
+		// Whoever commits a live key can add the comment in the same
+		// line; only a reviewed ignore entry may accept a live key.
+		k.SuppressionNote = note(k.SuppressionNote, "inline keysweep:allow ignored: the key is active, so only a .keysweepignore entry with a reason can suppress it (keysweep ignore "+keyFingerprint(*k)+" --reason …)")
+		return
+	}
+	k.Suppressed = &finding.Suppression{
+		Kind:          "inline",
+		Justification: fmt.Sprintf("keysweep:allow on %s:%d", k.Path, k.Line),
+	}
+}
+
+// byIgnore turns the matching ignore entries into a suppression, or a note
+// that the entry has expired.
+func byIgnore(live, expired *Ignore, igs *Ignores, prev string) (*finding.Suppression, string) {
+	if live != nil {
+		return &finding.Suppression{Kind: "fingerprint", Justification: live.Reason, Expires: live.Until}, prev
+	}
+	if expired != nil {
+		return nil, note(prev, fmt.Sprintf("ignore expired on %s (%s:%d: %s)",
+			expired.Until.Format(time.DateOnly), filepath.Base(igs.Path), expired.Line, expired.Reason))
+	}
+	return nil, prev
+}
+
+func note(prev, s string) string {
+	if prev == "" {
+		return s
+	}
+	return strings.Join([]string{prev, s}, "; ")
+}
+
+// keyFingerprint is the finding's key fingerprint, computed when the
+// finding predates the field.
+func keyFingerprint(k finding.KeyFinding) string {
+	return cmp.Or(k.KeyFingerprint, judge.KeyFingerprint(k.KeyID))
+}

@@ -1,0 +1,216 @@
+package suppress
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// IgnoreFileName is the ignore file keysweep reads at the repository root.
+const IgnoreFileName = ".keysweepignore"
+
+// Ignore is one .keysweepignore entry.
+type Ignore struct {
+	Fingerprint string
+	// Until is the last day (UTC) the entry holds; zero means no expiry.
+	Until  time.Time
+	Reason string
+	Line   int
+}
+
+// Expired reports whether the entry no longer holds at now: it covers
+// the whole of its Until day.
+func (ig Ignore) Expired(now time.Time) bool {
+	return !ig.Until.IsZero() && !now.Before(ig.Until.AddDate(0, 0, 1))
+}
+
+// String formats the entry as a line of the file.
+func (ig Ignore) String() string {
+	s := ig.Fingerprint
+	if !ig.Until.IsZero() {
+		s += " until=" + ig.Until.Format(time.DateOnly)
+	}
+	return s + " # " + ig.Reason
+}
+
+// Ignores is a parsed ignore file.
+type Ignores struct {
+	// Path is the file read; "" when there was none.
+	Path    string
+	Entries []Ignore
+}
+
+// Error is a problem at one line of an input file.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// FingerprintLen is the length of keysweep's fingerprints in hex digits.
+const FingerprintLen = 32
+
+// ValidFingerprint reports whether s has the form of a keysweep
+// fingerprint: 32 lowercase hexadecimal digits.
+func ValidFingerprint(s string) bool {
+	if len(s) != FingerprintLen {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// lineForm is the syntax every error message points to.
+const lineForm = "expected `FINGERPRINT [until=YYYY-MM-DD] # reason`"
+
+// ReadIgnores reads the ignore file at name. A missing file is no ignores.
+func ReadIgnores(name string) (*Ignores, error) {
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Ignores{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read ignore file: %w", err)
+	}
+	defer f.Close()
+	return ParseIgnores(name, f)
+}
+
+// ParseIgnores parses an ignore file read from r; name is for messages.
+func ParseIgnores(name string, r io.Reader) (*Ignores, error) {
+	igs := &Ignores{Path: name}
+	sc := bufio.NewScanner(r)
+	seen := map[string]int{}
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		ig, msg := parseLine(line)
+		if msg != "" {
+			return nil, &Error{File: name, Line: n, Msg: msg}
+		}
+		if prev, dup := seen[ig.Fingerprint]; dup {
+			return nil, &Error{File: name, Line: n, Msg: fmt.Sprintf("fingerprint %s is already ignored at line %d, expected each fingerprint once", ig.Fingerprint, prev)}
+		}
+		seen[ig.Fingerprint] = n
+		ig.Line = n
+		igs.Entries = append(igs.Entries, ig)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return igs, nil
+}
+
+// parseLine returns the entry, or a message saying what is wrong.
+func parseLine(line string) (Ignore, string) {
+	var ig Ignore
+	body, reason, hasReason := strings.Cut(line, "#")
+	fields := strings.Fields(body)
+	ig.Fingerprint = fields[0]
+	if !ValidFingerprint(ig.Fingerprint) {
+		return ig, fmt.Sprintf("%q is not a fingerprint, expected the 32 hex digits of a report's fingerprint", ig.Fingerprint)
+	}
+	for _, f := range fields[1:] {
+		v, ok := strings.CutPrefix(f, "until=")
+		if !ok || !ig.Until.IsZero() {
+			return ig, fmt.Sprintf("unexpected %q, %s", f, lineForm)
+		}
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return ig, fmt.Sprintf("until=%s is not a date, expected until=YYYY-MM-DD", v)
+		}
+		ig.Until = d
+	}
+	ig.Reason = strings.TrimSpace(reason)
+	if !hasReason || ig.Reason == "" {
+		return ig, "ignore without a reason, " + lineForm
+	}
+	return ig, ""
+}
+
+// Find returns the active, unexpired entry for any of fps, or else the
+// expired one, so the report can say an ignore ran out.
+func (igs *Ignores) find(now time.Time, fps ...string) (live, expired *Ignore) {
+	if igs == nil {
+		return nil, nil
+	}
+	for i := range igs.Entries {
+		ig := &igs.Entries[i]
+		for _, fp := range fps {
+			if fp == "" || ig.Fingerprint != fp {
+				continue
+			}
+			if ig.Expired(now) {
+				expired = ig
+			} else if live == nil {
+				live = ig
+			}
+		}
+	}
+	return live, expired
+}
+
+// Append adds ig to the ignore file in dir, creating it if needed. It
+// refuses an entry without a reason, a malformed fingerprint, and a
+// fingerprint the file already holds.
+func Append(dir string, ig Ignore) (string, error) {
+	name := filepath.Join(dir, IgnoreFileName)
+	ig.Reason = strings.TrimSpace(ig.Reason)
+	switch {
+	case !ValidFingerprint(ig.Fingerprint):
+		return name, fmt.Errorf("%q is not a fingerprint, expected the 32 hex digits of a report's fingerprint", ig.Fingerprint)
+	case ig.Reason == "":
+		return name, fmt.Errorf("an ignore needs a reason: --reason \"why this finding is accepted\"")
+	case strings.ContainsAny(ig.Reason, "\r\n"):
+		return name, fmt.Errorf("the reason must be one line")
+	}
+	old, err := os.ReadFile(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return name, fmt.Errorf("read ignore file: %w", err)
+	}
+	// Parse what is there first: appending to a broken file would only
+	// move the error to the next scan.
+	igs, err := ParseIgnores(name, bytes.NewReader(old))
+	if err != nil {
+		return name, err
+	}
+	for _, e := range igs.Entries {
+		if e.Fingerprint == ig.Fingerprint {
+			return name, &Error{File: name, Line: e.Line, Msg: fmt.Sprintf("fingerprint %s is already ignored here", ig.Fingerprint)}
+		}
+	}
+	var b bytes.Buffer
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	b.WriteString(ig.String() + "\n")
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return name, fmt.Errorf("open ignore file: %w", err)
+	}
+	if _, err := f.Write(b.Bytes()); err != nil {
+		f.Close()
+		return name, fmt.Errorf("write ignore file: %w", err)
+	}
+	return name, f.Close()
+}

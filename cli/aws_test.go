@@ -157,17 +157,7 @@ func TestAWSWithoutCredentials(t *testing.T) {
 // TestAccountChecksAgainstMoto runs selected account checks on a weak
 // (emulated) account and checks that their results reach JSON and SARIF.
 func TestAccountChecksAgainstMoto(t *testing.T) {
-	srv := moto.Get(t)
-	srv.Reset(t)
-	srv.Env(t)
-	c := iamClient(t, "")
-	ctx := context.Background()
-	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("console-user")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("console-user"), Password: aws.String("Pa55word-for-tests!")}); err != nil {
-		t.Fatal(err)
-	}
+	weakMotoAccount(t)
 	r := gittest.New(t)
 	r.Write("a.txt", "clean\n")
 	r.Commit("init")
@@ -206,4 +196,22 @@ func TestAccountChecksAgainstMoto(t *testing.T) {
 	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--checks", "no-such-check"); code != ExitError || !strings.Contains(stderr, "no-such-check") {
 		t.Errorf("unknown check: exit %d stderr %q", code, stderr)
 	}
+}
+
+// weakMotoAccount resets moto and seeds a user with a console password and
+// no MFA, which the iam-user-mfa check must fail.
+func weakMotoAccount(t *testing.T) (*iam.Client, context.Context) {
+	t.Helper()
+	srv := moto.Get(t)
+	srv.Reset(t)
+	srv.Env(t)
+	c := iamClient(t, "")
+	ctx := context.Background()
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("console-user")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("console-user"), Password: aws.String("Pa55word-for-tests!")}); err != nil {
+		t.Fatal(err)
+	}
+	return c, ctx
 }

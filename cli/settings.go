@@ -11,6 +11,7 @@ import (
 
 	"github.com/keysweep/keysweep/config"
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/fileerr"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -81,9 +82,8 @@ func excludePaths(leaks []finding.Leak, c *config.Config) ([]finding.Leak, int) 
 // line of an input file starts with FILE:LINE:, as compilers print them,
 // so editors and CI logs link to it.
 func printError(w io.Writer, err error) {
-	var ce *config.Error
-	var se *suppress.Error
-	if errors.As(err, &ce) || errors.As(err, &se) {
+	var fe *fileerr.Error
+	if errors.As(err, &fe) {
 		fmt.Fprintln(w, oneLine(err))
 		return
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -432,17 +431,7 @@ func TestPreCommitHooksFile(t *testing.T) {
 // .keysweep.yml choosing the checks and a threshold, and a failing check
 // accepted by its fingerprint in .keysweepignore.
 func TestConfigDrivesAccountChecks(t *testing.T) {
-	srv := moto.Get(t)
-	srv.Reset(t)
-	srv.Env(t)
-	c := iamClient(t, "")
-	ctx := context.Background()
-	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("console-user")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("console-user"), Password: aws.String("Pa55word-for-tests!")}); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx := weakMotoAccount(t)
 	if _, err := c.UpdateAccountPasswordPolicy(ctx, &iam.UpdateAccountPasswordPolicyInput{
 		MinimumPasswordLength: aws.Int32(12), RequireUppercaseCharacters: true, RequireLowercaseCharacters: true,
 		RequireNumbers: true, RequireSymbols: true, AllowUsersToChangePassword: true,

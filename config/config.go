@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/fileerr"
 	"github.com/keysweep/keysweep/scan/checks"
 )
 
@@ -41,18 +42,7 @@ type Config struct {
 }
 
 // Error is a problem at one line of the file.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+type Error = fileerr.Error
 
 // Find reads FileName in dir, the repository root. A missing file is not
 // an error: it returns the zero Config.

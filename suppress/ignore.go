@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/keysweep/keysweep/internal/fileerr"
 )
 
 // IgnoreFileName is the ignore file keysweep reads at the repository root.
@@ -48,18 +50,7 @@ type Ignores struct {
 }
 
 // Error is a problem at one line of an input file.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+type Error = fileerr.Error
 
 // FingerprintLen is the length of keysweep's fingerprints in hex digits.
 const FingerprintLen = 32

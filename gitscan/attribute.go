@@ -52,7 +52,7 @@ func (x *hitIndex) under(tree plumbing.Hash, where string) []pathBlob {
 
 // attribute turns blob hits into one Leak per distinct (key ID, path),
 // naming the oldest commit that holds the key at that path.
-func (h *history) attribute(ctx context.Context, hits map[plumbing.Hash]*blobHit, set *blobSet, headTree plumbing.Hash) ([]finding.Leak, error) {
+func (h *history) attribute(ctx context.Context, hits map[plumbing.Hash]*blobHit, set *blobSet, headTree plumbing.Hash, includeUnreachable bool) ([]finding.Leak, error) {
 	if len(hits) == 0 {
 		return nil, nil
 	}
@@ -112,11 +112,12 @@ func (h *history) attribute(ctx context.Context, hits map[plumbing.Hash]*blobHit
 			record(nil, name, b, false)
 		}
 	}
-	// Hits in blobs no commit reached in the scanned range are either
-	// dangling (--include-unreachable) or reached only through a path the
-	// walk could not read; either way they must not vanish.
+	// A hit no commit reached is in a dangling object, reported only with
+	// --include-unreachable; in a range scan every blob came from a range
+	// commit, so one left over was reached through a tree the walk could
+	// not read (already listed as skipped) and must not vanish either.
 	for _, b := range set.order {
-		if _, ok := hits[b]; !ok || attributed[b] {
+		if _, ok := hits[b]; !ok || attributed[b] || (set.unreachable[b] && !includeUnreachable) {
 			continue
 		}
 		p := set.where[b]

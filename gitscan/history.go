@@ -35,6 +35,9 @@ type history struct {
 	skipped *skipList
 	// commits in scope: every commit reachable from a ref, or the range.
 	commits []*commitInfo
+	// packed holds every stored commit, read by the pack engine in a full
+	// scan, so the commit graph is walked without decoding objects again.
+	packed map[plumbing.Hash]*commitInfo
 	// extraBlobs are blobs tags point at directly, with the tag's name.
 	extraBlobs map[plumbing.Hash]string
 	// extraTrees are trees tags point at directly.
@@ -54,6 +57,9 @@ func shallowSet(repo *git.Repository) (map[plumbing.Hash]bool, error) {
 }
 
 func (h *history) commit(hash plumbing.Hash) (*commitInfo, error) {
+	if c, ok := h.packed[hash]; ok {
+		return c, nil
+	}
 	c, err := object.GetCommit(h.repo.Storer, hash)
 	if err != nil {
 		return nil, err
@@ -370,6 +376,15 @@ func (s *skipList) add(hash plumbing.Hash, what string, err error) {
 		reason = "unreadable (" + err.Error() + ")"
 	}
 	s.items = append(s.items, fmt.Sprintf("%s %s: %s", what, hash, reason))
+}
+
+// addLine records an already-worded problem with the object it is about.
+func (s *skipList) addLine(hash plumbing.Hash, line string) {
+	if s.seen[hash] {
+		return
+	}
+	s.seen[hash] = true
+	s.items = append(s.items, line)
 }
 
 func (s *skipList) list() []string { return s.items }

@@ -73,31 +73,27 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 		return nil, &Error{Msg: "read shallow list of " + path, Err: err}
 	}
 	res := &Result{}
-	headHash, headTree, err := h.head()
-	if err != nil {
-		return nil, err
-	}
-	if !headHash.IsZero() {
-		res.Head = headHash.String()
-	}
-
-	var set *blobSet
+	var (
+		set                *blobSet
+		headHash, headTree plumbing.Hash
+	)
 	if opts.Since == "" {
-		roots, nrefs, err := h.roots()
-		if err != nil {
+		if set, err = h.fullHistory(ctx, opts, &res.Stats); err != nil {
 			return nil, err
 		}
-		res.Stats.Refs = nrefs
-		if err := h.allCommits(ctx, roots); err != nil {
-			return nil, err
-		}
-		set, err = h.reachableBlobs(ctx)
-		if err != nil {
+		// After the pack pass HEAD's commit is a map lookup.
+		if headHash, headTree, err = h.head(); err != nil {
 			return nil, err
 		}
 	} else {
+		if headHash, headTree, err = h.head(); err != nil {
+			return nil, err
+		}
 		if headHash.IsZero() {
 			return nil, &Error{Msg: "--since needs a HEAD commit, and " + path + " has none"}
+		}
+		if opts.IncludeUnreachable {
+			return nil, &Error{Msg: "--include-unreachable scans the whole object store: it cannot be combined with --since"}
 		}
 		base, err := h.resolve(opts.Since)
 		if err != nil {
@@ -106,26 +102,31 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 		if err := h.rangeCommits(ctx, headHash, base, opts.Since); err != nil {
 			return nil, err
 		}
-		set, err = h.addedBlobs(ctx)
-		if err != nil {
-			return nil, err
-		}
-	}
-	if opts.IncludeUnreachable {
-		if err := h.addUnreachable(set); err != nil {
+		if set, err = h.addedBlobs(ctx); err != nil {
 			return nil, err
 		}
 	}
 
-	hits, bytes, err := scanBlobs(ctx, path, set, opts, h.skipped)
+	// In a full scan the pack pass already reported progress and counted
+	// every blob; here only its few suspects are read again.
+	readOpts := opts
+	if opts.Since == "" {
+		readOpts.Progress = nil
+	}
+	hits, bytes, err := scanBlobs(ctx, path, set, readOpts, h.skipped)
 	if err != nil {
 		return nil, err
 	}
 	res.Stats.Commits = len(h.commits)
-	res.Stats.Blobs = len(set.order)
-	res.Stats.Bytes = bytes
+	if opts.Since != "" {
+		res.Stats.Blobs = len(set.order)
+		res.Stats.Bytes = bytes
+	}
 
-	res.Leaks, err = h.attribute(ctx, hits, set, headTree)
+	if !headHash.IsZero() {
+		res.Head = headHash.String()
+	}
+	res.Leaks, err = h.attribute(ctx, hits, set, headTree, opts.IncludeUnreachable)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package gitscan
 
 import (
 	"context"
-	"io"
 	"path"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -44,46 +43,6 @@ func (h *history) tree(hash plumbing.Hash, where string) *object.Tree {
 		return nil
 	}
 	return t
-}
-
-// reachableBlobs collects every blob in every scanned commit's tree,
-// visiting each unique tree once.
-func (h *history) reachableBlobs(ctx context.Context) (*blobSet, error) {
-	set := newBlobSet()
-	seen := map[plumbing.Hash]bool{}
-	var walk func(hash plumbing.Hash, dir, where string)
-	walk = func(hash plumbing.Hash, dir, where string) {
-		if seen[hash] {
-			return
-		}
-		seen[hash] = true
-		t := h.tree(hash, where)
-		if t == nil {
-			return
-		}
-		for _, e := range t.Entries {
-			p := path.Join(dir, e.Name)
-			switch {
-			case e.Mode == filemode.Dir:
-				walk(e.Hash, p, p+"/ in "+where)
-			case isBlob(e.Mode):
-				set.add(e.Hash, p)
-			}
-		}
-	}
-	for _, c := range h.commits {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		walk(c.tree, "", "commit "+short(c.hash))
-	}
-	for t, name := range h.extraTrees {
-		walk(t, "", name)
-	}
-	for b, name := range h.extraBlobs {
-		set.add(b, name)
-	}
-	return set, nil
 }
 
 // addedBlobs collects the blobs each range commit adds: present in its
@@ -156,28 +115,4 @@ func entry(t *object.Tree, name string) *object.TreeEntry {
 		}
 	}
 	return nil
-}
-
-// addUnreachable adds every stored blob that no scanned commit reaches.
-func (h *history) addUnreachable(set *blobSet) error {
-	iter, err := h.repo.Storer.IterEncodedObjects(plumbing.BlobObject)
-	if err != nil {
-		return &Error{Msg: "list stored objects", Err: err}
-	}
-	defer iter.Close()
-	for {
-		obj, err := iter.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &Error{Msg: "list stored objects", Err: err}
-		}
-		hash := obj.Hash()
-		if _, ok := set.where[hash]; ok {
-			continue
-		}
-		set.add(hash, "")
-		set.unreachable[hash] = true
-	}
 }

@@ -1,0 +1,24 @@
+// Package pack reads every object of a git repository once, straight from
+// its packfiles and loose objects, and reports which blobs may hold an AWS
+// credential key ID, every commit, and every object it could not read.
+//
+// It follows git index-pack: the .idx gives each pack entry's offset, so
+// the entry headers alone give the delta forest (which entry is a delta
+// against which), and each forest is resolved depth first from its full
+// root. Every entry is inflated exactly once, and only the current delta
+// chain's contents are held in memory.
+//
+// A delta blob is not scanned whole. A key ID in a range the delta copies
+// from its base was already found in the base; so only the bytes the
+// delta inserts, and a window around every edge between two operations,
+// are scanned, and the base's key-ID positions are carried through the
+// copy operations. The window is wider than a key ID plus the context the
+// detector looks at, so the result is exactly what scanning every
+// reconstructed blob would find. Blobs that have no delta children are
+// never reconstructed at all: their windows are gathered from the base and
+// the delta.
+//
+// Objects are not hashed: pack and loose object integrity is left to
+// zlib's checksum, the sizes recorded in headers and delta streams, and
+// the structure of each object.
+package pack

@@ -1,0 +1,276 @@
+package pack
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// Object types as pack entry headers spell them.
+const (
+	typeCommit   = 1
+	typeTree     = 2
+	typeBlob     = 3
+	typeTag      = 4
+	typeOfsDelta = 6
+	typeRefDelta = 7
+)
+
+// Values of pack.base for entries that are not deltas against another
+// entry of the same pack.
+const (
+	noBase       = -1 // a full object (or an entry whose header is unreadable)
+	externalBase = -2 // a REF_DELTA against an object stored elsewhere
+)
+
+// pack is one packfile, its entries in offset order. Entry e's data runs
+// from offs[e]+hlen[e] to offs[e+1].
+type pack struct {
+	name  string // the .pack path
+	f     *os.File
+	first int32 // object number of the entry at index position 0
+
+	offs []int64 // n+1: the last is where the trailing checksum starts
+	num  []int32 // object number of each entry
+
+	// Filled by readHeaders.
+	typ     []uint8 // 1-4 for full objects, 6-7 for deltas, 0 if unreadable
+	hlen    []uint8
+	size    []int64 // inflated size: the object, or the delta stream
+	base    []int32 // base entry, or noBase, or externalBase
+	ext     map[int32]plumbing.Hash
+	bad     map[int32]error // entries whose header cannot be parsed
+	kidFrom []int32         // n+1: entry e's delta children are kids[kidFrom[e]:kidFrom[e+1]]
+	kids    []int32
+	roots   []int32
+	dup     []bool // stored earlier (an earlier pack); resolved for its children, not counted
+	done    []bool // handled or reported; each is written by one worker only
+}
+
+func (p *pack) n() int { return len(p.num) }
+
+func (p *pack) children(e int32) []int32 { return p.kids[p.kidFrom[e]:p.kidFrom[e+1]] }
+
+// openPack opens the pack next to an index whose names are already
+// numbers first.. in the object table, and orders its entries by offset.
+func openPack(name string, first int32, offs []int64) (*pack, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	n := len(offs)
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		switch {
+		case offs[a] < offs[b]:
+			return -1
+		case offs[a] > offs[b]:
+			return 1
+		}
+		return 0
+	})
+	p := &pack{name: name, f: f, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
+	for e, i := range order {
+		p.offs[e] = offs[i]
+		p.num[e] = first + i
+	}
+	p.offs[n] = st.Size() - 20
+	for e := range n {
+		if p.offs[e] < 12 || p.offs[e] >= p.offs[e+1] {
+			f.Close()
+			return nil, fmt.Errorf("pack index offsets do not fit the pack (entry at %d)", p.offs[e])
+		}
+	}
+	return p, nil
+}
+
+// chunkReader reads a file sequentially in large chunks, for the header
+// pass, which touches every entry in offset order.
+type chunkReader struct {
+	f          *os.File
+	buf        []byte
+	start, end int64 // file range held in buf
+}
+
+// at returns up to n bytes at off: fewer only at the end of the file.
+func (c *chunkReader) at(off int64, n int) ([]byte, error) {
+	if off >= c.start && off+int64(n) <= c.end {
+		return c.buf[off-c.start : off-c.start+int64(n)], nil
+	}
+	m, err := c.f.ReadAt(c.buf[:cap(c.buf)], off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	c.buf = c.buf[:m]
+	c.start, c.end = off, off+int64(m)
+	return c.buf[:min(n, m)], nil
+}
+
+// readHeaders parses every entry header, without inflating anything, and
+// builds the delta forest. table resolves REF_DELTA bases.
+func (p *pack) readHeaders(table *objectTable) error {
+	n := p.n()
+	p.typ = make([]uint8, n)
+	p.hlen = make([]uint8, n)
+	p.size = make([]int64, n)
+	p.base = make([]int32, n)
+	p.done = make([]bool, n)
+
+	c := &chunkReader{f: p.f, buf: make([]byte, 0, 1<<20)}
+	hdr, err := c.at(0, 12)
+	if err != nil {
+		return err
+	}
+	if len(hdr) < 12 || string(hdr[:4]) != "PACK" {
+		return errors.New("not a packfile")
+	}
+	if v := binary.BigEndian.Uint32(hdr[4:]); v != 2 && v != 3 {
+		return fmt.Errorf("unsupported pack version %d", v)
+	}
+	if cnt := binary.BigEndian.Uint32(hdr[8:]); int(cnt) != n {
+		return fmt.Errorf("pack holds %d objects, its index %d", cnt, n)
+	}
+
+	var entryOf []int32 // index position -> entry, for REF_DELTA bases
+	for e := range int32(n) {
+		off := p.offs[e]
+		b, err := c.at(off, 64)
+		if err != nil {
+			return err
+		}
+		b = b[:min(int64(len(b)), p.offs[e+1]-off)]
+		p.base[e] = noBase
+		typ, size, i, err := entryHeader(b)
+		if err != nil {
+			p.setBad(e, err)
+			continue
+		}
+		switch typ {
+		case typeCommit, typeTree, typeBlob, typeTag:
+		case typeOfsDelta:
+			rel, j, ok := ofsVarint(b, i)
+			if !ok || rel <= 0 || rel > off {
+				p.setBad(e, errors.New("bad OFS_DELTA base offset"))
+				continue
+			}
+			i = j
+			bo := off - rel
+			be, found := slices.BinarySearch(p.offs[:n], bo)
+			if !found {
+				p.setBad(e, fmt.Errorf("OFS_DELTA base offset %d is no entry", bo))
+				continue
+			}
+			p.base[e] = int32(be)
+		case typeRefDelta:
+			if len(b) < i+20 {
+				p.setBad(e, errors.New("truncated REF_DELTA header"))
+				continue
+			}
+			var h plumbing.Hash
+			copy(h[:], b[i:])
+			i += 20
+			num, ok := table.lookup(&h)
+			if ok && num >= p.first && num < p.first+int32(n) {
+				if entryOf == nil {
+					entryOf = make([]int32, n)
+					for e, num := range p.num {
+						entryOf[num-p.first] = int32(e)
+					}
+				}
+				p.base[e] = entryOf[num-p.first]
+			} else {
+				if p.ext == nil {
+					p.ext = map[int32]plumbing.Hash{}
+				}
+				p.ext[e] = h
+				p.base[e] = externalBase
+			}
+		default:
+			p.setBad(e, fmt.Errorf("unknown object type %d", typ))
+			continue
+		}
+		p.typ[e], p.size[e], p.hlen[e] = typ, size, uint8(i)
+	}
+
+	p.kidFrom = make([]int32, n+1)
+	for _, b := range p.base {
+		if b >= 0 {
+			p.kidFrom[b+1]++
+		}
+	}
+	for e := range n {
+		p.kidFrom[e+1] += p.kidFrom[e]
+	}
+	p.kids = make([]int32, p.kidFrom[n])
+	fill := slices.Clone(p.kidFrom[:n])
+	for e, b := range p.base {
+		switch {
+		case b >= 0:
+			p.kids[fill[b]] = int32(e)
+			fill[b]++
+		case b == noBase:
+			p.roots = append(p.roots, int32(e))
+		}
+	}
+	return nil
+}
+
+func (p *pack) setBad(e int32, err error) {
+	if p.bad == nil {
+		p.bad = map[int32]error{}
+	}
+	p.bad[e] = err
+}
+
+// entryHeader parses a pack entry's type and size.
+func entryHeader(b []byte) (typ uint8, size int64, n int, err error) {
+	if len(b) == 0 {
+		return 0, 0, 0, errors.New("truncated entry header")
+	}
+	c := b[0]
+	typ = c >> 4 & 7
+	size = int64(c & 15)
+	shift := 4
+	for n = 1; c&0x80 != 0; n++ {
+		if n >= len(b) || shift > 56 {
+			return 0, 0, 0, errors.New("bad entry size")
+		}
+		c = b[n]
+		size |= int64(c&0x7f) << shift
+		shift += 7
+	}
+	return typ, size, n, nil
+}
+
+// ofsVarint parses an OFS_DELTA base distance, git's big-endian varint
+// with an offset added at each continuation.
+func ofsVarint(b []byte, i int) (int64, int, bool) {
+	if i >= len(b) {
+		return 0, i, false
+	}
+	c := b[i]
+	i++
+	v := int64(c & 0x7f)
+	for c&0x80 != 0 {
+		if i >= len(b) || v > 1<<55 {
+			return 0, i, false
+		}
+		c = b[i]
+		i++
+		v = (v+1)<<7 | int64(c&0x7f)
+	}
+	return v, i, true
+}

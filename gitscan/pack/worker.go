@@ -1,0 +1,482 @@
+package pack
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// maxKeep is the largest buffer a worker keeps between delta trees, so that
+// one huge blob does not pin its memory for the rest of the scan.
+const maxKeep = 16 << 20
+
+// worker resolves delta trees one at a time, reusing its buffers, and
+// collects results that the scanner merges at the end.
+type worker struct {
+	s      *scanner
+	zr     io.ReadCloser
+	br     bytes.Reader
+	one    [1]byte
+	cbuf   []byte // pack bytes from rstart, if rpack is not nil; or a loose object
+	rpack  *pack
+	rstart int64
+	dbuf   []byte // delta stream of the entry being resolved
+	spare  []byte // windows gathered from base and delta
+	ops    []op
+	ws     []span
+	levels []level // the current delta chain, root first
+
+	suspects  []plumbing.Hash
+	commits   []Commit
+	problems  []Problem
+	blobs     int
+	blobBytes int64
+
+	// Progress not yet reported.
+	pendObjects int
+	pendBytes   int64
+}
+
+// level is one object of the current delta chain: its content (unless it
+// is a blob without delta children) and its key-ID offsets.
+type level struct {
+	buf    []byte
+	keys   []int
+	starts []int // a tree's entry offsets
+}
+
+func (w *worker) level(d int) *level {
+	for len(w.levels) <= d {
+		w.levels = append(w.levels, level{})
+	}
+	return &w.levels[d]
+}
+
+func grow(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n)
+	}
+	return b[:n]
+}
+
+// root resolves the delta tree of full object e.
+func (w *worker) root(p *pack, e int32) {
+	if err, ok := p.bad[e]; ok {
+		w.corrupt(p, e, err)
+		return
+	}
+	lv := w.level(0)
+	content, err := w.inflate(p, e, lv.buf)
+	lv.buf = content
+	if err != nil {
+		w.corrupt(p, e, err)
+		return
+	}
+	typ := p.typ[e]
+	var keys []int
+	switch typ {
+	case typeBlob:
+		keys = keyIDs(lv.keys[:0], content)
+		lv.keys = keys
+	case typeTree:
+		keys = w.treeStarts(lv.starts, w.s.table.hashes[p.num[e]], content, nil, nil, nil, !p.dup[e])
+		lv.starts = keys
+	}
+	w.record(p, e, typ, content, len(content), keys)
+	w.descend(p, e, typ, content, keys, 1)
+	for i := range w.levels {
+		if cap(w.levels[i].buf) > maxKeep {
+			w.levels[i].buf = nil
+		}
+	}
+	if cap(w.dbuf) > maxKeep {
+		w.dbuf = nil
+	}
+	if cap(w.cbuf) > maxKeep {
+		w.cbuf, w.rpack = nil, nil
+	}
+}
+
+func (w *worker) descend(p *pack, e int32, typ uint8, content []byte, keys []int, d int) {
+	for _, c := range p.children(e) {
+		w.delta(p, c, typ, content, keys, d)
+	}
+}
+
+// delta resolves entry c, a delta against base, and then its own delta
+// children. baseKeys are the base's key-ID offsets if it is a blob, its
+// entry offsets if it is a tree. The result is built only when something needs it: children
+// to apply to, or a tree or commit to parse.
+func (w *worker) delta(p *pack, c int32, typ uint8, base []byte, baseKeys []int, d int) {
+	var err error
+	w.dbuf, err = w.inflate(p, c, w.dbuf)
+	if err != nil {
+		w.corrupt(p, c, err)
+		return
+	}
+	var n int
+	w.ops, n, err = parseDelta(w.dbuf, len(base), w.ops[:0])
+	if err != nil {
+		w.corrupt(p, c, err)
+		return
+	}
+	lv := w.level(d)
+	var content []byte
+	if typ != typeBlob || len(p.children(c)) > 0 {
+		content = grow(lv.buf, n)
+		apply(w.ops, base, w.dbuf, content)
+		lv.buf = content
+	}
+	var keys []int
+	switch typ {
+	case typeBlob:
+		w.ws = windows(w.ws, w.ops, n)
+		keys = deltaKeys(lv.keys, w.ops, w.ws, base, w.dbuf, content, n, baseKeys, &w.spare)
+		lv.keys = keys
+	case typeTree:
+		keys = w.treeStarts(lv.starts, w.s.table.hashes[p.num[c]], content, w.ops, base, baseKeys, !p.dup[c])
+		lv.starts = keys
+	}
+	w.record(p, c, typ, content, n, keys)
+	w.descend(p, c, typ, content, keys, d+1)
+}
+
+// external resolves entry e, a REF_DELTA whose base is not in its pack.
+func (w *worker) external(p *pack, e int32, h plumbing.Hash) {
+	typ, base, err := w.s.external(h)
+	if err != nil {
+		w.corrupt(p, e, fmt.Errorf("delta base %s: %w", h, err))
+		return
+	}
+	var keys []int
+	switch typ {
+	case typeBlob:
+		keys = keyIDs(nil, base)
+	case typeTree:
+		keys = w.treeStarts(nil, h, base, nil, nil, nil, false)
+	}
+	w.delta(p, e, typ, base, keys, 1)
+}
+
+// record counts an object once it is read. content is nil for a blob
+// that was not built.
+func (w *worker) record(p *pack, e int32, typ uint8, content []byte, size int, keys []int) {
+	p.done[e] = true
+	if p.dup[e] {
+		return
+	}
+	w.handle(w.s.table.hashes[p.num[e]], typ, content, size, keys)
+}
+
+func (w *worker) handle(h plumbing.Hash, typ uint8, content []byte, size int, keys []int) {
+	w.pendObjects++
+	w.pendBytes += int64(size)
+	if w.pendObjects >= 512 {
+		w.flush()
+	}
+	switch typ {
+	case typeBlob:
+		w.blobs++
+		w.blobBytes += int64(size)
+		if len(keys) > 0 {
+			w.suspects = append(w.suspects, h)
+		}
+	case typeCommit:
+		c, err := parseCommit(h, content)
+		if err != nil {
+			w.problems = append(w.problems, Problem{Hash: h, What: "malformed commit " + h.String(), Err: err})
+			return
+		}
+		w.commits = append(w.commits, c)
+	}
+}
+
+func (w *worker) flush() {
+	if w.pendObjects > 0 && w.s.opts.Progress != nil {
+		w.s.opts.Progress.Add(w.pendObjects, w.pendBytes)
+	}
+	w.pendObjects, w.pendBytes = 0, 0
+}
+
+// treeStarts returns the offsets of the entries of tree b (a delta
+// result if ops is not nil, of base, whose entry offsets are baseStarts)
+// and, if check, reports entries naming objects the repository lacks.
+//
+// In a delta, an entry copied whole from the base was checked in the base,
+// and a run of the base's entries inside one copy needs no parsing: where
+// the parse reaches a base entry's start inside a copy, the copy's whole
+// entries are the base's, shifted.
+func (w *worker) treeStarts(starts []int, h plumbing.Hash, b []byte, ops []op, base []byte, baseStarts []int, check bool) []int {
+	starts = starts[:0]
+	j := 0
+	for i := 0; i < len(b); {
+		whole := false
+		if ops != nil {
+			for ops[j].dst+ops[j].n <= i {
+				j++
+			}
+			o := ops[j]
+			if !o.insert {
+				bp := i - o.dst + o.src
+				if k, ok := slices.BinarySearch(baseStarts, bp); ok {
+					// Entry k of the base ends where k+1 starts, the last at
+					// the end of the base.
+					end := func(x int) int {
+						if x+1 < len(baseStarts) {
+							return baseStarts[x+1]
+						}
+						return len(base)
+					}
+					lim := o.src + o.n
+					q := k + sort.Search(len(baseStarts)-k, func(x int) bool { return end(k+x) > lim })
+					if q > k {
+						shift := o.dst - o.src
+						for _, s := range baseStarts[k:q] {
+							starts = append(starts, s+shift)
+						}
+						i = end(q-1) + shift
+						continue
+					}
+				}
+				whole = true // decided below, once the entry's end is known
+			}
+		}
+		modeEnd, nameEnd, end, err := nextEntry(b, i)
+		if err != nil {
+			if check {
+				w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("malformed tree %s at byte %d", h, i), Err: err})
+			}
+			return starts
+		}
+		starts = append(starts, i)
+		start := i
+		i = end
+		if !check {
+			continue
+		}
+		if whole && end <= ops[j].dst+ops[j].n {
+			continue
+		}
+		mode := b[start:modeEnd]
+		if string(mode) == "160000" {
+			continue // a submodule commit lives in another repository
+		}
+		hash := (*plumbing.Hash)(b[end-20 : end])
+		if _, ok := w.s.table.lookup(hash); !ok {
+			w.problems = append(w.problems, Problem{
+				Hash:    h,
+				What:    fmt.Sprintf("tree %s names missing %s %s (%s)", h, kind(mode), hash, b[modeEnd+1:nameEnd]),
+				Missing: *hash,
+			})
+		}
+	}
+	return starts
+}
+
+// corrupt reports entry e as unreadable, and every delta that depends on
+// it.
+func (w *worker) corrupt(p *pack, e int32, err error) {
+	h := w.s.table.hashes[p.num[e]]
+	p.done[e] = true
+	if !p.dup[e] {
+		w.count()
+		w.problems = append(w.problems, Problem{
+			Hash: h,
+			What: fmt.Sprintf("corrupt pack entry %s at offset %d in %s", h, p.offs[e], filepath.Base(p.name)),
+			Err:  err,
+		})
+	}
+	stack := append([]int32(nil), p.children(e)...)
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = append(stack[:len(stack)-1], p.children(c)...)
+		p.done[c] = true
+		if p.dup[c] {
+			continue
+		}
+		w.count()
+		w.problems = append(w.problems, Problem{
+			Hash: w.s.table.hashes[p.num[c]],
+			What: fmt.Sprintf("delta %s at offset %d in %s depends on unreadable %s", w.s.table.hashes[p.num[c]], p.offs[c], filepath.Base(p.name), h),
+			Err:  err,
+		})
+	}
+}
+
+// count reports progress for an object that could not be read.
+func (w *worker) count() {
+	w.pendObjects++
+}
+
+// inflate reads entry e's compressed data and inflates it into dst.
+func (w *worker) inflate(p *pack, e int32, dst []byte) ([]byte, error) {
+	start, end := p.offs[e]+int64(p.hlen[e]), p.offs[e+1]
+	size := p.size[e]
+	if size > 1100*(end-start)+64 {
+		// Deflate cannot expand by more than about 1032 times; a larger
+		// size is a corrupt header, and allocating it could exhaust memory.
+		return dst, fmt.Errorf("entry size %d does not fit its %d compressed bytes", size, end-start)
+	}
+	src, err := w.read(p, start, end)
+	if err != nil {
+		return dst, err
+	}
+	return w.inflateInto(src, grow(dst, int(size)))
+}
+
+// readAhead is how much of a pack a worker reads at once. A delta tree's
+// entries tend to lie close together (git writes an object's versions
+// near each other), so one read serves several entries.
+const readAhead = 128 << 10
+
+// read returns the pack's bytes [start, end), through a read-ahead buffer.
+func (w *worker) read(p *pack, start, end int64) ([]byte, error) {
+	if w.rpack == p && start >= w.rstart && end <= w.rstart+int64(len(w.cbuf)) {
+		return w.cbuf[start-w.rstart : end-w.rstart], nil
+	}
+	n := min(max(end-start, readAhead), p.offs[p.n()]-start)
+	w.cbuf = grow(w.cbuf, int(n))
+	w.rpack = nil
+	if _, err := p.f.ReadAt(w.cbuf, start); err != nil {
+		return nil, err
+	}
+	w.rpack, w.rstart = p, start
+	return w.cbuf[:end-start], nil
+}
+
+// inflateInto inflates the zlib stream src into dst, which must be
+// exactly the inflated size.
+func (w *worker) inflateInto(src, dst []byte) ([]byte, error) {
+	if inflate(src, dst) == nil {
+		return dst, nil
+	}
+	if err := w.reset(src); err != nil {
+		return dst, err
+	}
+	if _, err := io.ReadFull(w.zr, dst); err != nil {
+		return dst, fmt.Errorf("inflate: %w", err)
+	}
+	// Reading on to the end also verifies the Adler-32 checksum.
+	switch n, err := w.zr.Read(w.one[:]); {
+	case n > 0:
+		return dst, fmt.Errorf("inflate: more than the %d bytes the header gives", len(dst))
+	case err != io.EOF:
+		return dst, fmt.Errorf("inflate: %w", err)
+	}
+	return dst, nil
+}
+
+func (w *worker) reset(src []byte) error {
+	w.br.Reset(src)
+	if w.zr == nil {
+		zr, err := zlib.NewReader(&w.br)
+		if err != nil {
+			return fmt.Errorf("inflate: %w", err)
+		}
+		w.zr = zr
+		return nil
+	}
+	if err := w.zr.(zlib.Resetter).Reset(&w.br, nil); err != nil {
+		return fmt.Errorf("inflate: %w", err)
+	}
+	return nil
+}
+
+// loose reads and handles one loose object.
+func (w *worker) loose(o looseObject) {
+	h := w.s.table.hashes[o.num]
+	typ, content, err := w.readLoose(o.path)
+	if err != nil {
+		w.count()
+		w.problems = append(w.problems, Problem{Hash: h, What: "corrupt loose object " + h.String() + " (" + o.path + ")", Err: err})
+		return
+	}
+	var keys []int
+	switch typ {
+	case typeBlob:
+		lv := w.level(0)
+		keys = keyIDs(lv.keys[:0], content)
+		lv.keys = keys
+	case typeTree:
+		lv := w.level(0)
+		lv.starts = w.treeStarts(lv.starts, h, content, nil, nil, nil, true)
+	}
+	w.handle(h, typ, content, len(content), keys)
+}
+
+// readLoose inflates a loose object and splits off its header.
+func (w *worker) readLoose(path string) (uint8, []byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, nil, err
+	}
+	w.rpack = nil
+	w.cbuf = grow(w.cbuf, int(st.Size()))
+	if _, err := io.ReadFull(f, w.cbuf); err != nil {
+		return 0, nil, err
+	}
+	if err := w.reset(w.cbuf); err != nil {
+		return 0, nil, err
+	}
+	var hdr [32]byte
+	n, err := io.ReadFull(w.zr, hdr[:])
+	i := bytes.IndexByte(hdr[:n], 0)
+	if i < 0 {
+		if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = errors.New("no object header")
+		}
+		return 0, nil, fmt.Errorf("inflate: %w", err)
+	}
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return 0, nil, fmt.Errorf("inflate: %w", err)
+	}
+	name, sizeText, _ := bytes.Cut(hdr[:i], []byte{' '})
+	size, perr := strconv.ParseInt(string(sizeText), 10, 64)
+	if perr != nil || size < 0 || size > 1100*int64(len(w.cbuf))+64 {
+		return 0, nil, fmt.Errorf("bad object header %q", hdr[:i])
+	}
+	var typ uint8
+	switch string(name) {
+	case "commit":
+		typ = typeCommit
+	case "tree":
+		typ = typeTree
+	case "blob":
+		typ = typeBlob
+	case "tag":
+		typ = typeTag
+	default:
+		return 0, nil, fmt.Errorf("bad object type %q", name)
+	}
+	if int64(n-i-1) > size {
+		return 0, nil, errors.New("object longer than its header says")
+	}
+	lv := w.level(0)
+	buf := grow(lv.buf, int(size))
+	lv.buf = buf
+	got := copy(buf, hdr[i+1:n])
+	if _, err := io.ReadFull(w.zr, buf[got:]); err != nil {
+		return 0, nil, fmt.Errorf("inflate: %w", err)
+	}
+	switch m, err := w.zr.Read(w.one[:]); {
+	case m > 0:
+		return 0, nil, errors.New("object longer than its header says")
+	case err != io.EOF:
+		return 0, nil, fmt.Errorf("inflate: %w", err)
+	}
+	return typ, buf, nil
+}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -29,17 +30,22 @@ type located struct {
 // allowMarker is the inline suppression comment, in any comment syntax.
 const allowMarker = "keysweep:allow"
 
-// scanBlobs reads each blob once and runs the detectors on it, on several
-// goroutines, each with its own repository handle (go-git storage is not
-// safe for concurrent use).
-func scanBlobs(ctx context.Context, path string, set *blobSet, opts Options, skipped *skipList) (map[plumbing.Hash]*blobHit, int64, error) {
+// blobsPerHandle is how many blobs justify opening one more repository
+// handle: go-git loads the pack index and maps every offset for each
+// handle, which on a large repository costs more than reading a few
+// thousand blobs.
+const blobsPerHandle = 2000
+
+// scanBlobs reads each blob once and runs the detectors on it. The first
+// worker uses repo, which the caller leaves idle meanwhile; further workers
+// open their own handles, since go-git storage is not safe for concurrent
+// use.
+func scanBlobs(ctx context.Context, repo *git.Repository, path string, set *blobSet, opts Options, skipped *skipList) (map[plumbing.Hash]*blobHit, int64, error) {
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = min(runtime.GOMAXPROCS(0), 1+len(set.order)/blobsPerHandle)
 	}
-	if workers > len(set.order) {
-		workers = max(1, len(set.order))
-	}
+	workers = max(1, min(workers, len(set.order)))
 	if opts.Progress != nil {
 		opts.Progress.Start(len(set.order), 0)
 		defer opts.Progress.Finish()
@@ -62,20 +68,24 @@ func scanBlobs(ctx context.Context, path string, set *blobSet, opts Options, ski
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			repo, err := open(path)
-			if err != nil {
-				mu.Lock()
-				openErr = err
-				mu.Unlock()
-				for range next {
+			r := repo
+			if w > 0 {
+				var err error
+				if r, err = open(path); err != nil {
+					mu.Lock()
+					openErr = err
+					mu.Unlock()
+					for range next {
+					}
+					return
 				}
-				return
 			}
 			var buf []byte
 			var n int64
 			for hash := range next {
 				var size int64
-				buf, size, err = readBlob(repo.Storer, hash, buf[:0])
+				var err error
+				buf, size, err = readBlob(r.Storer, hash, buf[:0])
 				if opts.Progress != nil {
 					opts.Progress.Add(1, size)
 				}

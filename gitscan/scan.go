@@ -113,7 +113,7 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if opts.Since == "" {
 		readOpts.Progress = nil
 	}
-	hits, bytes, err := scanBlobs(ctx, path, set, readOpts, h.skipped)
+	hits, bytes, err := scanBlobs(ctx, repo, path, set, readOpts, h.skipped)
 	if err != nil {
 		return nil, err
 	}

@@ -228,6 +228,18 @@ func (p *pack) readHeaders(table *objectTable) error {
 	return nil
 }
 
+// skip marks entry e and its delta descendants done without reading
+// them, using stack as scratch space.
+func (p *pack) skip(e int32, stack []int32) []int32 {
+	stack = append(stack[:0], e)
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = append(stack[:len(stack)-1], p.children(c)...)
+		p.done[c] = true
+	}
+	return stack
+}
+
 func (p *pack) setBad(e int32, err error) {
 	if p.bad == nil {
 		p.bad = map[int32]error{}

@@ -2,11 +2,18 @@ package pack
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // TestRealRepository scans the repository KEYSWEEP_BENCH_REPO names (a
@@ -18,7 +25,8 @@ import (
 //	KEYSWEEP_BENCH_REPO=/tmp/gitgit.git /usr/bin/time -f '%e s %M KB' \
 //		/tmp/pack.test -test.run TestRealRepository -test.v
 //
-// KEYSWEEP_BENCH_CATFILE=0 skips cat-file (for a clean peak-memory
+// KEYSWEEP_BENCH_TREES=1 runs Trees instead of Scan, wanting the blob of
+// README.md at HEAD. KEYSWEEP_BENCH_CATFILE=0 skips cat-file (for a clean peak-memory
 // figure: cat-file's memory is not counted by /usr/bin/time anyway, it is
 // a child); KEYSWEEP_BENCH_PROFILE=FILE writes a CPU profile of the scan.
 func TestRealRepository(t *testing.T) {
@@ -36,6 +44,10 @@ func TestRealRepository(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if os.Getenv("KEYSWEEP_BENCH_TREES") != "" {
+		realTrees(t, dir)
+		return
 	}
 	start := time.Now()
 	res, err := Scan(context.Background(), dir, Options{})
@@ -61,4 +73,55 @@ func TestRealRepository(t *testing.T) {
 	}
 	cat := time.Since(start)
 	t.Logf("git cat-file --batch-all-objects --batch --unordered: %.2f s; ratio %.2f", cat.Seconds(), scan.Seconds()/cat.Seconds())
+}
+
+// realTrees times Trees and checks it against git for HEAD's tree.
+func realTrees(t *testing.T, dir string) {
+	git := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("git %s: %v", strings.Join(args, " "), err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	readme := plumbing.NewHash(git("rev-parse", "HEAD:README.md"))
+	var before, after syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	start := time.Now()
+	x, problems, err := Trees(context.Background(), dir, map[plumbing.Hash]bool{readme: true}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Since(start)
+	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+	cpu := func(r syscall.Rusage) time.Duration {
+		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
+	}
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	t.Logf("pack.Trees: %.2f s wall, %.2f s CPU; %d trees, %d entries kept, %d names, %d problems; heap after GC %d MB",
+		wall.Seconds(), (cpu(after) - cpu(before)).Seconds(), x.Len(), len(x.ents), len(x.names), len(problems), m.HeapAlloc>>20)
+	for i, p := range problems {
+		if i == 10 {
+			break
+		}
+		t.Logf("problem: %s", p)
+	}
+	root := plumbing.NewHash(git("rev-parse", "HEAD^{tree}"))
+	var got []string
+	for e := range x.Entries(root) {
+		got = append(got, fmt.Sprintf("%v %s %s", e.Dir, e.Hash, e.Name))
+	}
+	var want []string
+	for _, line := range strings.Split(git("ls-tree", "HEAD"), "\n") {
+		meta, name, _ := strings.Cut(line, "\t")
+		f := strings.Fields(meta)
+		if f[1] == "tree" || f[2] == readme.String() {
+			want = append(want, fmt.Sprintf("%v %s %s", f[1] == "tree", f[2], name))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("HEAD's tree:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

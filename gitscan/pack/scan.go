@@ -95,15 +95,20 @@ func Scan(ctx context.Context, gitDir string, opts Options) (*Result, error) {
 	if opts.Total != nil {
 		opts.Total(s.total)
 	}
-	for _, p := range s.packs {
-		if err := s.scanPack(ctx, p); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.scanLoose(ctx); err != nil {
+	if err := s.run(ctx); err != nil {
 		return nil, err
 	}
 	return s.result(), nil
+}
+
+// run reads every pack, then the loose objects.
+func (s *scanner) run(ctx context.Context) error {
+	for _, p := range s.packs {
+		if err := s.scanPack(ctx, p); err != nil {
+			return err
+		}
+	}
+	return s.scanLoose(ctx)
 }
 
 // scanner is one scan's shared state; workers only read it.
@@ -116,6 +121,7 @@ type scanner struct {
 	total    int
 	problems []Problem // found while opening
 	workers  []*worker
+	list     *listing // set when listing trees rather than scanning
 
 	extOnce sync.Once
 	extMu   sync.Mutex // go-git storage is not safe for concurrent use
@@ -290,25 +296,52 @@ func (s *scanner) parallel(f func(w *worker)) {
 	wg.Wait()
 }
 
+// only returns the one object type read, or 0 for all.
+func (s *scanner) only() uint8 {
+	if s.list != nil {
+		return typeTree
+	}
+	return 0
+}
+
+// walks reports whether objects of type typ are read.
+func (s *scanner) walks(typ uint8) bool {
+	return s.list == nil || typ == typeTree
+}
+
 // scanPack resolves every delta forest of one pack.
 func (s *scanner) scanPack(ctx context.Context, p *pack) error {
 	if err := p.readHeaders(s.table); err != nil {
 		s.problems = append(s.problems, Problem{What: "unreadable pack " + p.name, Err: err})
 		return nil
 	}
+	roots := p.roots
+	if s.list != nil {
+		// A delta has its base's type, so a forest is read or skipped
+		// whole by its root. An unreadable root may have been anything.
+		roots = nil
+		var stack []int32
+		for _, e := range p.roots {
+			if s.walks(p.typ[e]) || p.typ[e] == 0 {
+				roots = append(roots, e)
+			} else {
+				stack = p.skip(e, stack)
+			}
+		}
+	}
 	var next atomic.Int64
 	var stop atomic.Bool
 	s.parallel(func(w *worker) {
 		for !stop.Load() {
 			i := next.Add(1) - 1
-			if i >= int64(len(p.roots)) {
+			if i >= int64(len(roots)) {
 				return
 			}
 			if i%16 == 0 && ctx.Err() != nil {
 				stop.Store(true)
 				return
 			}
-			w.root(p, p.roots[i])
+			w.root(p, roots[i])
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -375,19 +408,27 @@ func (s *scanner) external(h plumbing.Hash) (uint8, []byte, error) {
 }
 
 func (s *scanner) result() *Result {
-	res := &Result{Objects: s.table.count, Problems: s.problems}
+	res := &Result{Objects: s.table.count, Problems: s.allProblems()}
 	for _, w := range s.workers {
 		res.Suspects = append(res.Suspects, w.suspects...)
 		res.Commits = append(res.Commits, w.commits...)
-		res.Problems = append(res.Problems, w.problems...)
 		res.Blobs += w.blobs
 		res.BlobBytes += w.blobBytes
 	}
 	slices.SortFunc(res.Suspects, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
 	res.Suspects = slices.Compact(res.Suspects)
 	slices.SortFunc(res.Commits, func(a, b Commit) int { return bytes.Compare(a.Hash[:], b.Hash[:]) })
-	slices.SortStableFunc(res.Problems, func(a, b Problem) int {
+	return res
+}
+
+// allProblems gathers the problems of every worker, in hash order.
+func (s *scanner) allProblems() []Problem {
+	ps := slices.Clone(s.problems)
+	for _, w := range s.workers {
+		ps = append(ps, w.problems...)
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int {
 		return cmp.Or(bytes.Compare(a.Hash[:], b.Hash[:]), strings.Compare(a.What, b.What))
 	})
-	return res
+	return ps
 }

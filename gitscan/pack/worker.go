@@ -26,7 +26,8 @@ type worker struct {
 	zr     io.ReadCloser
 	br     bytes.Reader
 	one    [1]byte
-	cbuf   []byte // pack bytes from rstart, if rpack is not nil; or a loose object
+	hdr    [32]byte // a loose object's header
+	cbuf   []byte   // pack bytes from rstart, if rpack is not nil; or a loose object
 	rpack  *pack
 	rstart int64
 	dbuf   []byte // delta stream of the entry being resolved
@@ -41,17 +42,27 @@ type worker struct {
 	blobs     int
 	blobBytes int64
 
+	// What Trees keeps: the trees read (spans of tents) and the names and
+	// absent targets their entries refer to, numbered per worker.
+	tents    []entry
+	tspans   []treeSpan
+	names    map[string]uint32
+	nameList []string
+	missing  []plumbing.Hash
+
 	// Progress not yet reported.
 	pendObjects int
 	pendBytes   int64
 }
 
 // level is one object of the current delta chain: its content (unless it
-// is a blob without delta children) and its key-ID offsets.
+// is a blob without delta children) and its key-ID offsets, or a tree's
+// entry offsets and, when listing trees, what Trees keeps of each entry.
 type level struct {
 	buf    []byte
 	keys   []int
-	starts []int // a tree's entry offsets
+	starts []int
+	ents   []entry
 }
 
 func (w *worker) level(d int) *level {
@@ -82,17 +93,14 @@ func (w *worker) root(p *pack, e int32) {
 		return
 	}
 	typ := p.typ[e]
-	var keys []int
 	switch typ {
 	case typeBlob:
-		keys = keyIDs(lv.keys[:0], content)
-		lv.keys = keys
+		lv.keys = keyIDs(lv.keys[:0], content)
 	case typeTree:
-		keys = w.treeStarts(lv.starts, w.s.table.hashes[p.num[e]], content, nil, nil, nil, !p.dup[e])
-		lv.starts = keys
+		w.treeStarts(lv, w.s.table.hashes[p.num[e]], content, nil, nil, !p.dup[e])
 	}
-	w.record(p, e, typ, content, len(content), keys)
-	w.descend(p, e, typ, content, keys, 1)
+	w.record(p, e, typ, content, len(content), lv)
+	w.descend(p, e, typ, lv, 1)
 	for i := range w.levels {
 		if cap(w.levels[i].buf) > maxKeep {
 			w.levels[i].buf = nil
@@ -106,17 +114,20 @@ func (w *worker) root(p *pack, e int32) {
 	}
 }
 
-func (w *worker) descend(p *pack, e int32, typ uint8, content []byte, keys []int, d int) {
+// descend resolves the delta children of entry e, whose level in the
+// chain is base.
+func (w *worker) descend(p *pack, e int32, typ uint8, base *level, d int) {
 	for _, c := range p.children(e) {
-		w.delta(p, c, typ, content, keys, d)
+		w.delta(p, c, typ, base, d)
 	}
 }
 
-// delta resolves entry c, a delta against base, and then its own delta
-// children. baseKeys are the base's key-ID offsets if it is a blob, its
-// entry offsets if it is a tree. The result is built only when something needs it: children
-// to apply to, or a tree or commit to parse.
-func (w *worker) delta(p *pack, c int32, typ uint8, base []byte, baseKeys []int, d int) {
+// delta resolves entry c, a delta against base (whose buf is its whole
+// content), and then its own delta children. The result is built only
+// when something needs it: children to apply to, or a tree or commit to
+// parse.
+func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
+	base := baseLevel.buf
 	var err error
 	w.dbuf, err = w.inflate(p, c, w.dbuf)
 	if err != nil {
@@ -136,18 +147,15 @@ func (w *worker) delta(p *pack, c int32, typ uint8, base []byte, baseKeys []int,
 		apply(w.ops, base, w.dbuf, content)
 		lv.buf = content
 	}
-	var keys []int
 	switch typ {
 	case typeBlob:
 		w.ws = windows(w.ws, w.ops, n)
-		keys = deltaKeys(lv.keys, w.ops, w.ws, base, w.dbuf, content, n, baseKeys, &w.spare)
-		lv.keys = keys
+		lv.keys = deltaKeys(lv.keys, w.ops, w.ws, base, w.dbuf, content, n, baseLevel.keys, &w.spare)
 	case typeTree:
-		keys = w.treeStarts(lv.starts, w.s.table.hashes[p.num[c]], content, w.ops, base, baseKeys, !p.dup[c])
-		lv.starts = keys
+		w.treeStarts(lv, w.s.table.hashes[p.num[c]], content, w.ops, baseLevel, !p.dup[c])
 	}
-	w.record(p, c, typ, content, n, keys)
-	w.descend(p, c, typ, content, keys, d+1)
+	w.record(p, c, typ, content, n, lv)
+	w.descend(p, c, typ, lv, d+1)
 }
 
 // external resolves entry e, a REF_DELTA whose base is not in its pack.
@@ -157,27 +165,35 @@ func (w *worker) external(p *pack, e int32, h plumbing.Hash) {
 		w.corrupt(p, e, fmt.Errorf("delta base %s: %w", h, err))
 		return
 	}
-	var keys []int
+	if !w.s.walks(typ) {
+		p.skip(e, nil)
+		return
+	}
+	// Roots are done with: level 0 is free.
+	lv := w.level(0)
+	lv.buf = base
 	switch typ {
 	case typeBlob:
-		keys = keyIDs(nil, base)
+		lv.keys = keyIDs(lv.keys[:0], base)
 	case typeTree:
-		keys = w.treeStarts(nil, h, base, nil, nil, nil, false)
+		w.treeStarts(lv, h, base, nil, nil, false)
 	}
-	w.delta(p, e, typ, base, keys, 1)
+	w.delta(p, e, typ, lv, 1)
+	lv.buf = nil
 }
 
 // record counts an object once it is read. content is nil for a blob
-// that was not built.
-func (w *worker) record(p *pack, e int32, typ uint8, content []byte, size int, keys []int) {
+// that was not built; lv holds its key IDs or tree entries.
+func (w *worker) record(p *pack, e int32, typ uint8, content []byte, size int, lv *level) {
 	p.done[e] = true
 	if p.dup[e] {
 		return
 	}
-	w.handle(w.s.table.hashes[p.num[e]], typ, content, size, keys)
+	w.handle(p.num[e], typ, content, size, lv)
 }
 
-func (w *worker) handle(h plumbing.Hash, typ uint8, content []byte, size int, keys []int) {
+func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *level) {
+	h := w.s.table.hashes[num]
 	w.pendObjects++
 	w.pendBytes += int64(size)
 	if w.pendObjects >= 512 {
@@ -187,8 +203,12 @@ func (w *worker) handle(h plumbing.Hash, typ uint8, content []byte, size int, ke
 	case typeBlob:
 		w.blobs++
 		w.blobBytes += int64(size)
-		if len(keys) > 0 {
+		if len(lv.keys) > 0 {
 			w.suspects = append(w.suspects, h)
+		}
+	case typeTree:
+		if w.s.list != nil {
+			w.listTree(num, lv.ents)
 		}
 	case typeCommit:
 		c, err := parseCommit(h, content)
@@ -207,16 +227,19 @@ func (w *worker) flush() {
 	w.pendObjects, w.pendBytes = 0, 0
 }
 
-// treeStarts returns the offsets of the entries of tree b (a delta
-// result if ops is not nil, of base, whose entry offsets are baseStarts)
-// and, if check, reports entries naming objects the repository lacks.
+// treeStarts sets lv.starts to the offsets of the entries of tree b (a
+// delta result if ops is not nil, of base) and, when listing trees,
+// lv.ents to what Trees keeps of each. If check, it reports entries
+// naming objects the repository lacks.
 //
 // In a delta, an entry copied whole from the base was checked in the base,
 // and a run of the base's entries inside one copy needs no parsing: where
 // the parse reaches a base entry's start inside a copy, the copy's whole
 // entries are the base's, shifted.
-func (w *worker) treeStarts(starts []int, h plumbing.Hash, b []byte, ops []op, base []byte, baseStarts []int, check bool) []int {
-	starts = starts[:0]
+func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base *level, check bool) {
+	listing := w.s.list != nil
+	starts, ents := lv.starts[:0], lv.ents[:0]
+	defer func() { lv.starts, lv.ents = starts, ents }()
 	j := 0
 	for i := 0; i < len(b); {
 		whole := false
@@ -227,21 +250,24 @@ func (w *worker) treeStarts(starts []int, h plumbing.Hash, b []byte, ops []op, b
 			o := ops[j]
 			if !o.insert {
 				bp := i - o.dst + o.src
-				if k, ok := slices.BinarySearch(baseStarts, bp); ok {
+				if k, ok := slices.BinarySearch(base.starts, bp); ok {
 					// Entry k of the base ends where k+1 starts, the last at
 					// the end of the base.
 					end := func(x int) int {
-						if x+1 < len(baseStarts) {
-							return baseStarts[x+1]
+						if x+1 < len(base.starts) {
+							return base.starts[x+1]
 						}
-						return len(base)
+						return len(base.buf)
 					}
 					lim := o.src + o.n
-					q := k + sort.Search(len(baseStarts)-k, func(x int) bool { return end(k+x) > lim })
+					q := k + sort.Search(len(base.starts)-k, func(x int) bool { return end(k+x) > lim })
 					if q > k {
 						shift := o.dst - o.src
-						for _, s := range baseStarts[k:q] {
+						for _, s := range base.starts[k:q] {
 							starts = append(starts, s+shift)
+						}
+						if listing {
+							ents = append(ents, base.ents[k:q]...)
 						}
 						i = end(q-1) + shift
 						continue
@@ -255,31 +281,32 @@ func (w *worker) treeStarts(starts []int, h plumbing.Hash, b []byte, ops []op, b
 			if check {
 				w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("malformed tree %s at byte %d", h, i), Err: err})
 			}
-			return starts
+			// Entries that do not reach the end of the tree must not be
+			// carried into its deltas.
+			starts, ents = starts[:0], ents[:0]
+			return
 		}
 		starts = append(starts, i)
-		start := i
+		mode, name, hash := b[i:modeEnd], b[modeEnd+1:nameEnd], (*plumbing.Hash)(b[end-20:end])
 		i = end
-		if !check {
+		if listing {
+			ents = append(ents, w.keep(mode, name, hash))
+		}
+		// Trees leaves absent objects to Scan.
+		if !check || listing || whole && end <= ops[j].dst+ops[j].n {
 			continue
 		}
-		if whole && end <= ops[j].dst+ops[j].n {
-			continue
-		}
-		mode := b[start:modeEnd]
 		if string(mode) == "160000" {
 			continue // a submodule commit lives in another repository
 		}
-		hash := (*plumbing.Hash)(b[end-20 : end])
 		if _, ok := w.s.table.lookup(hash); !ok {
 			w.problems = append(w.problems, Problem{
 				Hash:    h,
-				What:    fmt.Sprintf("tree %s names missing %s %s (%s)", h, kind(mode), hash, b[modeEnd+1:nameEnd]),
+				What:    fmt.Sprintf("tree %s names missing %s %s (%s)", h, kind(mode), hash, name),
 				Missing: *hash,
 			})
 		}
 	}
-	return starts
 }
 
 // corrupt reports entry e as unreadable, and every delta that depends on
@@ -394,27 +421,34 @@ func (w *worker) reset(src []byte) error {
 // loose reads and handles one loose object.
 func (w *worker) loose(o looseObject) {
 	h := w.s.table.hashes[o.num]
-	typ, content, err := w.readLoose(o.path)
+	typ, content, err := w.readLoose(o.path, w.s.only())
 	if err != nil {
 		w.count()
 		w.problems = append(w.problems, Problem{Hash: h, What: "corrupt loose object " + h.String() + " (" + o.path + ")", Err: err})
 		return
 	}
-	var keys []int
+	if !w.s.walks(typ) {
+		return
+	}
+	lv := w.level(0)
 	switch typ {
 	case typeBlob:
-		lv := w.level(0)
-		keys = keyIDs(lv.keys[:0], content)
-		lv.keys = keys
+		lv.keys = keyIDs(lv.keys[:0], content)
 	case typeTree:
-		lv := w.level(0)
-		lv.starts = w.treeStarts(lv.starts, h, content, nil, nil, nil, true)
+		w.treeStarts(lv, h, content, nil, nil, true)
 	}
-	w.handle(h, typ, content, len(content), keys)
+	w.handle(o.num, typ, content, len(content), lv)
 }
 
-// readLoose inflates a loose object and splits off its header.
-func (w *worker) readLoose(path string) (uint8, []byte, error) {
+// looseProbe is how much of a loose object is read to learn its type
+// when only one type is wanted: enough for any zlib block header and the
+// object header.
+const looseProbe = 4 << 10
+
+// readLoose inflates a loose object and splits off its header. If only is
+// not 0 and the object is of another type, it returns just the type,
+// having read no more than looseProbe bytes of the file.
+func (w *worker) readLoose(path string, only uint8) (uint8, []byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, nil, err
@@ -425,31 +459,53 @@ func (w *worker) readLoose(path string) (uint8, []byte, error) {
 		return 0, nil, err
 	}
 	w.rpack = nil
-	w.cbuf = grow(w.cbuf, int(st.Size()))
-	if _, err := io.ReadFull(f, w.cbuf); err != nil {
-		return 0, nil, err
+	n := st.Size()
+	if only != 0 {
+		n = min(n, looseProbe)
 	}
+	for {
+		w.cbuf = grow(w.cbuf, int(n))
+		if m, err := f.ReadAt(w.cbuf, 0); m < len(w.cbuf) {
+			return 0, nil, err
+		}
+		typ, size, rest, err := w.looseHeader()
+		if err != nil && n == st.Size() {
+			return 0, nil, err
+		}
+		if err == nil && only != 0 && typ != only {
+			return typ, nil, nil
+		}
+		if n < st.Size() {
+			n = st.Size()
+			continue
+		}
+		content, err := w.looseContent(size, rest)
+		return typ, content, err
+	}
+}
+
+// looseHeader parses the header of the loose object in w.cbuf and leaves
+// w.zr just past the header; rest is what it inflated beyond it.
+func (w *worker) looseHeader() (typ uint8, size int64, rest []byte, err error) {
 	if err := w.reset(w.cbuf); err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
-	var hdr [32]byte
-	n, err := io.ReadFull(w.zr, hdr[:])
-	i := bytes.IndexByte(hdr[:n], 0)
+	n, err := io.ReadFull(w.zr, w.hdr[:])
+	i := bytes.IndexByte(w.hdr[:n], 0)
 	if i < 0 {
 		if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
 			err = errors.New("no object header")
 		}
-		return 0, nil, fmt.Errorf("inflate: %w", err)
+		return 0, 0, nil, fmt.Errorf("inflate: %w", err)
 	}
 	if err != nil && err != io.ErrUnexpectedEOF {
-		return 0, nil, fmt.Errorf("inflate: %w", err)
+		return 0, 0, nil, fmt.Errorf("inflate: %w", err)
 	}
-	name, sizeText, _ := bytes.Cut(hdr[:i], []byte{' '})
+	name, sizeText, _ := bytes.Cut(w.hdr[:i], []byte{' '})
 	size, perr := strconv.ParseInt(string(sizeText), 10, 64)
 	if perr != nil || size < 0 || size > 1100*int64(len(w.cbuf))+64 {
-		return 0, nil, fmt.Errorf("bad object header %q", hdr[:i])
+		return 0, 0, nil, fmt.Errorf("bad object header %q", w.hdr[:i])
 	}
-	var typ uint8
 	switch string(name) {
 	case "commit":
 		typ = typeCommit
@@ -460,23 +516,29 @@ func (w *worker) readLoose(path string) (uint8, []byte, error) {
 	case "tag":
 		typ = typeTag
 	default:
-		return 0, nil, fmt.Errorf("bad object type %q", name)
+		return 0, 0, nil, fmt.Errorf("bad object type %q", name)
 	}
 	if int64(n-i-1) > size {
-		return 0, nil, errors.New("object longer than its header says")
+		return 0, 0, nil, errors.New("object longer than its header says")
 	}
+	return typ, size, w.hdr[i+1 : n], nil
+}
+
+// looseContent inflates the rest of a loose object whose header
+// looseHeader read.
+func (w *worker) looseContent(size int64, rest []byte) ([]byte, error) {
 	lv := w.level(0)
 	buf := grow(lv.buf, int(size))
 	lv.buf = buf
-	got := copy(buf, hdr[i+1:n])
+	got := copy(buf, rest)
 	if _, err := io.ReadFull(w.zr, buf[got:]); err != nil {
-		return 0, nil, fmt.Errorf("inflate: %w", err)
+		return nil, fmt.Errorf("inflate: %w", err)
 	}
 	switch m, err := w.zr.Read(w.one[:]); {
 	case m > 0:
-		return 0, nil, errors.New("object longer than its header says")
+		return nil, errors.New("object longer than its header says")
 	case err != io.EOF:
-		return 0, nil, fmt.Errorf("inflate: %w", err)
+		return nil, fmt.Errorf("inflate: %w", err)
 	}
-	return typ, buf, nil
+	return buf, nil
 }

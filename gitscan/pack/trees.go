@@ -1,0 +1,193 @@
+package pack
+
+import (
+	"context"
+	"iter"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// TreeEntry is one entry of a stored tree that attribution needs.
+type TreeEntry struct {
+	Name string // interned: equal names share their bytes
+	Hash plumbing.Hash
+	Dir  bool // a subtree (mode 040000); otherwise a wanted blob
+}
+
+// TreeIndex holds, for every tree object stored, its subtree entries and
+// its entries naming wanted blobs.
+type TreeIndex struct {
+	table   *objectTable
+	spans   []treeSpan // by object number
+	ents    []entry
+	names   []string
+	missing []plumbing.Hash
+}
+
+// entry is a tree entry as Trees keeps it. name is an interned name with
+// dirBit set for a subtree, or skipName for an entry Trees does not keep
+// (carried down delta chains only so that it is not parsed again); obj is
+// the target's object number, or ^i for the i-th target the repository
+// lacks.
+type entry struct {
+	name uint32
+	obj  int32
+}
+
+const (
+	dirBit   = 1 << 31
+	skipName = ^uint32(0)
+)
+
+// treeSpan places a tree's entries in TreeIndex.ents. n is the number of
+// entries plus one, so that the zero span is a tree not read.
+type treeSpan struct {
+	num      int32 // the tree's object number, in a worker's list
+	start, n uint32
+}
+
+// listing is what Trees wants.
+type listing struct {
+	want map[plumbing.Hash]bool
+}
+
+// Trees reads every tree object stored in gitDir (packs and loose, each
+// once) and keeps its subtree entries and its entries naming one of the
+// wanted blobs. Only trees are read: in a pack, only the delta forests
+// whose root is a tree, since a delta has its base's type.
+//
+// The problems are those Scan reports for unreadable trees (and pack
+// entries of unknown type), with the deltas that depend on them; trees
+// naming absent objects are left to Scan. Options.Progress and
+// Options.Total are not used.
+func Trees(ctx context.Context, gitDir string, want map[plumbing.Hash]bool, opts Options) (*TreeIndex, []Problem, error) {
+	opts.Progress, opts.Total = nil, nil
+	s, err := open(gitDir, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.close()
+	s.list = &listing{want: want}
+	if err := s.run(ctx); err != nil {
+		return nil, nil, err
+	}
+	return s.treeIndex(), s.allProblems(), nil
+}
+
+// Len returns the number of trees read.
+func (x *TreeIndex) Len() int {
+	n := 0
+	for _, sp := range x.spans {
+		if sp.n > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Has reports whether tree was read.
+func (x *TreeIndex) Has(tree plumbing.Hash) bool {
+	num, ok := x.table.lookup(&tree)
+	return ok && x.spans[num].n > 0
+}
+
+// Entries returns tree's subtree entries and its entries naming wanted
+// blobs, in tree order; nothing if the tree was not read.
+func (x *TreeIndex) Entries(tree plumbing.Hash) iter.Seq[TreeEntry] {
+	return func(yield func(TreeEntry) bool) {
+		num, ok := x.table.lookup(&tree)
+		if !ok || x.spans[num].n == 0 {
+			return
+		}
+		sp := x.spans[num]
+		for _, e := range x.ents[sp.start : sp.start+sp.n-1] {
+			te := TreeEntry{Name: x.names[e.name&^dirBit], Dir: e.name&dirBit != 0}
+			if e.obj >= 0 {
+				te.Hash = x.table.hashes[e.obj]
+			} else {
+				te.Hash = x.missing[^e.obj]
+			}
+			if !yield(te) {
+				return
+			}
+		}
+	}
+}
+
+// keep returns what Trees keeps of a tree entry.
+func (w *worker) keep(mode, name []byte, hash *plumbing.Hash) entry {
+	// Git writes "40000"; some old tools wrote "040000".
+	dir := string(mode) == "40000" || string(mode) == "040000"
+	if !dir && (string(mode) == "160000" || !w.s.list.want[*hash]) {
+		return entry{name: skipName}
+	}
+	e := entry{obj: ^int32(len(w.missing))}
+	if num, ok := w.s.table.lookup(hash); ok {
+		e.obj = num
+	} else {
+		w.missing = append(w.missing, *hash)
+	}
+	id, ok := w.names[string(name)]
+	if !ok {
+		if w.names == nil {
+			w.names = map[string]uint32{}
+		}
+		id = uint32(len(w.nameList))
+		w.names[string(name)] = id
+		w.nameList = append(w.nameList, string(name))
+	}
+	e.name = id
+	if dir {
+		e.name |= dirBit
+	}
+	return e
+}
+
+// listTree keeps the entries of tree num that Trees returns.
+func (w *worker) listTree(num int32, ents []entry) {
+	start := len(w.tents)
+	for _, e := range ents {
+		if e.name != skipName {
+			w.tents = append(w.tents, e)
+		}
+	}
+	w.tspans = append(w.tspans, treeSpan{num: num, start: uint32(start), n: uint32(len(w.tents) - start)})
+}
+
+// treeIndex merges what the workers kept, renumbering their names and
+// absent targets.
+func (s *scanner) treeIndex() *TreeIndex {
+	x := &TreeIndex{table: s.table, spans: make([]treeSpan, len(s.table.hashes))}
+	n := 0
+	for _, w := range s.workers {
+		n += len(w.tents)
+	}
+	x.ents = make([]entry, 0, n)
+	ids := map[string]uint32{}
+	for _, w := range s.workers {
+		remap := make([]uint32, len(w.nameList))
+		for i, name := range w.nameList {
+			id, ok := ids[name]
+			if !ok {
+				id = uint32(len(x.names))
+				ids[name] = id
+				x.names = append(x.names, name)
+			}
+			remap[i] = id
+		}
+		start, missing := uint32(len(x.ents)), int32(len(x.missing))
+		x.missing = append(x.missing, w.missing...)
+		for _, e := range w.tents {
+			e.name = remap[e.name&^dirBit] | e.name&dirBit
+			if e.obj < 0 {
+				e.obj = ^(^e.obj + missing)
+			}
+			x.ents = append(x.ents, e)
+		}
+		for _, sp := range w.tspans {
+			x.spans[sp.num] = treeSpan{start: start + sp.start, n: sp.n + 1}
+		}
+		w.tents, w.tspans, w.names, w.nameList, w.missing = nil, nil, nil, nil, nil
+	}
+	return x
+}

@@ -26,7 +26,7 @@ func (p *ttyProgress) Start(objects int, _ int64) {
 	p.started = time.Now()
 	p.bar = progressbar.NewOptions(objects,
 		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription("scanning blobs"),
+		progressbar.OptionSetDescription("scanning objects"),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),
@@ -53,7 +53,7 @@ func (p *ttyProgress) loop() {
 func (p *ttyProgress) draw() {
 	secs := time.Since(p.started).Seconds()
 	if secs > 0 {
-		p.bar.Describe(fmt.Sprintf("scanning blobs %6.1f MB/s", float64(p.bytes.Load())/1e6/secs))
+		p.bar.Describe(fmt.Sprintf("scanning objects %6.1f MB/s", float64(p.bytes.Load())/1e6/secs))
 	}
 	_ = p.bar.Set64(p.objs.Load())
 }

@@ -18,7 +18,7 @@ type TreeEntry struct {
 // its entries naming wanted blobs.
 type TreeIndex struct {
 	table   *objectTable
-	spans   []treeSpan // by object number
+	spans   []treeRange // by tree object number
 	ents    []entry
 	names   []string
 	missing []plumbing.Hash
@@ -39,10 +39,13 @@ const (
 	skipName = ^uint32(0)
 )
 
-// treeSpan places a tree's entries in TreeIndex.ents. n is the number of
-// entries plus one, so that the zero span is a tree not read.
+// treeRange places a tree's entries in TreeIndex.ents. n is the number of
+// entries plus one, so that the zero range is a tree not read.
+type treeRange struct{ start, n uint32 }
+
+// treeSpan is a tree's entries in a worker's chunks.
 type treeSpan struct {
-	num      int32 // the tree's object number, in a worker's list
+	num      int32
 	start, n uint32
 }
 
@@ -143,24 +146,40 @@ func (w *worker) keep(mode, name []byte, hash *plumbing.Hash) entry {
 	return e
 }
 
-// listTree keeps the entries of tree num that Trees returns.
+// entryChunk is how many entries a worker stores per allocation: growing
+// one slice would copy (and fault in) them over and over.
+const entryChunk = 1 << 16
+
+// listTree keeps the entries of tree num that Trees returns. A tree's
+// entries never straddle two chunks, so the chunks laid end to end hold
+// each tree's entries together, from the span's start.
 func (w *worker) listTree(num int32, ents []entry) {
-	start := len(w.tents)
+	n := 0
 	for _, e := range ents {
 		if e.name != skipName {
-			w.tents = append(w.tents, e)
+			n++
 		}
 	}
-	w.tspans = append(w.tspans, treeSpan{num: num, start: uint32(start), n: uint32(len(w.tents) - start)})
+	if len(w.tents) == 0 || cap(w.tents[len(w.tents)-1])-len(w.tents[len(w.tents)-1]) < n {
+		w.tents = append(w.tents, make([]entry, 0, max(entryChunk, n)))
+	}
+	last := &w.tents[len(w.tents)-1]
+	for _, e := range ents {
+		if e.name != skipName {
+			*last = append(*last, e)
+		}
+	}
+	w.tspans = append(w.tspans, treeSpan{num: num, start: uint32(w.tkept), n: uint32(n)})
+	w.tkept += n
 }
 
 // treeIndex merges what the workers kept, renumbering their names and
 // absent targets.
 func (s *scanner) treeIndex() *TreeIndex {
-	x := &TreeIndex{table: s.table, spans: make([]treeSpan, len(s.table.hashes))}
+	x := &TreeIndex{table: s.table, spans: make([]treeRange, len(s.table.hashes))}
 	n := 0
 	for _, w := range s.workers {
-		n += len(w.tents)
+		n += w.tkept
 	}
 	x.ents = make([]entry, 0, n)
 	ids := map[string]uint32{}
@@ -177,15 +196,17 @@ func (s *scanner) treeIndex() *TreeIndex {
 		}
 		start, missing := uint32(len(x.ents)), int32(len(x.missing))
 		x.missing = append(x.missing, w.missing...)
-		for _, e := range w.tents {
-			e.name = remap[e.name&^dirBit] | e.name&dirBit
-			if e.obj < 0 {
-				e.obj = ^(^e.obj + missing)
+		for _, chunk := range w.tents {
+			for _, e := range chunk {
+				e.name = remap[e.name&^dirBit] | e.name&dirBit
+				if e.obj < 0 {
+					e.obj = ^(^e.obj + missing)
+				}
+				x.ents = append(x.ents, e)
 			}
-			x.ents = append(x.ents, e)
 		}
 		for _, sp := range w.tspans {
-			x.spans[sp.num] = treeSpan{start: start + sp.start, n: sp.n + 1}
+			x.spans[sp.num] = treeRange{start: start + sp.start, n: sp.n + 1}
 		}
 		w.tents, w.tspans, w.names, w.nameList, w.missing = nil, nil, nil, nil, nil
 	}

@@ -44,7 +44,8 @@ type worker struct {
 
 	// What Trees keeps: the trees read (spans of tents) and the names and
 	// absent targets their entries refer to, numbered per worker.
-	tents    []entry
+	tents    [][]entry // in chunks
+	tkept    int
 	tspans   []treeSpan
 	names    map[string]uint32
 	nameList []string

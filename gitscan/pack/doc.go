@@ -18,6 +18,12 @@
 // never reconstructed at all: their windows are gathered from the base and
 // the delta.
 //
+// Trees walks the same forests, but only those whose root is a tree (a
+// delta has its base's type), for attribution: it keeps each tree's
+// subtree entries and entries naming wanted blobs. Each tree level of a
+// chain carries what was kept of every entry, so entries a delta copies
+// from its base are neither parsed nor looked up again.
+//
 // Objects are not hashed: pack and loose object integrity is left to
 // zlib's checksum, the sizes recorded in headers and delta streams, and
 // the structure of each object.

@@ -3,6 +3,7 @@ package pack
 import (
 	"context"
 	"iter"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -17,10 +18,11 @@ type TreeEntry struct {
 // TreeIndex holds, for every tree object stored, its subtree entries and
 // its entries naming wanted blobs.
 type TreeIndex struct {
-	table   *objectTable
-	spans   []treeRange // by tree object number
-	ents    []entry
-	names   []string
+	table  *objectTable
+	spans  []treeRange // by tree object number
+	chunks [][]entry
+	names  []string
+	// missing are targets the repository lacks, which entries number ^i.
 	missing []plumbing.Hash
 }
 
@@ -39,19 +41,25 @@ const (
 	skipName = ^uint32(0)
 )
 
-// treeRange places a tree's entries in TreeIndex.ents. n is the number of
-// entries plus one, so that the zero range is a tree not read.
-type treeRange struct{ start, n uint32 }
+// treeRange places a tree's entries in TreeIndex.chunks. n is the number
+// of entries plus one, so that the zero range is a tree not read.
+type treeRange struct{ chunk, start, n uint32 }
 
 // treeSpan is a tree's entries in a worker's chunks.
 type treeSpan struct {
-	num      int32
-	start, n uint32
+	num             int32
+	chunk, start, n uint32
 }
 
-// listing is what Trees wants.
+// listing is what Trees wants, and the names and absent targets the kept
+// entries refer to, which the workers share.
 type listing struct {
 	want map[plumbing.Hash]bool
+
+	mu      sync.Mutex
+	ids     map[string]uint32
+	names   []string
+	missing []plumbing.Hash
 }
 
 // Trees reads every tree object stored in gitDir (packs and loose, each
@@ -70,7 +78,7 @@ func Trees(ctx context.Context, gitDir string, want map[plumbing.Hash]bool, opts
 		return nil, nil, err
 	}
 	defer s.close()
-	s.list = &listing{want: want}
+	s.list = &listing{want: want, ids: map[string]uint32{}}
 	if err := s.run(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -103,7 +111,7 @@ func (x *TreeIndex) Entries(tree plumbing.Hash) iter.Seq[TreeEntry] {
 			return
 		}
 		sp := x.spans[num]
-		for _, e := range x.ents[sp.start : sp.start+sp.n-1] {
+		for _, e := range x.chunks[sp.chunk][sp.start : sp.start+sp.n-1] {
 			te := TreeEntry{Name: x.names[e.name&^dirBit], Dir: e.name&dirBit != 0}
 			if e.obj >= 0 {
 				te.Hash = x.table.hashes[e.obj]
@@ -119,31 +127,38 @@ func (x *TreeIndex) Entries(tree plumbing.Hash) iter.Seq[TreeEntry] {
 
 // keep returns what Trees keeps of a tree entry.
 func (w *worker) keep(mode, name []byte, hash *plumbing.Hash) entry {
+	l := w.s.list
 	// Git writes "40000"; some old tools wrote "040000".
 	dir := string(mode) == "40000" || string(mode) == "040000"
-	if !dir && (string(mode) == "160000" || !w.s.list.want[*hash]) {
+	if !dir && (string(mode) == "160000" || !l.want[*hash]) {
 		return entry{name: skipName}
 	}
-	e := entry{obj: ^int32(len(w.missing))}
-	if num, ok := w.s.table.lookup(hash); ok {
-		e.obj = num
-	} else {
-		w.missing = append(w.missing, *hash)
-	}
-	id, ok := w.names[string(name)]
-	if !ok {
-		if w.names == nil {
-			w.names = map[string]uint32{}
+	num, found := w.s.table.lookup(hash)
+	id, cached := w.names[string(name)]
+	if !found || !cached {
+		l.mu.Lock()
+		if !found {
+			num = ^int32(len(l.missing))
+			l.missing = append(l.missing, *hash)
 		}
-		id = uint32(len(w.nameList))
-		w.names[string(name)] = id
-		w.nameList = append(w.nameList, string(name))
+		if !cached {
+			id, cached = l.ids[string(name)]
+			if !cached {
+				id = uint32(len(l.names))
+				l.names = append(l.names, string(name))
+				l.ids[l.names[id]] = id
+			}
+			if w.names == nil {
+				w.names = map[string]uint32{}
+			}
+			w.names[l.names[id]] = id
+		}
+		l.mu.Unlock()
 	}
-	e.name = id
 	if dir {
-		e.name |= dirBit
+		id |= dirBit
 	}
-	return e
+	return entry{name: id, obj: num}
 }
 
 // entryChunk is how many entries a worker stores per allocation: growing
@@ -151,64 +166,33 @@ func (w *worker) keep(mode, name []byte, hash *plumbing.Hash) entry {
 const entryChunk = 1 << 16
 
 // listTree keeps the entries of tree num that Trees returns. A tree's
-// entries never straddle two chunks, so the chunks laid end to end hold
-// each tree's entries together, from the span's start.
+// entries never straddle two chunks.
 func (w *worker) listTree(num int32, ents []entry) {
-	n := 0
+	if len(w.tents) == 0 || cap(w.tents[len(w.tents)-1])-len(w.tents[len(w.tents)-1]) < len(ents) {
+		w.tents = append(w.tents, make([]entry, 0, max(entryChunk, len(ents))))
+	}
+	c := len(w.tents) - 1
+	chunk := w.tents[c]
+	start := len(chunk)
 	for _, e := range ents {
 		if e.name != skipName {
-			n++
+			chunk = append(chunk, e)
 		}
 	}
-	if len(w.tents) == 0 || cap(w.tents[len(w.tents)-1])-len(w.tents[len(w.tents)-1]) < n {
-		w.tents = append(w.tents, make([]entry, 0, max(entryChunk, n)))
-	}
-	last := &w.tents[len(w.tents)-1]
-	for _, e := range ents {
-		if e.name != skipName {
-			*last = append(*last, e)
-		}
-	}
-	w.tspans = append(w.tspans, treeSpan{num: num, start: uint32(w.tkept), n: uint32(n)})
-	w.tkept += n
+	w.tents[c] = chunk
+	w.tspans = append(w.tspans, treeSpan{num: num, chunk: uint32(c), start: uint32(start), n: uint32(len(chunk) - start)})
 }
 
-// treeIndex merges what the workers kept, renumbering their names and
-// absent targets.
+// treeIndex gathers what the workers kept.
 func (s *scanner) treeIndex() *TreeIndex {
-	x := &TreeIndex{table: s.table, spans: make([]treeRange, len(s.table.hashes))}
-	n := 0
+	x := &TreeIndex{table: s.table, spans: make([]treeRange, len(s.table.hashes)), names: s.list.names, missing: s.list.missing}
 	for _, w := range s.workers {
-		n += w.tkept
-	}
-	x.ents = make([]entry, 0, n)
-	ids := map[string]uint32{}
-	for _, w := range s.workers {
-		remap := make([]uint32, len(w.nameList))
-		for i, name := range w.nameList {
-			id, ok := ids[name]
-			if !ok {
-				id = uint32(len(x.names))
-				ids[name] = id
-				x.names = append(x.names, name)
-			}
-			remap[i] = id
-		}
-		start, missing := uint32(len(x.ents)), int32(len(x.missing))
-		x.missing = append(x.missing, w.missing...)
-		for _, chunk := range w.tents {
-			for _, e := range chunk {
-				e.name = remap[e.name&^dirBit] | e.name&dirBit
-				if e.obj < 0 {
-					e.obj = ^(^e.obj + missing)
-				}
-				x.ents = append(x.ents, e)
-			}
-		}
+		base := uint32(len(x.chunks))
+		x.chunks = append(x.chunks, w.tents...)
 		for _, sp := range w.tspans {
-			x.spans[sp.num] = treeRange{start: start + sp.start, n: sp.n + 1}
+			x.spans[sp.num] = treeRange{chunk: base + sp.chunk, start: sp.start, n: sp.n + 1}
 		}
-		w.tents, w.tspans, w.names, w.nameList, w.missing = nil, nil, nil, nil, nil
+		w.tents, w.tspans, w.names = nil, nil, nil
 	}
 	return x
 }

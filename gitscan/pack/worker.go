@@ -42,14 +42,11 @@ type worker struct {
 	blobs     int
 	blobBytes int64
 
-	// What Trees keeps: the trees read (spans of tents) and the names and
-	// absent targets their entries refer to, numbered per worker.
-	tents    [][]entry // in chunks
-	tkept    int
-	tspans   []treeSpan
-	names    map[string]uint32
-	nameList []string
-	missing  []plumbing.Hash
+	// What Trees keeps: entries in chunks, each tree's place in them, and
+	// a cache of the shared name table.
+	tents  [][]entry
+	tspans []treeSpan
+	names  map[string]uint32
 
 	// Progress not yet reported.
 	pendObjects int
@@ -64,6 +61,7 @@ type level struct {
 	keys   []int
 	starts []int
 	ents   []entry
+	broken bool // a malformed tree
 }
 
 func (w *worker) level(d int) *level {
@@ -208,7 +206,7 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 			w.suspects = append(w.suspects, h)
 		}
 	case typeTree:
-		if w.s.list != nil {
+		if w.s.list != nil && !lv.broken {
 			w.listTree(num, lv.ents)
 		}
 	case typeCommit:
@@ -240,6 +238,7 @@ func (w *worker) flush() {
 func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base *level, check bool) {
 	listing := w.s.list != nil
 	starts, ents := lv.starts[:0], lv.ents[:0]
+	lv.broken = false
 	defer func() { lv.starts, lv.ents = starts, ents }()
 	j := 0
 	for i := 0; i < len(b); {
@@ -285,6 +284,7 @@ func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base
 			// Entries that do not reach the end of the tree must not be
 			// carried into its deltas.
 			starts, ents = starts[:0], ents[:0]
+			lv.broken = true
 			return
 		}
 		starts = append(starts, i)

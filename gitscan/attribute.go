@@ -10,6 +10,7 @@ import (
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/detect"
+	"github.com/keysweep/keysweep/gitscan/pack"
 )
 
 // pathBlob is a hit blob at a path relative to some tree.
@@ -18,13 +19,54 @@ type pathBlob struct {
 	blob plumbing.Hash
 }
 
+// treeEntries calls fn for a tree's subtree entries and its entries that
+// name hit blobs, and reports whether the tree could be read.
+type treeEntries func(tree plumbing.Hash, where string, fn func(name string, hash plumbing.Hash, dir bool)) bool
+
+// gitTrees reads trees through go-git: the range scan's source, whose
+// cost follows the few commits of the range.
+func (h *history) gitTrees(hits map[plumbing.Hash]*blobHit) treeEntries {
+	return func(tree plumbing.Hash, where string, fn func(string, plumbing.Hash, bool)) bool {
+		t := h.tree(tree, where)
+		if t == nil {
+			return false
+		}
+		for _, e := range t.Entries {
+			switch {
+			case e.Mode == filemode.Dir:
+				fn(e.Name, e.Hash, true)
+			case isBlob(e.Mode):
+				if _, ok := hits[e.Hash]; ok {
+					fn(e.Name, e.Hash, false)
+				}
+			}
+		}
+		return true
+	}
+}
+
+// packTrees reads trees from the pack engine's index of every stored tree:
+// the full scan's source, which would otherwise decode every tree of the
+// history through go-git.
+func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
+	return func(tree plumbing.Hash, where string, fn func(string, plumbing.Hash, bool)) bool {
+		if !idx.Has(tree) {
+			h.skipped.add(tree, "tree "+where, plumbing.ErrObjectNotFound)
+			return false
+		}
+		for e := range idx.Entries(tree) {
+			fn(e.Name, e.Hash, e.Dir)
+		}
+		return true
+	}
+}
+
 // hitIndex finds the hit blobs under a tree. Results are memoized by tree
 // hash, so every unique tree is read at most once however many commits
 // share it, and a subtree without hits costs one map lookup afterwards.
 type hitIndex struct {
-	h    *history
-	hits map[plumbing.Hash]*blobHit
-	memo map[plumbing.Hash][]pathBlob
+	entries treeEntries
+	memo    map[plumbing.Hash][]pathBlob
 }
 
 func (x *hitIndex) under(tree plumbing.Hash, where string) []pathBlob {
@@ -32,30 +74,22 @@ func (x *hitIndex) under(tree plumbing.Hash, where string) []pathBlob {
 		return r
 	}
 	var out []pathBlob
-	if t := x.h.tree(tree, where); t != nil {
-		for _, e := range t.Entries {
-			switch {
-			case e.Mode == filemode.Dir:
-				for _, pb := range x.under(e.Hash, where) {
-					out = append(out, pathBlob{path.Join(e.Name, pb.path), pb.blob})
-				}
-			case isBlob(e.Mode):
-				if _, ok := x.hits[e.Hash]; ok {
-					out = append(out, pathBlob{e.Name, e.Hash})
-				}
-			}
+	x.entries(tree, where, func(name string, hash plumbing.Hash, dir bool) {
+		if !dir {
+			out = append(out, pathBlob{name, hash})
+			return
 		}
-	}
+		for _, pb := range x.under(hash, where) {
+			out = append(out, pathBlob{path.Join(name, pb.path), pb.blob})
+		}
+	})
 	x.memo[tree] = out
 	return out
 }
 
 // attribute turns blob hits into one Leak per distinct (key ID, path),
 // naming the oldest commit that holds the key at that path.
-func (h *history) attribute(ctx context.Context, hits map[plumbing.Hash]*blobHit, set *blobSet, headTree plumbing.Hash, includeUnreachable bool) ([]finding.Leak, error) {
-	if len(hits) == 0 {
-		return nil, nil
-	}
+func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[plumbing.Hash]*blobHit, set *blobSet, headTree plumbing.Hash, includeUnreachable bool) ([]finding.Leak, error) {
 	type key struct{ id, path string }
 	leaks := map[key]*finding.Leak{}
 	var order []key
@@ -91,7 +125,7 @@ func (h *history) attribute(ctx context.Context, hits map[plumbing.Hash]*blobHit
 		}
 	}
 
-	idx := &hitIndex{h: h, hits: hits, memo: map[plumbing.Hash][]pathBlob{}}
+	idx := &hitIndex{entries: entries, memo: map[plumbing.Hash][]pathBlob{}}
 	sortCommits(h.commits)
 	for _, c := range h.commits {
 		if err := ctx.Err(); err != nil {

@@ -105,3 +105,22 @@ func trimNewline(b []byte) []byte {
 	}
 	return b
 }
+
+// treeIndex reads every stored tree's subtree and hit-blob entries with the
+// pack engine, for attributing the hits of a full scan.
+func (h *history) treeIndex(ctx context.Context, hits map[plumbing.Hash]*blobHit) (treeEntries, error) {
+	gitDir, err := h.gitDir()
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[plumbing.Hash]bool, len(hits))
+	for b := range hits {
+		want[b] = true
+	}
+	// Its problems are a subset of what the pack pass already reported.
+	idx, _, err := pack.Trees(ctx, gitDir, want, pack.Options{})
+	if err != nil {
+		return nil, &Error{Msg: "read the trees of " + gitDir, Err: err}
+	}
+	return h.packTrees(idx), nil
+}

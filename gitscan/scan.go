@@ -126,9 +126,16 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if !headHash.IsZero() {
 		res.Head = headHash.String()
 	}
-	res.Leaks, err = h.attribute(ctx, hits, set, headTree, opts.IncludeUnreachable)
-	if err != nil {
-		return nil, err
+	if len(hits) > 0 {
+		entries := h.gitTrees(hits)
+		if opts.Since == "" {
+			if entries, err = h.treeIndex(ctx, hits); err != nil {
+				return nil, err
+			}
+		}
+		if res.Leaks, err = h.attribute(ctx, entries, hits, set, headTree, opts.IncludeUnreachable); err != nil {
+			return nil, err
+		}
 	}
 	res.Skipped = h.skipped.list()
 	res.Stats.Duration = time.Since(start)

@@ -86,15 +86,18 @@ fi
 
 labels=() walls=() rsss=()
 
-# measure LABEL RUNS CMD...: runs CMD RUNS times with stdout discarded and
-# records the fastest wall time and that run's peak RSS.
+# measure LABEL RUNS CMD...: runs CMD RUNS times and records the fastest
+# wall time and that run's peak RSS. Stdout goes to /dev/null, as issue 6
+# measures git cat-file (a file would add gigabytes of disk writes to it);
+# only with KEEP_STDOUT=1 is it kept, for keysweep's report.
 measure() {
-	local label=$1 n=$2 best='' best_rss='' i wall rss
+	local label=$1 n=$2 best='' best_rss='' i wall rss out=/dev/null
 	shift 2
+	[[ ${KEEP_STDOUT:-} == 1 ]] && out=$tmp/out
 	echo "bench.sh: $label (best of $n)" >&2
 	for ((i = 0; i < n; i++)); do
 		if [[ -n $gnu_time ]]; then
-			if ! "$gnu_time" -f '%e %M' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err"; then
+			if ! "$gnu_time" -f '%e %M' -o "$tmp/time" "$@" >"$out" 2>"$tmp/err"; then
 				echo "bench.sh: failed: $*" >&2
 				tail -n 5 "$tmp/err" >&2
 				labels+=("$label") walls+=(failed) rsss+=('')
@@ -102,7 +105,7 @@ measure() {
 			fi
 			read -r wall rss <"$tmp/time"
 		else
-			if ! { TIMEFORMAT=%R; time "$@" >"$tmp/out" 2>"$tmp/err"; } 2>"$tmp/time"; then
+			if ! { TIMEFORMAT=%R; time "$@" >"$out" 2>"$tmp/err"; } 2>"$tmp/time"; then
 				echo "bench.sh: failed: $*" >&2
 				tail -n 5 "$tmp/err" >&2
 				labels+=("$label") walls+=(failed) rsss+=('')
@@ -113,7 +116,7 @@ measure() {
 		echo "bench.sh:   run $((i + 1)): ${wall}s${rss:+, ${rss} KB}" >&2
 		if [[ -z $best ]] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
 			best=$wall best_rss=$rss
-			cp "$tmp/out" "$tmp/best.out"
+			[[ $out == /dev/null ]] || cp "$out" "$tmp/best.out"
 		fi
 	done
 	labels+=("$label") walls+=("$best") rsss+=("$best_rss")
@@ -132,7 +135,7 @@ if [[ $blobs == 1 ]]; then
 		sh -c 'exec git -C "$1" cat-file --batch <"$2"' sh "$repo" "$tmp/blobs"
 fi
 
-measure '`keysweep scan` (full history, all refs)' "$scan_runs" \
+KEEP_STDOUT=1 measure '`keysweep scan` (full history, all refs)' "$scan_runs" \
 	"$keysweep" scan "$repo" --no-progress --fail-on none --format json
 if [[ -n $report && -s $tmp/best.out ]]; then
 	cp "$tmp/best.out" "$report"

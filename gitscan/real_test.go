@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// TestRealRepository times a full scan of the repository named by
-// KEYSWEEP_BENCH_REPO (scripts/bench.sh compares it with git cat-file).
-// It runs only when that variable is set.
-func TestRealRepository(t *testing.T) {
+// BenchmarkRealRepository times a scan of the repository named by
+// KEYSWEEP_BENCH_REPO (KEYSWEEP_BENCH_SINCE for a range), for profiling:
+// go test -run '^$' -bench RealRepository -benchtime 1x -cpuprofile cpu.out ./gitscan/
+// scripts/bench.sh compares whole runs with git cat-file.
+func BenchmarkRealRepository(t *testing.B) {
 	dir := os.Getenv("KEYSWEEP_BENCH_REPO")
 	if dir == "" {
 		t.Skip("set KEYSWEEP_BENCH_REPO to a repository to time a full scan of it")

@@ -16,20 +16,20 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// TestRealRepository scans the repository KEYSWEEP_BENCH_REPO names (a
+// BenchmarkRealRepository scans the repository KEYSWEEP_BENCH_REPO names (a
 // .git directory or bare repository) and, in the same run, times
 // `git cat-file --batch-all-objects --batch --unordered` on it. Build the
 // test binary and run it under /usr/bin/time for peak memory:
 //
 //	go test -c -o /tmp/pack.test ./gitscan/pack
 //	KEYSWEEP_BENCH_REPO=/tmp/gitgit.git /usr/bin/time -f '%e s %M KB' \
-//		/tmp/pack.test -test.run TestRealRepository -test.v
+//		/tmp/pack.test -test.run ^$ -test.bench RealRepository -test.benchtime 1x -test.v
 //
 // KEYSWEEP_BENCH_TREES=1 runs Trees instead of Scan, wanting the blob of
 // README.md at HEAD. KEYSWEEP_BENCH_CATFILE=0 skips cat-file (for a clean peak-memory
 // figure: cat-file's memory is not counted by /usr/bin/time anyway, it is
 // a child); KEYSWEEP_BENCH_PROFILE=FILE writes a CPU profile of the scan.
-func TestRealRepository(t *testing.T) {
+func BenchmarkRealRepository(t *testing.B) {
 	dir := os.Getenv("KEYSWEEP_BENCH_REPO")
 	if dir == "" {
 		t.Skip("KEYSWEEP_BENCH_REPO not set")
@@ -76,7 +76,7 @@ func TestRealRepository(t *testing.T) {
 }
 
 // realTrees times Trees and checks it against git for HEAD's tree.
-func realTrees(t *testing.T, dir string) {
+func realTrees(t testing.TB, dir string) {
 	git := func(args ...string) string {
 		out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
 		if err != nil {

@@ -15,10 +15,10 @@ import (
 	"github.com/keysweep/keysweep/internal/repogen"
 )
 
-func generate(t *testing.T, opts repogen.Options) (string, *repogen.Manifest) {
+func generate(t testing.TB, opts repogen.Options) (string, *repogen.Manifest) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		t.Fatalf("git not installed: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "repo")
 	m, err := repogen.Generate(context.Background(), dir, opts)
@@ -28,7 +28,7 @@ func generate(t *testing.T, opts repogen.Options) (string, *repogen.Manifest) {
 	return dir, m
 }
 
-func scan(t *testing.T, dir string) []byte {
+func scan(t testing.TB, dir string) []byte {
 	t.Helper()
 	var out, errb bytes.Buffer
 	start := time.Now()
@@ -111,9 +111,10 @@ func TestRecall(t *testing.T) {
 	repogen.CheckRecall(t, m, scan(t, dir))
 }
 
-// TestRecallLarge is the same check at scale: set REPOGEN_COMMITS (e.g.
-// 50000) to run it.
-func TestRecallLarge(t *testing.T) {
+// BenchmarkRecallLarge is the recall check at scale, a measurement rather
+// than a test: REPOGEN_COMMITS=50000 go test -run '^$' -bench RecallLarge
+// -benchtime 1x -timeout 30m ./internal/repogen/
+func BenchmarkRecallLarge(t *testing.B) {
 	n, _ := strconv.Atoi(os.Getenv("REPOGEN_COMMITS"))
 	if n == 0 {
 		t.Skip("set REPOGEN_COMMITS to run")

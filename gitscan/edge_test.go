@@ -239,3 +239,27 @@ func TestInlineAllowMarker(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoteBranchesAndNotes(t *testing.T) {
+	r := gittest.New(t)
+	kRemote, sRemote := gittest.FakeKey(95)
+	kNote, sNote := gittest.FakeKey(96)
+	r.Write("a.txt", "a\n")
+	r.Commit("init")
+	r.Git("checkout", "-q", "-b", "tmp")
+	r.Write("remote.env", envFile(kRemote, sRemote))
+	c := r.Commit("only on a remote-tracking branch")
+	r.Git("checkout", "-q", "main")
+	r.Git("branch", "-D", "tmp")
+	r.Git("update-ref", "refs/remotes/origin/feature", c)
+	r.Git("notes", "add", "-m", envFile(kNote, sNote), "HEAD")
+	for _, packed := range []bool{false, true} {
+		if packed {
+			r.Repack()
+		}
+		got := keys(scanOK(t, r.Dir, Options{}).Leaks)
+		if !got[kRemote] || !got[kNote] {
+			t.Fatalf("packed=%v: found %v; want the remote branch's key and the note's key", packed, got)
+		}
+	}
+}

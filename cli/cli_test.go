@@ -71,6 +71,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad fail-on", []string{"scan", "--fail-on", "urgent", l.dir}, ExitError, "--fail-on"},
 		{"two paths", []string{"scan", l.dir, clean.Dir}, ExitError, "one PATH"},
 		{"bad since", []string{"scan", "--since", "nope", l.dir}, ExitError, "--since nope"},
+		{"unreachable with a range", []string{"scan", "--since", "HEAD~1", "--include-unreachable", l.dir}, ExitError, "--include-unreachable"},
 		{"checks without aws", []string{"scan", "--no-checks", l.dir}, ExitError, "--aws"},
 		{"unknown command", []string{"sweep"}, ExitError, "unknown command"},
 		{"missing known-keys", []string{"scan", "--known-keys", "/nonexistent/keys.txt", l.dir}, ExitError, "keys.txt"},

@@ -101,6 +101,10 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 			if l, ok := leaks[k]; ok {
 				l.Commits++
 				fillSecrets(l, m.Match)
+				// Commits come oldest first: the newest version of the
+				// line decides, so a keysweep:allow added after the key
+				// was committed takes effect.
+				l.InlineAllow = m.allow
 				continue
 			}
 			l := &finding.Leak{

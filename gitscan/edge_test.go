@@ -238,6 +238,15 @@ func TestInlineAllowMarker(t *testing.T) {
 			t.Errorf("%s: InlineAllow %v, want %v", l.KeyID, l.InlineAllow, want)
 		}
 	}
+	// A marker added after the key was committed counts: the newest
+	// version of the line decides.
+	r.Write("fixtures.py", "A = '"+k1+"'  # keysweep:allow test fixture\nB = '"+k2+"'  # keysweep:allow reviewed\n")
+	r.Commit("allow B")
+	for _, l := range scanOK(t, r.Dir, Options{}).Leaks {
+		if !l.InlineAllow {
+			t.Errorf("%s: marker added later was not honoured", l.KeyID)
+		}
+	}
 }
 
 func TestRemoteBranchesAndNotes(t *testing.T) {

@@ -356,7 +356,7 @@ func TestKeyAccountsDenied(t *testing.T) {
 			"User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: sts:GetAccessKeyInfo with an explicit deny in a service control policy")
 		return true
 	})
-	accounts, gaps, err := KeyAccounts(context.Background(), cfg, []string{"AKIAQYLPMN5HHHFPZAM2", "AKIA2OGYBAH6STMMNXNN"})
+	accounts, gaps, err := KeyAccounts(context.Background(), cfg, []string{"AKIAQYLPMN5HHHFPZAM2", "AKIA2OGYBAH6STMMNXNN"}) // keysweep:allow made-up IDs for the denial path
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -357,28 +357,7 @@ func TestCorruptPackEntry(t *testing.T) {
 	packFile, entries := verifyPack(t, r)
 
 	// The blob with the most delta descendants.
-	kids := map[string][]string{}
-	for _, e := range entries {
-		if e.base != "" {
-			kids[e.base] = append(kids[e.base], e.hash)
-		}
-	}
-	var descendants func(h string) []string
-	descendants = func(h string) []string {
-		var out []string
-		for _, k := range kids[h] {
-			out = append(out, k)
-			out = append(out, descendants(k)...)
-		}
-		return out
-	}
-	var victim packEntry
-	var lost []string
-	for _, e := range entries {
-		if d := descendants(e.hash); e.typ == "blob" && len(d) > len(lost) {
-			victim, lost = e, d
-		}
-	}
+	victim, lost := mostDescendants(entries, "blob")
 	if len(lost) < 3 {
 		t.Fatalf("no blob with delta descendants")
 	}
@@ -435,19 +414,7 @@ func TestMissingBlob(t *testing.T) {
 	r.Commit("two")
 	r.Repack()
 	lost := r.Git("rev-parse", "HEAD:dir/lost.txt")
-	var keep []string
-	for _, line := range strings.Split(r.Git("rev-list", "--objects", "--all"), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && f[0] != lost {
-			keep = append(keep, f[0])
-		}
-	}
-	old, _ := filepath.Glob(filepath.Join(r.Dir, ".git/objects/pack/pack-*"))
-	r.GitInput(strings.Join(keep, "\n")+"\n", "pack-objects", "-q", ".git/objects/pack/pack")
-	for _, f := range old {
-		if err := os.Remove(f); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r.DropObject(lost)
 	res := scan(t, r.Dir, Options{})
 	dirTree := r.Git("rev-parse", "HEAD:dir")
 	if len(res.Problems) != 1 {
@@ -513,4 +480,32 @@ func BenchmarkScan(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// mostDescendants picks the entry of type typ with the most delta
+// descendants, and lists them: the best victim for a corruption test.
+func mostDescendants(entries []packEntry, typ string) (packEntry, []string) {
+	kids := map[string][]string{}
+	for _, e := range entries {
+		if e.base != "" {
+			kids[e.base] = append(kids[e.base], e.hash)
+		}
+	}
+	var descendants func(h string) []string
+	descendants = func(h string) []string {
+		var out []string
+		for _, k := range kids[h] {
+			out = append(out, k)
+			out = append(out, descendants(k)...)
+		}
+		return out
+	}
+	var victim packEntry
+	var lost []string
+	for _, e := range entries {
+		if d := descendants(e.hash); e.typ == typ && len(d) > len(lost) {
+			victim, lost = e, d
+		}
+	}
+	return victim, lost
 }

@@ -192,28 +192,7 @@ func TestTreesCorruptPackEntry(t *testing.T) {
 	truth := treeTruth(t, r, want)
 	packFile, entries := verifyPack(t, r)
 
-	kids := map[string][]string{}
-	for _, e := range entries {
-		if e.base != "" {
-			kids[e.base] = append(kids[e.base], e.hash)
-		}
-	}
-	var descendants func(h string) []string
-	descendants = func(h string) []string {
-		var out []string
-		for _, k := range kids[h] {
-			out = append(out, k)
-			out = append(out, descendants(k)...)
-		}
-		return out
-	}
-	var victim packEntry
-	var lost []string
-	for _, e := range entries {
-		if d := descendants(e.hash); e.typ == "tree" && len(d) > len(lost) {
-			victim, lost = e, d
-		}
-	}
+	victim, lost := mostDescendants(entries, "tree")
 	if len(lost) < 3 {
 		t.Fatalf("no tree with delta descendants")
 	}

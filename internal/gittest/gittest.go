@@ -125,3 +125,22 @@ func (r *Repo) Repack() {
 	r.Git("prune", "--expire=now") // leftovers of conflicted merges
 	r.Git("prune-packed")
 }
+
+// DropObject rewrites the repository's packs without one object, as a
+// broken mirror or a bad gc would leave it. Call Repack first.
+func (r *Repo) DropObject(hash string) {
+	r.t.Helper()
+	var keep []string
+	for _, line := range strings.Split(r.Git("rev-list", "--objects", "--all"), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] != hash {
+			keep = append(keep, f[0])
+		}
+	}
+	old, _ := filepath.Glob(filepath.Join(r.Dir, ".git", "objects", "pack", "pack-*"))
+	r.GitInput(strings.Join(keep, "\n")+"\n", "pack-objects", "-q", ".git/objects/pack/pack")
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}

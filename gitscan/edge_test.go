@@ -2,7 +2,6 @@ package gitscan
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -139,18 +138,7 @@ func TestCorruptLooseObject(t *testing.T) {
 	r.Write("b.txt", strings.Repeat("some text\n", 100))
 	r.Commit("one")
 	b := r.Git("rev-parse", "HEAD:b.txt")
-	f := filepath.Join(r.Dir, ".git", "objects", b[:2], b[2:])
-	data, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := len(data) / 2; i < len(data); i++ {
-		data[i] ^= 0x5a
-	}
-	_ = os.Chmod(f, 0o644)
-	if err := os.WriteFile(f, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	r.CorruptLoose(b)
 	res := scanOK(t, r.Dir, Options{})
 	if !keys(res.Leaks)[k1] {
 		t.Errorf("intact blob not scanned")

@@ -432,18 +432,7 @@ func TestCorruptLooseObject(t *testing.T) {
 	r.Write("b.txt", strings.Repeat("some text\n", 100))
 	r.Commit("one")
 	b := r.Git("rev-parse", "HEAD:b.txt")
-	f := filepath.Join(r.Dir, ".git", "objects", b[:2], b[2:])
-	data, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := len(data) / 2; i < len(data); i++ {
-		data[i] ^= 0x5a
-	}
-	_ = os.Chmod(f, 0o644)
-	if err := os.WriteFile(f, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	r.CorruptLoose(b)
 	res := scan(t, r.Dir, Options{})
 	if len(res.Problems) != 1 || res.Problems[0].Hash.String() != b {
 		t.Fatalf("problems %v, want the corrupt blob %s", res.Problems, b)

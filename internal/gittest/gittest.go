@@ -144,3 +144,21 @@ func (r *Repo) DropObject(hash string) {
 		}
 	}
 }
+
+// CorruptLoose flips the second half of a loose object's bytes, so its
+// zlib stream fails while its header may still read.
+func (r *Repo) CorruptLoose(hash string) {
+	r.t.Helper()
+	f := filepath.Join(r.Dir, ".git", "objects", hash[:2], hash[2:])
+	data, err := os.ReadFile(f)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for i := len(data) / 2; i < len(data); i++ {
+		data[i] ^= 0x5a
+	}
+	_ = os.Chmod(f, 0o644) // git writes loose objects read-only
+	if err := os.WriteFile(f, data, 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+}

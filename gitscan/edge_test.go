@@ -247,3 +247,18 @@ func TestRemoteBranchesAndNotes(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingRootTree(t *testing.T) {
+	r := gittest.New(t)
+	r.Write("a.txt", "a\n")
+	r.Commit("one")
+	r.Write("b.txt", "b\n")
+	r.Commit("two")
+	r.Repack()
+	tree := r.Git("rev-parse", "HEAD^{tree}")
+	r.DropObject(tree)
+	res := scanOK(t, r.Dir, Options{})
+	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], tree) {
+		t.Fatalf("skipped = %q, want the missing root tree %s", res.Skipped, tree)
+	}
+}

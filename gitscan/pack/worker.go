@@ -215,6 +215,12 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 			w.problems = append(w.problems, Problem{Hash: h, What: "malformed commit " + h.String(), Err: err})
 			return
 		}
+		// Trees check the objects they name; a commit's root tree is named
+		// by no tree, so it is checked here. Missing parents are the
+		// caller's to judge: they are how a shallow clone looks.
+		if _, ok := w.s.table.lookup(&c.Tree); !ok {
+			w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("commit %s names missing tree %s", h, c.Tree), Missing: c.Tree})
+		}
 		w.commits = append(w.commits, c)
 	}
 }

@@ -78,7 +78,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		}
 	}()
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintln(stderr, "keysweep: no command (try: keysweep scan . — or keysweep help)")
 		return ExitError
 	}
 	switch args[0] {
@@ -107,7 +107,7 @@ Scans every blob reachable from every ref of the git repository at PATH
 Flags:
   --since REV               only commits reachable from HEAD and not from REV
   --staged                  scan only what is staged for the next commit (pre-commit hook)
-  --include-unreachable     also scan dangling objects no ref reaches
+  --include-unreachable     also scan dangling objects no ref reaches (not with --since)
   --allow-partial           exit by findings even if some objects were unreadable
   --known-keys FILE         offline inventory: key IDs, one per line, or
                             the JSON of 'aws iam list-access-keys'

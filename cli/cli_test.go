@@ -74,6 +74,7 @@ func TestExitCodes(t *testing.T) {
 		{"unreachable with a range", []string{"scan", "--since", "HEAD~1", "--include-unreachable", l.dir}, ExitError, "--include-unreachable"},
 		{"checks without aws", []string{"scan", "--no-checks", l.dir}, ExitError, "--aws"},
 		{"unknown command", []string{"sweep"}, ExitError, "unknown command"},
+		{"no command", nil, ExitError, "keysweep scan"},
 		{"missing known-keys", []string{"scan", "--known-keys", "/nonexistent/keys.txt", l.dir}, ExitError, "keys.txt"},
 	}
 	for _, tc := range tests {

@@ -296,6 +296,18 @@ func (s *scanner) parallel(f func(w *worker)) {
 	wg.Wait()
 }
 
+// safely runs f and turns a panic into a Problem: a malformed pack that
+// slipped past the checks costs the objects it holds, not the whole scan,
+// and never prints a stack trace.
+func (w *worker) safely(what string, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.problems = append(w.problems, Problem{What: "unreadable " + what, Err: fmt.Errorf("internal error: %v", r)})
+		}
+	}()
+	f()
+}
+
 // only returns the one object type read, or 0 for all.
 func (s *scanner) only() uint8 {
 	if s.list != nil {
@@ -341,7 +353,7 @@ func (s *scanner) scanPack(ctx context.Context, p *pack) error {
 				stop.Store(true)
 				return
 			}
-			w.root(p, roots[i])
+			w.safely(fmt.Sprintf("delta tree at offset %d in %s", p.offs[roots[i]], filepath.Base(p.name)), func() { w.root(p, roots[i]) })
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -380,7 +392,7 @@ func (s *scanner) scanLoose(ctx context.Context) error {
 			if i >= int64(len(s.loose)) || ctx.Err() != nil {
 				return
 			}
-			w.loose(s.loose[i])
+			w.safely("loose object "+s.loose[i].path, func() { w.loose(s.loose[i]) })
 		}
 	})
 	return ctx.Err()

@@ -498,3 +498,14 @@ func mostDescendants(entries []packEntry, typ string) (packEntry, []string) {
 	}
 	return victim, lost
 }
+
+func TestSafelyTurnsPanicIntoProblem(t *testing.T) {
+	w := &worker{}
+	w.safely("delta tree at offset 12 in pack-x.pack", func() {
+		var b []byte
+		_ = b[3] // what a bounds bug in a decoder would do
+	})
+	if len(w.problems) != 1 || !strings.Contains(w.problems[0].String(), "offset 12") || !strings.Contains(w.problems[0].String(), "internal error") {
+		t.Fatalf("problems = %v, want one naming the delta tree and the internal error", w.problems)
+	}
+}

@@ -3,6 +3,7 @@ package gitscan
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -148,13 +149,19 @@ type objectReader interface {
 	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
 }
 
-// readBlob reads a whole blob into buf, reusing its storage.
-func readBlob(s objectReader, hash plumbing.Hash, buf []byte) ([]byte, int64, error) {
+// readBlob reads a whole blob into buf, reusing its storage. A panic in
+// go-git on a malformed object is that object's error, not a crash.
+func readBlob(s objectReader, hash plumbing.Hash, buf []byte) (out []byte, size int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = buf[:0], fmt.Errorf("internal error: %v", r)
+		}
+	}()
 	obj, err := s.EncodedObject(plumbing.BlobObject, hash)
 	if err != nil {
 		return buf, 0, err
 	}
-	size := obj.Size()
+	size = obj.Size()
 	r, err := obj.Reader()
 	if err != nil {
 		return buf, size, err

@@ -20,8 +20,8 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/keysweep/keysweep/cli"
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/pipeline"
 	"github.com/keysweep/keysweep/sarif"
 )
 
@@ -58,7 +58,7 @@ func MainWith(ctx context.Context, stdout, stderr io.Writer, getenv func(string)
 		// and exit 2, never a stack trace in the job log.
 		if p := recover(); p != nil {
 			fmt.Fprintf(stdout, "::error title=keysweep::internal error: %s\n", escape(fmt.Sprint(p)))
-			code = cli.ExitError
+			code = pipeline.ExitError
 		}
 	}()
 	return r.main(ctx)
@@ -137,7 +137,7 @@ func (r *run) fail(err error) int {
 	if r.getenv("GITHUB_STEP_SUMMARY") != "" {
 		r.gha.AddStepSummary("## keysweep could not run\n\n" + msg + "\n")
 	}
-	return cli.ExitError
+	return pipeline.ExitError
 }
 
 func (r *run) main(ctx context.Context) int {
@@ -161,18 +161,21 @@ func (r *run) main(ctx context.Context) int {
 	if sc.Nothing {
 		r.gha.Noticef("keysweep: %s", sc.Describe)
 		r.setOutputs(0, finding.SeverityNone, "")
-		return cli.ExitClean
+		return pipeline.ExitClean
 	}
 
-	cfg := cli.Config{
+	cfg := pipeline.Config{
 		Path:       in.Path,
 		Since:      sc.Since,
 		KnownKeys:  in.KnownKeys,
 		ConfigFile: in.ConfigFile,
 		Format:     "text",
 		FailOn:     in.FailOn,
-		Now:        r.opts.Now,
-		AWS: cli.AWSConfig{
+		// The step's fail-on input (default high) always decides; the
+		// configuration file's fail-on is for local runs.
+		FailOnSet: true,
+		Now:       r.opts.Now,
+		AWS: pipeline.AWSConfig{
 			RoleToAssume: in.RoleToAssume,
 			Audience:     in.Audience,
 			Region:       in.Region,
@@ -180,12 +183,14 @@ func (r *run) main(ctx context.Context) int {
 	}
 	awsWarning := r.configureAWS(&cfg, in, sc)
 
-	// The pipeline's log is held back until every secret it found has
-	// been registered with ::add-mask::, so nothing reaches the job log
-	// before the runner knows what to hide.
-	var log bytes.Buffer
-	rep, err := cli.Run(ctx, cfg, &log)
+	cfg, err = pipeline.Prepare(cfg)
+	var rep *finding.Report
+	if err == nil {
+		rep, err = pipeline.Run(ctx, cfg)
+	}
 	if rep != nil {
+		// Every secret found is registered with ::add-mask:: before
+		// anything else about the scan reaches the job log.
 		r.mask(rep)
 	}
 	for _, n := range sc.Notices {
@@ -197,14 +202,12 @@ func (r *run) main(ctx context.Context) int {
 	if err != nil {
 		// gitscan's errors, the shallow clone's among them, already
 		// carry the fix (fetch-depth: 0) in their one line.
-		r.flushLog(&log, rep)
 		return r.fail(err)
 	}
-	r.flushLog(&log, rep)
 	r.gha.Infof("keysweep scanned %s: %d %s, %d %s", sc.Describe, rep.Stats.Commits, plural(rep.Stats.Commits, "commit", "commits"), rep.Stats.Blobs, plural(rep.Stats.Blobs, "blob", "blobs"))
 
 	var text bytes.Buffer
-	if err := cli.Render(rep, cfg, &text); err != nil {
+	if err := pipeline.Render(rep, cfg, &text); err != nil {
 		return r.fail(err)
 	}
 	r.gha.Group("keysweep report")
@@ -213,10 +216,9 @@ func (r *run) main(ctx context.Context) int {
 
 	r.annotate(rep, in.Path)
 
-	var exitMsg bytes.Buffer
-	code := cli.ExitCode(rep, cfg, &exitMsg)
-	if exitMsg.Len() > 0 {
-		r.gha.Errorf("%s", rep.Scrubber().Replace(oneLine(strings.TrimPrefix(exitMsg.String(), "keysweep: "))))
+	code, why := pipeline.ExitCode(rep, cfg)
+	if why != "" {
+		r.gha.Errorf("%s", rep.Scrubber().Replace(why))
 	}
 
 	sarifPath, sarifLog, err := r.writeSARIF(rep, in)
@@ -230,8 +232,8 @@ func (r *run) main(ctx context.Context) int {
 	r.summary(rep, in, sc, uploads, code)
 	r.setOutputs(rep.Count(finding.SeverityInfo), rep.MaxSeverity(), sarifPath)
 	for _, u := range uploads {
-		if u.Failed && code == cli.ExitClean {
-			code = cli.ExitError
+		if u.Failed && code == pipeline.ExitClean {
+			code = pipeline.ExitError
 		}
 	}
 	return code
@@ -246,7 +248,7 @@ func (r *run) main(ctx context.Context) int {
 // that is where the SDK's credential chain will look for them.
 //
 // It returns a warning to print once the secrets are masked.
-func (r *run) configureAWS(cfg *cli.Config, in inputs, sc *scope) (warning string) {
+func (r *run) configureAWS(cfg *pipeline.Config, in inputs, sc *scope) (warning string) {
 	ambient := false
 	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
 		if os.Getenv(v) != "" {
@@ -284,17 +286,6 @@ func (r *run) mask(rep *finding.Report) {
 			}
 		}
 	}
-}
-
-func (r *run) flushLog(log *bytes.Buffer, rep *finding.Report) {
-	if log.Len() == 0 {
-		return
-	}
-	s := log.String()
-	if rep != nil {
-		s = rep.Scrubber().Replace(s)
-	}
-	io.WriteString(r.stdout, s)
 }
 
 // writeSARIF writes the SARIF file (sarif-file input) and returns its path

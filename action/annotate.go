@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keysweep/keysweep/cli"
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/pipeline"
 )
 
 // annotate writes one annotation per leaked key, on the file and line of
@@ -84,9 +84,9 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 	failed := failedChecks(rep)
 	verdict := "passed"
 	switch code {
-	case cli.ExitFindings:
+	case pipeline.ExitFindings:
 		verdict = fmt.Sprintf("failed: findings at or above fail-on (%s)", in.FailOn)
-	case cli.ExitError:
+	case pipeline.ExitError:
 		verdict = "failed: the job could not be completed (see the annotations)"
 	}
 	fmt.Fprintf(&b, "## keysweep: %d leaked AWS %s, %d failed account %s — %s\n\n",

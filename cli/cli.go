@@ -13,55 +13,17 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/keysweep/keysweep/finding"
-	"github.com/keysweep/keysweep/gitscan"
-	"github.com/keysweep/keysweep/gitscan/detect"
-	"github.com/keysweep/keysweep/judge"
-	"github.com/keysweep/keysweep/suppress"
+	"github.com/keysweep/keysweep/internal/fileerr"
+	"github.com/keysweep/keysweep/pipeline"
 )
 
-// Version is the keysweep version, printed by `keysweep version` and
-// written into reports.
-const Version = "0.1.0"
-
-// Exit codes of the CLI contract.
+// Exit codes of the CLI contract (the pipeline owns them; the action
+// keeps the same).
 const (
-	ExitClean    = 0 // nothing at or above --fail-on
-	ExitFindings = 1 // findings at or above --fail-on
-	ExitError    = 2 // could not do the job
+	ExitClean    = pipeline.ExitClean
+	ExitFindings = pipeline.ExitFindings
+	ExitError    = pipeline.ExitError
 )
-
-// Config is one scan's settings, from flags or from the action's inputs.
-type Config struct {
-	Path               string
-	Since              string
-	IncludeUnreachable bool
-	AllowPartial       bool
-	KnownKeys          string
-	AWS                AWSConfig
-	Format             string // text, json or sarif
-	Output             string // report file instead of stdout
-	SARIF              string // also write SARIF here
-	FailOn             finding.Severity
-	Color              bool
-	// Progress, if set, is told how the blob scan advances.
-	Progress gitscan.Progress
-	// Now fixes the clock for ages in messages; zero means time.Now.
-	Now time.Time
-
-	// Staged scans the index instead of history (pre-commit hooks).
-	Staged bool
-	// ConfigFile is --config; "" means .keysweep.yml at the repository
-	// root, if there is one.
-	ConfigFile string
-	// Baseline is a previous JSON report whose findings are not reported.
-	Baseline string
-	// Settings, if set, are used instead of reading them in Run.
-	Settings *Settings
-
-	// failOnSet records an explicit --fail-on, which beats the
-	// configuration file's fail-on.
-	failOnSet bool
-}
 
 // usageError is a bad flag or argument: exit 2 with one line.
 type usageError struct{ msg string }
@@ -87,7 +49,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	case "ignore":
 		return ignoreCommand(args[1:], time.Now(), stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "keysweep", Version)
+		fmt.Fprintln(stdout, "keysweep", pipeline.Version)
 		return ExitClean
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -138,42 +100,28 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "keysweep: %v\n", err)
 		return ExitError
 	}
-	settings, err := LoadSettings(cfg)
+	if cfg, err = pipeline.Prepare(cfg); err != nil {
+		printError(stderr, err)
+		return ExitError
+	}
+	rep, err := pipeline.Run(ctx, cfg)
 	if err != nil {
 		printError(stderr, err)
 		return ExitError
 	}
-	cfg.Settings = settings
-	if f := settings.Config.FailOn; f != nil && !cfg.failOnSet {
-		cfg.FailOn = *f
-	}
-	rep, err := Run(ctx, cfg, stderr)
-	if err != nil {
-		printError(stderr, err)
-		return ExitError
-	}
-	if err := Render(rep, cfg, stdout); err != nil {
+	if err := pipeline.Render(rep, cfg, stdout); err != nil {
 		fmt.Fprintf(stderr, "keysweep: %s\n", oneLine(err))
 		return ExitError
 	}
-	return ExitCode(rep, cfg, stderr)
+	code, why := pipeline.ExitCode(rep, cfg)
+	if why != "" {
+		fmt.Fprintf(stderr, "keysweep: %s\n", why)
+	}
+	return code
 }
 
-// ExitCode applies the exit-code contract, saying why on stderr when the
-// scan was partial.
-func ExitCode(rep *finding.Report, cfg Config, stderr io.Writer) int {
-	if len(rep.Skipped) > 0 && !cfg.AllowPartial {
-		fmt.Fprintf(stderr, "keysweep: partial scan: %d object(s) could not be read (listed in the report); repair the repository (git fsck) or pass --allow-partial to accept\n", len(rep.Skipped))
-		return ExitError
-	}
-	if cfg.FailOn != finding.SeverityNone && rep.Count(cfg.FailOn) > 0 {
-		return ExitFindings
-	}
-	return ExitClean
-}
-
-func parseScanFlags(args []string, stderr io.Writer) (Config, error) {
-	cfg := Config{Path: "."}
+func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
+	cfg := pipeline.Config{Path: "."}
 	fs := flag.NewFlagSet("keysweep scan", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&cfg.Since, "since", "", "")
@@ -226,7 +174,7 @@ func parseScanFlags(args []string, stderr io.Writer) (Config, error) {
 		return cfg, &usageError{msg: fmt.Sprintf("--fail-on %q: want critical, high, medium, low or none", *failOn)}
 	}
 	cfg.FailOn = sev
-	fs.Visit(func(f *flag.Flag) { cfg.failOnSet = cfg.failOnSet || f.Name == "fail-on" })
+	fs.Visit(func(f *flag.Flag) { cfg.FailOnSet = cfg.FailOnSet || f.Name == "fail-on" })
 	if cfg.Staged && (cfg.Since != "" || cfg.IncludeUnreachable) {
 		return cfg, &usageError{msg: "--staged scans the index, not history: it excludes --since and --include-unreachable"}
 	}
@@ -277,125 +225,14 @@ func oneLine(err error) string {
 	return s
 }
 
-// Run is the pipeline: history scan, inventory, judge, account checks.
-// It returns the report; rendering and the exit code are the caller's.
-func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error) {
-	now := cfg.Now
-	if now.IsZero() {
-		now = time.Now()
+// printError writes err as the one line of the CLI contract. An error at a
+// line of an input file starts with FILE:LINE:, as compilers print them,
+// so editors and CI logs link to it.
+func printError(w io.Writer, err error) {
+	var fe *fileerr.Error
+	if errors.As(err, &fe) {
+		fmt.Fprintln(w, oneLine(err))
+		return
 	}
-	rep := &finding.Report{Tool: "keysweep", Version: Version, Started: now.UTC(), Repo: cfg.Path, Since: cfg.Since, Staged: cfg.Staged}
-	settings := cfg.Settings
-	if settings == nil {
-		var err error
-		if settings, err = LoadSettings(cfg); err != nil {
-			return nil, err
-		}
-	}
-	rep.Config = settings.Config.Path
-	// An explicit --checks list runs as given; otherwise the file's
-	// enable and disable lists choose.
-	if cfg.AWS.Checks == nil {
-		if len(settings.Config.Enable) > 0 {
-			cfg.AWS.Checks = settings.Config.Enable
-		}
-		cfg.AWS.SkipChecks = append(cfg.AWS.SkipChecks, settings.Config.Disable...)
-	}
-	cfg.AWS.Thresholds = settings.Config.Thresholds
-
-	var inv *finding.Inventory
-	if cfg.KnownKeys != "" {
-		var err error
-		if inv, err = judge.LoadKnownKeys(cfg.KnownKeys); err != nil {
-			return nil, err
-		}
-		inv.Account = commonAccount(inv)
-		rep.InventorySource = inv.Source
-	}
-	// Credentials are checked before the long history scan, so a bad
-	// setup fails in a second rather than after minutes.
-	var aws *awsSession
-	if cfg.AWS.Enabled {
-		var err error
-		if aws, err = openAWS(ctx, cfg.AWS); err != nil {
-			return nil, err
-		}
-	}
-
-	opts := gitscan.Options{
-		Since:              cfg.Since,
-		IncludeUnreachable: cfg.IncludeUnreachable,
-		Progress:           cfg.Progress,
-	}
-	scan := gitscan.Scan
-	if cfg.Staged {
-		scan = gitscan.ScanStaged
-	}
-	res, err := scan(ctx, cfg.Path, opts)
-	if err != nil {
-		return nil, err
-	}
-	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
-	res.Leaks, rep.PathsExcluded = excludePaths(res.Leaks, settings.Config)
-
-	if aws != nil {
-		live, err := aws.inventory(ctx, res.Leaks)
-		if err != nil {
-			return nil, err
-		}
-		inv = mergeInventory(live, inv)
-		rep.InventorySource = inv.Source
-	}
-	if inv != nil {
-		rep.Account = inv.Account
-		rep.Gaps = append(rep.Gaps, inv.Gaps...)
-	}
-	rep.Keys = judge.JudgeAt(res.Leaks, inv, now)
-	rep.Rules = judge.Rules()
-
-	if aws != nil && !cfg.AWS.NoChecks {
-		results, rules, gaps, err := aws.checks(ctx, cfg.AWS, now)
-		if err != nil {
-			return nil, err
-		}
-		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
-		rep.Rules = append(rep.Rules, rules...)
-	}
-	suppress.Apply(rep, suppress.Options{
-		Ignores:         settings.Ignores,
-		AllowedAccounts: settings.Config.AllowedAccounts,
-		ConfigPath:      settings.Config.Path,
-		Baseline:        settings.Baseline,
-		Now:             now,
-	})
-	return rep, nil
-}
-
-// commonAccount is the account every key of a known-keys list decodes to,
-// so an offline run can still tell another account's key from a deleted
-// one; "" when the keys disagree or do not encode an account.
-func commonAccount(inv *finding.Inventory) string {
-	account := ""
-	for id := range inv.Keys {
-		a, ok := detect.DecodeAccount(id)
-		if !ok || (account != "" && a != account) {
-			return ""
-		}
-		account = a
-	}
-	return account
-}
-
-// mergeInventory lets a --known-keys file fill in keys the live inventory
-// did not return (e.g. another account's keys the team tracks).
-func mergeInventory(live, known *finding.Inventory) *finding.Inventory {
-	if known == nil {
-		return live
-	}
-	for id, k := range known.Keys {
-		if _, ok := live.Keys[id]; !ok {
-			live.Keys[id] = k
-		}
-	}
-	return live
+	fmt.Fprintf(w, "keysweep: %s\n", oneLine(err))
 }

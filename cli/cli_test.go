@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/keysweep/keysweep/internal/gittest"
+	"github.com/keysweep/keysweep/pipeline"
 )
 
 // run invokes the CLI in-process and returns exit code, stdout, stderr.
@@ -198,7 +199,7 @@ func TestPartialScan(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	code, out, _ := run(t, "version")
-	if code != 0 || !strings.Contains(out, Version) {
+	if code != 0 || !strings.Contains(out, pipeline.Version) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 }

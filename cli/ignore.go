@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keysweep/keysweep/pipeline"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -62,7 +63,7 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 	if len(positional) == 2 {
 		path = positional[1]
 	}
-	root := repoRoot(path)
+	root := pipeline.RepoRoot(path)
 	if root == "" {
 		fmt.Fprintf(stderr, "keysweep: %s is not inside a git work tree: .keysweepignore lives at the repository root\n", path)
 		return ExitError

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"gopkg.in/yaml.v3"
 
+	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/internal/gittest"
-	"github.com/keysweep/keysweep/judge"
 )
 
 // jsonReport is the part of a JSON report the tests read.
@@ -71,7 +71,7 @@ func TestIgnoreSurvivesRenameAndRebase(t *testing.T) {
 	r.Commit("dev settings")
 
 	rep := scanJSON(t, ExitFindings, r.Dir)
-	if len(rep.Keys) != 1 || rep.Keys[0].KeyFingerprint != judge.KeyFingerprint(key) {
+	if len(rep.Keys) != 1 || rep.Keys[0].KeyFingerprint != finding.KeyFingerprint(key) {
 		t.Fatalf("before the ignore: %+v", rep.Keys)
 	}
 	fp := rep.Keys[0].KeyFingerprint
@@ -131,13 +131,13 @@ func TestIgnoreExpires(t *testing.T) {
 	r.Commit("ci")
 	ignore := filepath.Join(r.Dir, ".keysweepignore")
 
-	writeFile(t, ignore, "# accepted until the account is closed\n"+judge.KeyFingerprint(key)+" until=2999-12-31 # test account, closing\n")
+	writeFile(t, ignore, "# accepted until the account is closed\n"+finding.KeyFingerprint(key)+" until=2999-12-31 # test account, closing\n")
 	rep := scanJSON(t, ExitClean, r.Dir)
 	if s := rep.Keys[0].Suppressed; s == nil || !strings.HasPrefix(s.Expires, "2999-12-31") {
 		t.Fatalf("unexpired ignore: %+v", s)
 	}
 
-	writeFile(t, ignore, judge.KeyFingerprint(key)+" until=2020-01-31 # test account, closing\n")
+	writeFile(t, ignore, finding.KeyFingerprint(key)+" until=2020-01-31 # test account, closing\n")
 	rep = scanJSON(t, ExitFindings, r.Dir)
 	k := rep.Keys[0]
 	if k.Suppressed != nil || k.SuppressionNote != "ignore expired on 2020-01-31 (.keysweepignore:1: test account, closing)" {

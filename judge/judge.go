@@ -135,8 +135,8 @@ func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFin
 		account: v.account,
 		other:   v.status == finding.StatusOtherAccount,
 	})
-	kf.Fingerprint = Fingerprint(Family, l.KeyID, l.Path)
-	kf.KeyFingerprint = KeyFingerprint(l.KeyID)
+	kf.Fingerprint = finding.Fingerprint(finding.Family, l.KeyID, l.Path)
+	kf.KeyFingerprint = finding.KeyFingerprint(l.KeyID)
 	return kf
 }
 

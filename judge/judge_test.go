@@ -295,7 +295,7 @@ func TestOrderAndFingerprint(t *testing.T) {
 	if len(got[0].Fingerprint) != 32 {
 		t.Errorf("fingerprint %q is not 32 hex chars", got[0].Fingerprint)
 	}
-	if Fingerprint("ab", "c") == Fingerprint("a", "bc") {
+	if finding.Fingerprint("ab", "c") == finding.Fingerprint("a", "bc") {
 		t.Error("fingerprint parts run together")
 	}
 }

@@ -5,11 +5,11 @@ import "github.com/keysweep/keysweep/finding"
 // Rule IDs of committed keys, one per row of the severity table: GitHub reads
 // security-severity from the rule, not the result.
 const (
-	RuleActive       = Family + "/active"
-	RuleInactive     = Family + "/inactive"
-	RuleUnverified   = Family + "/unverified"
-	RuleNotInAccount = Family + "/not-in-account"
-	RuleIDOnly       = Family + "/id-only"
+	RuleActive       = finding.Family + "/active"
+	RuleInactive     = finding.Family + "/inactive"
+	RuleUnverified   = finding.Family + "/unverified"
+	RuleNotInAccount = finding.Family + "/not-in-account"
+	RuleIDOnly       = finding.Family + "/id-only"
 )
 
 var tags = []string{"security", "secret", "aws", "credentials", "external/cwe/cwe-798"}

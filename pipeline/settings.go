@@ -1,17 +1,12 @@
-package cli
+package pipeline
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 
 	"github.com/go-git/go-git/v5"
 
 	"github.com/keysweep/keysweep/config"
-	"github.com/keysweep/keysweep/finding"
-	"github.com/keysweep/keysweep/internal/fileerr"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -28,7 +23,7 @@ type Settings struct {
 // --baseline. Files at the root are optional; named files are not.
 func LoadSettings(cfg Config) (*Settings, error) {
 	s := &Settings{Config: &config.Config{}, Ignores: &suppress.Ignores{}}
-	root := repoRoot(cfg.Path)
+	root := RepoRoot(cfg.Path)
 	var err error
 	switch {
 	case cfg.ConfigFile != "":
@@ -52,10 +47,10 @@ func LoadSettings(cfg Config) (*Settings, error) {
 	return s, nil
 }
 
-// repoRoot is the top of the work tree holding path, where .keysweep.yml
+// RepoRoot is the top of the work tree holding path, where .keysweep.yml
 // and .keysweepignore live; "" for a bare repository or no repository
 // (the scan itself reports the latter).
-func repoRoot(path string) string {
+func RepoRoot(path string) string {
 	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if err != nil {
 		return ""
@@ -67,25 +62,19 @@ func repoRoot(path string) string {
 	return wt.Filesystem.Root()
 }
 
-// excludePaths drops the leaks the configuration's exclude-paths cover,
-// before the inventory is asked about them.
-func excludePaths(leaks []finding.Leak, c *config.Config) ([]finding.Leak, int) {
-	if len(c.ExcludePaths) == 0 {
-		return leaks, 0
+// apply folds the settings file into cfg: its fail-on unless one was
+// given explicitly, and, unless an explicit check list was given, its
+// enable and disable lists; its thresholds always.
+func (s *Settings) apply(cfg Config) Config {
+	if f := s.Config.FailOn; f != nil && !cfg.FailOnSet {
+		cfg.FailOn = *f
 	}
-	n := len(leaks)
-	leaks = slices.DeleteFunc(leaks, func(l finding.Leak) bool { return c.Excluded(l.Path) })
-	return leaks, n - len(leaks)
-}
-
-// printError writes err as the one line of the CLI contract. An error at a
-// line of an input file starts with FILE:LINE:, as compilers print them,
-// so editors and CI logs link to it.
-func printError(w io.Writer, err error) {
-	var fe *fileerr.Error
-	if errors.As(err, &fe) {
-		fmt.Fprintln(w, oneLine(err))
-		return
+	if cfg.AWS.Checks == nil {
+		if len(s.Config.Enable) > 0 {
+			cfg.AWS.Checks = s.Config.Enable
+		}
+		cfg.AWS.SkipChecks = append(slices.Clip(cfg.AWS.SkipChecks), s.Config.Disable...)
 	}
-	fmt.Fprintf(w, "keysweep: %s\n", oneLine(err))
+	cfg.AWS.Thresholds = s.Config.Thresholds
+	return cfg
 }

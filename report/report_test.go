@@ -70,7 +70,7 @@ func TestText(t *testing.T) {
 		"  config/.env:3:19    4f2a1c7  alice  2024-03-02  2 commits  in HEAD      id only, +2 other paths\n",
 		"  deploy/old.sh:10:5  9b8c7d6  bob    2023-11-20  4 commits  not in HEAD  id only, +2 other paths\n",
 		"LOW      " + otherKey + "  other-account  account 444455556666  SUPPRESSED\n",
-		"  fingerprint " + judge.KeyFingerprint(activeKey) + " (every path of this key)\n",
+		"  fingerprint " + finding.KeyFingerprint(activeKey) + " (every path of this key)\n",
 		"suppressed (fingerprint: sample data in docs)",
 		"  RULE                SEVERITY  PASS  FAIL  COULD NOT RUN\n",
 		"  iam-user-mfa        high      1     1     0\n",

@@ -7,7 +7,6 @@ import (
 	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
 
 	"github.com/keysweep/keysweep/finding"
-	"github.com/keysweep/keysweep/judge"
 )
 
 // accountRun holds the account checks. Passing and not-applicable checks
@@ -33,16 +32,14 @@ func (b *builder) accountRun() *gosarif.Run {
 
 func (b *builder) checkResult(r *run, c finding.CheckResult, anchor string) {
 	level, msg := c.Severity.SARIFLevel(), c.Message
-	parts := []string{c.RuleID, c.Resource, c.Region}
 	if c.State == finding.CheckCouldNotRun {
 		// Not a finding about the account, but the reader must see it.
 		level = "note"
 		if !strings.HasPrefix(msg, "could not run") {
 			msg = "could not run: " + msg
 		}
-		parts = append(parts, string(c.State)) // apart from the same check's failure
 	}
-	fp := cmp.Or(c.Fingerprint, judge.Fingerprint(parts...))
+	fp := c.Fingerprint
 	// Every account result shares one anchor, so the message must say
 	// which resource it is about.
 	if c.Resource != "" && !strings.Contains(msg, c.Resource) {

@@ -7,7 +7,6 @@ import (
 	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
 
 	"github.com/keysweep/keysweep/finding"
-	"github.com/keysweep/keysweep/judge"
 )
 
 // maxSkippedNotes keeps a badly corrupt repository from filling the log.
@@ -43,7 +42,7 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	}
 	loc := location(pathURI(path), k.Line, k.Column, len(k.KeyID))
 	res.AddLocation(loc)
-	fp := cmp.Or(k.Fingerprint, judge.Fingerprint(judge.Family, k.KeyID, k.Path))
+	fp := k.Fingerprint
 	fingerprint(res, fp)
 	props := gosarif.Properties{
 		"keyId":    k.KeyID,

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
-	"github.com/keysweep/keysweep/judge"
 )
 
 // Options are the suppressions and baseline to apply to a report.
@@ -112,5 +111,5 @@ func note(prev, s string) string {
 // keyFingerprint is the finding's key fingerprint, computed when the
 // finding predates the field.
 func keyFingerprint(k finding.KeyFinding) string {
-	return cmp.Or(k.KeyFingerprint, judge.KeyFingerprint(k.KeyID))
+	return cmp.Or(k.KeyFingerprint, finding.KeyFingerprint(k.KeyID))
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/keysweep/keysweep/finding"
-	"github.com/keysweep/keysweep/judge"
 )
 
 // Baseline is what a previous report found, by fingerprint.
@@ -74,7 +73,7 @@ func ParseBaseline(name string, b []byte) (*Baseline, error) {
 		bl.keys[k.KeyFingerprint] = true
 		if k.KeyID != "" {
 			// Reports older than keyFingerprint still name the key.
-			bl.keys[judge.KeyFingerprint(k.KeyID)] = true
+			bl.keys[finding.KeyFingerprint(k.KeyID)] = true
 		}
 	}
 	delete(bl.keys, "")

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
-	"github.com/keysweep/keysweep/judge"
 )
 
 var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -96,9 +95,9 @@ func keyReport() *finding.Report {
 	mk := func(id, path string, status finding.KeyStatus, account string, inline bool) finding.KeyFinding {
 		return finding.KeyFinding{
 			Leak:   finding.Leak{KeyID: id, Path: path, Line: 7, Account: account, InlineAllow: inline},
-			RuleID: judge.Family + "/x", Severity: finding.SeverityHigh, Status: status,
-			Fingerprint:    judge.Fingerprint(judge.Family, id, path),
-			KeyFingerprint: judge.KeyFingerprint(id),
+			RuleID: finding.Family + "/x", Severity: finding.SeverityHigh, Status: status,
+			Fingerprint:    finding.Fingerprint(finding.Family, id, path),
+			KeyFingerprint: finding.KeyFingerprint(id),
 		}
 	}
 	return &finding.Report{
@@ -118,7 +117,7 @@ func keyReport() *finding.Report {
 func TestApply(t *testing.T) {
 	r := keyReport()
 	igs := &Ignores{Path: "/repo/.keysweepignore", Entries: []Ignore{
-		{Fingerprint: judge.KeyFingerprint("AKIADDDDDDDDDDDDDDDD"), Reason: "canary key", Line: 1},
+		{Fingerprint: finding.KeyFingerprint("AKIADDDDDDDDDDDDDDDD"), Reason: "canary key", Line: 1},
 		{Fingerprint: fp1, Reason: "break-glass root", Until: time.Date(2025, 5, 31, 0, 0, 0, 0, time.UTC), Line: 2},
 		{Fingerprint: fp2, Reason: "bob is leaving", Until: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC), Line: 3},
 	}}
@@ -163,7 +162,7 @@ func TestBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := keyReport()
-	r.Keys[2].Path, r.Keys[2].Fingerprint = "moved/c.env", judge.Fingerprint(judge.Family, "AKIACCCCCCCCCCCCCCCC", "moved/c.env")
+	r.Keys[2].Path, r.Keys[2].Fingerprint = "moved/c.env", finding.Fingerprint(finding.Family, "AKIACCCCCCCCCCCCCCCC", "moved/c.env")
 	Apply(r, Options{Baseline: bl, Now: now})
 	var left []string
 	for _, k := range r.Keys {

@@ -8,8 +8,6 @@
 package checks
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"path"
 	"slices"
@@ -192,7 +190,7 @@ func (e *env) add(state finding.CheckState, sev finding.Severity, region, resour
 		Region:   region,
 		Message:  fmt.Sprintf(format, args...),
 	}
-	r.Fingerprint = Fingerprint(r.RuleID, region, resource)
+	r.Fingerprint = finding.Fingerprint(r.RuleID, region, resource)
 	e.out = append(e.out, r)
 }
 
@@ -216,7 +214,7 @@ func (e *env) cannot(fs ...snapshot.Failure) {
 		// Two failed calls on one resource (say GetPolicy and a later
 		// retry) must not share a fingerprint.
 		last := &e.out[len(e.out)-1]
-		last.Fingerprint = Fingerprint(e.rule.ID, "could-not-run", f.Region, f.Resource, f.Permission)
+		last.Fingerprint = finding.Fingerprint(e.rule.ID, "could-not-run", f.Region, f.Resource, f.Permission)
 	}
 }
 
@@ -232,20 +230,6 @@ func (e *env) missing(src snapshot.Source) bool {
 
 // days is the age of t at e.now in whole days.
 func (e *env) days(t time.Time) int { return int(e.now.Sub(t).Hours() / 24) }
-
-// Fingerprint is a stable identity for a result: sha256 over the rule ID and
-// what identifies the resource (region, resource ID), 32 hex characters. It
-// stays the same across runs while the resource exists, so suppressions and
-// code-scanning alerts follow it.
-func Fingerprint(ruleID string, parts ...string) string {
-	h := sha256.New()
-	h.Write([]byte(ruleID))
-	for _, p := range parts {
-		h.Write([]byte{0})
-		h.Write([]byte(p))
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
-}
 
 // plural formats n with a noun, "1 key", "2 keys".
 func plural(n int, noun string) string {

@@ -1,4 +1,4 @@
-package judge
+package finding
 
 import (
 	"crypto/sha256"
@@ -9,10 +9,12 @@ import (
 // than the rule ID, so a key keeps its identity when its status changes.
 const Family = "committed-access-key"
 
-// Fingerprint is a stable identity for a finding, built only from facts that
-// do not move when history is rewritten or lines shift (rule, key ID, path,
-// resource): never a line number or a commit hash. GitHub uses it as
-// primaryLocationLineHash to track one alert across analyses.
+// Fingerprint is the one identity function of every finding, keys and
+// account checks alike: sha256 over facts that do not move when history
+// is rewritten or lines shift (rule family, key ID, path; rule, account,
+// region, resource): never a line number or a commit hash. GitHub uses it
+// as primaryLocationLineHash to track one alert across analyses, and
+// .keysweepignore and baselines name it.
 func Fingerprint(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {

@@ -1,0 +1,258 @@
+// Package pipeline is keysweep's one pipeline, the same for every front
+// end (the command line, the GitHub Action, organization-wide runs):
+//
+//	settings → history scan → AWS collection → judge → suppress → render → exit code
+//
+// Each stage is a function of plain values, so a run over many
+// repositories and many accounts is a loop over the same stages, and the
+// front ends only turn their inputs into a Config and the report into
+// their outputs. See docs/architecture.md.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/keysweep/keysweep/config"
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/gitscan"
+	"github.com/keysweep/keysweep/gitscan/detect"
+	"github.com/keysweep/keysweep/judge"
+	"github.com/keysweep/keysweep/suppress"
+)
+
+// Version is the keysweep version, written into reports.
+const Version = "0.1.0"
+
+// Exit codes of the command-line contract, which the action keeps too.
+const (
+	ExitClean    = 0 // nothing at or above fail-on
+	ExitFindings = 1 // findings at or above fail-on
+	ExitError    = 2 // could not do the job
+)
+
+// Config is one scan's settings, from flags or from the action's inputs.
+type Config struct {
+	Path               string
+	Since              string
+	IncludeUnreachable bool
+	AllowPartial       bool
+	KnownKeys          string
+	AWS                AWSConfig
+	Format             string // text, json or sarif
+	Output             string // report file instead of stdout
+	SARIF              string // also write SARIF here
+	FailOn             finding.Severity
+	// FailOnSet records an explicit fail-on, which beats the
+	// configuration file's fail-on.
+	FailOnSet bool
+	Color     bool
+	// Progress, if set, is told how the blob scan advances.
+	Progress gitscan.Progress
+	// Now fixes the clock for ages in messages; zero means time.Now.
+	Now time.Time
+
+	// Staged scans the index instead of history (pre-commit hooks).
+	Staged bool
+	// ConfigFile is --config; "" means .keysweep.yml at the repository
+	// root, if there is one.
+	ConfigFile string
+	// Baseline is a previous JSON report whose findings are not reported.
+	Baseline string
+	// Settings, if set, are used instead of reading them in Run.
+	Settings *Settings
+}
+
+func (c Config) now() time.Time {
+	if c.Now.IsZero() {
+		return time.Now()
+	}
+	return c.Now
+}
+
+// Run is the whole pipeline for one repository and the accounts its
+// configuration names. It returns the report; rendering and the exit code
+// are the caller's (Render, ExitCode).
+func Run(ctx context.Context, cfg Config) (*finding.Report, error) {
+	now := cfg.now()
+	if cfg.Settings == nil {
+		var err error
+		if cfg, err = Prepare(cfg); err != nil {
+			return nil, err
+		}
+	}
+	settings := cfg.Settings
+
+	known, err := KnownKeys(cfg.KnownKeys)
+	if err != nil {
+		return nil, err
+	}
+	// Credentials are checked before the long history scan, so a bad
+	// setup fails in a second rather than after minutes.
+	var aws *awsSession
+	if cfg.AWS.Enabled {
+		if aws, err = openAWS(ctx, cfg.AWS); err != nil {
+			return nil, err
+		}
+	}
+
+	rep := newReport(cfg, now)
+	rep.Config = settings.Config.Path
+	res, err := History(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
+	leaks, excluded := excludePaths(res.Leaks, settings.Config)
+	rep.PathsExcluded = excluded
+
+	inv := known
+	if aws != nil {
+		live, err := aws.inventory(ctx, leaks)
+		if err != nil {
+			return nil, err
+		}
+		inv = mergeInventory(live, known)
+	}
+	rep.Keys = Judge(rep, leaks, inv, now)
+
+	if aws != nil && !cfg.AWS.NoChecks {
+		results, rules, gaps, err := aws.checks(ctx, cfg.AWS, now)
+		if err != nil {
+			return nil, err
+		}
+		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
+		rep.Rules = append(rep.Rules, rules...)
+	}
+	Suppress(rep, settings, now)
+	return rep, nil
+}
+
+// Prepare reads the settings cfg names (LoadSettings) and folds them into
+// cfg, so that the caller's exit code uses the same fail-on as the run.
+func Prepare(cfg Config) (Config, error) {
+	s, err := LoadSettings(cfg)
+	if err != nil {
+		return cfg, err
+	}
+	cfg = s.apply(cfg)
+	cfg.Settings = s
+	return cfg, nil
+}
+
+// newReport is an empty report saying what was asked for.
+func newReport(cfg Config, now time.Time) *finding.Report {
+	return &finding.Report{
+		Tool:    "keysweep",
+		Version: Version,
+		Started: now.UTC(),
+		Repo:    cfg.Path,
+		Since:   cfg.Since,
+		Staged:  cfg.Staged,
+	}
+}
+
+// History is the history-scan stage: every committed key of one
+// repository, as raw leaks, with what could not be read.
+func History(ctx context.Context, cfg Config) (*gitscan.Result, error) {
+	opts := gitscan.Options{
+		Since:              cfg.Since,
+		IncludeUnreachable: cfg.IncludeUnreachable,
+		Progress:           cfg.Progress,
+	}
+	if cfg.Staged {
+		return gitscan.ScanStaged(ctx, cfg.Path, opts)
+	}
+	return gitscan.Scan(ctx, cfg.Path, opts)
+}
+
+// KnownKeys reads an offline inventory (--known-keys); nil for "".
+func KnownKeys(path string) (*finding.Inventory, error) {
+	if path == "" {
+		return nil, nil
+	}
+	inv, err := judge.LoadKnownKeys(path)
+	if err != nil {
+		return nil, err
+	}
+	inv.Account = commonAccount(inv)
+	return inv, nil
+}
+
+// Judge is the judging stage: each leak matched against the inventory
+// (nil: none), with what the inventory says about itself recorded in rep.
+func Judge(rep *finding.Report, leaks []finding.Leak, inv *finding.Inventory, now time.Time) []finding.KeyFinding {
+	if inv != nil {
+		rep.Account = inv.Account
+		rep.InventorySource = inv.Source
+		rep.Gaps = append(rep.Gaps, inv.Gaps...)
+	}
+	rep.Rules = append(rep.Rules, judge.Rules()...)
+	return judge.JudgeAt(leaks, inv, now)
+}
+
+// Suppress is the suppression stage: the repository's ignores, inline
+// allows, allowed accounts and the baseline mark findings in rep.
+func Suppress(rep *finding.Report, s *Settings, now time.Time) {
+	suppress.Apply(rep, suppress.Options{
+		Ignores:         s.Ignores,
+		AllowedAccounts: s.Config.AllowedAccounts,
+		ConfigPath:      s.Config.Path,
+		Baseline:        s.Baseline,
+		Now:             now,
+	})
+}
+
+// ExitCode applies the exit-code contract to a finished report. When the
+// scan was partial it also returns the one line that says why.
+func ExitCode(rep *finding.Report, cfg Config) (int, string) {
+	if len(rep.Skipped) > 0 && !cfg.AllowPartial {
+		return ExitError, fmt.Sprintf("partial scan: %d object(s) could not be read (listed in the report); repair the repository (git fsck) or pass --allow-partial to accept", len(rep.Skipped))
+	}
+	if cfg.FailOn != finding.SeverityNone && rep.Count(cfg.FailOn) > 0 {
+		return ExitFindings, ""
+	}
+	return ExitClean, ""
+}
+
+// excludePaths drops the leaks the configuration's exclude-paths cover,
+// before the inventory is asked about them.
+func excludePaths(leaks []finding.Leak, c *config.Config) ([]finding.Leak, int) {
+	if len(c.ExcludePaths) == 0 {
+		return leaks, 0
+	}
+	n := len(leaks)
+	leaks = slices.DeleteFunc(leaks, func(l finding.Leak) bool { return c.Excluded(l.Path) })
+	return leaks, n - len(leaks)
+}
+
+// commonAccount is the account every key of a known-keys list decodes to,
+// so an offline run can still tell another account's key from a deleted
+// one; "" when the keys disagree or do not encode an account.
+func commonAccount(inv *finding.Inventory) string {
+	account := ""
+	for id := range inv.Keys {
+		a, ok := detect.DecodeAccount(id)
+		if !ok || (account != "" && a != account) {
+			return ""
+		}
+		account = a
+	}
+	return account
+}
+
+// mergeInventory lets a --known-keys file fill in keys the live inventory
+// did not return (e.g. another account's keys the team tracks).
+func mergeInventory(live, known *finding.Inventory) *finding.Inventory {
+	if known == nil {
+		return live
+	}
+	for id, k := range known.Keys {
+		if _, ok := live.Keys[id]; !ok {
+			live.Keys[id] = k
+		}
+	}
+	return live
+}

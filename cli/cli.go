@@ -16,6 +16,7 @@ import (
 	"github.com/keysweep/keysweep/gitscan"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/judge"
+	"github.com/keysweep/keysweep/scan"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -327,23 +328,23 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 		IncludeUnreachable: cfg.IncludeUnreachable,
 		Progress:           cfg.Progress,
 	}
-	scan := gitscan.Scan
+	scanHistory := gitscan.Scan
 	if cfg.Staged {
-		scan = gitscan.ScanStaged
+		scanHistory = gitscan.ScanStaged
 	}
-	res, err := scan(ctx, cfg.Path, opts)
+	res, err := scanHistory(ctx, cfg.Path, opts)
 	if err != nil {
 		return nil, err
 	}
 	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
 	res.Leaks, rep.PathsExcluded = excludePaths(res.Leaks, settings.Config)
 
+	var live *scan.Result
 	if aws != nil {
-		live, err := aws.inventory(ctx, res.Leaks)
-		if err != nil {
+		if live, err = aws.collect(ctx, res.Leaks, now); err != nil {
 			return nil, err
 		}
-		inv = mergeInventory(live, inv)
+		inv = mergeInventory(live.Inventory, inv)
 		rep.InventorySource = inv.Source
 	}
 	if inv != nil {
@@ -353,13 +354,9 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 	rep.Keys = judge.JudgeAt(res.Leaks, inv, now)
 	rep.Rules = judge.Rules()
 
-	if aws != nil && !cfg.AWS.NoChecks {
-		results, rules, gaps, err := aws.checks(ctx, cfg.AWS, now)
-		if err != nil {
-			return nil, err
-		}
-		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
-		rep.Rules = append(rep.Rules, rules...)
+	if live != nil && !cfg.AWS.NoChecks {
+		rep.Checks, rep.Gaps = live.Checks, append(rep.Gaps, live.Gaps...)
+		rep.Rules = append(rep.Rules, live.Rules...)
 	}
 	suppress.Apply(rep, suppress.Options{
 		Ignores:         settings.Ignores,

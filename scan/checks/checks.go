@@ -1,5 +1,5 @@
 // Package checks judges an account snapshot against the AWS Security Best
-// Practices catalogue (DESIGN.md, "Account checks catalogue").
+// Practices catalogue (docs/account-checks.md).
 //
 // Every check is a pure function of a snapshot.Snapshot, the thresholds and
 // the time, so checks are tested with literal snapshots and no AWS at all;
@@ -88,7 +88,17 @@ type check struct {
 	// needs are the sources without which the check has nothing to judge:
 	// each of their failures becomes a could-not-run result.
 	needs []snapshot.Source
+	// reads are the sources the check judges, when more than needs (a
+	// check that falls back from one source to another).
+	reads []snapshot.Source
 	run   func(*env)
+}
+
+func (c check) sources() []snapshot.Source {
+	if c.reads != nil {
+		return c.reads
+	}
+	return c.needs
 }
 
 // Rules returns every rule, in catalogue order.
@@ -151,13 +161,33 @@ func (s Selection) Includes(id string) bool {
 	return (len(s.only) == 0 || in(s.only)) && !in(s.skip)
 }
 
+// Sources are what the selected checks read: the snapshot collects these
+// and nothing else, so --checks iam-password-policy makes one IAM call.
+func (s Selection) Sources() []snapshot.Source {
+	var out []snapshot.Source
+	for _, c := range registry {
+		if !s.Includes(c.rule.ID) {
+			continue
+		}
+		for _, src := range c.sources() {
+			if !slices.Contains(out, src) {
+				out = append(out, src)
+			}
+		}
+	}
+	if out == nil {
+		out = []snapshot.Source{} // nothing, as opposed to nil: everything
+	}
+	return out
+}
+
 func match(pattern, id string) bool {
 	ok, err := path.Match(pattern, id)
 	return pattern == id || (err == nil && ok)
 }
 
 // Run judges snap with every selected check and returns their results in
-// catalogue order. now is the time ages are measured against (the snapshot
+// catalogue order, each naming the snapshot's account. now is the time ages are measured against (the snapshot
 // time in production, a fixed time in tests).
 func Run(snap *snapshot.Snapshot, sel Selection, th Thresholds, now time.Time) []finding.CheckResult {
 	th = th.withDefaults()
@@ -190,9 +220,10 @@ func (e *env) add(state finding.CheckState, sev finding.Severity, region, resour
 		State:    state,
 		Resource: resource,
 		Region:   region,
+		Account:  e.snap.Account,
 		Message:  fmt.Sprintf(format, args...),
 	}
-	r.Fingerprint = Fingerprint(r.RuleID, region, resource)
+	r.Fingerprint = Fingerprint(r.RuleID, e.snap.Account, region, resource)
 	e.out = append(e.out, r)
 }
 
@@ -216,7 +247,7 @@ func (e *env) cannot(fs ...snapshot.Failure) {
 		// Two failed calls on one resource (say GetPolicy and a later
 		// retry) must not share a fingerprint.
 		last := &e.out[len(e.out)-1]
-		last.Fingerprint = Fingerprint(e.rule.ID, "could-not-run", f.Region, f.Resource, f.Permission)
+		last.Fingerprint = Fingerprint(e.rule.ID, e.snap.Account, "could-not-run", f.Region, f.Resource, f.Permission)
 	}
 }
 
@@ -234,7 +265,9 @@ func (e *env) missing(src snapshot.Source) bool {
 func (e *env) days(t time.Time) int { return int(e.now.Sub(t).Hours() / 24) }
 
 // Fingerprint is a stable identity for a result: sha256 over the rule ID and
-// what identifies the resource (region, resource ID), 32 hex characters. It
+// what identifies the resource (account, region, resource ID), 32 hex
+// characters; with the account in it, the same resource name in two
+// accounts of an organization is two alerts. It
 // stays the same across runs while the resource exists, so suppressions and
 // code-scanning alerts follow it.
 func Fingerprint(ruleID string, parts ...string) string {

@@ -75,6 +75,10 @@ type KeyFinding struct {
 	// Remediation is markdown with the exact steps for this key.
 	Remediation string `json:"remediation"`
 
+	// AccountName is the name of Account in its AWS Organization, when
+	// the organization was read (--org).
+	AccountName string `json:"accountName,omitempty"`
+
 	// Live facts, when the key is in the inventory.
 	User            string    `json:"user,omitempty"`
 	KeyCreated      time.Time `json:"keyCreated,omitzero"`
@@ -112,7 +116,11 @@ type CheckResult struct {
 	State    CheckState `json:"state"`
 	Resource string     `json:"resource,omitempty"`
 	Region   string     `json:"region,omitempty"`
-	Message  string     `json:"message"`
+	// Account is the 12-digit account the result is about, and
+	// AccountName its name in the organization (with --org).
+	Account     string `json:"account,omitempty"`
+	AccountName string `json:"accountName,omitempty"`
+	Message     string `json:"message"`
 
 	Fingerprint     string       `json:"fingerprint"`
 	Suppressed      *Suppression `json:"suppressed,omitempty"`

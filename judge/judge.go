@@ -40,20 +40,39 @@ type verdict struct {
 	unknown bool   // in a known-keys list that gives no status
 	root    bool   // may be a root user key, whose IDs IAM does not list
 	account string // account owning the key, when known
+	// unread says why the owning account of the organization could not be
+	// read: the key stays unverified.
+	unread string
+	// in is the inventory the key was judged against: the caller's
+	// account's, or the owning member account's (--org).
+	in *finding.Inventory
+}
+
+func unverified(l finding.Leak, v verdict) verdict {
+	v.status = finding.StatusUnverified
+	v.rule = RuleIDOnly
+	if !l.Secret.IsZero() {
+		v.rule = RuleUnverified
+	}
+	return v
 }
 
 func decide(l finding.Leak, inv *finding.Inventory) verdict {
-	v := verdict{account: l.Account}
+	v := verdict{account: l.Account, in: inv}
 	if inv == nil {
-		v.status = finding.StatusUnverified
-		v.rule = RuleIDOnly
-		if !l.Secret.IsZero() {
-			v.rule = RuleUnverified
-		}
-		return v
+		return unverified(l, v)
 	}
 	if a := inv.KeyAccounts[l.KeyID]; a != "" {
 		v.account = a // sts:GetAccessKeyInfo beats the offline decode
+	}
+	// With an organization, the key is judged in the account that owns it;
+	// an account that could not be read never downgrades its keys.
+	if why, ok := inv.Unread[v.account]; ok && v.account != "" {
+		v.unread = why
+		return unverified(l, v)
+	}
+	if m := inv.Members[v.account]; m != nil && v.account != inv.Account {
+		inv, v.in = m, m
 	}
 	if k, ok := inv.Keys[l.KeyID]; ok {
 		v.key, v.inInv = k, true
@@ -79,7 +98,7 @@ func decide(l finding.Leak, inv *finding.Inventory) verdict {
 	}
 	v.status = finding.StatusNotInAccount
 	if v.account != "" && inv.Account != "" && v.account != inv.Account {
-		v.status = finding.StatusOtherAccount
+		v.status = finding.StatusOtherAccount // outside the organization, if one was read
 	}
 	v.rule = RuleIDOnly
 	if !l.Secret.IsZero() {
@@ -120,6 +139,9 @@ func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFin
 		Status:   v.status,
 	}
 	kf.Account = v.account
+	if inv != nil {
+		kf.AccountName = inv.Names[v.account]
+	}
 	if v.inInv {
 		kf.User = v.key.User
 		kf.KeyCreated = v.key.Created
@@ -127,7 +149,7 @@ func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFin
 		kf.LastUsedService = v.key.LastUsedService
 		kf.LastUsedRegion = v.key.LastUsedRegion
 	}
-	kf.Message = message(&kf, v, inv, now)
+	kf.Message = message(&kf, v, v.in, now)
 	kf.Remediation = help(v.rule, steps{
 		key:     l.KeyID,
 		user:    kf.User,

@@ -51,15 +51,24 @@ func state(kf *finding.KeyFinding, v verdict, inv *finding.Inventory) string {
 		return key + " is not an IAM user's key but account " + inv.Account + "'s root user has an " +
 			strings.ToUpper(string(kf.Status)) + " access key it may be (the credential report gives no key IDs): treated as that key"
 	}
+	// With an organization, say which of its accounts: "ACTIVE in
+	// 210987654321 (prod)".
+	in := ""
+	if kf.AccountName != "" {
+		in = " in " + kf.Account + " (" + kf.AccountName + ")"
+	}
 	switch kf.Status {
 	case finding.StatusActive:
 		if v.unknown {
-			return key + ": " + UnknownStatus
+			return key + in + ": " + UnknownStatus
 		}
-		return key + " is ACTIVE"
+		return key + " is ACTIVE" + in
 	case finding.StatusInactive:
-		return key + " is INACTIVE"
+		return key + " is INACTIVE" + in
 	case finding.StatusUnverified:
+		if v.unread != "" {
+			return what + " could not be verified: its account" + strings.TrimPrefix(in, " in") + " could not be read (" + v.unread + ")"
+		}
 		return what + " could not be verified (no inventory: use --aws or --known-keys)"
 	case finding.StatusOtherAccount:
 		return what + " belongs to another AWS account (" + v.account + ")"

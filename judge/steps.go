@@ -3,10 +3,12 @@ package judge
 import (
 	"fmt"
 	"strings"
+
+	"github.com/keysweep/keysweep/finding"
 )
 
 // rootUser is how IAM names the root user in credential reports.
-const rootUser = "<root_account>"
+const rootUser = finding.RootUser
 
 // steps writes remediation markdown. The rules' help uses it with
 // placeholders and each finding with its own key, so the two never drift.

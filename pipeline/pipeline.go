@@ -20,6 +20,7 @@ import (
 	"github.com/keysweep/keysweep/gitscan"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/judge"
+	"github.com/keysweep/keysweep/scan"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -109,22 +110,17 @@ func Run(ctx context.Context, cfg Config) (*finding.Report, error) {
 	rep.PathsExcluded = excluded
 
 	inv := known
+	var live *scan.Result
 	if aws != nil {
-		live, err := aws.inventory(ctx, leaks)
-		if err != nil {
+		if live, err = aws.collect(ctx, leaks, now); err != nil {
 			return nil, err
 		}
-		inv = mergeInventory(live, known)
+		inv = mergeInventory(live.Inventory, known)
 	}
 	rep.Keys = Judge(rep, leaks, inv, now)
-
-	if aws != nil && !cfg.AWS.NoChecks {
-		results, rules, gaps, err := aws.checks(ctx, cfg.AWS, now)
-		if err != nil {
-			return nil, err
-		}
-		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
-		rep.Rules = append(rep.Rules, rules...)
+	if live != nil && !cfg.AWS.NoChecks {
+		rep.Checks, rep.Gaps = live.Checks, append(rep.Gaps, live.Gaps...)
+		rep.Rules = append(rep.Rules, live.Rules...)
 	}
 	Suppress(rep, settings, now)
 	return rep, nil

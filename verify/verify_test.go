@@ -138,7 +138,10 @@ func TestSessionCredentials(t *testing.T) {
 }
 
 func TestPlanPolicy(t *testing.T) {
-	k := func(seed int) mototest.AccessKey { id, s := gittest.FakeKey(seed); return mototest.AccessKey{ID: id, Secret: s} }
+	k := func(seed int) mototest.AccessKey {
+		id, s := gittest.FakeKey(seed)
+		return mototest.AccessKey{ID: id, Secret: s}
+	}
 	inInv, allowed, denied, confirmedCanary, plain := k(1), k(2), k(3), k(4), k(5)
 	inv := &finding.Inventory{
 		Source: "aws", Account: scanned,

@@ -115,7 +115,7 @@ func Parse(name string, b []byte) (*Config, error) {
 		"allowed-accounts":     func(n *yaml.Node) { c.AllowedAccounts = p.accounts(n, "allowed-accounts") },
 		"verify-deny-accounts": func(n *yaml.Node) { c.VerifyDenyAccounts = p.accounts(n, "verify-deny-accounts") },
 		"canary-accounts":      func(n *yaml.Node) { c.CanaryAccounts = p.accounts(n, "canary-accounts") },
-		"checks": func(n *yaml.Node) { p.checks(n, c) },
+		"checks":               func(n *yaml.Node) { p.checks(n, c) },
 	})
 	if p.err != nil {
 		return nil, p.err

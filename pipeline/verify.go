@@ -36,7 +36,7 @@ func Verify(ctx context.Context, rep *finding.Report, leaks []finding.Leak, inv 
 	})
 	stats := &finding.VerifyStats{
 		Requested: cfg.Verify,
-		Keys:      plan.Keys(),
+		Keys:      res.Keys,
 		Canaries:  len(plan.Canaries),
 		Failed:    res.Failed,
 		Calls:     res.Calls,

@@ -25,6 +25,10 @@ const (
 	DefaultTimeout     = 5 * time.Second
 	DefaultConcurrency = 4
 	DefaultRetryDelay  = time.Second
+	// DefaultMaxKeys bounds the keys one run verifies: a repository (or
+	// a pull request) with thousands of committed pairs must not turn a
+	// scan into thousands of calls.
+	DefaultMaxKeys = 100
 )
 
 // Options say where and how to call STS.
@@ -45,6 +49,10 @@ type Options struct {
 	RetryDelay time.Duration
 	// HTTPClient sends the calls; nil means a client of its own.
 	HTTPClient *http.Client
+	// MaxKeys bounds the keys verified; zero means DefaultMaxKeys. The
+	// plan's first MaxKeys keys (by key ID) are verified, the rest are
+	// one gap line.
+	MaxKeys int
 }
 
 // EndpointFromEnv is the STS endpoint the environment configures, as the
@@ -79,8 +87,10 @@ type Result struct {
 	Verified finding.Verifications
 	// Gaps name the keys AWS did not answer about; their verdicts stand.
 	Gaps []string
-	// Calls counts the requests sent, retries included; Failed the keys
-	// without an answer.
+	// Keys is how many keys were verified (asked about); Calls counts
+	// the requests sent, retries included; Failed the keys without an
+	// answer.
+	Keys   int
 	Calls  int
 	Failed int
 }
@@ -99,6 +109,13 @@ func Run(ctx context.Context, p *Plan, o Options) Result {
 	o.Timeout = cmp.Or(o.Timeout, DefaultTimeout)
 	o.Concurrency = cmp.Or(o.Concurrency, DefaultConcurrency)
 	o.RetryDelay = cmp.Or(o.RetryDelay, DefaultRetryDelay)
+	keys := p.keys
+	if max := cmp.Or(o.MaxKeys, DefaultMaxKeys); len(keys) > max {
+		res.Gaps = append(res.Gaps, fmt.Sprintf("%d committed keys not verified: over the limit of %d per run; their verdicts stand", len(keys)-max, max))
+		res.Failed += len(keys) - max
+		keys = keys[:max]
+	}
+	res.Keys = len(keys)
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		defer o.HTTPClient.CloseIdleConnections()
@@ -108,11 +125,11 @@ func Run(ctx context.Context, p *Plan, o Options) Result {
 		fact finding.Verification
 		gap  string
 	}
-	outcomes := make([]outcome, len(p.keys))
+	outcomes := make([]outcome, len(keys))
 	var calls atomic.Int64
 	sem := make(chan struct{}, o.Concurrency)
 	var wg sync.WaitGroup
-	for i, k := range p.keys {
+	for i, k := range keys {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -128,7 +145,7 @@ func Run(ctx context.Context, p *Plan, o Options) Result {
 			res.Failed++
 			continue
 		}
-		res.Verified[p.keys[i].id] = out.fact
+		res.Verified[keys[i].id] = out.fact
 	}
 	res.Calls = int(calls.Load())
 	return res

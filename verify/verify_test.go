@@ -39,6 +39,8 @@ type world struct {
 	wrong    mototest.AccessKey // a vendor key, committed with a wrong secret
 	unknown  mototest.AccessKey // a key AWS never issued
 	canaryID mototest.AccessKey // a key of a canary account
+	session  mototest.AccessKey // session credentials of a vendor role
+	token    string
 }
 
 var (
@@ -59,6 +61,7 @@ func seeded(t *testing.T) world {
 		w.unknown = mototest.AccessKey{ID: id, Secret: secret}
 		id, secret = gittest.FakeKeyIn(canaryA, 1)
 		w.canaryID = mototest.AccessKey{ID: id, Secret: secret}
+		w.session, w.token = srv.AssumeRole(t, "arn:aws:iam::"+vendor+":role/deployer", "ci-run")
 		srv.EnforceAuth(t)
 	})
 	if w.srv == nil {
@@ -134,6 +137,12 @@ func TestSessionCredentials(t *testing.T) {
 	// moto rejects session credentials it did not issue as AWS does.
 	if got := res.Verified[id]; got.Status != finding.StatusInvalid || got.Code != "InvalidClientTokenId" {
 		t.Errorf("unknown session credentials: %+v, gaps %v", got, res.Gaps)
+	}
+	issued := finding.Leak{KeyID: w.session.ID, Secret: finding.NewSecret(w.session.Secret), SessionToken: finding.NewSecret(w.token)}
+	res = Run(context.Background(), NewPlan([]finding.Leak{issued}, nil, Policy{Verify: true}), Options{Endpoint: w.srv.Endpoint})
+	want := finding.Verification{Status: finding.StatusLive, Account: vendor, ARN: "arn:aws:sts::" + vendor + ":assumed-role/deployer/ci-run"}
+	if got := res.Verified[w.session.ID]; got != want {
+		t.Errorf("working session credentials: %+v, want %+v (gaps %v)", got, want, res.Gaps)
 	}
 }
 
@@ -260,6 +269,10 @@ func TestConcurrencyBounded(t *testing.T) {
 	}
 	if peak.Load() != 2 {
 		t.Errorf("peak of %d calls in flight; want 2", peak.Load())
+	}
+	capped := Run(context.Background(), NewPlan(leaks, nil, Policy{Verify: true}), Options{Endpoint: p.URL, MaxKeys: 3})
+	if capped.Calls != 3 || len(capped.Verified) != 3 || capped.Failed != 5 || len(capped.Gaps) != 1 || !strings.Contains(capped.Gaps[0], "5 committed keys not verified: over the limit of 3") {
+		t.Errorf("MaxKeys 3: %d calls, %d verified, gaps %q", capped.Calls, len(capped.Verified), capped.Gaps)
 	}
 }
 

@@ -55,18 +55,40 @@ func (s *Server) IAMUser(t testing.TB, account, name, policy string) AccessKey {
 	return AccessKey{ID: out.ID, Secret: out.Secret}
 }
 
-// iam posts one IAM query-protocol call to moto as its default test
-// credentials, in account if set (moto's x-moto-account-id header).
+// AssumeRole returns session credentials of roleARN (moto issues them for
+// any role ARN, in the role's account) and their session token. Call it
+// before EnforceAuth; the credentials keep working after.
+func (s *Server) AssumeRole(t testing.TB, roleARN, session string) (AccessKey, string) {
+	t.Helper()
+	body := s.query(t, "sts", "", url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"}, "RoleArn": {roleARN}, "RoleSessionName": {session}})
+	var out struct {
+		ID     string `xml:"AssumeRoleResult>Credentials>AccessKeyId"`
+		Secret string `xml:"AssumeRoleResult>Credentials>SecretAccessKey"`
+		Token  string `xml:"AssumeRoleResult>Credentials>SessionToken"`
+	}
+	if err := xml.Unmarshal(body, &out); err != nil || out.ID == "" || out.Token == "" {
+		t.Fatalf("AssumeRole %s: %v: %s", roleARN, err, body)
+	}
+	return AccessKey{ID: out.ID, Secret: out.Secret}, out.Token
+}
+
 func (s *Server) iam(t testing.TB, account string, form url.Values) []byte {
 	t.Helper()
 	form.Set("Version", "2010-05-08")
+	return s.query(t, "iam", account, form)
+}
+
+// query posts one query-protocol call of service to moto as its default
+// test credentials, in account if set (moto's x-moto-account-id header).
+func (s *Server) query(t testing.TB, service, account string, form url.Values) []byte {
+	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, s.Endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	// moto routes by the service in the credential scope.
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/"+service+"/aws4_request, SignedHeaders=host, Signature=0")
 	if account != "" {
 		req.Header.Set("x-moto-account-id", account)
 	}

@@ -183,3 +183,40 @@ func diff(after, before map[string]int) map[string]int {
 	}
 	return out
 }
+
+// TestVerifyWithoutAnAnswerKeepsTheVerdict: when STS cannot be reached the
+// key stays unverified (high, failing the run) and the report says why.
+func TestVerifyWithoutAnAnswerKeepsTheVerdict(t *testing.T) {
+	id, secret := gittest.FakeKey(77)
+	r := gittest.New(t)
+	r.Write("a.env", "AWS_ACCESS_KEY_ID="+id+"\nAWS_SECRET_ACCESS_KEY="+secret+"\n")
+	r.Commit("key")
+	mototest.EnvFor(t, "http://127.0.0.1:1") // nothing listens there
+	code, out, stderr := run(t, "scan", r.Dir, "--verify", "--format", "json")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
+	}
+	var rep struct {
+		Gaps   []string
+		Verify struct {
+			Requested           bool
+			Keys, Calls, Failed int
+		}
+		Keys []struct{ Status, Severity string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Keys) != 1 || rep.Keys[0].Status != "unverified" || rep.Keys[0].Severity != "high" {
+		t.Errorf("keys %+v; want the key unverified and high, as without --verify", rep.Keys)
+	}
+	if !rep.Verify.Requested || rep.Verify.Keys != 1 || rep.Verify.Calls != 1 || rep.Verify.Failed != 1 {
+		t.Errorf("verify stats %+v", rep.Verify)
+	}
+	if len(rep.Gaps) != 1 || !strings.Contains(rep.Gaps[0], "key "+id+" not verified: sts:GetCallerIdentity did not reach STS (network); its verdict stands") {
+		t.Errorf("gaps %q", rep.Gaps)
+	}
+	if strings.Contains(out+stderr, secret) {
+		t.Fatal("the secret appears in the output")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/keysweep/keysweep/canary"
 	"github.com/keysweep/keysweep/finding"
 )
 
@@ -197,8 +198,8 @@ func call(ctx context.Context, id string, pr pair, o Options, calls *atomic.Int6
 		if err == nil {
 			return finding.Verification{
 				Status:  finding.StatusLive,
-				Account: aws.ToString(out.Account),
-				ARN:     aws.ToString(out.Arn),
+				Account: account(aws.ToString(out.Account)),
+				ARN:     arn(aws.ToString(out.Arn)),
 			}, ""
 		}
 		if code, ok := rejection(err); ok {
@@ -266,11 +267,38 @@ func describe(err error, timeout time.Duration) string {
 	case errors.As(err, &api):
 		return "sts:GetCallerIdentity failed (" + oneLine(api.ErrorCode(), 80) + ")"
 	}
+	var send *smithyhttp.RequestSendError
 	var resp *smithyhttp.ResponseError
-	if errors.As(err, &resp) {
+	if !errors.As(err, &send) && errors.As(err, &resp) && resp.HTTPStatusCode() != 0 {
 		return fmt.Sprintf("sts:GetCallerIdentity failed (HTTP %d)", resp.HTTPStatusCode())
 	}
 	return "sts:GetCallerIdentity did not reach STS (network)"
+}
+
+// account is an account ID as STS returned it, or "" if it is not one:
+// what the response says goes into reports, so it is checked.
+func account(s string) string {
+	if !canary.IsAccountID(s) {
+		return ""
+	}
+	return s
+}
+
+// arn keeps an identity ARN to the characters ARNs are made of and to a
+// bounded length, for every sink it is printed to.
+func arn(s string) string {
+	const max = 512
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(":/+=,.@_-", r):
+			return r
+		}
+		return '?'
+	}, s)
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
 }
 
 // oneLine keeps a string from the network to one short line.

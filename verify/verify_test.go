@@ -237,7 +237,7 @@ func TestFailuresLeaveTheVerdict(t *testing.T) {
 	o = fast
 	o.Endpoint = "http://127.0.0.1:1"
 	res = Run(context.Background(), plan(), o)
-	if _, ok := res.Verified[w.live.ID]; ok || res.Failed != 1 || len(res.Gaps) != 1 || !strings.Contains(res.Gaps[0], "its verdict stands") {
+	if _, ok := res.Verified[w.live.ID]; ok || res.Failed != 1 || len(res.Gaps) != 1 || !strings.Contains(res.Gaps[0], "did not reach STS (network); its verdict stands") {
 		t.Errorf("unreachable: %v, gaps %q", res.Verified, res.Gaps)
 	}
 }
@@ -293,5 +293,17 @@ func TestEndpoint(t *testing.T) {
 	env := map[string]string{"AWS_ENDPOINT_URL": "http://a", "AWS_ENDPOINT_URL_STS": "http://b"}
 	if got := EndpointFromEnv(func(k string) string { return env[k] }); got != "http://b" {
 		t.Errorf("EndpointFromEnv = %q", got)
+	}
+}
+
+func TestIdentitySanitized(t *testing.T) {
+	if got := arn("arn:aws:iam::210987654321:user/a|b`<x>\n"); got != "arn:aws:iam::210987654321:user/a?b??x??" {
+		t.Errorf("arn = %q", got)
+	}
+	if got := arn(strings.Repeat("a", 600)); len(got) > 520 {
+		t.Errorf("arn not bounded: %d bytes", len(got))
+	}
+	if account("21098765432x") != "" || account("210987654321") != "210987654321" {
+		t.Error("account IDs not checked")
 	}
 }

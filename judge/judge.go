@@ -176,9 +176,11 @@ func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, no
 		user:    kf.User,
 		since:   since(l),
 		account: v.account,
-		other:   v.status == finding.StatusOtherAccount || v.verified && inv != nil && inv.Account != "" && v.account != inv.Account,
+		other:   v.status == finding.StatusOtherAccount,
 		arn:     v.ver.ARN,
 		code:    v.ver.Code,
+		// A verified key of the scanned account is one its inventory
+		// missed (a root user key): rotate it, it is ours.
 		scanned: v.verified && inv != nil && inv.Account != "" && v.account == inv.Account,
 	})
 	kf.Fingerprint = finding.Fingerprint(finding.Family, l.KeyID, l.Path)

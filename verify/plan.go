@@ -54,7 +54,13 @@ type Plan struct {
 type keyPairs struct {
 	id    string
 	pairs []pair
+	// more counts the pairs beyond maxPairs, never tried: with them the
+	// key can be live but not proved invalid.
+	more int
 }
+
+// maxPairs bounds the distinct secrets tried for one key ID.
+const maxPairs = 4
 
 type pair struct {
 	secret, token finding.Secret
@@ -106,7 +112,11 @@ func NewPlan(leaks []finding.Leak, inv *finding.Inventory, pol Policy) *Plan {
 			byKey[l.KeyID] = k
 		}
 		pr := pair{secret: l.Secret, token: l.SessionToken}
-		if !slices.Contains(k.pairs, pr) {
+		switch {
+		case slices.Contains(k.pairs, pr):
+		case len(k.pairs) == maxPairs:
+			k.more++
+		default:
 			k.pairs = append(k.pairs, pr)
 		}
 	}

@@ -172,6 +172,9 @@ func verifyKey(ctx context.Context, k keyPairs, o Options, calls *atomic.Int64) 
 			failure = why
 		}
 	}
+	if failure == "" && k.more > 0 {
+		failure = fmt.Sprintf("AWS rejected %d committed secrets, %d more were not tried", len(k.pairs), k.more)
+	}
 	if failure != "" {
 		return finding.Verification{}, fmt.Sprintf("key %s not verified: %s; its verdict stands", k.id, failure)
 	}

@@ -307,3 +307,32 @@ func TestIdentitySanitized(t *testing.T) {
 		t.Error("account IDs not checked")
 	}
 }
+
+// TestSecretsOfOneKey: a key ID committed with several secrets is live if
+// one works, and is tried with at most maxPairs of them; untried secrets
+// keep a rejected key from being called invalid.
+func TestSecretsOfOneKey(t *testing.T) {
+	w := seeded(t)
+	var rec mototest.Recorder
+	p := w.srv.Proxy(t, rec.Answer)
+	wrong := func(seed int) finding.Leak {
+		_, s := gittest.FakeKey(seed)
+		return finding.Leak{KeyID: w.live.ID, Secret: finding.NewSecret(s), Path: "w"}
+	}
+	res := Run(context.Background(), NewPlan([]finding.Leak{wrong(1), leakOf(w.live, "right"), wrong(2)}, nil, Policy{Verify: true}), Options{Endpoint: p.URL})
+	if res.Verified[w.live.ID].Status != finding.StatusLive || res.Calls != 2 {
+		t.Errorf("one right secret among wrong ones: %+v after %d calls; want live after 2 (stops at the first that works)", res.Verified[w.live.ID], res.Calls)
+	}
+	var leaks []finding.Leak
+	for i := range maxPairs + 2 {
+		leaks = append(leaks, wrong(10+i))
+	}
+	res = Run(context.Background(), NewPlan(leaks, nil, Policy{Verify: true}), Options{Endpoint: p.URL})
+	if _, ok := res.Verified[w.live.ID]; ok || res.Calls != maxPairs || len(res.Gaps) != 1 || !strings.Contains(res.Gaps[0], "AWS rejected 4 committed secrets, 2 more were not tried") {
+		t.Errorf("%d wrong secrets: %v after %d calls, gaps %q; want no fact after %d calls", len(leaks), res.Verified, res.Calls, res.Gaps, maxPairs)
+	}
+	res = Run(context.Background(), NewPlan(leaks[:2], nil, Policy{Verify: true}), Options{Endpoint: p.URL})
+	if got := res.Verified[w.live.ID]; got.Status != finding.StatusInvalid || got.Code != "SignatureDoesNotMatch" {
+		t.Errorf("two wrong secrets, both tried: %+v", got)
+	}
+}

@@ -119,7 +119,7 @@ func TestVerifyAgainstMotoWithAuth(t *testing.T) {
 		if k := keys[wrong.ID]; !strings.Contains(k.Message, "the key exists but the committed secret is wrong") {
 			t.Errorf("wrong secret message %q", k.Message)
 		}
-		if k := keys[unknown]; !strings.Contains(k.Message, "deleted, or never issued") {
+		if k := keys[unknown]; !strings.Contains(k.Message, "deleted, deactivated or never issued") {
 			t.Errorf("unknown key message %q", k.Message)
 		}
 

@@ -92,7 +92,7 @@ const CanaryMessage = "a canary token: using it alerts its owner"
 func rejected(code string) string {
 	switch code {
 	case "InvalidClientTokenId":
-		return "AWS does not know the key (InvalidClientTokenId): deleted, or never issued"
+		return "AWS does not accept the key (InvalidClientTokenId): deleted, deactivated or never issued"
 	case "SignatureDoesNotMatch":
 		return "the key exists but the committed secret is wrong (SignatureDoesNotMatch)"
 	case "ExpiredToken":

@@ -149,7 +149,7 @@ func (s steps) rejection() string {
 	case "":
 		return ""
 	case "InvalidClientTokenId":
-		return " (`InvalidClientTokenId`: no such key — deleted, or never issued)"
+		return " (`InvalidClientTokenId`: the key was deleted, deactivated or never issued)"
 	case "SignatureDoesNotMatch":
 		return " (`SignatureDoesNotMatch`: the key exists, but the committed secret is not its secret)"
 	case "ExpiredToken":

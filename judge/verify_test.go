@@ -37,7 +37,7 @@ func TestVerifiedVerdicts(t *testing.T) {
 			[]string{"rotate it there", "aws iam update-access-key --access-key-id " + goneKey + " --status Inactive"}},
 		{"deleted", leak(goneKey, true, ""), nil, finding.Verification{Status: finding.StatusInvalid, Code: "InvalidClientTokenId"},
 			RuleInvalid, finding.SeverityLow, finding.StatusInvalid, "",
-			[]string{"does not work: AWS does not know the key (InvalidClientTokenId): deleted, or never issued"}, nil},
+			[]string{"does not work: AWS does not accept the key (InvalidClientTokenId): deleted, deactivated or never issued"}, nil},
 		{"wrong secret", leak(otherKey, true, theirs), liveInventory(), finding.Verification{Status: finding.StatusInvalid, Code: "SignatureDoesNotMatch"},
 			RuleInvalid, finding.SeverityLow, finding.StatusInvalid, theirs,
 			[]string{"the key exists but the committed secret is wrong (SignatureDoesNotMatch)"},

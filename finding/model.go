@@ -86,6 +86,13 @@ type KeyFinding struct {
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
 
+	// Verification facts (--verify): the identity a live pair acts as,
+	// the AWS error code that rejected an invalid one, the canary
+	// service whose account a canary key belongs to.
+	ARN          string `json:"arn,omitempty"`
+	RejectedCode string `json:"rejectedCode,omitempty"`
+	Canary       string `json:"canary,omitempty"`
+
 	Fingerprint string `json:"fingerprint"`
 	// KeyFingerprint identifies the key ID alone, at any path: a
 	// .keysweepignore entry with it holds across renames, where
@@ -166,6 +173,9 @@ type Report struct {
 	InventorySource string `json:"inventorySource,omitempty"`
 	// Gaps are parts of the inventory or snapshot that could not be read.
 	Gaps []string `json:"gaps,omitempty"`
+	// Verify says what verification of committed pairs (--verify) and
+	// the canary list did; nil when neither applied.
+	Verify *VerifyStats `json:"verify,omitempty"`
 
 	// Config and IgnoreFile name the files settings and suppressions
 	// were read from; Baseline the previous report whose findings are

@@ -64,6 +64,9 @@ type Config struct {
 	Baseline string
 	// Settings, if set, are used instead of reading them in Run.
 	Settings *Settings
+	// Verify signs sts:GetCallerIdentity with each committed pair that
+	// no inventory resolves (--verify); see the Verify stage.
+	Verify bool
 }
 
 func (c Config) now() time.Time {
@@ -117,7 +120,8 @@ func Run(ctx context.Context, cfg Config) (*finding.Report, error) {
 		}
 		inv = mergeInventory(live.Inventory, known)
 	}
-	rep.Keys = Judge(rep, leaks, inv, now)
+	ver := Verify(ctx, rep, leaks, inv, cfg)
+	rep.Keys = JudgeVerified(rep, leaks, inv, ver, now)
 	if live != nil && !cfg.AWS.NoChecks {
 		rep.Checks, rep.Gaps = live.Checks, append(rep.Gaps, live.Gaps...)
 		rep.Rules = append(rep.Rules, live.Rules...)
@@ -180,13 +184,7 @@ func KnownKeys(path string) (*finding.Inventory, error) {
 // Judge is the judging stage: each leak matched against the inventory
 // (nil: none), with what the inventory says about itself recorded in rep.
 func Judge(rep *finding.Report, leaks []finding.Leak, inv *finding.Inventory, now time.Time) []finding.KeyFinding {
-	if inv != nil {
-		rep.Account = inv.Account
-		rep.InventorySource = inv.Source
-		rep.Gaps = append(rep.Gaps, inv.Gaps...)
-	}
-	rep.Rules = append(rep.Rules, judge.Rules()...)
-	return judge.JudgeAt(leaks, inv, now)
+	return JudgeVerified(rep, leaks, inv, nil, now)
 }
 
 // Suppress is the suppression stage: the repository's ignores, inline

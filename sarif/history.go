@@ -57,6 +57,15 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.Account != "" {
 		props["account"] = k.Account
 	}
+	if k.ARN != "" {
+		props["arn"] = k.ARN
+	}
+	if k.RejectedCode != "" {
+		props["rejectedCode"] = k.RejectedCode
+	}
+	if k.Canary != "" {
+		props["canary"] = k.Canary
+	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)
 }

@@ -97,6 +97,9 @@ func (c *Call) Forward() (*http.Response, []byte, error) {
 		return nil, nil, err
 	}
 	req.Header = c.req.Header.Clone()
+	// The SDK signed the proxy's Host; moto with authentication enforced
+	// checks the signature against the Host it receives.
+	req.Host = c.req.Host
 	resp, err := c.p.client.Do(req)
 	if err != nil {
 		return nil, nil, err

@@ -45,12 +45,7 @@ type verdict struct {
 func decide(l finding.Leak, inv *finding.Inventory) verdict {
 	v := verdict{account: l.Account}
 	if inv == nil {
-		v.status = finding.StatusUnverified
-		v.rule = RuleIDOnly
-		if !l.Secret.IsZero() {
-			v.rule = RuleUnverified
-		}
-		return v
+		return unverified(v, l)
 	}
 	if a := inv.KeyAccounts[l.KeyID]; a != "" {
 		v.account = a // sts:GetAccessKeyInfo beats the offline decode
@@ -77,6 +72,12 @@ func decide(l finding.Leak, inv *finding.Inventory) verdict {
 		}
 		return v
 	}
+	if !inv.Complete {
+		// Only a complete inventory may say a key is not in the account:
+		// a partial list (one user's keys, one unrelated ID) says nothing
+		// about the keys it does not name.
+		return unverified(v, l)
+	}
 	v.status = finding.StatusNotInAccount
 	if v.account != "" && inv.Account != "" && v.account != inv.Account {
 		v.status = finding.StatusOtherAccount
@@ -84,6 +85,16 @@ func decide(l finding.Leak, inv *finding.Inventory) verdict {
 	v.rule = RuleIDOnly
 	if !l.Secret.IsZero() {
 		v.rule = RuleNotInAccount
+	}
+	return v
+}
+
+// unverified is the verdict on a key no inventory can speak for.
+func unverified(v verdict, l finding.Leak) verdict {
+	v.status = finding.StatusUnverified
+	v.rule = RuleIDOnly
+	if !l.Secret.IsZero() {
+		v.rule = RuleUnverified
 	}
 	return v
 }

@@ -74,6 +74,8 @@ func (s *awsSession) inventory(ctx context.Context, leaks []finding.Leak) (*find
 	if err != nil {
 		return nil, err
 	}
+	// scan.Inventory fails rather than return a partial list of keys.
+	inv.Complete = true
 	var unknown []string
 	seen := map[string]bool{}
 	for _, l := range leaks {
@@ -106,4 +108,15 @@ func (s *awsSession) checks(ctx context.Context, c AWSConfig, now time.Time) ([]
 		return nil, nil, nil, err
 	}
 	return checks.Run(snap, s.sel, c.Thresholds, now), checks.Rules(), nil, nil
+}
+
+// Inventory opens the AWS account c names and lists its keys: the live
+// inventory `keysweep inventory --aws` exports for offline runs.
+func Inventory(ctx context.Context, c AWSConfig) (*finding.Inventory, error) {
+	c.NoChecks = true
+	s, err := openAWS(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return s.inventory(ctx, nil)
 }

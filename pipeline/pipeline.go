@@ -40,6 +40,9 @@ type Config struct {
 	IncludeUnreachable bool
 	AllowPartial       bool
 	KnownKeys          string
+	// KnownKeysComplete declares the known-keys list every key of its
+	// account, so a key it lacks may be judged "not in account".
+	KnownKeysComplete bool
 	AWS                AWSConfig
 	Format             string // text, json or sarif
 	Output             string // report file instead of stdout
@@ -61,6 +64,12 @@ type Config struct {
 	ConfigFile string
 	// Baseline is a previous JSON report whose findings are not reported.
 	Baseline string
+	// SettingsRev is the commit whose .keysweep.yml and .keysweepignore
+	// decide the verdict; "" means the --since revision for a range scan
+	// and the working tree otherwise (SettingsSource).
+	SettingsRev string
+	// NoInlineAllow ignores every keysweep:allow comment.
+	NoInlineAllow bool
 	// Settings, if set, are used instead of reading them in Run.
 	Settings *Settings
 }
@@ -76,64 +85,104 @@ func (c Config) now() time.Time {
 // configuration names. It returns the report; rendering and the exit code
 // are the caller's (Render, ExitCode).
 func Run(ctx context.Context, cfg Config) (*finding.Report, error) {
+	rep, _, err := run(ctx, cfg, false)
+	return rep, err
+}
+
+// RunGate is Run for a gate that also uploads an analysis: the report of
+// the range cfg names, which decides the exit code and annotations, and
+// the report of the whole history with the same settings and inventory,
+// which code scanning receives so that an upload never closes an alert
+// the range did not touch. Without a range both are the same report.
+func RunGate(ctx context.Context, cfg Config) (gate, full *finding.Report, err error) {
+	return run(ctx, cfg, true)
+}
+
+func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *finding.Report, error) {
+	rep, full, err := runStages(ctx, cfg, wantFull)
+	if err != nil {
+		return nil, nil, err
+	}
+	if full == nil {
+		full = rep
+	}
+	return rep, full, nil
+}
+
+func runStages(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *finding.Report, error) {
 	now := cfg.now()
 	if cfg.Settings == nil {
 		var err error
 		if cfg, err = Prepare(cfg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	settings := cfg.Settings
-
-	known, err := KnownKeys(cfg.KnownKeys)
+	known, err := KnownKeys(cfg.KnownKeys, cfg.KnownKeysComplete)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Credentials are checked before the long history scan, so a bad
 	// setup fails in a second rather than after minutes.
 	var aws *awsSession
 	if cfg.AWS.Enabled {
 		if aws, err = openAWS(ctx, cfg.AWS); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-
 	rep := newReport(cfg, now)
-	rep.Config = settings.Config.Path
 	res, err := History(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
-	leaks, excluded := excludePaths(res.Leaks, settings.Config)
-	rep.PathsExcluded = excluded
-
+	leaks := fromHistory(rep, res, settings)
+	var full *finding.Report
+	var fullLeaks []finding.Leak
+	if wantFull && cfg.Since != "" && !cfg.Staged {
+		fc := cfg
+		fc.Since, fc.Progress = "", nil
+		fres, err := History(ctx, fc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("full-history scan for code scanning: %w", err)
+		}
+		full = newReport(fc, now)
+		fullLeaks = fromHistory(full, fres, settings)
+	}
 	inv := known
 	if aws != nil {
-		live, err := aws.inventory(ctx, leaks)
+		live, err := aws.inventory(ctx, append(slices.Clip(leaks), fullLeaks...))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		inv = mergeInventory(live, known)
 	}
 	rep.Keys = Judge(rep, leaks, inv, now)
-
+	if full != nil {
+		full.Keys = Judge(full, fullLeaks, inv, now)
+	}
 	if aws != nil && !cfg.AWS.NoChecks {
 		results, rules, gaps, err := aws.checks(ctx, cfg.AWS, now)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
-		rep.Rules = append(rep.Rules, rules...)
+		for _, r := range []*finding.Report{rep, full} {
+			if r != nil {
+				r.Checks, r.Gaps = slices.Clone(results), append(r.Gaps, gaps...)
+				r.Rules = append(r.Rules, rules...)
+			}
+		}
 	}
 	Suppress(rep, settings, now)
-	return rep, nil
+	if full != nil {
+		Suppress(full, settings, now)
+	}
+	return rep, full, nil
 }
 
 // Prepare reads the settings cfg names (LoadSettings) and folds them into
 // cfg, so that the caller's exit code uses the same fail-on as the run.
 func Prepare(cfg Config) (Config, error) {
-	s, err := LoadSettings(cfg)
+	s, err := LoadSettings(cfg, cfg.SettingsSource())
 	if err != nil {
 		return cfg, err
 	}
@@ -169,7 +218,9 @@ func History(ctx context.Context, cfg Config) (*gitscan.Result, error) {
 }
 
 // KnownKeys reads an offline inventory (--known-keys); nil for "".
-func KnownKeys(path string) (*finding.Inventory, error) {
+// complete declares it every key of its account (--known-keys-complete);
+// a keysweep inventory export says so itself.
+func KnownKeys(path string, complete bool) (*finding.Inventory, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -177,7 +228,10 @@ func KnownKeys(path string) (*finding.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	inv.Account = commonAccount(inv)
+	inv.Complete = inv.Complete || complete
+	if inv.Account == "" {
+		inv.Account = commonAccount(inv)
+	}
 	return inv, nil
 }
 
@@ -198,11 +252,32 @@ func Judge(rep *finding.Report, leaks []finding.Leak, inv *finding.Inventory, no
 func Suppress(rep *finding.Report, s *Settings, now time.Time) {
 	suppress.Apply(rep, suppress.Options{
 		Ignores:         s.Ignores,
+		InlineAllowed:   s.InlineAllowed,
+		NoInline:        noInline(s),
 		AllowedAccounts: s.Config.AllowedAccounts,
 		ConfigPath:      s.Config.Path,
 		Baseline:        s.Baseline,
 		Now:             now,
 	})
+}
+
+// noInline is why an inline allow does not count, for the finding's note;
+// "" when it waits for the merge of the commit that adds it.
+func noInline(s *Settings) string {
+	if s.NoInlineAllow {
+		return "inline allows are switched off (--no-inline-allow)"
+	}
+	return ""
+}
+
+// fromHistory records the history scan in rep and returns its leaks
+// without those the configuration's exclude-paths drop.
+func fromHistory(rep *finding.Report, res *gitscan.Result, s *Settings) []finding.Leak {
+	rep.Config = s.Config.Path
+	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
+	leaks, excluded := excludePaths(res.Leaks, s.Config)
+	rep.PathsExcluded = excluded
+	return leaks
 }
 
 // ExitCode applies the exit-code contract to a finished report. When the

@@ -43,11 +43,11 @@ type Config struct {
 	// KnownKeysComplete declares the known-keys list every key of its
 	// account, so a key it lacks may be judged "not in account".
 	KnownKeysComplete bool
-	AWS                AWSConfig
-	Format             string // text, json or sarif
-	Output             string // report file instead of stdout
-	SARIF              string // also write SARIF here
-	FailOn             finding.Severity
+	AWS               AWSConfig
+	Format            string // text, json or sarif
+	Output            string // report file instead of stdout
+	SARIF             string // also write SARIF here
+	FailOn            finding.Severity
 	// FailOnSet records an explicit fail-on, which beats the
 	// configuration file's fail-on.
 	FailOnSet bool

@@ -78,10 +78,10 @@ type inputs struct {
 	KnownKeysComplete bool
 	NoInlineAllow     bool
 	ConfigFile        string
-	FailOn        finding.Severity
-	SARIFFile     string
-	UploadSARIF   bool
-	Token         string
+	FailOn            finding.Severity
+	SARIFFile         string
+	UploadSARIF       bool
+	Token             string
 }
 
 func readInputs(gha *githubactions.Action) (inputs, error) {
@@ -188,7 +188,7 @@ func (r *run) main(ctx context.Context) int {
 		// of the reviewed commit, never from the checkout's files.
 		SettingsRev: sc.SettingsRev,
 		Format:      "text",
-		FailOn:     in.FailOn,
+		FailOn:      in.FailOn,
 		// The step's fail-on input (default high) always decides; the
 		// configuration file's fail-on is for local runs.
 		FailOnSet: true,

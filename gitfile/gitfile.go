@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -52,8 +53,8 @@ func Read(repo *git.Repository, commit plumbing.Hash, path string, limit int64) 
 	if err != nil {
 		return nil, fmt.Errorf("read %s: tree of commit %s: %w", name, short(commit), err)
 	}
-	e, err := tree.FindEntry(path)
-	if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrFileNotFound) {
+	e, err := entry(repo, tree, path)
+	if errors.Is(err, ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotExist)
 	}
 	if err != nil {
@@ -100,11 +101,45 @@ func BlobAt(repo *git.Repository, commit plumbing.Hash, path string) (plumbing.H
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("tree of commit %s: %w", short(commit), err)
 	}
-	e, err := tree.FindEntry(path)
-	if err != nil {
+	e, err := entry(repo, tree, path)
+	if errors.Is(err, ErrNotExist) {
 		return plumbing.ZeroHash, nil
 	}
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
 	return e.Hash, nil
+}
+
+// entry finds path's entry of any kind, walking only real directories: a
+// component that is a file, a link or a submodule ends the walk as
+// ErrNotExist. (go-git's FindEntry hides submodule entries.)
+func entry(repo *git.Repository, tree *object.Tree, path string) (*object.TreeEntry, error) {
+	parts := strings.Split(path, "/")
+	for i, part := range parts {
+		var found *object.TreeEntry
+		for j := range tree.Entries {
+			if tree.Entries[j].Name == part {
+				found = &tree.Entries[j]
+				break
+			}
+		}
+		if found == nil || part == "" {
+			return nil, ErrNotExist
+		}
+		if i == len(parts)-1 {
+			return found, nil
+		}
+		if found.Mode != filemode.Dir {
+			return nil, ErrNotExist
+		}
+		sub, err := object.GetTree(repo.Storer, found.Hash)
+		if err != nil {
+			return nil, err
+		}
+		tree = sub
+	}
+	return nil, ErrNotExist
 }
 
 func short(h plumbing.Hash) string { return h.String()[:12] }

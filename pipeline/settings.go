@@ -111,7 +111,7 @@ func (s *Settings) readWorkTree(cfg Config) error {
 func (s *Settings) readCommit(cfg Config, src Source) error {
 	commit, err := gitscan.Resolve(cfg.Path, src.Rev)
 	if err != nil {
-		return fmt.Errorf("settings: %w", err)
+		return err // one line that names the revision
 	}
 	repo, err := openRepo(cfg.Path)
 	if err != nil {

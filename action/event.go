@@ -177,6 +177,33 @@ func (f *repoFacts) refExists(ref string) bool {
 	return false
 }
 
+// checkedOut refuses a checkout whose HEAD does not contain sha: the range
+// base..HEAD would then leave the event's commits out (pull_request_target
+// checks out the base by default) and pass them unseen.
+func (f *repoFacts) checkedOut(what, sha, fix string) error {
+	if sha == "" {
+		return fmt.Errorf("the event payload does not name %s (GITHUB_EVENT_PATH), so what to judge is unknown", what)
+	}
+	if f.head == nil {
+		return fmt.Errorf("the checkout has no HEAD commit; %s", fix)
+	}
+	if f.head.Hash.String() == sha {
+		return nil
+	}
+	if !f.hasCommit(sha) {
+		return fmt.Errorf("%s %s is not in the checkout, so its commits cannot be judged; %s", what, short(sha), fix)
+	}
+	c, _ := f.repo.CommitObject(plumbing.NewHash(sha))
+	ok, err := c.IsAncestor(f.head)
+	if err != nil && f.shallow {
+		return nil // the walk hit the shallow boundary; the scan says how to fix that
+	}
+	if err != nil || !ok {
+		return fmt.Errorf("HEAD %s does not contain %s %s, so its commits would go unjudged; %s", short(f.head.Hash.String()), what, short(sha), fix)
+	}
+	return nil
+}
+
 // hasCommit reports whether the commit is in the repository.
 func (f *repoFacts) hasCommit(sha string) bool {
 	if !plumbing.IsHash(sha) {
@@ -256,6 +283,9 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		if !f.hasCommit(s.Since) {
 			return nil, f.missing("the pull request's base commit", s.Since)
 		}
+		if err := f.checkedOut("the pull request's head", pr.Head.SHA, "check out the pull request: actions/checkout's default for pull_request, or `ref: ${{ github.event.pull_request.head.sha }}` for pull_request_target"); err != nil {
+			return nil, err
+		}
 		s.Describe = fmt.Sprintf("pull request #%d: the commits in %s..HEAD", pr.Number, short(s.Since))
 		s.SettingsRev, s.SettingsWhy = s.Since, "the pull request's base"
 
@@ -295,6 +325,9 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		default:
 			return nil, f.missing("the commit before the push", ev.Before)
 		}
+		if err := f.checkedOut("the pushed commit", ev.After, "check out the pushed commit (actions/checkout's default for push)"); err != nil {
+			return nil, err
+		}
 		if head := f.headSHA(); head != "" && head != ev.After {
 			s.Notices = append(s.Notices, fmt.Sprintf("HEAD %s is not the pushed commit %s; scanning what is reachable from HEAD", short(head), short(ev.After)))
 		}
@@ -306,6 +339,9 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		}
 		if !f.hasCommit(mg.BaseSHA) {
 			return nil, f.missing("the merge queue's base commit", mg.BaseSHA)
+		}
+		if err := f.checkedOut("the merge queue's head", mg.HeadSHA, "check out the merge group's head (actions/checkout's default for merge_group)"); err != nil {
+			return nil, err
 		}
 		s.Since = mg.BaseSHA
 		s.Describe = fmt.Sprintf("merge queue: the commits in %s..HEAD", short(mg.BaseSHA))

@@ -298,3 +298,30 @@ func TestSinceReflogSelector(t *testing.T) {
 		})
 	}
 }
+
+// A checkout that does not contain the event's commits (pull_request_target
+// checks out the base by default) is refused: base..HEAD would be empty and
+// pass the pull request unseen.
+func TestCheckoutWithoutTheEventsCommitsIsAnError(t *testing.T) {
+	repo := history(t)
+	payload, base, _, _ := openPullRequest(t, repo, func() {
+		repo.Write("config/.env", newKey.file())
+		repo.Commit("configure")
+	})
+	repo.Git("checkout", "-q", "--detach", base)
+	for _, event := range []string{"pull_request_target", "pull_request"} {
+		t.Run(event, func(t *testing.T) {
+			r := newRunner(t, repo, event, payload)
+			r.run()
+			r.wantCode(2)
+			r.wantLog(`(?m)^::error title=keysweep could not run::HEAD [0-9a-f]{12} does not contain the pull request's head [0-9a-f]{12}, so its commits would go unjudged; check out the pull request`)
+		})
+	}
+	t.Run("push", func(t *testing.T) {
+		head := repo.Git("rev-parse", "feature")
+		r := newRunner(t, repo, "push", pushPayload("refs/heads/feature", base, head, false))
+		r.run()
+		r.wantCode(2)
+		r.wantLog(`(?m)^::error title=keysweep could not run::HEAD [0-9a-f]{12} does not contain the pushed commit`)
+	})
+}

@@ -175,3 +175,12 @@ func TestInventoryExportAgainstMoto(t *testing.T) {
 		t.Errorf("--known-keys-complete alone: exit %d %q", code, stderr)
 	}
 }
+
+// A repository without commits is not "no keys found": nothing was scanned.
+func TestEmptyRepositoryIsNothingToScan(t *testing.T) {
+	r := gittest.New(t)
+	code, out, stderr := run(t, "scan", r.Dir)
+	if code != ExitError || stderr != "keysweep: nothing to scan: "+r.Dir+" has no commits on any ref\n" || out != "" {
+		t.Errorf("exit %d stdout %q stderr %q", code, out, stderr)
+	}
+}

@@ -214,7 +214,16 @@ func History(ctx context.Context, cfg Config) (*gitscan.Result, error) {
 	if cfg.Staged {
 		return gitscan.ScanStaged(ctx, cfg.Path, opts)
 	}
-	return gitscan.Scan(ctx, cfg.Path, opts)
+	res, err := gitscan.Scan(ctx, cfg.Path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Since == "" && res.Stats.Refs == 0 && res.Stats.Commits == 0 && res.Stats.Blobs == 0 {
+		// A checkout that failed, or the wrong path, must not pass as
+		// "no keys found".
+		return nil, fmt.Errorf("nothing to scan: %s has no commits on any ref", cfg.Path)
+	}
+	return res, nil
 }
 
 // KnownKeys reads an offline inventory (--known-keys); nil for "".

@@ -325,3 +325,28 @@ func TestCheckoutWithoutTheEventsCommitsIsAnError(t *testing.T) {
 		r.wantLog(`(?m)^::error title=keysweep could not run::HEAD [0-9a-f]{12} does not contain the pushed commit`)
 	})
 }
+
+// A pull request that adds keysweep with its settings file named by the
+// config input is judged with no settings, and told so; not refused.
+func TestConfigInputAddedByThePullRequest(t *testing.T) {
+	repo := history(t)
+	payload, _, _, merge := openPullRequest(t, repo, func() {
+		repo.Write(".github/keysweep.yml", "exclude-paths:\n  - config/**\n")
+		repo.Write("config/.env", newKey.file())
+		repo.Commit("adopt keysweep")
+	})
+	r := newRunner(t, repo, "pull_request", payload)
+	r.env["GITHUB_SHA"] = merge
+	r.env["INPUT_CONFIG"] = ".github/keysweep.yml"
+	r.run()
+	r.wantCode(1)
+	r.wantLog(`(?m)^::notice file=\.github/keysweep\.yml,[^\n]*\(\.github/keysweep\.yml\); it applies after merge`)
+
+	// Missing on both sides it is a mistake, and said in one line.
+	r = newRunner(t, repo, "pull_request", payload)
+	r.env["GITHUB_SHA"] = merge
+	r.env["INPUT_CONFIG"] = ".github/nope.yml"
+	r.run()
+	r.wantCode(2)
+	r.wantLog(`(?m)^::error title=keysweep could not run::config: \.github/nope\.yml is not in commit [0-9a-f]{12}, where the settings are read from`)
+}

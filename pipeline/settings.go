@@ -135,7 +135,7 @@ func (s *Settings) readCommit(cfg Config, src Source) error {
 	if configPath != "" {
 		f, err := gitfile.Read(repo, commit, configPath, gitfile.MaxSettings)
 		switch {
-		case errors.Is(err, fs.ErrNotExist) && named:
+		case errors.Is(err, fs.ErrNotExist) && named && !atHead(repo, configPath):
 			return fmt.Errorf("config: %s is not in commit %s, where the settings are read from", configPath, short(commit.String()))
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
@@ -226,6 +226,18 @@ func ChangedSettings(cfg Config, s *Settings) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// atHead reports whether HEAD's commit has path: a settings file the range
+// adds is not an error at the base, only not yet in force (ChangedSettings
+// says so).
+func atHead(repo *git.Repository, path string) bool {
+	head, err := repo.Head()
+	if err != nil {
+		return false
+	}
+	b, err := gitfile.BlobAt(repo, head.Hash(), path)
+	return err == nil && !b.IsZero()
 }
 
 // inRepo returns name relative to the repository root, slash-separated,

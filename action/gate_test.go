@@ -350,3 +350,22 @@ func TestConfigInputAddedByThePullRequest(t *testing.T) {
 	r.wantCode(2)
 	r.wantLog(`(?m)^::error title=keysweep could not run::config: \.github/nope\.yml is not in commit [0-9a-f]{12}, where the settings are read from`)
 }
+
+// A known-keys file inside the repository is read from the base as well: a
+// pull request cannot declare its own key gone with a "complete" list.
+func TestKnownKeysInTheRepositoryAreReadFromTheBase(t *testing.T) {
+	repo := history(t)
+	repo.Write("security/known-keys.txt", "AKIA"+"Q3OTHERLISTEDKEY\n")
+	repo.Commit("known keys, reviewed")
+	payload, _, _, merge := openPullRequest(t, repo, func() {
+		repo.Write("security/known-keys.txt", `{"format": "keysweep-inventory/v1", "complete": true, "keys": []}`)
+		repo.Write("config/.env", newKey.file())
+		repo.Commit("configure")
+	})
+	r := newRunner(t, repo, "pull_request", payload)
+	r.env["GITHUB_SHA"] = merge
+	r.env["INPUT_KNOWN-KEYS"] = "security/known-keys.txt"
+	r.run()
+	r.wantCode(1)
+	r.wantLog(`::error [^\n]*::key ` + newKey.id + ` with its secret could not be verified \(not in the known-keys list`)
+}

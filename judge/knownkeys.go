@@ -30,10 +30,11 @@ func LoadKnownKeys(path string) (*finding.Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("known-keys file: %w", err)
 	}
-	return parseKnownKeys(path, data)
+	return ParseKnownKeys(path, data)
 }
 
-func parseKnownKeys(path string, data []byte) (*finding.Inventory, error) {
+// ParseKnownKeys parses data, the content of the known-keys file path.
+func ParseKnownKeys(path string, data []byte) (*finding.Inventory, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	inv := &finding.Inventory{Source: "known-keys", Keys: map[string]finding.AccessKey{}}
 	var err error

@@ -118,10 +118,8 @@ func runStages(ctx context.Context, cfg Config, wantFull bool) (*finding.Report,
 		}
 	}
 	settings := cfg.Settings
-	known, err := KnownKeys(cfg.KnownKeys, cfg.KnownKeysComplete)
-	if err != nil {
-		return nil, nil, err
-	}
+	known := settings.Known
+	var err error
 	// Credentials are checked before the long history scan, so a bad
 	// setup fails in a second rather than after minutes.
 	var aws *awsSession
@@ -237,11 +235,17 @@ func KnownKeys(path string, complete bool) (*finding.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
+	completeKnown(inv, complete)
+	return inv, nil
+}
+
+// completeKnown records what a known-keys list says of itself and what
+// the user declared of it.
+func completeKnown(inv *finding.Inventory, complete bool) {
 	inv.Complete = inv.Complete || complete
 	if inv.Account == "" {
 		inv.Account = commonAccount(inv)
 	}
-	return inv, nil
 }
 
 // Judge is the judging stage: each leak matched against the inventory

@@ -13,8 +13,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/keysweep/keysweep/config"
+	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitfile"
 	"github.com/keysweep/keysweep/gitscan"
+	"github.com/keysweep/keysweep/judge"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -24,6 +26,8 @@ type Settings struct {
 	Config   *config.Config
 	Ignores  *suppress.Ignores
 	Baseline *suppress.Baseline
+	// Known is the --known-keys inventory, nil without one.
+	Known *finding.Inventory
 	// Source is where the repository's files were read; Commit is the
 	// commit it names, zero for the working tree.
 	Source Source
@@ -81,11 +85,63 @@ func LoadSettings(cfg Config, src Source) (*Settings, error) {
 		return nil, err
 	}
 	if cfg.Baseline != "" {
-		if s.Baseline, err = suppress.ReadBaseline(cfg.Baseline); err != nil {
+		data, name, err := s.userFile(cfg, cfg.Baseline, maxUserFile)
+		if err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		if data == nil {
+			s.Baseline, err = suppress.ReadBaseline(cfg.Baseline)
+		} else {
+			s.Baseline, err = suppress.ParseBaseline(name, data)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cfg.KnownKeys != "" {
+		data, name, err := s.userFile(cfg, cfg.KnownKeys, maxUserFile)
+		if err != nil {
+			return nil, fmt.Errorf("known-keys: %w", err)
+		}
+		if data == nil {
+			s.Known, err = KnownKeys(cfg.KnownKeys, cfg.KnownKeysComplete)
+		} else {
+			s.Known, err = judge.ParseKnownKeys(name, data)
+			if err == nil {
+				completeKnown(s.Known, cfg.KnownKeysComplete)
+			}
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// maxUserFile bounds a known-keys or baseline file read from a commit.
+const maxUserFile = 64 << 20
+
+// userFile reads a file the user named (--baseline, --known-keys) from the
+// settings commit when it is inside the repository, since a pull request
+// could change it there like any settings file; nil data means it is to be
+// read from the file system (the working tree, or a file outside the
+// repository).
+func (s *Settings) userFile(cfg Config, name string, limit int64) ([]byte, string, error) {
+	if s.Source.WorkTree() || s.repo == nil {
+		return nil, "", nil
+	}
+	rel, inside := inRepo(RepoRoot(cfg.Path), name)
+	if !inside {
+		return nil, "", nil
+	}
+	f, err := gitfile.Read(s.repo, s.Commit, rel, limit)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Errorf("%s is inside the repository but not in commit %s, where the settings are read from", rel, short(s.Commit.String()))
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return f.Data, f.Name, nil
 }
 
 func (s *Settings) readWorkTree(cfg Config) error {

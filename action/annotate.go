@@ -180,7 +180,7 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		b.WriteString("1. **Deactivate the key now** (`aws iam update-access-key --access-key-id KEY --status Inactive --user-name USER`), then check CloudTrail for its use since it was committed.\n")
 		b.WriteString("2. **Rotate**: create a new key for the owner, move its users over, delete the old key (`aws iam delete-access-key`).\n")
 		b.WriteString("3. Keep credentials out of the repository: GitHub OIDC (`role-to-assume`) or a secrets manager instead of keys in files.\n")
-		b.WriteString("4. Once the key is deleted, the alert moves to `not-in-account`; dismiss it in the Security tab, or rewrite history (`git filter-repo`) if the repository must not keep it.\n\n")
+		b.WriteString("4. Once the key is deleted, the alert (one per key and path, whatever its status) says `not-in-account`; dismiss it in the Security tab, or rewrite history (`git filter-repo`) if the repository must not keep it.\n\n")
 		for _, k := range rep.Keys {
 			if k.Suppressed != nil || k.Remediation == "" {
 				continue

@@ -184,3 +184,19 @@ func TestEmptyRepositoryIsNothingToScan(t *testing.T) {
 		t.Errorf("exit %d stdout %q stderr %q", code, out, stderr)
 	}
 }
+
+// A truncated list-access-keys page admits missing keys: declaring it
+// complete is refused rather than trusted.
+func TestTruncatedKnownKeysCannotBeComplete(t *testing.T) {
+	r := gittest.New(t)
+	r.Write("a.ini", "aws_access_key_id = AKIA"+"Q3TRUNCATEDLIST2\n")
+	r.Commit("a")
+	f := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(f, []byte(`{"AccessKeyMetadata": [{"AccessKeyId": "AKIA`+`Q3OTHERLISTEDKEY", "Status": "Active"}], "IsTruncated": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "scan", r.Dir, "--known-keys", f, "--known-keys-complete")
+	if code != ExitError || !strings.Contains(stderr, "is declared complete but holds a truncated aws iam list-access-keys page") {
+		t.Errorf("exit %d stderr %q", code, stderr)
+	}
+}

@@ -42,6 +42,9 @@ type Inventory struct {
 	// list declared complete, false for any other offline list, whose
 	// silence proves nothing.
 	Complete bool
+	// Partial says the source itself admits missing keys (a truncated
+	// page of aws iam list-access-keys): it can never be declared complete.
+	Partial bool
 	// Gaps names what could not be read (e.g. last-used of one user).
 	Gaps []string
 }

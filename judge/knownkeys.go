@@ -159,6 +159,7 @@ func readDoc(inv *finding.Inventory, doc json.RawMessage, line int, where string
 		return errAt(line, "document%s is not the output of aws iam list-access-keys (want {\"AccessKeyMetadata\": [...]})", where)
 	}
 	if out.IsTruncated {
+		inv.Partial = true
 		inv.Gaps = append(inv.Gaps, fmt.Sprintf("known-keys document at line %d is truncated (IsTruncated): run aws iam list-access-keys without --max-items", line))
 	}
 	for i, m := range *out.AccessKeyMetadata {

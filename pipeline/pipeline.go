@@ -235,17 +235,24 @@ func KnownKeys(path string, complete bool) (*finding.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	completeKnown(inv, complete)
+	if err := completeKnown(path, inv, complete); err != nil {
+		return nil, err
+	}
 	return inv, nil
 }
 
 // completeKnown records what a known-keys list says of itself and what
-// the user declared of it.
-func completeKnown(inv *finding.Inventory, complete bool) {
-	inv.Complete = inv.Complete || complete
+// the user declared of it; a list that admits missing keys cannot be
+// declared complete.
+func completeKnown(path string, inv *finding.Inventory, complete bool) error {
+	if complete && inv.Partial {
+		return fmt.Errorf("known-keys file %s is declared complete but holds a truncated aws iam list-access-keys page (IsTruncated); list every page (no --max-items) or drop the declaration", path)
+	}
+	inv.Complete = (inv.Complete || complete) && !inv.Partial
 	if inv.Account == "" {
 		inv.Account = commonAccount(inv)
 	}
+	return nil
 }
 
 // Judge is the judging stage: each leak matched against the inventory

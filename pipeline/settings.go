@@ -108,7 +108,7 @@ func LoadSettings(cfg Config, src Source) (*Settings, error) {
 		} else {
 			s.Known, err = judge.ParseKnownKeys(name, data)
 			if err == nil {
-				completeKnown(s.Known, cfg.KnownKeysComplete)
+				err = completeKnown(name, s.Known, cfg.KnownKeysComplete)
 			}
 		}
 		if err != nil {

@@ -369,3 +369,21 @@ func TestKnownKeysInTheRepositoryAreReadFromTheBase(t *testing.T) {
 	r.wantCode(1)
 	r.wantLog(`::error [^\n]*::key ` + newKey.id + ` with its secret could not be verified \(not in the known-keys list`)
 }
+
+// The merge queue judges the queued commits with the base's settings too.
+func TestMergeQueueReadsSettingsFromItsBase(t *testing.T) {
+	repo := history(t)
+	base := repo.Git("rev-parse", "HEAD")
+	repo.Git("checkout", "-q", "-b", "gh-readonly-queue/main/pr-7")
+	repo.Write("config/.env", newKey.file())
+	repo.Write(".keysweepignore", ignoreLine(newKey))
+	head := repo.Commit("queued")
+	r := newRunner(t, repo, "merge_group", map[string]any{"merge_group": map[string]any{"base_sha": base, "head_sha": head}})
+	r.env["GITHUB_REF"] = "refs/heads/gh-readonly-queue/main/pr-7"
+	r.run()
+	r.wantCode(1)
+	r.wantLog(`(?m)^::notice file=\.keysweepignore,[^\n]*::this change adds or changes a suppression or setting \(\.keysweepignore\); it applies after merge: this run read \.keysweepignore from the merge queue's base \(` + base[:12] + `\)`)
+	if up := r.uploaded(); !strings.Contains(up, oldKey.id) || !strings.Contains(up, newKey.id) {
+		t.Error("the merge queue's upload is not the full history")
+	}
+}

@@ -104,6 +104,12 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		fmt.Fprintf(&b, " Keys matched against the live IAM keys of account `%s`.", cmp.Or(rep.Account, "unknown"))
 	case "known-keys":
 		b.WriteString(" Keys matched against the known-keys list.")
+		for _, k := range rep.Keys {
+			if k.Status == finding.StatusUnverified {
+				b.WriteString(" The list is not declared complete, so a key it lacks stays unverified (use a `keysweep inventory --aws` export, or known-keys-complete).")
+				break
+			}
+		}
 	default:
 		b.WriteString(" Keys not matched against any account (no role-to-assume or known-keys): a key with its secret counts as high.")
 	}

@@ -87,8 +87,8 @@ func help(id string, s steps) string {
 			"Deactivating it stopped its use; finish the rotation by deleting it.\n\n" + s.delete()
 	case RuleUnverified:
 		return "An access key ID **with its secret** is in git history, and there was no inventory to check it against. " +
-			"Run `keysweep scan --aws` with credentials of the account, or `--known-keys` with the output of " +
-			"`aws iam list-access-keys`, to learn whether it is active and whose it is. If the key may be yours, rotate it:\n\n" + s.rotate()
+			"Run `keysweep scan --aws` with credentials of the account, or `--known-keys` with a complete inventory " +
+			"(`keysweep inventory --aws > keys.json`), to learn whether it is active and whose it is. If the key may be yours, rotate it:\n\n" + s.rotate()
 	case RuleNotInAccount:
 		return "An access key ID **with its secret** is in git history, but it is not a key of the scanned account.\n\n" + s.notInAccount()
 	case RuleIDOnly:

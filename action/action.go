@@ -242,6 +242,15 @@ func (r *run) main(ctx context.Context) int {
 	changed := r.settingsChanged(cfg, sc, in.Path)
 
 	code, why := pipeline.ExitCode(rep, cfg)
+	if why == "" && full != rep {
+		// A partial full-history analysis would close the alerts of
+		// what it could not read: that fails the job as a partial gate does.
+		only := cfg
+		only.FailOn = finding.SeverityNone
+		if c, w := pipeline.ExitCode(full, only); c == pipeline.ExitError {
+			code, why = c, "full-history analysis for code scanning: "+w
+		}
+	}
 	if why != "" {
 		r.gha.Errorf("%s", rep.Scrubber().Replace(why))
 	}

@@ -387,3 +387,22 @@ func TestMergeQueueReadsSettingsFromItsBase(t *testing.T) {
 		t.Error("the merge queue's upload is not the full history")
 	}
 }
+
+// An object of the old history that cannot be read makes the uploaded
+// analysis partial, which could close its alerts: the job says so and
+// fails, even though the pull request's own range read fine.
+func TestPartialFullHistoryFailsThePullRequest(t *testing.T) {
+	repo := history(t)
+	blob := repo.Git("rev-parse", "HEAD~2:old/creds")
+	payload, _, _, merge := openPullRequest(t, repo, func() {
+		repo.Write("x.txt", "x\n")
+		repo.Commit("x")
+	})
+	repo.Repack()
+	repo.DropObject(blob)
+	r := newRunner(t, repo, "pull_request", payload)
+	r.env["GITHUB_SHA"] = merge
+	r.run()
+	r.wantCode(2)
+	r.wantLog(`(?m)^::error::full-history analysis for code scanning: partial scan: 1 object\(s\) could not be read`)
+}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -73,12 +74,15 @@ type inputs struct {
 	Audience      string
 	AccountChecks bool
 	KnownKeys     string
-	ConfigFile    string
-	FailOn        finding.Severity
-	SARIFFile     string
-	UploadSARIF   bool
-	Token         string
-	VerifyKeys    bool
+	// KnownKeysComplete declares the known-keys list complete.
+	KnownKeysComplete bool
+	NoInlineAllow     bool
+	ConfigFile        string
+	FailOn            finding.Severity
+	SARIFFile         string
+	UploadSARIF       bool
+	Token             string
+	VerifyKeys        bool
 }
 
 func readInputs(gha *githubactions.Action) (inputs, error) {
@@ -102,6 +106,15 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 	}
 	if in.VerifyKeys, err = boolInput(gha, "verify-keys", false); err != nil {
 		return in, err
+	}
+	if in.KnownKeysComplete, err = boolInput(gha, "known-keys-complete", false); err != nil {
+		return in, err
+	}
+	if in.NoInlineAllow, err = boolInput(gha, "no-inline-allow", false); err != nil {
+		return in, err
+	}
+	if in.KnownKeysComplete && in.KnownKeys == "" {
+		return in, fmt.Errorf("input known-keys-complete declares the known-keys file complete: set known-keys too")
 	}
 	failOn := cmp.Or(gha.GetInput("fail-on"), "high")
 	sev, err := finding.ParseSeverity(failOn)
@@ -169,12 +182,17 @@ func (r *run) main(ctx context.Context) int {
 	}
 
 	cfg := pipeline.Config{
-		Path:       in.Path,
-		Since:      sc.Since,
-		KnownKeys:  in.KnownKeys,
-		ConfigFile: in.ConfigFile,
-		Format:     "text",
-		FailOn:     in.FailOn,
+		Path:              in.Path,
+		Since:             sc.Since,
+		KnownKeys:         in.KnownKeys,
+		KnownKeysComplete: in.KnownKeysComplete,
+		NoInlineAllow:     in.NoInlineAllow,
+		ConfigFile:        in.ConfigFile,
+		// The verdict's settings and suppressions come from git objects
+		// of the reviewed commit, never from the checkout's files.
+		SettingsRev: sc.SettingsRev,
+		Format:      "text",
+		FailOn:      in.FailOn,
 		// The step's fail-on input (default high) always decides; the
 		// configuration file's fail-on is for local runs.
 		FailOnSet: true,
@@ -189,14 +207,20 @@ func (r *run) main(ctx context.Context) int {
 	awsWarning := r.configureAWS(&cfg, in, sc)
 
 	cfg, err = pipeline.Prepare(cfg)
-	var rep *finding.Report
+	if err == nil && !cfg.Settings.Commit.IsZero() {
+		sc.SettingsRev = cfg.Settings.Commit.String()
+	}
+	// The gate judges what the event adds; the upload is always the whole
+	// history's analysis (full), so it never closes an alert the range
+	// did not touch.
+	var rep, full *finding.Report
 	if err == nil {
-		rep, err = pipeline.Run(ctx, cfg)
+		rep, full, err = pipeline.RunGate(ctx, cfg)
 	}
 	if rep != nil {
 		// Every secret found is registered with ::add-mask:: before
 		// anything else about the scan reaches the job log.
-		r.mask(rep)
+		r.mask(rep, full)
 	}
 	for _, n := range sc.Notices {
 		r.gha.Noticef("%s", n)
@@ -220,21 +244,31 @@ func (r *run) main(ctx context.Context) int {
 	r.gha.EndGroup()
 
 	r.annotate(rep, in.Path)
+	changed := r.settingsChanged(cfg, sc, in.Path)
 
 	code, why := pipeline.ExitCode(rep, cfg)
+	if why == "" && full != rep {
+		// A partial full-history analysis would close the alerts of
+		// what it could not read: that fails the job as a partial gate does.
+		only := cfg
+		only.FailOn = finding.SeverityNone
+		if c, w := pipeline.ExitCode(full, only); c == pipeline.ExitError {
+			code, why = c, "full-history analysis for code scanning: "+w
+		}
+	}
 	if why != "" {
 		r.gha.Errorf("%s", rep.Scrubber().Replace(why))
 	}
 
-	sarifPath, sarifLog, err := r.writeSARIF(rep, in)
+	sarifPath, sarifLog, err := r.writeSARIF(full, in)
 	if err != nil {
 		return r.fail(err)
 	}
 	uploads := []uploadOutcome{}
 	if in.UploadSARIF {
-		uploads = r.upload(ctx, rep, in, sc, sarifLog)
+		uploads = r.upload(ctx, full, in, sc, sarifLog)
 	}
-	r.summary(rep, in, sc, uploads, code)
+	r.summary(rep, full, in, sc, changed, uploads, code)
 	r.setOutputs(rep.Count(finding.SeverityInfo), rep.MaxSeverity(), sarifPath)
 	for _, u := range uploads {
 		if u.Failed && code == pipeline.ExitClean {
@@ -279,15 +313,50 @@ func (r *run) configureAWS(cfg *pipeline.Config, in inputs, sc *scope) (warning 
 	return warning
 }
 
+// settingsChanged annotates each settings file the checkout changes from
+// the commit the settings were read from: a suppression a pull request
+// adds decides nothing until it is merged, and the author should see why.
+func (r *run) settingsChanged(cfg pipeline.Config, sc *scope, repoPath string) []string {
+	changed, err := pipeline.ChangedSettings(cfg, cfg.Settings)
+	if err != nil {
+		r.gha.Warningf("could not compare the settings files with %s: %s", sc.SettingsWhy, oneLine(err.Error()))
+		return nil
+	}
+	root := repoRoot(repoPath)
+	for _, f := range changed {
+		file := f
+		if root != "." && root != "" {
+			file = path.Join(root, f)
+		}
+		r.gha.WithFieldsMap(map[string]string{"file": file, "title": "keysweep: suppression or setting changed"}).
+			Noticef("%s", changedLine(f, sc))
+	}
+	return changed
+}
+
+// changedLine is the one line said of a changed settings file.
+func changedLine(file string, sc *scope) string {
+	what := "this change"
+	if sc.PR != 0 {
+		what = "this pull request"
+	}
+	return fmt.Sprintf("%s adds or changes a suppression or setting (%s); it applies after merge: this run read %s from %s (%s)", what, file, file, sc.SettingsWhy, short(sc.SettingsRev))
+}
+
 // mask registers every secret value the scan found with the runner, so
 // that whatever prints one (this step or a later one) shows *** instead.
-func (r *run) mask(rep *finding.Report) {
+func (r *run) mask(reps ...*finding.Report) {
 	seen := map[string]bool{}
-	for _, k := range rep.Keys {
-		for _, s := range []finding.Secret{k.Secret, k.SessionToken} {
-			if v := s.Reveal(); v != "" && !seen[v] {
-				seen[v] = true
-				r.gha.AddMask(v)
+	for _, rep := range reps {
+		if rep == nil {
+			continue
+		}
+		for _, k := range rep.Keys {
+			for _, s := range []finding.Secret{k.Secret, k.SessionToken} {
+				if v := s.Reveal(); v != "" && !seen[v] {
+					seen[v] = true
+					r.gha.AddMask(v)
+				}
 			}
 		}
 	}

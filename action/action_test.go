@@ -280,8 +280,13 @@ func TestPullRequestThatLeaksAKeyFails(t *testing.T) {
 	if up.Ref != "refs/pull/7/merge" || up.CommitSHA != merge || len(up.Categories) != 1 || up.Categories[0] != "keysweep/git-history/" {
 		t.Errorf("upload ref=%s sha=%s categories=%v; want refs/pull/7/merge, the merge commit %s, [keysweep/git-history/]", up.Ref, up.CommitSHA, up.Categories, merge)
 	}
-	if !strings.Contains(string(up.SARIF), newKey.id) || strings.Contains(string(up.SARIF), oldKey.id) {
-		t.Error("uploaded SARIF should hold the pull request's key and only it")
+	// The gate judged the pull request's commits; the upload is the
+	// whole history's, so the base's old alert is not "fixed" by the PR.
+	if !strings.Contains(string(up.SARIF), newKey.id) || !strings.Contains(string(up.SARIF), oldKey.id) {
+		t.Error("uploaded SARIF should hold the pull request's key and the base history's")
+	}
+	if !strings.Contains(sum, "The upload is a full-history analysis of every ref") || !strings.Contains(sum, "The gate judged pull request #7: the commits in") {
+		t.Errorf("summary does not say what the gate judged and what was uploaded:\n%s", sum)
 	}
 	if !strings.HasPrefix(up.CheckoutURI, "file:///") {
 		t.Errorf("checkout_uri = %q", up.CheckoutURI)
@@ -299,15 +304,17 @@ func TestCleanPullRequestPasses(t *testing.T) {
 	r.run()
 	r.wantCode(0)
 	r.wantNoLog(`::(error|warning)`)
-	r.wantNoLog(`::add-mask::`)
+	// The only secret masked is the base history's, which the upload holds.
+	r.wantLog(mask(oldKey))
+	r.wantNoLog(`::add-mask::[^\n]*` + regexp.QuoteMeta(newKey.secret))
 	if out := r.outputs(); out["findings"] != "0" || out["max-severity"] != "none" {
 		t.Errorf("outputs = %v", out)
 	}
 	if !strings.Contains(r.file("summary"), "## keysweep: 0 leaked AWS keys") {
 		t.Errorf("summary:\n%s", r.file("summary"))
 	}
-	// A clean analysis is uploaded too: it is what closes fixed alerts.
-	if ups := r.api.Uploads(); len(ups) != 1 || ups[0].Ref != "refs/pull/7/merge" {
+	// The full-history analysis is uploaded: the base's alert stays open.
+	if ups := r.api.Uploads(); len(ups) != 1 || ups[0].Ref != "refs/pull/7/merge" || !strings.Contains(string(ups[0].SARIF), oldKey.id) {
 		t.Errorf("uploads = %+v", ups)
 	}
 }
@@ -396,10 +403,14 @@ func TestPushScansThePushedCommits(t *testing.T) {
 	r.wantCode(1)
 	r.wantLog(`::error col=\d+,file=config/\.env,line=3,`)
 	r.wantNoLog(oldKey.id)
-	// A range analysis would close older alerts on main: not uploaded.
-	r.wantLog(`::notice::code scanning: keysweep/git-history/ not uploaded: a push scan covers only the pushed commits`)
-	if n := len(r.api.Uploads()); n != 0 {
-		t.Errorf("%d uploads, want 0", n)
+	// The gate judged the pushed commits; the upload is the full history,
+	// so main's older alerts stay open and the new one appears at once.
+	ups := r.api.Uploads()
+	if len(ups) != 1 || ups[0].Ref != "refs/heads/main" || ups[0].CommitSHA != after {
+		t.Fatalf("uploads = %+v, want one for refs/heads/main at %s", ups, after)
+	}
+	if sarif := string(ups[0].SARIF); !strings.Contains(sarif, oldKey.id) || !strings.Contains(sarif, newKey.id) {
+		t.Error("the push's upload lacks the old or the new key")
 	}
 }
 
@@ -550,8 +561,9 @@ func TestInputs(t *testing.T) {
 		r.run()
 		r.wantCode(0)
 		r.wantNoLog(oldKey.id)
-		if n := len(r.api.Uploads()); n != 0 {
-			t.Errorf("a partial scan of main was uploaded (%d uploads)", n)
+		// The upload is still the full history's, never the range's.
+		if ups := r.api.Uploads(); len(ups) != 1 || !strings.Contains(string(ups[0].SARIF), oldKey.id) {
+			t.Errorf("the upload is not a full-history analysis (%d uploads)", len(ups))
 		}
 	})
 	for name, env := range map[string][2]string{

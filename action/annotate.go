@@ -66,14 +66,17 @@ func failedChecks(rep *finding.Report) []finding.CheckResult {
 // summary writes the job summary: counts, the leaked keys with their live
 // status and owner, the failed account checks, what could not be checked,
 // and what to do. Skipped outside Actions (no GITHUB_STEP_SUMMARY).
-func (r *run) summary(rep *finding.Report, in inputs, sc *scope, uploads []uploadOutcome, code int) {
+func (r *run) summary(rep, full *finding.Report, in inputs, sc *scope, changed []string, uploads []uploadOutcome, code int) {
 	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
 		return
 	}
-	r.gha.AddStepSummary(rep.Scrubber().Replace(summaryMarkdown(rep, in, sc, uploads, code)))
+	md := summaryMarkdown(rep, full, in, sc, changed, uploads, code)
+	r.gha.AddStepSummary(full.Scrubber().Replace(rep.Scrubber().Replace(md)))
 }
 
-func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []uploadOutcome, code int) string {
+// summaryMarkdown is the job summary. rep is the gate's report (what the
+// event adds), full the whole history's, which code scanning receives.
+func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []string, uploads []uploadOutcome, code int) string {
 	var b strings.Builder
 	keys := 0
 	for _, k := range rep.Keys {
@@ -91,7 +94,7 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 	}
 	fmt.Fprintf(&b, "## keysweep: %d leaked AWS %s, %d failed account %s — %s\n\n",
 		keys, plural(keys, "key", "keys"), len(failed), plural(len(failed), "check", "checks"), verdict)
-	fmt.Fprintf(&b, "Scanned %s: %d %s, %d %s", sc.Describe, rep.Stats.Commits, plural(rep.Stats.Commits, "commit", "commits"), rep.Stats.Blobs, plural(rep.Stats.Blobs, "blob", "blobs"))
+	fmt.Fprintf(&b, "The gate judged %s: %d %s, %d %s", sc.Describe, rep.Stats.Commits, plural(rep.Stats.Commits, "commit", "commits"), rep.Stats.Blobs, plural(rep.Stats.Blobs, "blob", "blobs"))
 	if rep.Head != "" {
 		fmt.Fprintf(&b, " (HEAD `%s`)", short(rep.Head))
 	}
@@ -101,13 +104,25 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 		fmt.Fprintf(&b, " Keys matched against the live IAM keys of account `%s`.", cmp.Or(rep.Account, "unknown"))
 	case "known-keys":
 		b.WriteString(" Keys matched against the known-keys list.")
+		for _, k := range rep.Keys {
+			if k.Status == finding.StatusUnverified {
+				b.WriteString(" The list is not declared complete, so a key it lacks stays unverified (use a `keysweep inventory --aws` export, or known-keys-complete).")
+				break
+			}
+		}
 	default:
 		b.WriteString(" Keys not matched against any account (no role-to-assume or known-keys): a key with its secret counts as high.")
 	}
 	if v := rep.Verify; v != nil && v.Requested {
 		fmt.Fprintf(&b, " %d %s verified with sts:GetCallerIdentity (verify-keys): %d live, %d invalid.", v.Keys, plural(v.Keys, "key", "keys"), v.Live, v.Invalid)
 	}
+	if sc.SettingsRev != "" {
+		fmt.Fprintf(&b, " Settings and suppressions (`.keysweep.yml`, `.keysweepignore`, inline allows) were read from %s (`%s`).", sc.SettingsWhy, short(sc.SettingsRev))
+	}
 	b.WriteString("\n\n")
+	for _, f := range changed {
+		fmt.Fprintf(&b, "> **%s**\n\n", changedLine(f, sc))
+	}
 
 	b.WriteString("| Severity | Findings |\n|---|---:|\n")
 	for s := finding.SeverityCritical; s >= finding.SeverityInfo; s-- {
@@ -174,7 +189,7 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 		b.WriteString("1. **Deactivate the key now** (`aws iam update-access-key --access-key-id KEY --status Inactive --user-name USER`), then check CloudTrail for its use since it was committed.\n")
 		b.WriteString("2. **Rotate**: create a new key for the owner, move its users over, delete the old key (`aws iam delete-access-key`).\n")
 		b.WriteString("3. Keep credentials out of the repository: GitHub OIDC (`role-to-assume`) or a secrets manager instead of keys in files.\n")
-		b.WriteString("4. Once the key is deleted, the alert moves to `not-in-account`; dismiss it in the Security tab, or rewrite history (`git filter-repo`) if the repository must not keep it.\n\n")
+		b.WriteString("4. Once the key is deleted, the alert (one per key and path, whatever its status) says `not-in-account`; dismiss it in the Security tab, or rewrite history (`git filter-repo`) if the repository must not keep it.\n\n")
 		for _, k := range rep.Keys {
 			if k.Suppressed != nil || k.Remediation == "" {
 				continue
@@ -185,6 +200,11 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 
 	if len(uploads) > 0 {
 		b.WriteString("### Code scanning\n\n")
+		fmt.Fprintf(&b, "The upload is a full-history analysis of every ref (%d %s, %d %s", full.Stats.Commits, plural(full.Stats.Commits, "commit", "commits"), len(full.Keys), plural(len(full.Keys), "key", "keys"))
+		if full.Head != "" {
+			fmt.Fprintf(&b, ", HEAD `%s`", short(full.Head))
+		}
+		b.WriteString("), whatever the gate judged: an alert this run did not judge is never marked fixed.\n\n")
 		for _, u := range uploads {
 			fmt.Fprintf(&b, "- `%s` (%d results): %s — %s\n", cmp.Or(u.Category, "run"), u.Results, u.State, oneLine(u.Detail))
 		}

@@ -70,7 +70,36 @@ func readEvent(path string) (*event, error) {
 	return ev, nil
 }
 
-func isZeroSHA(s string) bool { return s == "" || strings.Trim(s, "0") == "" }
+// isZeroSHA reports whether s is the all-zeros object ID GitHub sends for
+// a ref that does not exist (before a creation, after a deletion). An
+// empty or missing value is not one: it is a payload that says nothing.
+func isZeroSHA(s string) bool { return isSHA(s) && strings.Trim(s, "0") == "" }
+
+// isSHA reports whether s is a full object ID (SHA-1 or SHA-256).
+func isSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
+}
+
+// checkPush refuses a push payload that does not say what was pushed:
+// GITHUB_EVENT_PATH empty, `{}`, another event's payload. Taking a
+// missing after for a deletion would pass the job without scanning.
+func (ev *event) checkPush() error {
+	if ev.Deleted {
+		return nil
+	}
+	for _, f := range []struct{ name, v string }{{"after", ev.After}, {"before", ev.Before}} {
+		switch {
+		case f.v == "":
+			return fmt.Errorf("push event without %s in GITHUB_EVENT_PATH (an empty or non-push payload): cannot tell what the push added, so nothing was scanned; set since, or run on the push event's own payload", f.name)
+		case !isSHA(f.v):
+			return fmt.Errorf("push event: %s is not a commit ID in GITHUB_EVENT_PATH, so nothing was scanned", f.name)
+		}
+	}
+	return nil
+}
 
 // scope is what one run scans and how its results reach code scanning.
 type scope struct {
@@ -82,6 +111,11 @@ type scope struct {
 	Checks bool
 	// Nothing is set when there is nothing to scan (a deleted branch).
 	Nothing bool
+	// SettingsRev is the commit whose settings and suppressions decide
+	// the verdict: the base for pull requests and merge queues (the
+	// reviewed state), the pushed commit otherwise; SettingsWhy says so.
+	SettingsRev string
+	SettingsWhy string
 	// Notices are said once, before the scan.
 	Notices []string
 
@@ -91,11 +125,9 @@ type scope struct {
 	PRHead  string
 	BaseSHA string
 	// Ref is the ref the analysis belongs to (GITHUB_REF, or the pull
-	// request's merge ref), UploadHistory whether the git-history run may
-	// be uploaded for it (see planScope).
-	Ref           string
-	UploadHistory bool
-	NoUploadWhy   string
+	// request's merge ref). Whatever the gate judges, the analysis
+	// uploaded for it is always the full history's.
+	Ref string
 }
 
 // repoFacts answers what planScope needs to know about the checkout.
@@ -128,6 +160,56 @@ func (f *repoFacts) headSHA() string {
 		return ""
 	}
 	return f.head.Hash.String()
+}
+
+// refExists reports whether the checkout has ref, as a local ref or as
+// origin's remote-tracking one.
+func (f *repoFacts) refExists(ref string) bool {
+	names := []string{ref}
+	if b, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+		names = append(names, "refs/remotes/origin/"+b)
+	}
+	for _, n := range names {
+		if _, err := f.repo.Reference(plumbing.ReferenceName(n), false); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// checkedOut refuses a checkout whose HEAD does not contain sha: the range
+// base..HEAD would then leave the event's commits out (pull_request_target
+// checks out the base by default) and pass them unseen.
+func (f *repoFacts) checkedOut(what, sha, fix string) error {
+	if sha == "" {
+		return fmt.Errorf("the event payload does not name %s (GITHUB_EVENT_PATH), so what to judge is unknown", what)
+	}
+	if f.head == nil {
+		return fmt.Errorf("the checkout has no HEAD commit; %s", fix)
+	}
+	if f.head.Hash.String() == sha {
+		return nil
+	}
+	// The merge commit actions/checkout makes: the head is a parent. go-git's
+	// IsAncestor walks the first parents first, the whole history of a big
+	// repository, so the usual cases are answered without it.
+	for _, p := range f.head.ParentHashes {
+		if p.String() == sha {
+			return nil
+		}
+	}
+	if !f.hasCommit(sha) {
+		return fmt.Errorf("%s %s is not in the checkout, so its commits cannot be judged; %s", what, short(sha), fix)
+	}
+	c, _ := f.repo.CommitObject(plumbing.NewHash(sha))
+	ok, err := c.IsAncestor(f.head)
+	if err != nil && f.shallow {
+		return nil // the walk hit the shallow boundary; the scan says how to fix that
+	}
+	if err != nil || !ok {
+		return fmt.Errorf("HEAD %s does not contain %s %s, so its commits would go unjudged; %s", short(f.head.Hash.String()), what, short(sha), fix)
+	}
+	return nil
 }
 
 // hasCommit reports whether the commit is in the repository.
@@ -189,7 +271,6 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		}
 		s.PR, s.Fork, s.PRHead, s.BaseSHA = pr.Number, pr.fork(), pr.Head.SHA, pr.Base.SHA
 		s.Ref = fmt.Sprintf("refs/pull/%d/merge", pr.Number)
-		s.UploadHistory = true
 		s.Since = pr.Base.SHA
 		head := f.headSHA()
 		switch {
@@ -210,14 +291,30 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		if !f.hasCommit(s.Since) {
 			return nil, f.missing("the pull request's base commit", s.Since)
 		}
+		if err := f.checkedOut("the pull request's head", pr.Head.SHA, "check out the pull request: actions/checkout's default for pull_request, or `ref: ${{ github.event.pull_request.head.sha }}` for pull_request_target"); err != nil {
+			return nil, err
+		}
 		s.Describe = fmt.Sprintf("pull request #%d: the commits in %s..HEAD", pr.Number, short(s.Since))
+		s.SettingsRev, s.SettingsWhy = s.Since, "the pull request's base"
 
 	case "push":
-		s.UploadHistory = false
+		if err := ev.checkPush(); err != nil {
+			return nil, err
+		}
+		// The pushed commit is the branch's state now; for a protected
+		// branch, the reviewed one.
+		s.SettingsRev, s.SettingsWhy = "HEAD", "the pushed commit"
 		switch {
-		case ev.Deleted || isZeroSHA(ev.After):
+		case ev.Deleted:
 			s.Nothing = true
 			s.Describe = "nothing: the push deleted " + ev.Ref
+			return s, nil
+		case isZeroSHA(ev.After):
+			if ev.Ref == "" || f.refExists(ev.Ref) {
+				return nil, fmt.Errorf("push event with after all zeros (a deletion) but without deleted: true, and %s is in the checkout; refusing to skip the scan", cmp.Or(ev.Ref, "no ref"))
+			}
+			s.Nothing = true
+			s.Describe = "nothing: the push deleted " + ev.Ref + " (after is all zeros and the ref is gone)"
 			return s, nil
 		case isZeroSHA(ev.Before):
 			s.branchBase(f, ev.Ref, defaultBranch, "new "+refKind(ev.Ref))
@@ -236,13 +333,11 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		default:
 			return nil, f.missing("the commit before the push", ev.Before)
 		}
-		if head := f.headSHA(); head != "" && !isZeroSHA(ev.After) && head != ev.After {
-			s.Notices = append(s.Notices, fmt.Sprintf("HEAD %s is not the pushed commit %s; scanning what is reachable from HEAD", short(head), short(ev.After)))
+		if err := f.checkedOut("the pushed commit", ev.After, "check out the pushed commit (actions/checkout's default for push)"); err != nil {
+			return nil, err
 		}
-		if s.Since == "" {
-			s.UploadHistory = true
-		} else {
-			s.NoUploadWhy = "a push scan covers only the pushed commits, and uploading it would mark every older alert on " + ev.Ref + " as fixed; the scheduled full-history run keeps code scanning up to date"
+		if head := f.headSHA(); head != "" && head != ev.After {
+			s.Notices = append(s.Notices, fmt.Sprintf("HEAD %s is not the pushed commit %s; scanning what is reachable from HEAD", short(head), short(ev.After)))
 		}
 
 	case "merge_group":
@@ -253,28 +348,27 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		if !f.hasCommit(mg.BaseSHA) {
 			return nil, f.missing("the merge queue's base commit", mg.BaseSHA)
 		}
+		if err := f.checkedOut("the merge queue's head", mg.HeadSHA, "check out the merge group's head (actions/checkout's default for merge_group)"); err != nil {
+			return nil, err
+		}
 		s.Since = mg.BaseSHA
 		s.Describe = fmt.Sprintf("merge queue: the commits in %s..HEAD", short(mg.BaseSHA))
-		// The queue's temporary branch has no older analyses to close.
-		s.UploadHistory = true
+		s.SettingsRev, s.SettingsWhy = mg.BaseSHA, "the merge queue's base"
 
 	case "schedule", "workflow_dispatch":
 		full("")
 		s.Checks = true
-		s.UploadHistory = true
+		s.SettingsRev, s.SettingsWhy = "HEAD", "the checked-out commit"
 
 	default:
 		full(" (" + cmp.Or(eventName, "no event") + ": no range to derive)")
-		s.UploadHistory = true
+		s.SettingsRev, s.SettingsWhy = "HEAD", "the checked-out commit"
 	}
 
 	if since != "" {
 		s.Since = since
 		s.Describe = fmt.Sprintf("the commits in %s..HEAD (since input)", since)
-		if s.PR == 0 && eventName != "merge_group" {
-			s.UploadHistory = false
-			s.NoUploadWhy = "a scan limited by since covers only part of the history, and uploading it would mark every older alert on " + s.Ref + " as fixed"
-		}
+		s.SettingsRev, s.SettingsWhy = since, "the since input"
 	}
 	if s.Since == "" && f.shallow {
 		return nil, errors.New("shallow clone: a full-history scan needs every commit; check out the full history: actions/checkout with `fetch-depth: 0`")

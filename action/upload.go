@@ -18,7 +18,7 @@ import (
 type uploadOutcome struct {
 	Category string
 	Results  int
-	// State is uploaded, processing, skipped, forbidden or failed.
+	// State is uploaded, processing, forbidden or failed.
 	State  string
 	Detail string
 	// Failed marks an upload that went wrong in a way the job must not
@@ -28,7 +28,9 @@ type uploadOutcome struct {
 
 // upload sends each analysis (SARIF run) to code scanning on its own, so
 // each carries one category and one that did not run is never uploaded
-// (an empty analysis would close that category's alerts).
+// (an empty analysis would close that category's alerts). rep is the
+// full-history report: an analysis of part of the history would mark
+// every alert outside it as fixed.
 func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *scope, log []byte) []uploadOutcome {
 	runs, err := sarif.SplitRuns(log)
 	if err != nil {
@@ -49,12 +51,6 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 	var out []uploadOutcome
 	for _, run := range runs {
 		o := uploadOutcome{Category: run.Category, Results: run.Results}
-		if run.Category == sarif.HistoryCategory && !sc.UploadHistory {
-			o.State, o.Detail = "skipped", sc.NoUploadWhy
-			r.gha.Noticef("code scanning: %s not uploaded: %s", run.Category, sc.NoUploadWhy)
-			out = append(out, o)
-			continue
-		}
 		res, err := sarif.Upload(ctx, sarif.UploadOptions{
 			APIURL:       r.getenv("GITHUB_API_URL"),
 			Token:        in.Token,

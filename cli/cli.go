@@ -48,6 +48,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return scanCommand(ctx, args[1:], stdout, stderr)
 	case "ignore":
 		return ignoreCommand(args[1:], time.Now(), stdout, stderr)
+	case "inventory":
+		return inventoryCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "keysweep", pipeline.Version)
 		return ExitClean
@@ -62,17 +64,26 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 
 const usage = `usage: keysweep scan [PATH] [flags]
        keysweep ignore FINGERPRINT --reason "why" [--until YYYY-MM-DD] [PATH]
+       keysweep inventory --aws > keys.json
 
 Scans every blob reachable from every ref of the git repository at PATH
 (default .) for AWS access keys, and reports them grouped by key.
 
 Flags:
   --since REV               only commits reachable from HEAD and not from REV
+                            (REV@{N} reads the reflog); .keysweep.yml,
+                            .keysweepignore and inline allows are then read
+                            from REV, the reviewed commit, not the work tree
   --staged                  scan only what is staged for the next commit (pre-commit hook)
   --include-unreachable     also scan dangling objects no ref reaches (not with --since)
   --allow-partial           exit by findings even if some objects were unreadable
   --known-keys FILE         offline inventory: key IDs, one per line, or
-                            the JSON of 'aws iam list-access-keys'
+                            the JSON of 'aws iam list-access-keys', or a
+                            'keysweep inventory' export; a key the list lacks
+                            stays unverified unless the list is complete
+  --known-keys-complete     the known-keys list holds every key of its account:
+                            a key it lacks is "not in account"
+  --no-inline-allow         ignore every keysweep:allow comment
   --aws                     use AWS credentials: live key inventory and account checks
   --checks LIST             account checks to run (comma-separated rule ids)
   --no-checks               run no account checks
@@ -112,6 +123,11 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		printError(stderr, err)
 		return ExitError
 	}
+	if changed, err := pipeline.ChangedSettings(cfg, cfg.Settings); err == nil {
+		for _, f := range changed {
+			fmt.Fprintf(stderr, "keysweep: HEAD changes %s; settings were read from %s, so the change applies once it is there\n", f, cfg.Settings.Source.Rev)
+		}
+	}
 	if err := pipeline.Render(rep, cfg, stdout); err != nil {
 		fmt.Fprintf(stderr, "keysweep: %s\n", oneLine(err))
 		return ExitError
@@ -134,6 +150,8 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	fs.BoolVar(&cfg.IncludeUnreachable, "include-unreachable", false, "")
 	fs.BoolVar(&cfg.AllowPartial, "allow-partial", false, "")
 	fs.StringVar(&cfg.KnownKeys, "known-keys", "", "")
+	fs.BoolVar(&cfg.KnownKeysComplete, "known-keys-complete", false, "")
+	fs.BoolVar(&cfg.NoInlineAllow, "no-inline-allow", false, "")
 	fs.BoolVar(&cfg.AWS.Enabled, "aws", false, "")
 	fs.BoolVar(&cfg.Verify, "verify", false, "")
 	checks := fs.String("checks", "", "")
@@ -179,6 +197,9 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	}
 	cfg.FailOn = sev
 	fs.Visit(func(f *flag.Flag) { cfg.FailOnSet = cfg.FailOnSet || f.Name == "fail-on" })
+	if cfg.KnownKeysComplete && cfg.KnownKeys == "" {
+		return cfg, &usageError{msg: "--known-keys-complete declares the --known-keys list complete: give --known-keys FILE"}
+	}
 	if cfg.Staged && (cfg.Since != "" || cfg.IncludeUnreachable) {
 		return cfg, &usageError{msg: "--staged scans the index, not history: it excludes --since and --include-unreachable"}
 	}

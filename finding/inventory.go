@@ -44,6 +44,14 @@ type Inventory struct {
 	// RootKeysKnown is false when the credential report could not be read
 	// (the reason is in Gaps), so "no root keys" is never a guess.
 	RootKeysKnown bool
+	// Complete says Keys holds every IAM user key of Account, so a key it
+	// lacks is not in the account: true for a live inventory and for a
+	// list declared complete, false for any other offline list, whose
+	// silence proves nothing.
+	Complete bool
+	// Partial says the source itself admits missing keys (a truncated
+	// page of aws iam list-access-keys): it can never be declared complete.
+	Partial bool
 	// Gaps names what could not be read (e.g. last-used of one user).
 	Gaps []string
 

@@ -76,14 +76,17 @@ func (h *history) commit(hash plumbing.Hash) (*commitInfo, error) {
 
 // resolve turns --since into a commit, or says in one line why it cannot.
 func (h *history) resolve(rev string) (plumbing.Hash, error) {
-	hash, err := h.repo.ResolveRevision(plumbing.Revision(rev))
+	hash, err := resolveRevision(h.repo, rev)
 	if err != nil {
+		if strings.Contains(rev, "@{") {
+			return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: %s", rev, err)}
+		}
 		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: no such commit in this repository; fetch it (git fetch origin %s) or %s", rev, rev, shallowFix)}
 	}
-	if _, err := h.commit(*hash); err != nil {
+	if _, err := h.commit(hash); err != nil {
 		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, shallowFix)}
 	}
-	return *hash, nil
+	return hash, nil
 }
 
 // roots returns the commits every ref points at (tags peeled), plus the

@@ -108,6 +108,12 @@ func decide(l finding.Leak, inv *finding.Inventory, ver finding.Verifications) v
 		}
 		return v
 	}
+	if !inv.Complete {
+		// Only a complete inventory may say a key is not in the account:
+		// a partial list (one user's keys, one unrelated ID) says nothing
+		// about the keys it does not name.
+		return unverified(l, v)
+	}
 	v.status = finding.StatusNotInAccount
 	if v.account != "" && inv.Account != "" && v.account != inv.Account {
 		v.status = finding.StatusOtherAccount // outside the organization, if one was read

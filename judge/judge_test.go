@@ -59,6 +59,7 @@ func liveInventory() *finding.Inventory {
 			unknownKey:  {ID: unknownKey},
 		},
 		KeyAccounts: map[string]string{goneKey: ours},
+		Complete:    true,
 	}
 }
 
@@ -93,8 +94,17 @@ func TestSeverityTable(t *testing.T) {
 			RuleNotInAccount, finding.SeverityMedium, finding.StatusNotInAccount, ours, "is no longer in account " + ours + " (deleted)"},
 		{"secret, account unknown", leak(otherKey, true, ""), inv,
 			RuleNotInAccount, finding.SeverityMedium, finding.StatusNotInAccount, "", "is not in account " + ours},
-		{"secret, inventory of unknown account", leak(otherKey, true, theirs), &finding.Inventory{Source: "known-keys", Keys: inv.Keys},
+		{"secret, complete list of unknown account", leak(otherKey, true, theirs), &finding.Inventory{Source: "known-keys", Keys: inv.Keys, Complete: true},
 			RuleNotInAccount, finding.SeverityMedium, finding.StatusNotInAccount, theirs, "is not in the known-keys list"},
+		// A partial list proves no absence: an unlisted key stays high.
+		{"secret, partial list", leak(goneKey, true, ours), &finding.Inventory{Source: "known-keys", Account: ours, Keys: inv.Keys},
+			RuleUnverified, finding.SeverityHigh, finding.StatusUnverified, ours, "not in the known-keys list, which is not declared complete"},
+		{"secret of another account, partial list", leak(otherKey, true, theirs), &finding.Inventory{Source: "known-keys", Account: ours, Keys: inv.Keys},
+			RuleUnverified, finding.SeverityHigh, finding.StatusUnverified, theirs, "could not be verified"},
+		{"id alone, partial list", leak(goneKey, false, ours), &finding.Inventory{Source: "known-keys", Account: ours, Keys: inv.Keys},
+			RuleIDOnly, finding.SeverityLow, finding.StatusUnverified, ours, "could not be verified"},
+		{"listed key, partial list", leak(inactiveKey, true, ours), &finding.Inventory{Source: "known-keys", Account: ours, Keys: inv.Keys},
+			RuleInactive, finding.SeverityHigh, finding.StatusInactive, ours, "INACTIVE"},
 		{"id alone, no inventory", leak(otherKey, false, theirs), nil,
 			RuleIDOnly, finding.SeverityLow, finding.StatusUnverified, theirs, "alone (no secret found) could not be verified"},
 		{"id alone, another account", leak(otherKey, false, theirs), inv,

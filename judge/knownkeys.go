@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,23 +20,29 @@ import (
 var keyIDPattern = regexp.MustCompile(`^(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}$`)
 
 // LoadKnownKeys reads the offline inventory given by --known-keys: access
-// key IDs one per line, or the JSON printed by `aws iam list-access-keys`
-// (one document, several concatenated, or an array of them).
+// key IDs one per line, the JSON printed by `aws iam list-access-keys`
+// (one document, several concatenated, or an array of them), or the export
+// `keysweep inventory --aws` writes (WriteInventory). Only the export says
+// it is complete; the other formats list some keys and prove nothing about
+// the rest.
 func LoadKnownKeys(path string) (*finding.Inventory, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("known-keys file: %w", err)
 	}
-	return parseKnownKeys(path, data)
+	return ParseKnownKeys(path, data)
 }
 
-func parseKnownKeys(path string, data []byte) (*finding.Inventory, error) {
+// ParseKnownKeys parses data, the content of the known-keys file path.
+func ParseKnownKeys(path string, data []byte) (*finding.Inventory, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	inv := &finding.Inventory{Source: "known-keys", Keys: map[string]finding.AccessKey{}}
 	var err error
 	switch trimmed := bytes.TrimSpace(data); {
 	case len(trimmed) == 0:
 		return nil, fmt.Errorf("known-keys file %s is empty", path)
+	case isExport(trimmed):
+		err = readExport(inv, trimmed)
 	case looksJSON(trimmed):
 		err = readJSON(inv, data)
 	default:
@@ -48,7 +55,7 @@ func parseKnownKeys(path string, data []byte) (*finding.Inventory, error) {
 	case err != nil:
 		return nil, fmt.Errorf("known-keys file %s: %w", path, err)
 	}
-	if len(inv.Keys) == 0 {
+	if len(inv.Keys) == 0 && !inv.Complete {
 		// An empty inventory would quietly turn every committed key into
 		// "not in account"; a list that names no key is a mistake.
 		return nil, fmt.Errorf("known-keys file %s lists no access keys", path)
@@ -152,6 +159,7 @@ func readDoc(inv *finding.Inventory, doc json.RawMessage, line int, where string
 		return errAt(line, "document%s is not the output of aws iam list-access-keys (want {\"AccessKeyMetadata\": [...]})", where)
 	}
 	if out.IsTruncated {
+		inv.Partial = true
 		inv.Gaps = append(inv.Gaps, fmt.Sprintf("known-keys document at line %d is truncated (IsTruncated): run aws iam list-access-keys without --max-items", line))
 	}
 	for i, m := range *out.AccessKeyMetadata {
@@ -212,3 +220,73 @@ func clip(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// ExportFormat names the format of WriteInventory's files, so a file says
+// what it is and which version of it.
+const ExportFormat = "keysweep-inventory/v1"
+
+// export is the file `keysweep inventory --aws` writes: a live inventory,
+// with the completeness it had.
+type export struct {
+	Format        string              `json:"format"`
+	Account       string              `json:"account,omitempty"`
+	Complete      bool                `json:"complete"`
+	Generated     time.Time           `json:"generated,omitzero"`
+	Keys          []finding.AccessKey `json:"keys"`
+	RootKeysKnown bool                `json:"rootKeysKnown,omitempty"`
+	RootKeys      []finding.AccessKey `json:"rootKeys,omitempty"`
+	Gaps          []string            `json:"gaps,omitempty"`
+}
+
+// WriteInventory writes inv as a known-keys file that carries its
+// completeness: a live inventory read at now, for offline runs.
+func WriteInventory(w io.Writer, inv *finding.Inventory, now time.Time) error {
+	e := export{
+		Format: ExportFormat, Account: inv.Account, Complete: inv.Complete, Generated: now.UTC(),
+		Keys: make([]finding.AccessKey, 0, len(inv.Keys)), RootKeysKnown: inv.RootKeysKnown, RootKeys: inv.RootKeys, Gaps: inv.Gaps,
+	}
+	for _, k := range inv.Keys {
+		e.Keys = append(e.Keys, k)
+	}
+	slices.SortFunc(e.Keys, func(a, b finding.AccessKey) int { return strings.Compare(a.ID, b.ID) })
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(e)
+}
+
+// isExport tells WriteInventory's files from aws iam list-access-keys.
+func isExport(b []byte) bool {
+	if b[0] != '{' {
+		return false
+	}
+	var head struct{ Format string }
+	return json.Unmarshal(b, &head) == nil && head.Format != ""
+}
+
+func readExport(inv *finding.Inventory, data []byte) error {
+	var e export
+	if err := json.Unmarshal(data, &e); err != nil {
+		return jsonError(data, 0, err)
+	}
+	if e.Format != ExportFormat {
+		return errAt(1, "format %s is not %s (written by a newer keysweep?)", clip(e.Format), ExportFormat)
+	}
+	if e.Account != "" && !accountPattern.MatchString(e.Account) {
+		return errAt(1, "account %s is not a 12-digit AWS account ID", clip(e.Account))
+	}
+	for i, k := range e.Keys {
+		if !keyIDPattern.MatchString(k.ID) {
+			return errAt(1, "keys[%d]: id %s is not an access key ID", i, clip(k.ID))
+		}
+		if k.Status != "Active" && k.Status != "Inactive" {
+			return errAt(1, "keys[%d]: status %s is neither Active nor Inactive", i, clip(k.Status))
+		}
+		inv.Keys[k.ID] = k
+	}
+	inv.Account, inv.Complete = e.Account, e.Complete
+	inv.RootKeys, inv.RootKeysKnown = e.RootKeys, e.RootKeysKnown
+	inv.Gaps = append(inv.Gaps, e.Gaps...)
+	return nil
+}
+
+var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)

@@ -125,3 +125,48 @@ func TestLoadKnownKeysErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// An export carries its completeness and survives the round trip; no other
+// format claims to be complete.
+func TestInventoryExport(t *testing.T) {
+	created := time.Date(2023, 1, 5, 10, 20, 30, 0, time.UTC)
+	inv := &finding.Inventory{Source: "aws", Account: "111122223333", Complete: true, RootKeysKnown: true,
+		Keys: map[string]finding.AccessKey{
+			activeKey:   {ID: activeKey, User: "deploy-bot", Status: "Active", Created: created},
+			inactiveKey: {ID: inactiveKey, User: "old-ci", Status: "Inactive"},
+		},
+		RootKeys: []finding.AccessKey{{User: rootUser, Status: "Inactive"}},
+	}
+	var b strings.Builder
+	if err := WriteInventory(&b, inv, now); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseKnownKeys("keys.json", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Complete || got.Account != inv.Account || len(got.Keys) != 2 || got.Keys[activeKey] != inv.Keys[activeKey] ||
+		!got.RootKeysKnown || len(got.RootKeys) != 1 || got.Source != "known-keys" {
+		t.Errorf("round trip: %+v", got)
+	}
+	// An account without keys is a complete, empty inventory.
+	if got, err := ParseKnownKeys("k", []byte(`{"format": "keysweep-inventory/v1", "complete": true, "keys": []}`)); err != nil || !got.Complete || len(got.Keys) != 0 {
+		t.Errorf("empty complete export: %+v %v", got, err)
+	}
+	for _, other := range []string{activeKey + "\n", listOutput("u", activeKey, "Active")} {
+		if got, err := ParseKnownKeys("k", []byte(other)); err != nil || got.Complete {
+			t.Errorf("%q: complete=%v err=%v, want a partial list", other, got != nil && got.Complete, err)
+		}
+	}
+	for doc, want := range map[string]string{
+		`{"format": "keysweep-inventory/v9", "keys": []}`:                                          "is not keysweep-inventory/v1",
+		`{"format": "keysweep-inventory/v1", "account": "12", "keys": []}`:                         "is not a 12-digit AWS account ID",
+		`{"format": "keysweep-inventory/v1", "keys": [{"id": "nope", "status": "Active"}]}`:        "is not an access key ID",
+		`{"format": "keysweep-inventory/v1", "keys": [{"id": "` + activeKey + `", "status": ""}]}`: "neither Active nor Inactive",
+		`{"format": "keysweep-inventory/v1", "complete": false, "keys": []}`:                       "lists no access keys",
+	} {
+		if _, err := ParseKnownKeys("k", []byte(doc)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err %v, want %q", doc, err, want)
+		}
+	}
+}

@@ -84,6 +84,10 @@ func state(kf *finding.KeyFinding, v verdict, inv *finding.Inventory) string {
 		if v.unread != "" {
 			return what + " could not be verified: its account" + strings.TrimPrefix(in, " in") + " could not be read (" + v.unread + ")"
 		}
+		if inv != nil {
+			// A list that is not declared complete proves no absence.
+			return what + " could not be verified (not in the known-keys list, which is not declared complete: use --aws, a keysweep inventory export, or --known-keys-complete)"
+		}
 		return what + " could not be verified (no inventory: use --aws or --known-keys)"
 	case finding.StatusOtherAccount:
 		return what + " belongs to another AWS account (" + v.account + ")"

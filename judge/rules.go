@@ -109,8 +109,8 @@ func help(id string, s steps) string {
 			"Deactivating it stopped its use; finish the rotation by deleting it.\n\n" + s.delete()
 	case RuleUnverified:
 		return "An access key ID **with its secret** is in git history, and there was no inventory to check it against. " +
-			"Run `keysweep scan --aws` with credentials of the account, or `--known-keys` with the output of " +
-			"`aws iam list-access-keys`, to learn whether it is active and whose it is. If the key may be yours, rotate it:\n\n" + s.rotate()
+			"Run `keysweep scan --aws` with credentials of the account, or `--known-keys` with a complete inventory " +
+			"(`keysweep inventory --aws > keys.json`), to learn whether it is active and whose it is. If the key may be yours, rotate it:\n\n" + s.rotate()
 	case RuleNotInAccount:
 		return "An access key ID **with its secret** is in git history, but it is not a key of the scanned account.\n\n" + s.notInAccount()
 	case RuleIDOnly:
@@ -123,4 +123,63 @@ func help(id string, s steps) string {
 		return "The key belongs to an account of a canary-token service: **a canary token: using it alerts its owner**. keysweep never signed a request with it.\n\n" + s.canary()
 	}
 	panic("judge: unknown rule " + id)
+}
+
+// Code-scanning rules of committed keys.
+//
+// GitHub keeps one alert per rule, fingerprint and analysis category, and
+// reads security-severity from the rule, never the result. A rule per
+// status would make one key two alerts whenever its status changes between
+// runs — `unverified` in a fork's pull request (no AWS credentials),
+// `active` on the scheduled run — and mark one of them fixed. So code
+// scanning gets one rule per kind of evidence, a fact of the history that
+// no verification changes: the key with its secret, or the key ID alone.
+// The status, its severity and the status rule go in the result (level,
+// message, properties), and the job's verdict still uses them.
+const (
+	AlertRuleSecret = finding.Family + "/key-and-secret"
+	AlertRuleKeyID  = finding.Family + "/key-id"
+)
+
+var alertRules = []finding.Rule{
+	{
+		ID:    AlertRuleSecret,
+		Title: "AWS access key and its secret committed to git history",
+		// Until an inventory proves otherwise a key with its secret is
+		// treated as active: the worst case, the severity of RuleActive.
+		Severity:    finding.SeverityCritical,
+		Description: "An access key ID and its secret access key are in git history, in every clone and fork. The alert's message says what keysweep learned of the key on this run (active, inactive, not in the scanned account, not verified); the alert stays one alert whatever that is.",
+	},
+	{
+		ID:          AlertRuleKeyID,
+		Title:       "AWS access key ID committed to git history without its secret",
+		Severity:    finding.SeverityLow,
+		Description: "An access key ID is in git history without a secret access key near it. A key ID alone cannot sign requests, but it names an account and invites a search for the secret. The alert's message says what keysweep learned of the key on this run.",
+	},
+}
+
+// AlertRules returns the code-scanning rules of committed keys.
+func AlertRules() []finding.Rule {
+	out := make([]finding.Rule, len(alertRules))
+	for i, r := range alertRules {
+		r.Tags = append([]string(nil), tags...)
+		switch r.ID {
+		case AlertRuleSecret:
+			r.Help = "An access key ID **with its secret** is in git history. Deleting the file or rewriting history does not make it safe. " +
+				"The alert's message says whether the key is active; if it may be, rotate it:\n\n" + placeholder.rotate()
+		default:
+			r.Help = "An access key ID is in git history without its secret.\n\n" + placeholder.idOnly()
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// AlertRuleID is the code-scanning rule of a committed key's alert, which
+// depends only on what the history holds (AlertRules).
+func AlertRuleID(k finding.KeyFinding) string {
+	if k.Secret.IsZero() {
+		return AlertRuleKeyID
+	}
+	return AlertRuleSecret
 }

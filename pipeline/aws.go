@@ -75,3 +75,14 @@ func (s *awsSession) collect(ctx context.Context, leaks []finding.Leak, now time
 	req.Now = now
 	return scan.Collect(ctx, s.session, leaks, req)
 }
+
+// Inventory opens the AWS account c names and lists its keys: the live
+// inventory `keysweep inventory --aws` exports for offline runs.
+func Inventory(ctx context.Context, c AWSConfig) (*finding.Inventory, error) {
+	c.NoChecks = true
+	s, err := openAWS(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return scan.FullInventory(ctx, s.session)
+}

@@ -41,11 +41,14 @@ type Config struct {
 	IncludeUnreachable bool
 	AllowPartial       bool
 	KnownKeys          string
-	AWS                AWSConfig
-	Format             string // text, json or sarif
-	Output             string // report file instead of stdout
-	SARIF              string // also write SARIF here
-	FailOn             finding.Severity
+	// KnownKeysComplete declares the known-keys list every key of its
+	// account, so a key it lacks may be judged "not in account".
+	KnownKeysComplete bool
+	AWS               AWSConfig
+	Format            string // text, json or sarif
+	Output            string // report file instead of stdout
+	SARIF             string // also write SARIF here
+	FailOn            finding.Severity
 	// FailOnSet records an explicit fail-on, which beats the
 	// configuration file's fail-on.
 	FailOnSet bool
@@ -62,6 +65,12 @@ type Config struct {
 	ConfigFile string
 	// Baseline is a previous JSON report whose findings are not reported.
 	Baseline string
+	// SettingsRev is the commit whose .keysweep.yml and .keysweepignore
+	// decide the verdict; "" means the --since revision for a range scan
+	// and the working tree otherwise (SettingsSource).
+	SettingsRev string
+	// NoInlineAllow ignores every keysweep:allow comment.
+	NoInlineAllow bool
 	// Settings, if set, are used instead of reading them in Run.
 	Settings *Settings
 	// Verify signs sts:GetCallerIdentity with each committed pair that
@@ -80,60 +89,99 @@ func (c Config) now() time.Time {
 // configuration names. It returns the report; rendering and the exit code
 // are the caller's (Render, ExitCode).
 func Run(ctx context.Context, cfg Config) (*finding.Report, error) {
+	rep, _, err := run(ctx, cfg, false)
+	return rep, err
+}
+
+// RunGate is Run for a gate that also uploads an analysis: the report of
+// the range cfg names, which decides the exit code and annotations, and
+// the report of the whole history with the same settings and inventory,
+// which code scanning receives so that an upload never closes an alert
+// the range did not touch. Without a range both are the same report.
+func RunGate(ctx context.Context, cfg Config) (gate, full *finding.Report, err error) {
+	return run(ctx, cfg, true)
+}
+
+func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *finding.Report, error) {
+	rep, full, err := runStages(ctx, cfg, wantFull)
+	if err != nil {
+		return nil, nil, err
+	}
+	if full == nil {
+		full = rep
+	}
+	return rep, full, nil
+}
+
+func runStages(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *finding.Report, error) {
 	now := cfg.now()
 	if cfg.Settings == nil {
 		var err error
 		if cfg, err = Prepare(cfg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	settings := cfg.Settings
-
-	known, err := KnownKeys(cfg.KnownKeys)
-	if err != nil {
-		return nil, err
-	}
+	known := settings.Known
+	var err error
 	// Credentials are checked before the long history scan, so a bad
 	// setup fails in a second rather than after minutes.
 	var aws *awsSession
 	if cfg.AWS.Enabled {
 		if aws, err = openAWS(ctx, cfg.AWS); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-
 	rep := newReport(cfg, now)
-	rep.Config = settings.Config.Path
 	res, err := History(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
-	leaks, excluded := excludePaths(res.Leaks, settings.Config)
-	rep.PathsExcluded = excluded
-
+	leaks := fromHistory(rep, res, settings)
+	var full *finding.Report
+	var fullLeaks []finding.Leak
+	if wantFull && cfg.Since != "" && !cfg.Staged {
+		fc := cfg
+		fc.Since, fc.Progress = "", nil
+		fres, err := History(ctx, fc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("full-history scan for code scanning: %w", err)
+		}
+		full = newReport(fc, now)
+		fullLeaks = fromHistory(full, fres, settings)
+	}
 	inv := known
 	var live *scan.Result
 	if aws != nil {
-		if live, err = aws.collect(ctx, leaks, now); err != nil {
-			return nil, err
+		if live, err = aws.collect(ctx, append(slices.Clip(leaks), fullLeaks...), now); err != nil {
+			return nil, nil, err
 		}
 		inv = mergeInventory(live.Inventory, known)
 	}
-	ver := Verify(ctx, rep, leaks, inv, cfg)
+	ver := Verify(ctx, rep, append(slices.Clip(leaks), fullLeaks...), inv, cfg)
 	rep.Keys = JudgeVerified(rep, leaks, inv, ver, now)
+	if full != nil {
+		full.Keys = JudgeVerified(full, fullLeaks, inv, ver, now)
+	}
 	if live != nil && !cfg.AWS.NoChecks {
-		rep.Checks, rep.Gaps = live.Checks, append(rep.Gaps, live.Gaps...)
-		rep.Rules = append(rep.Rules, live.Rules...)
+		for _, r := range []*finding.Report{rep, full} {
+			if r != nil {
+				r.Checks, r.Gaps = slices.Clone(live.Checks), append(r.Gaps, live.Gaps...)
+				r.Rules = append(r.Rules, live.Rules...)
+			}
+		}
 	}
 	Suppress(rep, settings, now)
-	return rep, nil
+	if full != nil {
+		Suppress(full, settings, now)
+	}
+	return rep, full, nil
 }
 
 // Prepare reads the settings cfg names (LoadSettings) and folds them into
 // cfg, so that the caller's exit code uses the same fail-on as the run.
 func Prepare(cfg Config) (Config, error) {
-	s, err := LoadSettings(cfg)
+	s, err := LoadSettings(cfg, cfg.SettingsSource())
 	if err != nil {
 		return cfg, err
 	}
@@ -165,11 +213,22 @@ func History(ctx context.Context, cfg Config) (*gitscan.Result, error) {
 	if cfg.Staged {
 		return gitscan.ScanStaged(ctx, cfg.Path, opts)
 	}
-	return gitscan.Scan(ctx, cfg.Path, opts)
+	res, err := gitscan.Scan(ctx, cfg.Path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Since == "" && res.Stats.Refs == 0 && res.Stats.Commits == 0 && res.Stats.Blobs == 0 {
+		// A checkout that failed, or the wrong path, must not pass as
+		// "no keys found".
+		return nil, fmt.Errorf("nothing to scan: %s has no commits on any ref", cfg.Path)
+	}
+	return res, nil
 }
 
 // KnownKeys reads an offline inventory (--known-keys); nil for "".
-func KnownKeys(path string) (*finding.Inventory, error) {
+// complete declares it every key of its account (--known-keys-complete);
+// a keysweep inventory export says so itself.
+func KnownKeys(path string, complete bool) (*finding.Inventory, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -177,8 +236,24 @@ func KnownKeys(path string) (*finding.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	inv.Account = commonAccount(inv)
+	if err := completeKnown(path, inv, complete); err != nil {
+		return nil, err
+	}
 	return inv, nil
+}
+
+// completeKnown records what a known-keys list says of itself and what
+// the user declared of it; a list that admits missing keys cannot be
+// declared complete.
+func completeKnown(path string, inv *finding.Inventory, complete bool) error {
+	if complete && inv.Partial {
+		return fmt.Errorf("known-keys file %s is declared complete but holds a truncated aws iam list-access-keys page (IsTruncated); list every page (no --max-items) or drop the declaration", path)
+	}
+	inv.Complete = (inv.Complete || complete) && !inv.Partial
+	if inv.Account == "" {
+		inv.Account = commonAccount(inv)
+	}
+	return nil
 }
 
 // Judge is the judging stage: each leak matched against the inventory
@@ -192,11 +267,32 @@ func Judge(rep *finding.Report, leaks []finding.Leak, inv *finding.Inventory, no
 func Suppress(rep *finding.Report, s *Settings, now time.Time) {
 	suppress.Apply(rep, suppress.Options{
 		Ignores:         s.Ignores,
+		InlineAllowed:   s.InlineAllowed,
+		NoInline:        noInline(s),
 		AllowedAccounts: s.Config.AllowedAccounts,
 		ConfigPath:      s.Config.Path,
 		Baseline:        s.Baseline,
 		Now:             now,
 	})
+}
+
+// noInline is why an inline allow does not count, for the finding's note;
+// "" when it waits for the merge of the commit that adds it.
+func noInline(s *Settings) string {
+	if s.NoInlineAllow {
+		return "inline allows are switched off (--no-inline-allow)"
+	}
+	return ""
+}
+
+// fromHistory records the history scan in rep and returns its leaks
+// without those the configuration's exclude-paths drop.
+func fromHistory(rep *finding.Report, res *gitscan.Result, s *Settings) []finding.Leak {
+	rep.Config = s.Config.Path
+	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
+	leaks, excluded := excludePaths(res.Leaks, s.Config)
+	rep.PathsExcluded = excluded
+	return leaks
 }
 
 // ExitCode applies the exit-code contract to a finished report. When the

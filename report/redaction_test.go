@@ -41,7 +41,7 @@ func TestNoSecretInAnyFormat(t *testing.T) {
 		{KeyID: akia, Secret: finding.NewSecret(secret), Path: "café/ü.env", Commit: "5e6f7a8b", Line: 9, Column: 4},
 		{KeyID: asia, Secret: finding.NewSecret(other), SessionToken: finding.NewSecret(token), Path: "ci/run.sh", Commit: "9b8c7d6e", Line: 1, Column: 1},
 	}
-	inv := &finding.Inventory{Source: "aws", Account: "111122223333", Keys: map[string]finding.AccessKey{akia: {ID: akia, User: "ci", Status: "Active"}}}
+	inv := &finding.Inventory{Source: "aws", Account: "111122223333", Keys: map[string]finding.AccessKey{akia: {ID: akia, User: "ci", Status: "Active"}}, Complete: true}
 	for _, with := range []*finding.Inventory{inv, nil} {
 		r := &finding.Report{
 			Tool: "keysweep", Version: "1.0.0", Started: now, Repo: ".",

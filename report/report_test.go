@@ -28,7 +28,7 @@ func sample() *finding.Report {
 	}
 	inv := &finding.Inventory{Source: "aws", Account: "111122223333", Keys: map[string]finding.AccessKey{
 		activeKey: {ID: activeKey, User: "deploy-bot", Status: "Active", LastUsed: now.Add(-72 * time.Hour), LastUsedService: "s3", LastUsedRegion: "eu-west-1"},
-	}}
+	}, Complete: true} // a live inventory is complete
 	keys := judge.JudgeAt(leaks, inv, now)
 	keys[len(keys)-1].Suppressed = &finding.Suppression{Kind: "fingerprint", Justification: "sample data in docs"}
 	return &finding.Report{

@@ -7,6 +7,7 @@ import (
 	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/judge"
 )
 
 // maxSkippedNotes keeps a badly corrupt repository from filling the log.
@@ -33,8 +34,11 @@ func (b *builder) historyRun() *gosarif.Run {
 }
 
 func (b *builder) keyResult(r *run, k finding.KeyFinding) {
-	rule := b.rules.get(k.RuleID, k.Severity)
-	res := r.result(k.RuleID, k.Severity, k.Severity.SARIFLevel(), cmp.Or(k.Message, rule.Title))
+	// One key, one alert: the rule is the evidence's, never the status's
+	// (judge.AlertRules); the status's level is the result's.
+	ruleID := judge.AlertRuleID(k)
+	rule := b.rules.get(ruleID, k.Severity)
+	res := r.result(ruleID, k.Severity, k.Severity.SARIFLevel(), cmp.Or(k.Message, rule.Title))
 	path := k.Path
 	if path == "" {
 		// A dangling blob has no path; anchor it somewhere stable and relative.
@@ -50,6 +54,9 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 		"status":   string(k.Status),
 		"inHead":   k.InHead,
 		"severity": k.Severity.String(),
+		// The judge's rule for this run's status, for people and tools
+		// that want it; not the alert's identity.
+		"statusRule": k.RuleID,
 	}
 	if k.User != "" {
 		props["user"] = k.User

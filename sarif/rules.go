@@ -18,7 +18,7 @@ type ruleSet map[string]finding.Rule
 
 func newRuleSet(r *finding.Report) ruleSet {
 	rs := ruleSet{}
-	for _, list := range [][]finding.Rule{judge.Rules(), r.Rules} {
+	for _, list := range [][]finding.Rule{judge.Rules(), judge.AlertRules(), r.Rules} {
 		for _, rule := range list {
 			rs[rule.ID] = rule
 		}

@@ -42,7 +42,7 @@ func report(checks ...finding.CheckResult) *finding.Report {
 	inv := &finding.Inventory{Source: "aws", Account: "111122223333", Keys: map[string]finding.AccessKey{
 		activeKey:   {ID: activeKey, User: "deploy-bot", Status: "Active"},
 		inactiveKey: {ID: inactiveKey, User: "old-ci", Status: "Inactive"},
-	}}
+	}, Complete: true}
 	leaks := []finding.Leak{
 		leak(activeKey, "config/.env", false, ""),
 		leak(inactiveKey, "ci/deploy.sh", true, ""),
@@ -118,26 +118,28 @@ func TestRuns(t *testing.T) {
 
 func TestLevelsAndRules(t *testing.T) {
 	run := build(t, report(), Options{}).Runs[0]
+	// The rule is the evidence's (one alert per key whatever its status);
+	// the level and the status rule are the status's.
 	tests := []struct {
-		key, rule, level, score, status string
+		key, rule, level, ruleLevel, score, status, statusRule string
 	}{
-		{activeKey, judge.RuleActive, "error", "9.5", "active"},
-		{inactiveKey, judge.RuleInactive, "error", "8.0", "inactive"},
-		{otherKey, judge.RuleNotInAccount, "warning", "5.5", "other-account"},
-		{goneKey, judge.RuleNotInAccount, "warning", "5.5", "not-in-account"},
-		{looseKey, judge.RuleIDOnly, "note", "2.0", "not-in-account"},
+		{activeKey, judge.AlertRuleKeyID, "error", "note", "2.0", "active", judge.RuleActive},
+		{inactiveKey, judge.AlertRuleSecret, "error", "error", "9.5", "inactive", judge.RuleInactive},
+		{otherKey, judge.AlertRuleSecret, "warning", "error", "9.5", "other-account", judge.RuleNotInAccount},
+		{goneKey, judge.AlertRuleSecret, "warning", "error", "9.5", "not-in-account", judge.RuleNotInAccount},
+		{looseKey, judge.AlertRuleKeyID, "note", "note", "2.0", "not-in-account", judge.RuleIDOnly},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule+" "+tt.status, func(t *testing.T) {
 			res := resultFor(t, run, tt.key)
-			if *res.RuleID != tt.rule || *res.Level != tt.level || res.Properties["status"] != tt.status {
-				t.Errorf("got %s %s %v, want %s %s %s", *res.RuleID, *res.Level, res.Properties["status"], tt.rule, tt.level, tt.status)
+			if *res.RuleID != tt.rule || *res.Level != tt.level || res.Properties["status"] != tt.status || res.Properties["statusRule"] != tt.statusRule {
+				t.Errorf("got %s %s %v %v, want %s %s %s %s", *res.RuleID, *res.Level, res.Properties["status"], res.Properties["statusRule"], tt.rule, tt.level, tt.status, tt.statusRule)
 			}
 			rule := run.Tool.Driver.Rules[*res.RuleIndex]
 			if rule.ID != tt.rule {
 				t.Fatalf("ruleIndex %d points at %s", *res.RuleIndex, rule.ID)
 			}
-			if rule.Properties["security-severity"] != tt.score || rule.DefaultConfiguration.Level != tt.level ||
+			if rule.Properties["security-severity"] != tt.score || rule.DefaultConfiguration.Level != tt.ruleLevel ||
 				rule.Properties["precision"] != "very-high" {
 				t.Errorf("rule properties %v level %s", rule.Properties, rule.DefaultConfiguration.Level)
 			}
@@ -150,8 +152,8 @@ func TestLevelsAndRules(t *testing.T) {
 			}
 		})
 	}
-	if n := len(run.Tool.Driver.Rules); n != 4 {
-		t.Errorf("%d rules, want the 4 used", n)
+	if n := len(run.Tool.Driver.Rules); n != 2 {
+		t.Errorf("%d rules, want the 2 used", n)
 	}
 	res := resultFor(t, run, activeKey)
 	loc := res.Locations[0].PhysicalLocation
@@ -316,8 +318,8 @@ func TestResultLimit(t *testing.T) {
 	r := report()
 	r.Skipped = []string{"blob 0a1b: missing"}
 	run := build(t, r, Options{MaxResults: 2}).Runs[0]
-	if len(run.Results) != 2 || *run.Results[0].RuleID != judge.RuleActive {
-		t.Fatalf("%d results, first %s", len(run.Results), *run.Results[0].RuleID)
+	if len(run.Results) != 2 || run.Results[0].Properties["keyId"] != activeKey {
+		t.Fatalf("%d results, first %v", len(run.Results), run.Results[0].Properties["keyId"])
 	}
 	var texts []string
 	for _, n := range run.Invocations[0].ToolExecutionNotifications {
@@ -365,5 +367,36 @@ func TestWriteFileTruncates(t *testing.T) {
 	validate(t, data)
 	if err := WriteFile(filepath.Join(t.TempDir(), "missing", "out.sarif"), report(), Options{}); err == nil {
 		t.Error("no error for an unwritable path")
+	}
+}
+
+// One key, one alert: GitHub identifies an alert by rule, fingerprint and
+// category, so none of them may change with what verification says (a
+// fork's pull request has no AWS; the scheduled run does).
+func TestAlertIdentityDoesNotFollowTheStatus(t *testing.T) {
+	leaks := []finding.Leak{leak(inactiveKey, "ci/deploy.sh", true, ""), leak(activeKey, "config/.env", false, "")}
+	live := &finding.Inventory{Source: "aws", Account: "111122223333", Complete: true, Keys: map[string]finding.AccessKey{
+		activeKey: {ID: activeKey, Status: "Active"}, inactiveKey: {ID: inactiveKey, Status: "Active"},
+	}}
+	type identity struct{ rule, fingerprint, category, status string }
+	ids := func(inv *finding.Inventory) map[string]identity {
+		rep := &finding.Report{Tool: "keysweep", Version: "v1.4.0", Started: now, Keys: judge.JudgeAt(leaks, inv, now)}
+		run := build(t, rep, Options{}).Runs[0]
+		out := map[string]identity{}
+		for _, res := range run.Results {
+			out[res.Properties["keyId"].(string)] = identity{*res.RuleID, res.PartialFingerprints["primaryLocationLineHash"].(string), *run.AutomationDetails.ID, res.Properties["status"].(string)}
+		}
+		return out
+	}
+	fork, schedule := ids(nil), ids(live)
+	for _, k := range []string{activeKey, inactiveKey} {
+		f, s := fork[k], schedule[k]
+		if f.status == s.status {
+			t.Fatalf("%s: the status did not change (%s), the test proves nothing", k, f.status)
+		}
+		f.status, s.status = "", ""
+		if f != s {
+			t.Errorf("%s: alert identity %+v unverified, %+v active", k, f, s)
+		}
 	}
 }

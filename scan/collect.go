@@ -85,7 +85,7 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 		req.Now = time.Now()
 	}
 	c := &collection{s: s, req: req, readers: map[string]*member{}}
-	inv := &finding.Inventory{Source: "aws", Account: s.Account, Keys: map[string]finding.AccessKey{}}
+	inv := &finding.Inventory{Source: "aws", Account: s.Account, Keys: map[string]finding.AccessKey{}, Complete: true}
 	res := &Result{Inventory: inv}
 
 	accounts := []Account{{ID: s.Account}}
@@ -263,7 +263,10 @@ func (c *collection) unread(account string) (string, bool) {
 // whole listing of users only when a lookup fails. An account whose keys
 // cannot be known is marked unread, so its keys stay unverified.
 func (c *collection) match(ctx context.Context, account string, ids []string, name string) *finding.Inventory {
-	inv := &finding.Inventory{Source: "aws", Account: account, AccountName: name, Keys: map[string]finding.AccessKey{}}
+	// Every committed key of the account is looked up by ID, so a key the
+	// lookups do not find is not in the account: the inventory is complete
+	// for the keys that matter (an account that cannot be read is unread).
+	inv := &finding.Inventory{Source: "aws", Account: account, AccountName: name, Keys: map[string]finding.AccessKey{}, Complete: true}
 	if len(ids) == 0 {
 		return inv
 	}
@@ -476,4 +479,33 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// FullInventory lists every IAM user's keys of the caller's account, for
+// `keysweep inventory --aws`: an export that later offline runs may treat
+// as complete. It fails rather than return a partial list, since a list
+// with holes would later read as proof that a key is not in the account.
+func FullInventory(ctx context.Context, s *Session) (*finding.Inventory, error) {
+	r := snapshot.NewReader(s.cfg, s.Account, snapshot.Options{})
+	users, fails := r.Users(ctx)
+	for _, f := range fails {
+		if f.Permission != "iam:GetAccessKeyLastUsed" {
+			return nil, &Error{Op: f.Permission, Cause: "the account's keys could not be listed: " + f.Reason()}
+		}
+	}
+	inv := &finding.Inventory{Source: "aws", Account: s.Account, Keys: map[string]finding.AccessKey{}, Complete: true}
+	for _, u := range users {
+		for _, k := range u.Keys {
+			inv.Keys[k.ID] = k
+		}
+	}
+	if len(fails) > 0 {
+		inv.Gaps = append(inv.Gaps, fmt.Sprintf("last use of %d key(s) could not be read", len(fails)))
+	}
+	keys, known, why := r.RootKeys(ctx)
+	inv.RootKeys, inv.RootKeysKnown = keys, known
+	if !known {
+		inv.Gaps = append(inv.Gaps, "root access keys unknown: "+why)
+	}
+	return inv, nil
 }

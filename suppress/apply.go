@@ -1,6 +1,7 @@
 package suppress
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"path/filepath"
@@ -19,6 +20,11 @@ type Options struct {
 	AllowedAccounts []string
 	ConfigPath      string
 	Baseline        *Baseline
+	// InlineAllowed decides whether a finding's keysweep:allow counts (nil:
+	// every one does). NoInline says why one does not: "" when an allow
+	// the pull request adds is waiting for its merge, else the reason.
+	InlineAllowed func(path, keyID string) bool
+	NoInline      string
 	// Now decides which ignores have expired; zero means time.Now.
 	Now time.Time
 }
@@ -76,6 +82,14 @@ func applyKey(k *finding.KeyFinding, o Options, now time.Time) {
 	if !k.InlineAllow {
 		return
 	}
+	if o.InlineAllowed != nil && !o.InlineAllowed(k.Path, k.KeyID) {
+		why := o.NoInline
+		if why == "" {
+			why = "the reviewed commit's " + k.Path + " does not carry it, so it applies after merge"
+		}
+		k.SuppressionNote = note(k.SuppressionNote, "inline keysweep:allow ignored: "+why)
+		return
+	}
 	if k.Status == finding.StatusActive || k.Status == finding.StatusLive {
 		// Whoever commits a live key can add the comment in the same
 		// line; only a reviewed ignore entry may accept a live key.
@@ -112,4 +126,20 @@ func note(prev, s string) string {
 // finding predates the field.
 func keyFingerprint(k finding.KeyFinding) string {
 	return cmp.Or(k.KeyFingerprint, finding.KeyFingerprint(k.KeyID))
+}
+
+// AllowMarker is the inline suppression comment, in any comment syntax
+// (the history scan marks the lines that carry it).
+const AllowMarker = "keysweep:allow"
+
+// InlineAllowIn reports whether content has a line holding both keyID and
+// the allow marker: how a commit's version of a file is asked whether it
+// already allowed a key.
+func InlineAllowIn(content []byte, keyID string) bool {
+	for line := range bytes.Lines(content) {
+		if bytes.Contains(line, []byte(keyID)) && bytes.Contains(line, []byte(AllowMarker)) {
+			return true
+		}
+	}
+	return false
 }

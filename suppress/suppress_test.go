@@ -193,3 +193,43 @@ func TestBaselineErrors(t *testing.T) {
 		}
 	}
 }
+
+// InlineAllowed decides which inline allows count; the others say why.
+func TestApplyInlineAllowed(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		allowed  func(path, keyID string) bool
+		why      string
+		suppress bool
+		note     string
+	}{
+		{"every allow counts", nil, "", true, ""},
+		{"allow the base has", func(p, _ string) bool { return p == "a.env" }, "", true, ""},
+		{"allow the range added", func(string, string) bool { return false }, "", false, "inline keysweep:allow ignored: the reviewed commit's a.env does not carry it, so it applies after merge"},
+		{"switched off", func(string, string) bool { return false }, "inline allows are switched off (--no-inline-allow)", false, "inline keysweep:allow ignored: inline allows are switched off (--no-inline-allow)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := keyReport()
+			Apply(r, Options{InlineAllowed: tt.allowed, NoInline: tt.why, Now: now})
+			a := r.Keys[0]
+			if (a.Suppressed != nil) != tt.suppress || a.SuppressionNote != tt.note {
+				t.Errorf("suppressed %+v note %q", a.Suppressed, a.SuppressionNote)
+			}
+		})
+	}
+}
+
+func TestInlineAllowIn(t *testing.T) {
+	id := "AKIAAAAAAAAAAAAAAAAA"
+	for content, want := range map[string]bool{
+		"x = " + id + " # keysweep:allow fixture\n":        true,
+		"# keysweep:allow\nx = " + id + "\n":               false, // another line
+		"x = " + id + "\n":                                 false,
+		"y = AKIABBBBBBBBBBBBBBBB # keysweep:allow\n" + id: false,
+		"x = " + id + " // keysweep:allow":                 true, // no final newline
+	} {
+		if got := InlineAllowIn([]byte(content), id); got != want {
+			t.Errorf("%q: %v, want %v", content, got, want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/go-git/go-git/v5"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/detect"
+	"github.com/keysweep/keysweep/gitscan/pack"
+	ksrepo "github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // StagedCommit stands for the commit of a key found in the index: the
@@ -28,7 +32,7 @@ const StagedCommit = "staged"
 // HEAD already holds at the path is history, which a full scan reports.
 func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error) {
 	start := time.Now()
-	repo, err := open(path)
+	repo, err := openGit(path)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +85,10 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 		res.Stats.Blobs++
 		res.Stats.Bytes += size
 		if err != nil {
-			skipped.add(e.Hash, "staged blob at "+e.Name, err)
+			if errors.Is(err, plumbing.ErrObjectNotFound) {
+				err = pack.ErrMissing
+			}
+			skipped.add(ksrepo.IDFromBytes(e.Hash[:]), "staged blob at "+e.Name, err)
 			continue
 		}
 		if !detect.MayContain(buf) {
@@ -170,4 +177,54 @@ func linkOtherPaths(leaks []finding.Leak) {
 	slices.SortStableFunc(leaks, func(a, b finding.Leak) int {
 		return cmp.Or(strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Path, b.Path))
 	})
+}
+
+type objectReader interface {
+	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
+}
+
+// readBlob reads a whole blob into buf, reusing its storage. A panic in
+// go-git on a malformed object is that object's error, not a crash.
+func readBlob(s objectReader, hash plumbing.Hash, buf []byte) (out []byte, size int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = buf[:0], fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	obj, err := s.EncodedObject(plumbing.BlobObject, hash)
+	if err != nil {
+		return buf, 0, err
+	}
+	size = obj.Size()
+	r, err := obj.Reader()
+	if err != nil {
+		return buf, size, err
+	}
+	defer r.Close()
+	if int64(cap(buf)) < size {
+		buf = make([]byte, 0, size)
+	}
+	buf = buf[:size]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return buf[:0], size, err
+	}
+	return buf, size, nil
+}
+
+// openGit opens the repository at path, or the one path is inside, with
+// go-git, which reads the index. Which repositories can be read is decided
+// by package repo first; go-git's own checks only apply to --staged.
+func openGit(path string) (*git.Repository, error) {
+	if _, err := openRepo(path); err != nil {
+		return nil, err
+	}
+	// Without detection first: that is what opens a bare repository.
+	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	}
+	if err != nil {
+		return nil, &Error{Msg: "open git repository " + path + " to read its index", Err: err}
+	}
+	return repo, nil
 }

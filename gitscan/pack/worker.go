@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // maxKeep is the largest buffer a worker keeps between delta trees, so that
@@ -36,8 +36,9 @@ type worker struct {
 	ws     []span
 	levels []level // the current delta chain, root first
 
-	suspects  []plumbing.Hash
+	suspects  []repo.ID
 	commits   []Commit
+	tags      []Tag
 	problems  []Problem
 	blobs     int
 	blobBytes int64
@@ -158,7 +159,7 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
 }
 
 // external resolves entry e, a REF_DELTA whose base is not in its pack.
-func (w *worker) external(p *pack, e int32, h plumbing.Hash) {
+func (w *worker) external(p *pack, e int32, h repo.ID) {
 	typ, base, err := w.s.external(h)
 	if err != nil {
 		w.corrupt(p, e, fmt.Errorf("delta base %s: %w", h, err))
@@ -209,6 +210,13 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 		if w.s.list != nil && !lv.broken {
 			w.listTree(num, lv.ents)
 		}
+	case typeTag:
+		t, err := parseTag(h, content)
+		if err != nil {
+			w.problems = append(w.problems, Problem{Hash: h, What: "malformed tag " + h.String(), Err: err})
+			return
+		}
+		w.tags = append(w.tags, t)
 	case typeCommit:
 		c, err := parseCommit(h, content)
 		if err != nil {
@@ -241,7 +249,7 @@ func (w *worker) flush() {
 // and a run of the base's entries inside one copy needs no parsing: where
 // the parse reaches a base entry's start inside a copy, the copy's whole
 // entries are the base's, shifted.
-func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base *level, check bool) {
+func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, ops []op, base *level, check bool) {
 	listing := w.s.list != nil
 	starts, ents := lv.starts[:0], lv.ents[:0]
 	lv.broken = false
@@ -282,7 +290,7 @@ func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base
 				whole = true // decided below, once the entry's end is known
 			}
 		}
-		modeEnd, nameEnd, end, err := nextEntry(b, i)
+		modeEnd, nameEnd, end, err := nextEntry(b, i, h.Size())
 		if err != nil {
 			if check {
 				w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("malformed tree %s at byte %d", h, i), Err: err})
@@ -294,7 +302,9 @@ func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base
 			return
 		}
 		starts = append(starts, i)
-		mode, name, hash := b[i:modeEnd], b[modeEnd+1:nameEnd], (*plumbing.Hash)(b[end-20:end])
+		mode, name := b[i:modeEnd], b[modeEnd+1:nameEnd]
+		id := repo.IDFromBytes(b[nameEnd+1 : end])
+		hash := &id
 		i = end
 		if listing {
 			ents = append(ents, w.keep(mode, name, hash))

@@ -162,6 +162,10 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // ExitCode applies the exit-code contract, saying why on stderr when the
 // scan was partial.
 func ExitCode(rep *finding.Report, cfg Config, stderr io.Writer) int {
+	if len(rep.Skipped) > 0 && !cfg.AllowPartial && rep.Remedy != "" {
+		fmt.Fprintf(stderr, "keysweep: partial scan: %s\n", rep.Remedy)
+		return ExitError
+	}
 	if len(rep.Skipped) > 0 && !cfg.AllowPartial {
 		fmt.Fprintf(stderr, "keysweep: partial scan: %d object(s) could not be read (listed in the report); repair the repository (git fsck) or pass --allow-partial to accept\n", len(rep.Skipped))
 		return ExitError
@@ -336,6 +340,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 		return nil, err
 	}
 	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
+	rep.Remedy, rep.Unreached = res.Remedy, res.Unreached
 	res.Leaks, rep.PathsExcluded = excludePaths(res.Leaks, settings.Config)
 
 	if aws != nil {

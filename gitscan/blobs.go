@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
 
@@ -37,6 +38,10 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(set.order)))
+	threshold := opts.StreamThreshold
+	if threshold <= 0 {
+		threshold = pack.DefaultStreamThreshold
+	}
 	if opts.Progress != nil {
 		opts.Progress.Start(len(set.order), 0)
 		defer opts.Progress.Finish()
@@ -59,12 +64,12 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 		go func() {
 			defer wg.Done()
 			var n int64
+			var buf, win []byte
 			for hash := range next {
-				typ, buf, err := store.Read(hash)
-				if err == nil && typ != pack.TypeBlob {
-					err = fmt.Errorf("not a blob")
-				}
-				size := int64(len(buf))
+				var found []located
+				var size int64
+				var err error
+				found, size, buf, win, err = findBlob(store, hash, threshold, buf, win)
 				if opts.Progress != nil {
 					opts.Progress.Add(1, size)
 				}
@@ -75,14 +80,10 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 					mu.Unlock()
 					continue
 				}
-				if !detect.MayContain(buf) {
+				if len(found) == 0 {
 					continue
 				}
-				ms := detect.Find(buf)
-				if len(ms) == 0 {
-					continue
-				}
-				hit := &blobHit{hash: hash, matches: locate(buf, ms)}
+				hit := &blobHit{hash: hash, matches: found}
 				mu.Lock()
 				hits[hash] = hit
 				mu.Unlock()
@@ -111,6 +112,42 @@ feed:
 		skipped.add(f.hash, "blob "+describe(set, f.hash), f.err)
 	}
 	return hits, total, nil
+}
+
+// findBlob runs the detectors on one blob: read whole into buf if it is
+// at most threshold bytes, else streamed through windows held in win.
+func findBlob(store *pack.Store, hash repo.ID, threshold int64, buf, win []byte) ([]located, int64, []byte, []byte, error) {
+	r, size, err := store.Stream(hash)
+	if err != nil {
+		return nil, 0, buf, win, err
+	}
+	defer r.Close()
+	if size > threshold {
+		found, win, err := findStream(r, pack.StreamChunk(threshold), win)
+		return found, size, buf, win, err
+	}
+	if int64(cap(buf)) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, size, buf, win, err
+	}
+	// The reader checks the object's end and checksum on the next read.
+	if n, err := r.Read(make([]byte, 1)); n > 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = fmt.Errorf("object longer than its header says")
+		}
+		return nil, size, buf, win, err
+	}
+	if !detect.MayContain(buf) {
+		return nil, size, buf, win, nil
+	}
+	ms := detect.Find(buf)
+	if len(ms) == 0 {
+		return nil, size, buf, win, nil
+	}
+	return locate(buf, ms), size, buf, win, nil
 }
 
 func describe(set *blobSet, h repo.ID) string {

@@ -15,7 +15,7 @@ import (
 // suspect is reachable is settled by attribution, which only runs when
 // there are hits.
 func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.ScanStats) (*blobSet, error) {
-	var popts pack.Options
+	popts := pack.Options{StreamThreshold: opts.StreamThreshold}
 	if p := opts.Progress; p != nil {
 		popts.Total = func(n int) { p.Start(n, 0) }
 		popts.Progress = p

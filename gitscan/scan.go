@@ -22,6 +22,10 @@ type Options struct {
 	Workers int
 	// Progress, if set, is told how far the blob scan has come.
 	Progress Progress
+	// StreamThreshold is the blob size above which blobs are streamed
+	// through the detectors in windows instead of being held whole; 0
+	// means pack.DefaultStreamThreshold. Tests set it small.
+	StreamThreshold int64
 }
 
 // Progress receives blob-scan progress. Calls come from several goroutines.

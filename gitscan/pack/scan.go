@@ -28,6 +28,24 @@ type Options struct {
 	// Total, if non-nil, is called once before work starts with the
 	// number of objects Progress will count.
 	Total func(objects int)
+	// StreamThreshold is the blob size above which a blob that no delta
+	// is built on is streamed through the detectors in windows rather
+	// than inflated whole; 0 means DefaultStreamThreshold.
+	StreamThreshold int64
+}
+
+func (o *Options) streamThreshold() int64 {
+	if o.StreamThreshold > 0 {
+		return o.StreamThreshold
+	}
+	return DefaultStreamThreshold
+}
+
+// StreamChunk is how much new content each window of a blob streamed at
+// this threshold holds: a quarter of it, so a test's small threshold
+// crosses many windows, up to 8 MiB.
+func StreamChunk(threshold int64) int {
+	return int(min(max(threshold/4, 4<<10), streamChunk))
 }
 
 // Commit is the part of a commit object the history walk needs.

@@ -13,7 +13,7 @@ import (
 
 // wantLeak asserts that key was found at path, introduced by commit, and
 // whether HEAD still holds it.
-func wantLeak(t *testing.T, res *Result, key, path, commit string, inHead bool) finding.Leak {
+func wantLeak(t testing.TB, res *Result, key, path, commit string, inHead bool) finding.Leak {
 	t.Helper()
 	for _, l := range res.Leaks {
 		if l.KeyID == key && l.Path == path {

@@ -379,3 +379,30 @@ func TestExtensionRefused(t *testing.T) {
 	complete(t, res)
 	wantLeak(t, res, k, "a.env", c, true)
 }
+
+// --staged reads a sparse checkout with extensions.worktreeConfig (what
+// actions/checkout writes), which go-git's repository open refuses, and
+// says in one line that it cannot yet read a SHA-256 index.
+func TestStagedLayouts(t *testing.T) {
+	r := gittest.New(t)
+	k, s := gittest.FakeKey(393)
+	r.Write("app/main.go", "package main\n")
+	r.Write("docs/a.md", "a\n")
+	r.Commit("init")
+	r.Git("config", "extensions.worktreeConfig", "true")
+	r.Git("sparse-checkout", "set", "--cone", "app")
+	r.Write("app/.env", envFile(k, s))
+	r.Git("add", "app/.env")
+	res := scanStagedOK(t, r.Dir)
+	if got := stagedKeyIDs(res.Leaks); len(got) != 1 || got[0] != k+"@app/.env" {
+		t.Fatalf("staged in a sparse checkout: %v", got)
+	}
+
+	sha := gittest.New(t, "--object-format=sha256")
+	sha.Write("a.env", envFile(k, s))
+	sha.Git("add", "a.env")
+	_, err := ScanStaged(context.Background(), sha.Dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Fatalf("--staged on SHA-256: %v, want a one-line refusal naming SHA-256", err)
+	}
+}

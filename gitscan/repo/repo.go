@@ -27,6 +27,8 @@ type Repo struct {
 	// Promisor is set for a partial clone: objects it lacks may be left
 	// out on purpose, to be fetched from the promisor remote it names.
 	Promisor string
+	// Bare is a repository without a work tree (and so without an index).
+	Bare bool
 	// Problems are parts of the layout that could not be read, such as
 	// an alternate that does not exist. The objects they hold are missing.
 	Problems []string
@@ -72,6 +74,13 @@ func Open(path string) (*Repo, error) {
 	cfg := parseConfig(cfgText)
 	if err := r.extensions(cfg); err != nil {
 		return nil, err
+	}
+	// git's rule: core.bare if set, else bare unless the git directory is
+	// a work tree's .git. A linked work tree is never bare.
+	if v, ok := cfg.get("core.bare"); ok {
+		r.Bare = isTrue(v) && r.GitDir == r.CommonDir
+	} else {
+		r.Bare = r.GitDir == r.CommonDir && filepath.Base(r.GitDir) != ".git"
 	}
 	r.objectDirs()
 	if r.Promisor == "" {

@@ -81,7 +81,7 @@ func Open(r *repo.Repo) (*Store, error) {
 			}
 			hs, offs, err := readIdx(idx, st.hs)
 			if err != nil {
-				st.problems = append(st.problems, Problem{What: "unreadable pack index " + idx + " (its objects are missing)", Err: err})
+				st.problems = append(st.problems, Problem{What: "unreadable pack index " + idx + " (its objects are missing; rebuild it: delete it, then `git index-pack " + stem + ".pack`)", Err: err})
 				continue
 			}
 			f, size, err := openFile(stem + ".pack")

@@ -245,10 +245,13 @@ func (r *Repo) objectDirs() {
 		}
 	}
 	for i := 0; i < len(r.ObjectDirs); i++ {
+		file := filepath.Join(r.ObjectDirs[i], "info", "alternates")
 		if depth[i] >= maxAlternateDepth {
+			if _, err := os.Stat(file); err == nil {
+				r.Problems = append(r.Problems, fmt.Sprintf("alternates nested more than %d deep at %s: not followed, as git does not", maxAlternateDepth, escape(file)))
+			}
 			continue
 		}
-		file := filepath.Join(r.ObjectDirs[i], "info", "alternates")
 		b, err := readSmall(file)
 		if err != nil {
 			if !errors.Is(err, os.ErrNotExist) {

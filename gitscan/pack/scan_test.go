@@ -160,8 +160,8 @@ func join(ls []string) string { return strings.Join(ls, "\n") + "\n" }
 // many commits, with key IDs that appear in the newest, the oldest and
 // middle versions, keys that are rotated, keys whose boundary is edited
 // next to them, and keys that only exist where two copied ranges join.
-func buildHistory(t testing.TB, seed uint64, commits int) *gittest.Repo {
-	r := gittest.New(t)
+func buildHistory(t testing.TB, seed uint64, commits int, initArgs ...string) *gittest.Repo {
+	r := gittest.New(t, initArgs...)
 	rng := rand.New(rand.NewPCG(seed, 99))
 	key := func(i int) string { id, _ := gittest.FakeKey(int(seed)*1000 + i); return id }
 	files := map[string][]string{}
@@ -244,16 +244,19 @@ func TestRecallAgainstCatFile(t *testing.T) {
 		seed    uint64
 		commits int
 		repack  []string
+		init    []string
 	}{
-		{"loose only", 1, 25, nil},
-		{"default repack", 2, 60, []string{"repack", "-adq"}},
-		{"deep chains", 3, 80, []string{"repack", "-adfq", "--depth=50", "--window=250"}},
-		{"ref deltas", 4, 60, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}},
-		{"one worker", 5, 40, []string{"repack", "-adfq", "--depth=10"}},
+		{"loose only", 1, 25, nil, nil},
+		{"default repack", 2, 60, []string{"repack", "-adq"}, nil},
+		{"deep chains", 3, 80, []string{"repack", "-adfq", "--depth=50", "--window=250"}, nil},
+		{"ref deltas", 4, 60, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}, nil},
+		{"one worker", 5, 40, []string{"repack", "-adfq", "--depth=10"}, nil},
+		{"sha256 loose", 9, 20, nil, []string{"--object-format=sha256"}},
+		{"sha256 ref deltas", 10, 40, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}, []string{"--object-format=sha256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := buildHistory(t, tc.seed, tc.commits)
+			r := buildHistory(t, tc.seed, tc.commits, tc.init...)
 			if tc.repack != nil {
 				r.Git(tc.repack...)
 				r.Git("prune", "--expire=now")

@@ -20,8 +20,8 @@ import (
 // and the same content under two names. It returns the repository and the
 // blobs to want: every version of the files holding keys, and the
 // submodule's commit, which must never be taken for a blob.
-func treeRepo(t *testing.T) (*gittest.Repo, map[repo.ID]bool) {
-	r := gittest.New(t)
+func treeRepo(t *testing.T, initArgs ...string) (*gittest.Repo, map[repo.ID]bool) {
+	r := gittest.New(t, initArgs...)
 	rng := rand.New(rand.NewPCG(3, 4))
 	paths := []string{
 		"README.md", "src/main.go", "src/lib/util.go", "docs/guide/intro.md",
@@ -69,6 +69,9 @@ func treeRepo(t *testing.T) (*gittest.Repo, map[repo.ID]bool) {
 	}
 	// A submodule: a gitlink entry whose commit is not in this repository.
 	sub := "1234567890abcdef1234567890abcdef12345678"
+	if r.Git("rev-parse", "--show-object-format") == "sha256" {
+		sub += "1234567890abcdef12345678"
+	}
 	r.Git("update-index", "--add", "--cacheinfo", "160000,"+sub+",sub")
 	r.Git("update-index", "--add", "--cacheinfo", "160000,"+sub+",src/sub mod")
 	r.Git("commit", "-q", "-m", "submodule")
@@ -153,21 +156,23 @@ func TestTrees(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		repack func(r *gittest.Repo)
+		init   []string
 	}{
-		{"loose", func(r *gittest.Repo) {}},
-		{"ofs-delta", func(r *gittest.Repo) { r.Repack() }},
+		{"loose", func(r *gittest.Repo) {}, nil},
+		{"ofs-delta", func(r *gittest.Repo) { r.Repack() }, nil},
 		{"ref-delta", func(r *gittest.Repo) {
 			r.Git("-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=50")
-		}},
+		}, nil},
 		{"packed and loose", func(r *gittest.Repo) {
 			r.Repack()
 			r.Write("later/new dir/x.txt", "later\n")
 			r.Write("src/lib2/util.go", "changed\n")
 			r.Commit("loose on top")
-		}},
+		}, nil},
+		{"sha256", func(r *gittest.Repo) { r.Repack() }, []string{"--object-format=sha256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, want := treeRepo(t)
+			r, want := treeRepo(t, tc.init...)
 			tc.repack(r)
 			x, problems := trees(t, r, want)
 			for _, p := range problems {

@@ -206,61 +206,68 @@ func (st *Store) read(id repo.ID, depth int) (uint8, []byte, error) {
 
 // readPacked reads the pack entry at off, resolving its delta chain.
 func (st *Store) readPacked(pf *packFile, off int64, depth int) (uint8, []byte, error) {
+	typ, base, data, ops, n, err := st.entryParts(pf, off, depth)
+	if err != nil || base == nil {
+		return typ, data, err
+	}
+	out := make([]byte, n)
+	apply(ops, base, data, out)
+	return typ, out, nil
+}
+
+// entryParts reads the pack entry at off: a whole object's type and
+// content in data, or for a delta its base's type and content, the delta
+// stream in data, its operations and the size of the result.
+func (st *Store) entryParts(pf *packFile, off int64, depth int) (typ uint8, base, data []byte, ops []op, n int, err error) {
 	if depth > maxDeltaDepth {
-		return 0, nil, errors.New("delta chain too deep")
+		return 0, nil, nil, nil, 0, errors.New("delta chain too deep")
 	}
 	var hdr [64]byte
-	n, err := pf.f.ReadAt(hdr[:], off)
-	if n == 0 {
-		return 0, nil, fmt.Errorf("read %s at %d: %w", filepath.Base(pf.name), off, err)
+	m, err := pf.f.ReadAt(hdr[:], off)
+	if m == 0 {
+		return 0, nil, nil, nil, 0, fmt.Errorf("read %s at %d: %w", filepath.Base(pf.name), off, err)
 	}
-	typ, size, i, err := entryHeader(hdr[:n])
+	typ, size, i, err := entryHeader(hdr[:m])
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, nil, 0, err
 	}
-	var baseType uint8
-	var base []byte
 	switch typ {
 	case typeCommit, typeTree, typeBlob, typeTag:
 	case typeOfsDelta:
-		rel, j, ok := ofsVarint(hdr[:n], i)
+		rel, j, ok := ofsVarint(hdr[:m], i)
 		if !ok || rel <= 0 || rel > off {
-			return 0, nil, errors.New("bad OFS_DELTA base offset")
+			return 0, nil, nil, nil, 0, errors.New("bad OFS_DELTA base offset")
 		}
 		i = j
-		if baseType, base, err = st.readPacked(pf, off-rel, depth+1); err != nil {
-			return 0, nil, err
+		if typ, base, err = st.readPacked(pf, off-rel, depth+1); err != nil {
+			return 0, nil, nil, nil, 0, err
 		}
 	case typeRefDelta:
-		if n < i+st.hs {
-			return 0, nil, errors.New("truncated REF_DELTA header")
+		if m < i+st.hs {
+			return 0, nil, nil, nil, 0, errors.New("truncated REF_DELTA header")
 		}
 		baseID := repo.IDFromBytes(hdr[i : i+st.hs])
 		i += st.hs
-		if baseType, base, err = st.read(baseID, depth+1); err != nil {
-			return 0, nil, fmt.Errorf("delta base %s: %w", baseID, err)
+		if typ, base, err = st.read(baseID, depth+1); err != nil {
+			return 0, nil, nil, nil, 0, fmt.Errorf("delta base %s: %w", baseID, err)
 		}
 	default:
-		return 0, nil, fmt.Errorf("unknown object type %d", typ)
+		return 0, nil, nil, nil, 0, fmt.Errorf("unknown object type %d", typ)
 	}
 	start := off + int64(i)
 	if size > 1100*(pf.size-start)+64 {
-		return 0, nil, fmt.Errorf("entry size %d does not fit the pack", size)
+		return 0, nil, nil, nil, 0, fmt.Errorf("entry size %d does not fit the pack", size)
 	}
-	data, err := inflateAt(pf.f, start, size)
-	if err != nil {
-		return 0, nil, err
+	if data, err = inflateAt(pf.f, start, size); err != nil {
+		return 0, nil, nil, nil, 0, err
 	}
 	if base == nil {
-		return typ, data, nil
+		return typ, nil, data, nil, len(data), nil
 	}
-	ops, rn, err := parseDelta(data, len(base), nil)
-	if err != nil {
-		return 0, nil, err
+	if ops, n, err = parseDelta(data, len(base), nil); err != nil {
+		return 0, nil, nil, nil, 0, err
 	}
-	out := make([]byte, rn)
-	apply(ops, base, data, out)
-	return baseType, out, nil
+	return typ, base, data, ops, n, nil
 }
 
 // inflateAt inflates size bytes of the zlib stream at off.

@@ -2,7 +2,6 @@ package pack
 
 import (
 	"bufio"
-	"bytes"
 	"compress/zlib"
 	"errors"
 	"fmt"
@@ -57,14 +56,42 @@ func (st *Store) Stream(id repo.ID) (io.ReadCloser, int64, error) {
 		}
 		return exactly(zr, size), size, nil
 	}
-	typ, b, err := st.readPacked(pf, off, 0)
+	// A delta: its base must be whole, the result need not be.
+	typ, base, data, ops, n, err := st.entryParts(pf, off, 0)
 	if err != nil {
 		return nil, 0, err
 	}
 	if typ != typeBlob {
 		return nil, 0, errors.New("not a blob")
 	}
-	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+	return io.NopCloser(&opsReader{ops: ops, base: base, delta: data}), int64(n), nil
+}
+
+// opsReader reads a delta's result by applying its operations as it goes.
+type opsReader struct {
+	ops         []op
+	base, delta []byte
+	i, done     int // current op, bytes of it already read
+}
+
+func (r *opsReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) && r.i < len(r.ops) {
+		o := r.ops[r.i]
+		src := r.base
+		if o.insert {
+			src = r.delta
+		}
+		c := copy(p[n:], src[o.src+r.done:o.src+o.n])
+		n += c
+		if r.done += c; r.done == o.n {
+			r.i, r.done = r.i+1, 0
+		}
+	}
+	if n == 0 && r.i == len(r.ops) {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 // streamLoose opens a loose blob for reading as it inflates.

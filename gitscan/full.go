@@ -2,7 +2,6 @@ package gitscan
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/pack"
@@ -26,22 +25,14 @@ func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.
 		return nil, &Error{Msg: "read the objects of " + h.repo.CommonDir, Err: err}
 	}
 	stats.Refs = len(h.refs.List)
-	missing := 0
 	for _, p := range pres.Problems {
-		// A partial clone leaves objects out on purpose: one line counts
-		// them, rather than one per object.
-		if h.repo.Promisor != "" && !p.Missing.IsZero() {
-			if !h.skipped.seen[p.Missing] {
-				h.skipped.seen[p.Missing] = true
-				missing++
-			}
+		// A partial clone leaves objects out on purpose: they are
+		// counted, not listed one by one.
+		if h.skipped.promisor && !p.Missing.IsZero() {
+			h.skipped.absent(p.Missing)
 			continue
 		}
 		h.skipped.addLine(problemKey(p), p.String())
-	}
-	if missing > 0 {
-		h.skipped.promised = missing
-		h.skipped.items = append(h.skipped.items, fmt.Sprintf("partial clone: %d object(s) were not downloaded from the promisor remote, so their content was not scanned", missing))
 	}
 	h.packed = make(map[repo.ID]*commitInfo, len(pres.Commits))
 	for i := range pres.Commits {

@@ -489,18 +489,26 @@ func (q *readyQueue) Pop() any {
 
 func short(h repo.ID) string { return h.Short() }
 
-// skipList records unreadable objects once each, in order.
+// skipList records unreadable objects once each, in order. In a partial
+// clone (promisor set), objects that are merely absent were left out on
+// purpose: they are counted in one line rather than listed.
 type skipList struct {
-	seen  map[repo.ID]bool
-	items []string
-	// promised counts objects a partial clone did not download.
+	seen     map[repo.ID]bool
+	items    []string
+	promisor bool
 	promised int
 }
 
-func newSkipList() *skipList { return &skipList{seen: map[repo.ID]bool{}} }
+func newSkipList(promisor bool) *skipList {
+	return &skipList{seen: map[repo.ID]bool{}, promisor: promisor}
+}
 
 func (s *skipList) add(hash repo.ID, what string, err error) {
 	if s.seen[hash] {
+		return
+	}
+	if s.promisor && errors.Is(err, pack.ErrMissing) {
+		s.absent(hash)
 		return
 	}
 	s.seen[hash] = true
@@ -516,6 +524,19 @@ func (s *skipList) add(hash repo.ID, what string, err error) {
 	s.items = append(s.items, fmt.Sprintf("%s %s: %s", what, hash, reason))
 }
 
+// absent records an object the repository does not have.
+func (s *skipList) absent(hash repo.ID) {
+	if s.seen[hash] {
+		return
+	}
+	s.seen[hash] = true
+	if s.promisor {
+		s.promised++
+		return
+	}
+	s.items = append(s.items, fmt.Sprintf("object %s: missing", hash))
+}
+
 // addLine records an already-worded problem with the object it is about.
 func (s *skipList) addLine(hash repo.ID, line string) {
 	if !hash.IsZero() && s.seen[hash] {
@@ -525,4 +546,9 @@ func (s *skipList) addLine(hash repo.ID, line string) {
 	s.items = append(s.items, line)
 }
 
-func (s *skipList) list() []string { return s.items }
+func (s *skipList) list() []string {
+	if s.promised == 0 {
+		return s.items
+	}
+	return append(s.items, fmt.Sprintf("partial clone: %d object(s) were not downloaded from the promisor remote, so their content was not scanned", s.promised))
+}

@@ -226,6 +226,11 @@ func TestPartialClone(t *testing.T) {
 	if strings.Contains(res.Remedy, "fsck") {
 		t.Fatalf("a partial clone is not broken: %q", res.Remedy)
 	}
+	// A range scan reads the blobs one by one: the same one line.
+	rs := scanOK(t, dstDir, Options{Since: "HEAD~2"})
+	if rs.Remedy != res.Remedy || len(rs.Skipped) != 1 || !strings.Contains(rs.Skipped[0], "partial clone: 1 object") {
+		t.Fatalf("range scan of a partial clone: skipped %q, remedy %q", rs.Skipped, rs.Remedy)
+	}
 	// The remedy works.
 	dst := gittest.At(t, dstDir)
 	dst.Git("config", "--unset", "remote.origin.partialclonefilter")

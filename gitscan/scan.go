@@ -86,7 +86,7 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
 	}
 	defer store.Close()
-	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList()}
+	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
 	for _, p := range refs.Problems {
 		h.skipped.addLine(repo.ID{}, p)
 	}

@@ -57,7 +57,7 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
 	}
 	defer store.Close()
-	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList()}
+	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
 
 	res := &Result{}
 	var headTree []pack.Entry
@@ -114,6 +114,9 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 	}
 	linkOtherPaths(res.Leaks)
 	res.Skipped = h.skipped.list()
+	if h.skipped.promised > 0 {
+		res.Remedy = partialCloneFix(r.Promisor)
+	}
 	res.Stats.Duration = time.Since(start)
 	return res, nil
 }

@@ -216,9 +216,6 @@ func (h *history) peel(name string, hash repo.ID, roots *[]repo.ID) {
 		}
 		typ, _, err := h.store.Read(hash)
 		if err != nil {
-			if hash == h.refs.Head {
-				name += " (HEAD, so whether a key is still in HEAD is unknown)"
-			}
 			h.skipped.add(hash, "object "+name+" points at", err)
 			return
 		}

@@ -241,6 +241,12 @@ func TestPartialClone(t *testing.T) {
 }
 
 func TestMissingHeadCommit(t *testing.T) {
+	for _, damage := range []string{"deleted", "corrupt"} {
+		t.Run(damage, func(t *testing.T) { missingHead(t, damage) })
+	}
+}
+
+func missingHead(t *testing.T, damage string) {
 	r := gittest.New(t)
 	k1, s1 := gittest.FakeKey(361)
 	k2, s2 := gittest.FakeKey(362)
@@ -252,14 +258,18 @@ func TestMissingHeadCommit(t *testing.T) {
 	r.Git("checkout", "-q", "main")
 	r.Write("main.env", envFile(k2, s2))
 	head := r.Commit("head key")
-	r.Repack()
-	r.DropObject(head)
+	if damage == "deleted" {
+		r.Repack()
+		r.DropObject(head)
+	} else {
+		r.CorruptLoose(head)
+	}
 
 	res := scanOK(t, r.Dir, Options{})
 	wantLeak(t, res, k1, "side.env", side, false)
 	named := false
 	for _, s := range res.Skipped {
-		named = named || strings.Contains(s, head) && strings.Contains(s, "HEAD")
+		named = named || strings.Contains(s, "HEAD commit "+head)
 	}
 	if !named || res.Head != head {
 		t.Fatalf("skipped = %q, head %s: want the missing HEAD commit %s named", res.Skipped, res.Head, head)

@@ -124,7 +124,8 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if !refs.Head.IsZero() {
 		res.Head = refs.Head.String()
 		if c, err := h.commit(refs.Head); err != nil {
-			h.skipped.add(refs.Head, "HEAD commit (so whether a key is still in HEAD is unknown)", err)
+			// Named even if the object is listed already: this is the gap.
+			h.skipped.addLine(repo.ID{}, fmt.Sprintf("HEAD commit %s cannot be read (%v): every other ref was scanned, but whether a key is still in HEAD is unknown", refs.Head, err))
 		} else {
 			headTree = c.tree
 		}

@@ -14,9 +14,10 @@ import (
 )
 
 // BenchmarkLargeBlob scans a repository holding one blob of
-// KEYSWEEP_BENCH_BLOB_MIB MiB (default 400) with a key in its middle and
-// reports the process's peak RSS, which streaming keeps near a window's
-// size rather than the blob's:
+// KEYSWEEP_BENCH_BLOB_MIB MiB (default 400) with a key in its middle,
+// loose or, with KEYSWEEP_BENCH_BLOB_PACKED=1, packed, and reports the
+// process's peak RSS, which streaming keeps near a window's size rather
+// than the blob's:
 // go test -run '^$' -bench LargeBlob -benchtime 1x ./gitscan/
 func BenchmarkLargeBlob(b *testing.B) {
 	mib := 400
@@ -51,6 +52,9 @@ func BenchmarkLargeBlob(b *testing.B) {
 	}
 	f.Close()
 	c := r.Commit("big")
+	if os.Getenv("KEYSWEEP_BENCH_BLOB_PACKED") == "1" {
+		r.Git("repack", "-adq")
+	}
 	b.ResetTimer()
 	for range b.N {
 		res, err := Scan(context.Background(), r.Dir, Options{})

@@ -114,10 +114,10 @@ func (r *Repo) Refs() (*Refs, error) {
 		if target == "" && !id.IsZero() {
 			out.List = append(out.List, Ref{prefix + "HEAD", id})
 		}
-		if filepath.Clean(dir) == filepath.Clean(r.GitDir) {
-			out.Head, out.HeadRef = id, target
-		}
 	}
+	// The opened work tree's HEAD, read from its own git directory (which
+	// the listing above names by another path when symlinks are involved).
+	out.Head, out.HeadRef, _ = r.head(r.GitDir, shared)
 	out.List = append(out.List, r.stashLog()...)
 	return out, nil
 }

@@ -97,12 +97,13 @@ func Open(path string) (*Repo, error) {
 	return r, nil
 }
 
-// findGitDir walks up from dir to the git directory that governs it.
+// findGitDir walks up from dir to the git directory that governs it. As
+// git does, a directory's .git is looked at before the directory itself
+// is taken for a bare repository: a work tree whose files happen to look
+// like a git directory (a committed HEAD, objects/ and refs/) is still
+// the work tree.
 func findGitDir(dir string) (string, error) {
 	for {
-		if isGitDir(dir) {
-			return dir, nil
-		}
 		dotgit := filepath.Join(dir, ".git")
 		if fi, err := os.Stat(dotgit); err == nil {
 			if fi.IsDir() && isGitDir(dotgit) {
@@ -123,6 +124,9 @@ func findGitDir(dir string) (string, error) {
 				}
 			}
 		}
+		if isGitDir(dir) {
+			return dir, nil
+		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
 			return "", ErrNotRepository
@@ -131,17 +135,28 @@ func findGitDir(dir string) (string, error) {
 	}
 }
 
-// isGitDir reports whether dir looks like a git directory: a HEAD, and an
-// objects directory of its own or a commondir pointing at one.
+// isGitDir reports whether dir is a git directory by git's own test: a
+// HEAD that names a ref or a commit, and objects and refs directories of
+// its own or a commondir pointing at them.
 func isGitDir(dir string) bool {
-	if fi, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil || !fi.Mode().IsRegular() {
+	b, err := readSmall(filepath.Join(dir, "HEAD"))
+	if err != nil {
 		return false
 	}
-	if fi, err := os.Stat(filepath.Join(dir, "objects")); err == nil && fi.IsDir() {
+	head := strings.TrimSpace(string(b))
+	var id ID
+	if !strings.HasPrefix(head, "ref: refs/") && !id.SetHex([]byte(head)) {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(dir, "commondir")); err == nil {
 		return true
 	}
-	_, err := os.Stat(filepath.Join(dir, "commondir"))
-	return err == nil
+	for _, sub := range []string{"objects", "refs"} {
+		if fi, err := os.Stat(filepath.Join(dir, sub)); err != nil || !fi.IsDir() {
+			return false
+		}
+	}
+	return true
 }
 
 // extensions applies core.repositoryformatversion and extensions.*, the

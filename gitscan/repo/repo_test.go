@@ -88,3 +88,20 @@ func TestNestedAlternates(t *testing.T) {
 		t.Fatalf("problems %q", r.Problems)
 	}
 }
+
+// A work tree whose committed files look like a git directory is still
+// read as the work tree of its .git.
+func TestWorkTreeLookingLikeGitDir(t *testing.T) {
+	r := gittest.New(t)
+	r.Write("HEAD", "ref: refs/heads/main\n")
+	r.Write("objects/info/x", "x\n")
+	r.Write("refs/heads/main", "x\n")
+	r.Commit("decoy")
+	got, err := Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(r.Dir, ".git"); got.GitDir != want {
+		t.Fatalf("git dir %s, want %s", got.GitDir, want)
+	}
+}

@@ -251,8 +251,7 @@ func TestRecallAgainstCatFile(t *testing.T) {
 		{"deep chains", 3, 80, []string{"repack", "-adfq", "--depth=50", "--window=250"}, nil},
 		{"ref deltas", 4, 60, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}, nil},
 		{"one worker", 5, 40, []string{"repack", "-adfq", "--depth=10"}, nil},
-		{"sha256 loose", 9, 20, nil, []string{"--object-format=sha256"}},
-		{"sha256 ref deltas", 10, 40, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}, []string{"--object-format=sha256"}},
+		{"sha256 ref deltas", 10, 25, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}, []string{"--object-format=sha256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -20,7 +20,7 @@ import (
 // Every blob read by Stream (whole entries inflated as they are read,
 // deltas applied as they are read) and by Read equals what git says.
 func TestStreamAndReadMatchGit(t *testing.T) {
-	r := buildHistory(t, 11, 30)
+	r := buildHistory(t, 11, 20)
 	r.Git("repack", "-adfq", "--depth=50", "--window=250")
 	st, err := openDir(filepath.Join(r.Dir, ".git"))
 	if err != nil {
@@ -44,7 +44,7 @@ func TestStreamAndReadMatchGit(t *testing.T) {
 			t.Fatalf("Stream %s: %d of %d bytes, err %v, equal %v", id, len(streamed), size, err, bytes.Equal(streamed, want))
 		}
 	}
-	if blobs < 100 {
+	if blobs < 50 {
 		t.Fatalf("only %d blobs", blobs)
 	}
 	if v := r.Git("verify-pack", "-v", must1(filepath.Glob(filepath.Join(r.Dir, ".git/objects/pack/*.idx")))); !strings.Contains(v, "chain length = 10") {

@@ -109,7 +109,7 @@ func (r *Repo) Refs() (*Refs, error) {
 		}
 		id, target, err := r.head(dir, shared)
 		if err != nil {
-			out.Problems = append(out.Problems, fmt.Sprintf("%sHEAD: %v", prefix, err))
+			out.Problems = append(out.Problems, fmt.Sprintf("%sHEAD: %v", escape(prefix), err))
 		}
 		if target == "" && !id.IsZero() {
 			out.List = append(out.List, Ref{prefix + "HEAD", id})
@@ -196,7 +196,7 @@ func (r *Repo) looseRefs(dir, sub, prefix string, into map[string]ID, out *Refs)
 			if errors.Is(err, os.ErrNotExist) {
 				return nil
 			}
-			out.Problems = append(out.Problems, fmt.Sprintf("unreadable ref directory %s: %v", path, err))
+			out.Problems = append(out.Problems, fmt.Sprintf("unreadable ref directory %s: %v", escape(path), err))
 			return nil
 		}
 		if d.IsDir() || !d.Type().IsRegular() {
@@ -212,7 +212,7 @@ func (r *Repo) looseRefs(dir, sub, prefix string, into map[string]ID, out *Refs)
 		}
 		b, err := readSmall(path)
 		if err != nil {
-			out.Problems = append(out.Problems, fmt.Sprintf("unreadable ref %s: %v", name, err))
+			out.Problems = append(out.Problems, fmt.Sprintf("unreadable ref %s: %v", escape(name), err))
 			return nil
 		}
 		text := strings.TrimSpace(string(b))
@@ -222,7 +222,7 @@ func (r *Repo) looseRefs(dir, sub, prefix string, into map[string]ID, out *Refs)
 		}
 		var id ID
 		if !id.SetHex([]byte(text)) {
-			out.Problems = append(out.Problems, fmt.Sprintf("ref %s: not an object name", name))
+			out.Problems = append(out.Problems, fmt.Sprintf("ref %s: not an object name", escape(name)))
 			return nil
 		}
 		into[name] = id

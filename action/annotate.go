@@ -175,6 +175,9 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 	if len(rep.Skipped) > 0 {
 		gaps = append(gaps, fmt.Sprintf("%d git object(s) could not be read: the scan is partial", len(rep.Skipped)))
 	}
+	if rep.Remedy != "" {
+		gaps = append(gaps, rep.Remedy)
+	}
 	if len(gaps) > 0 {
 		b.WriteString("### Could not check\n\n")
 		for _, g := range gaps {

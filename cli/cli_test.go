@@ -203,3 +203,55 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 }
+
+// A partial clone is not a broken repository: the exit says what it is
+// and how to get the blobs, and --allow-partial accepts it.
+func TestPartialClone(t *testing.T) {
+	src := gittest.New(t)
+	src.Git("config", "uploadpack.allowFilter", "true")
+	k, s := gittest.FakeKey(111)
+	src.Write("old.env", "AWS_ACCESS_KEY_ID="+k+"\nAWS_SECRET_ACCESS_KEY="+s+"\n")
+	src.Commit("key")
+	src.Remove("old.env")
+	src.Write("b.txt", "bbb\n")
+	src.Commit("rotate")
+	dst := filepath.Join(t.TempDir(), "dst")
+	src.Git("-c", "gc.auto=0", "-c", "maintenance.auto=false", "clone", "-q", "--filter=blob:none", "file://"+src.Dir, dst)
+	code, out, stderr := run(t, "scan", dst)
+	if code != ExitError || !strings.Contains(stderr, "partial clone") || !strings.Contains(stderr, "git fetch --refetch") || strings.Contains(stderr, "fsck") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("partial clone: exit %d, stderr %q; want 2 and one line naming the partial clone and the fetch", code, stderr)
+	}
+	if !strings.Contains(out, "partial clone") {
+		t.Errorf("report does not say the clone is partial:\n%s", out)
+	}
+	if code, _, stderr := run(t, "scan", dst, "--allow-partial"); code != ExitClean {
+		t.Fatalf("--allow-partial: exit %d, want 0 (nothing readable leaks); %s", code, stderr)
+	}
+}
+
+// A HEAD commit that is gone costs only what it alone would tell: the
+// other refs are scanned, and --allow-partial exits by their findings.
+func TestMissingHeadAllowPartial(t *testing.T) {
+	r := gittest.New(t)
+	k, s := gittest.FakeKey(112)
+	r.Write("README.md", "demo\n")
+	r.Commit("init")
+	r.Git("checkout", "-q", "-b", "side")
+	r.Write("a.env", "AWS_ACCESS_KEY_ID="+k+"\nAWS_SECRET_ACCESS_KEY="+s+"\n")
+	r.Commit("side key")
+	r.Git("checkout", "-q", "main")
+	r.Write("b.txt", "b\n")
+	head := r.Commit("head")
+	r.Repack()
+	r.DropObject(head)
+	code, out, stderr := run(t, "scan", r.Dir)
+	if code != ExitError || !strings.Contains(stderr, "partial scan") {
+		t.Fatalf("missing HEAD: exit %d, stderr %q; want 2", code, stderr)
+	}
+	if !strings.Contains(out, head) || !strings.Contains(out, k) {
+		t.Fatalf("report must name the missing HEAD %s and still find %s:\n%s", head, k, out)
+	}
+	if code, _, stderr := run(t, "scan", r.Dir, "--allow-partial"); code != ExitFindings {
+		t.Fatalf("--allow-partial: exit %d, want 1 (the side branch's key); %s", code, stderr)
+	}
+}

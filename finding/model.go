@@ -166,6 +166,12 @@ type Report struct {
 	// Skipped names every object that could not be read, so a partial scan
 	// is never mistaken for a complete one.
 	Skipped []string `json:"skipped,omitempty"`
+	// Remedy says in one line how to make a partial scan complete, when
+	// its cause is known (a partial clone).
+	Remedy string `json:"remedy,omitempty"`
+	// Unreached names the blobs holding key IDs that no ref reaches, which
+	// are findings only with --include-unreachable.
+	Unreached []string `json:"unreached,omitempty"`
 
 	// Account is the 12-digit ID of the account the inventory came from.
 	Account string `json:"account,omitempty"`

@@ -2,40 +2,41 @@ package gitscan
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"sort"
-
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"strings"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // pathBlob is a hit blob at a path relative to some tree.
 type pathBlob struct {
 	path string
-	blob plumbing.Hash
+	blob repo.ID
 }
 
 // treeEntries calls fn for a tree's subtree entries and its entries that
 // name hit blobs, and reports whether the tree could be read.
-type treeEntries func(tree plumbing.Hash, where string, fn func(name string, hash plumbing.Hash, dir bool)) bool
+type treeEntries func(tree repo.ID, where string, fn func(name string, hash repo.ID, dir bool)) bool
 
-// gitTrees reads trees through go-git: the range scan's source, whose
-// cost follows the few commits of the range.
-func (h *history) gitTrees(hits map[plumbing.Hash]*blobHit) treeEntries {
-	return func(tree plumbing.Hash, where string, fn func(string, plumbing.Hash, bool)) bool {
+// storeTrees reads trees one by one from the store: the range scan's
+// source, whose cost follows the few commits of the range.
+func (h *history) storeTrees(hits map[repo.ID]*blobHit) treeEntries {
+	return func(tree repo.ID, where string, fn func(string, repo.ID, bool)) bool {
 		t := h.tree(tree, where)
 		if t == nil {
 			return false
 		}
-		for _, e := range t.Entries {
+		for i := range t {
+			e := &t[i]
 			switch {
-			case e.Mode == filemode.Dir:
+			case e.Dir():
 				fn(e.Name, e.Hash, true)
-			case isBlob(e.Mode):
+			case isBlob(e):
 				if _, ok := hits[e.Hash]; ok {
 					fn(e.Name, e.Hash, false)
 				}
@@ -49,9 +50,9 @@ func (h *history) gitTrees(hits map[plumbing.Hash]*blobHit) treeEntries {
 // the full scan's source, which would otherwise decode every tree of the
 // history through go-git.
 func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
-	return func(tree plumbing.Hash, where string, fn func(string, plumbing.Hash, bool)) bool {
+	return func(tree repo.ID, where string, fn func(string, repo.ID, bool)) bool {
 		if !idx.Has(tree) {
-			h.skipped.add(tree, "tree "+where, plumbing.ErrObjectNotFound)
+			h.skipped.add(tree, "tree "+where, pack.ErrMissing)
 			return false
 		}
 		for e := range idx.Entries(tree) {
@@ -66,15 +67,15 @@ func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 // share it, and a subtree without hits costs one map lookup afterwards.
 type hitIndex struct {
 	entries treeEntries
-	memo    map[plumbing.Hash][]pathBlob
+	memo    map[repo.ID][]pathBlob
 }
 
-func (x *hitIndex) under(tree plumbing.Hash, where string) []pathBlob {
+func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 	if r, ok := x.memo[tree]; ok {
 		return r
 	}
 	var out []pathBlob
-	x.entries(tree, where, func(name string, hash plumbing.Hash, dir bool) {
+	x.entries(tree, where, func(name string, hash repo.ID, dir bool) {
 		if !dir {
 			out = append(out, pathBlob{name, hash})
 			return
@@ -88,17 +89,19 @@ func (x *hitIndex) under(tree plumbing.Hash, where string) []pathBlob {
 }
 
 // attribute turns blob hits into one Leak per distinct (key ID, path),
-// naming the oldest commit that holds the key at that path.
-func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[plumbing.Hash]*blobHit, set *blobSet, headTree plumbing.Hash, includeUnreachable bool) ([]finding.Leak, error) {
+// naming the first commit in history order that holds the key at that
+// path. Hits in objects no ref reaches are leaks only with
+// includeUnreachable; otherwise each is named in unreached.
+func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[repo.ID]*blobHit, set *blobSet, headTree repo.ID, includeUnreachable bool) (leaks []finding.Leak, unreached []string, err error) {
 	type key struct{ id, path string }
-	leaks := map[key]*finding.Leak{}
+	byKey := map[key]*finding.Leak{}
 	var order []key
-	attributed := map[plumbing.Hash]bool{}
-	record := func(c *commitInfo, p string, blob plumbing.Hash, unreachable bool) {
+	attributed := map[repo.ID]bool{}
+	record := func(c *commitInfo, p string, blob repo.ID, unreachable bool) {
 		attributed[blob] = true
 		for _, m := range firstPerKey(hits[blob].matches) {
 			k := key{m.KeyID, p}
-			if l, ok := leaks[k]; ok {
+			if l, ok := byKey[k]; ok {
 				l.Commits++
 				fillSecrets(l, m.Match)
 				// Commits come oldest first: the newest version of the
@@ -124,16 +127,16 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 				l.Commits = 1
 			}
 			fillSecrets(l, m.Match)
-			leaks[k] = l
+			byKey[k] = l
 			order = append(order, k)
 		}
 	}
 
-	idx := &hitIndex{entries: entries, memo: map[plumbing.Hash][]pathBlob{}}
+	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}}
 	sortCommits(h.commits)
 	for _, c := range h.commits {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, pb := range idx.under(c.tree, "commit "+short(c.hash)) {
 			record(c, pb.path, pb.blob, false)
@@ -155,7 +158,15 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 	// commit, so one left over was reached through a tree the walk could
 	// not read (already listed as skipped) and must not vanish either.
 	for _, b := range set.order {
-		if _, ok := hits[b]; !ok || attributed[b] || (set.unreachable[b] && !includeUnreachable) {
+		if _, ok := hits[b]; !ok || attributed[b] {
+			continue
+		}
+		if set.unreachable[b] && !includeUnreachable {
+			var ids []string
+			for _, m := range firstPerKey(hits[b].matches) {
+				ids = append(ids, m.KeyID)
+			}
+			unreached = append(unreached, fmt.Sprintf("blob %s: key ID %s found in an object no ref reaches; use --include-unreachable to report it", b, strings.Join(ids, ", ")))
 			continue
 		}
 		p := set.where[b]
@@ -167,7 +178,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 	if !headTree.IsZero() {
 		for _, pb := range idx.under(headTree, "HEAD") {
 			for _, m := range hits[pb.blob].matches {
-				if l, ok := leaks[key{m.KeyID, pb.path}]; ok {
+				if l, ok := byKey[key{m.KeyID, pb.path}]; ok {
 					l.InHead = true
 				}
 			}
@@ -180,7 +191,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 	}
 	out := make([]finding.Leak, 0, len(order))
 	for _, k := range order {
-		l := leaks[k]
+		l := byKey[k]
 		for _, p := range paths[k.id] {
 			if p != k.path {
 				l.OtherPaths = append(l.OtherPaths, p)
@@ -194,7 +205,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 		}
 		return out[i].Path < out[j].Path
 	})
-	return out, nil
+	return out, unreached, nil
 }
 
 // firstPerKey keeps each key ID's first match in a blob, preferring one

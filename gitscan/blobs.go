@@ -8,15 +8,14 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/keysweep/keysweep/gitscan/detect"
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // blobHit is a blob whose content holds at least one credential.
 type blobHit struct {
-	hash    plumbing.Hash
+	hash    repo.ID
 	matches []located
 }
 
@@ -31,62 +30,46 @@ type located struct {
 // allowMarker is the inline suppression comment, in any comment syntax.
 const allowMarker = "keysweep:allow"
 
-// blobsPerHandle is how many blobs justify opening one more repository
-// handle: go-git loads the pack index and maps every offset for each
-// handle, which on a large repository costs more than reading a few
-// thousand blobs.
-const blobsPerHandle = 2000
-
-// scanBlobs reads each blob once and runs the detectors on it. The first
-// worker uses repo, which the caller leaves idle meanwhile; further workers
-// open their own handles, since go-git storage is not safe for concurrent
-// use.
-func scanBlobs(ctx context.Context, repo *git.Repository, path string, set *blobSet, opts Options, skipped *skipList) (map[plumbing.Hash]*blobHit, int64, error) {
+// scanBlobs reads each blob once and runs the detectors on it, on one
+// goroutine per CPU (the store is safe for concurrent reads).
+func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Options, skipped *skipList) (map[repo.ID]*blobHit, int64, error) {
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = min(runtime.GOMAXPROCS(0), 1+len(set.order)/blobsPerHandle)
+		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(set.order)))
+	threshold := opts.StreamThreshold
+	if threshold <= 0 {
+		threshold = pack.DefaultStreamThreshold
+	}
 	if opts.Progress != nil {
 		opts.Progress.Start(len(set.order), 0)
 		defer opts.Progress.Finish()
 	}
 
 	type failure struct {
-		hash plumbing.Hash
+		hash repo.ID
 		err  error
 	}
 	var (
 		mu       sync.Mutex
-		hits     = map[plumbing.Hash]*blobHit{}
+		hits     = map[repo.ID]*blobHit{}
 		failures []failure
 		total    int64
-		openErr  error
 		wg       sync.WaitGroup
 	)
-	next := make(chan plumbing.Hash, 256)
-	for w := 0; w < workers; w++ {
+	next := make(chan repo.ID, 256)
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := repo
-			if w > 0 {
-				var err error
-				if r, err = open(path); err != nil {
-					mu.Lock()
-					openErr = err
-					mu.Unlock()
-					for range next {
-					}
-					return
-				}
-			}
-			var buf []byte
 			var n int64
+			var buf, win []byte
 			for hash := range next {
+				var found []located
 				var size int64
 				var err error
-				buf, size, err = readBlob(r.Storer, hash, buf[:0])
+				found, size, buf, win, err = findBlob(store, hash, threshold, buf, win)
 				if opts.Progress != nil {
 					opts.Progress.Add(1, size)
 				}
@@ -97,14 +80,10 @@ func scanBlobs(ctx context.Context, repo *git.Repository, path string, set *blob
 					mu.Unlock()
 					continue
 				}
-				if !detect.MayContain(buf) {
+				if len(found) == 0 {
 					continue
 				}
-				ms := detect.Find(buf)
-				if len(ms) == 0 {
-					continue
-				}
-				hit := &blobHit{hash: hash, matches: locate(buf, ms)}
+				hit := &blobHit{hash: hash, matches: found}
 				mu.Lock()
 				hits[hash] = hit
 				mu.Unlock()
@@ -129,52 +108,53 @@ feed:
 	if ctxErr != nil {
 		return nil, 0, ctxErr
 	}
-	if openErr != nil {
-		return nil, 0, openErr
-	}
 	for _, f := range failures {
 		skipped.add(f.hash, "blob "+describe(set, f.hash), f.err)
 	}
 	return hits, total, nil
 }
 
-func describe(set *blobSet, h plumbing.Hash) string {
+// findBlob runs the detectors on one blob: read whole into buf if it is
+// at most threshold bytes, else streamed through windows held in win.
+func findBlob(store *pack.Store, hash repo.ID, threshold int64, buf, win []byte) ([]located, int64, []byte, []byte, error) {
+	r, size, err := store.Stream(hash)
+	if err != nil {
+		return nil, 0, buf, win, err
+	}
+	defer r.Close()
+	if size > threshold {
+		found, win, err := findStream(r, pack.StreamChunk(threshold), win)
+		return found, size, buf, win, err
+	}
+	if int64(cap(buf)) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, size, buf, win, err
+	}
+	// The reader checks the object's end and checksum on the next read.
+	if n, err := r.Read(make([]byte, 1)); n > 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = fmt.Errorf("object longer than its header says")
+		}
+		return nil, size, buf, win, err
+	}
+	if !detect.MayContain(buf) {
+		return nil, size, buf, win, nil
+	}
+	ms := detect.Find(buf)
+	if len(ms) == 0 {
+		return nil, size, buf, win, nil
+	}
+	return locate(buf, ms), size, buf, win, nil
+}
+
+func describe(set *blobSet, h repo.ID) string {
 	if p := set.where[h]; p != "" {
 		return "at " + p
 	}
 	return "(unreachable)"
-}
-
-type objectReader interface {
-	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
-}
-
-// readBlob reads a whole blob into buf, reusing its storage. A panic in
-// go-git on a malformed object is that object's error, not a crash.
-func readBlob(s objectReader, hash plumbing.Hash, buf []byte) (out []byte, size int64, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = buf[:0], fmt.Errorf("internal error: %v", r)
-		}
-	}()
-	obj, err := s.EncodedObject(plumbing.BlobObject, hash)
-	if err != nil {
-		return buf, 0, err
-	}
-	size = obj.Size()
-	r, err := obj.Reader()
-	if err != nil {
-		return buf, size, err
-	}
-	defer r.Close()
-	if int64(cap(buf)) < size {
-		buf = make([]byte, 0, size)
-	}
-	buf = buf[:size]
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return buf[:0], size, err
-	}
-	return buf, size, nil
 }
 
 // locate adds line and column to each match. Columns count characters

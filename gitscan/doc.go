@@ -8,4 +8,9 @@
 // therefore costs one pass over its blobs and no attribution at all, and
 // content that exists only in a merge commit, a deleted file, an unmerged
 // branch or behind a tag is found like any other.
+//
+// Which objects and refs exist is decided by package repo (layout, refs,
+// extensions) and read by package pack; go-git is used only to read the
+// index for ScanStaged. The first commit that introduced a key is the
+// first in history order: parents before children.
 package gitscan

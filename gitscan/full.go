@@ -2,62 +2,47 @@ package gitscan
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // fullHistory reads every object once with the pack engine, which names
-// the blobs that hold key IDs and every commit, then walks the commit
-// graph from the refs in memory. Blobs are not walked: whether a suspect
-// is reachable is settled by attribution, which only runs when there are
-// hits.
+// the blobs that hold key IDs, every commit and every tag, then walks the
+// commit graph from the refs in memory. Blobs are not walked: whether a
+// suspect is reachable is settled by attribution, which only runs when
+// there are hits.
 func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.ScanStats) (*blobSet, error) {
-	gitDir, err := h.gitDir()
-	if err != nil {
-		return nil, err
-	}
-	var popts pack.Options
+	popts := pack.Options{StreamThreshold: opts.StreamThreshold}
 	if p := opts.Progress; p != nil {
 		popts.Total = func(n int) { p.Start(n, 0) }
 		popts.Progress = p
 		defer p.Finish()
 	}
-	// The pack pass has its own file handles; reading the refs through
-	// go-git meanwhile takes the peeling of tags off the critical path.
-	type packed struct {
-		res *pack.Result
-		err error
+	pres, err := h.store.Scan(ctx, popts)
+	if err != nil {
+		return nil, &Error{Msg: "read the objects of " + h.repo.CommonDir, Err: err}
 	}
-	done := make(chan packed, 1)
-	go func() {
-		res, err := pack.Scan(ctx, gitDir, popts)
-		done <- packed{res, err}
-	}()
-	roots, nrefs, rootsErr := h.roots()
-	out := <-done
-	if rootsErr != nil {
-		return nil, rootsErr
-	}
-	if out.err != nil {
-		return nil, &Error{Msg: "read the objects of " + gitDir, Err: out.err}
-	}
-	pres := out.res
-	stats.Refs = nrefs
+	stats.Refs = len(h.refs.List)
 	for _, p := range pres.Problems {
+		// A partial clone leaves objects out on purpose: they are
+		// counted, not listed one by one.
+		if h.skipped.promisor && !p.Missing.IsZero() {
+			h.skipped.absent(p.Missing)
+			continue
+		}
 		h.skipped.addLine(problemKey(p), p.String())
 	}
-	h.packed = make(map[plumbing.Hash]*commitInfo, len(pres.Commits))
+	h.packed = make(map[repo.ID]*commitInfo, len(pres.Commits))
 	for i := range pres.Commits {
-		c := &pres.Commits[i]
-		h.packed[c.Hash] = &commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email}
+		h.packed[pres.Commits[i].Hash] = fromPack(&pres.Commits[i])
 	}
-	if err := h.allCommits(ctx, roots); err != nil {
+	h.tags = make(map[repo.ID]repo.ID, len(pres.Tags))
+	for _, t := range pres.Tags {
+		h.tags[t.Hash] = t.Target
+	}
+	if err := h.allCommits(ctx, h.roots()); err != nil {
 		return nil, err
 	}
 	stats.Blobs, stats.Bytes = pres.Blobs, pres.BlobBytes
@@ -74,53 +59,24 @@ func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.
 
 // problemKey dedupes problems: a missing object named by many trees is
 // one problem.
-func problemKey(p pack.Problem) plumbing.Hash {
+func problemKey(p pack.Problem) repo.ID {
 	if !p.Missing.IsZero() {
 		return p.Missing
 	}
 	return p.Hash
 }
 
-// gitDir is the directory holding objects/, for the pack engine.
-func (h *history) gitDir() (string, error) {
-	fs, ok := h.repo.Storer.(*filesystem.Storage)
-	if !ok {
-		return "", &Error{Msg: "repository storage is not on disk"}
-	}
-	dir := fs.Filesystem().Root()
-	// A linked work tree's git dir keeps its objects in the common dir.
-	if b, err := os.ReadFile(filepath.Join(dir, "commondir")); err == nil {
-		common := filepath.Clean(string(trimNewline(b)))
-		if !filepath.IsAbs(common) {
-			common = filepath.Join(dir, common)
-		}
-		return common, nil
-	}
-	return dir, nil
-}
-
-func trimNewline(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
 // treeIndex reads every stored tree's subtree and hit-blob entries with the
 // pack engine, for attributing the hits of a full scan.
-func (h *history) treeIndex(ctx context.Context, hits map[plumbing.Hash]*blobHit) (treeEntries, error) {
-	gitDir, err := h.gitDir()
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[plumbing.Hash]bool, len(hits))
+func (h *history) treeIndex(ctx context.Context, hits map[repo.ID]*blobHit) (treeEntries, error) {
+	want := make(map[repo.ID]bool, len(hits))
 	for b := range hits {
 		want[b] = true
 	}
 	// Its problems are a subset of what the pack pass already reported.
-	idx, _, err := pack.Trees(ctx, gitDir, want, pack.Options{})
+	idx, _, err := h.store.Trees(ctx, want, pack.Options{})
 	if err != nil {
-		return nil, &Error{Msg: "read the trees of " + gitDir, Err: err}
+		return nil, &Error{Msg: "read the trees of " + h.repo.CommonDir, Err: err}
 	}
 	return h.packTrees(idx), nil
 }

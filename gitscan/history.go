@@ -1,184 +1,251 @@
 package gitscan
 
 import (
-	"bufio"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // commitInfo is the part of a commit the scan needs, kept small because a
 // full-history scan holds one per commit.
 type commitInfo struct {
-	hash    plumbing.Hash
-	tree    plumbing.Hash
-	parents []plumbing.Hash
+	hash    repo.ID
+	tree    repo.ID
+	parents []repo.ID
 	when    time.Time
 	author  string
 	email   string
 }
 
+func fromPack(c *pack.Commit) *commitInfo {
+	return &commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email}
+}
+
 // history is the commit graph of one scan.
 type history struct {
-	repo    *git.Repository
-	shallow map[plumbing.Hash]bool
+	repo    *repo.Repo
+	store   *pack.Store
+	refs    *repo.Refs
+	shallow map[repo.ID]bool
 	skipped *skipList
 	// commits in scope: every commit reachable from a ref, or the range.
 	commits []*commitInfo
 	// packed holds every stored commit, read by the pack engine in a full
-	// scan, so the commit graph is walked without decoding objects again.
-	packed map[plumbing.Hash]*commitInfo
+	// scan, so the commit graph is walked without decoding objects again;
+	// tags every stored tag's target.
+	packed map[repo.ID]*commitInfo
+	tags   map[repo.ID]repo.ID
 	// extraBlobs are blobs tags point at directly, with the tag's name.
-	extraBlobs map[plumbing.Hash]string
+	extraBlobs map[repo.ID]string
 	// extraTrees are trees tags point at directly.
-	extraTrees map[plumbing.Hash]string
+	extraTrees map[repo.ID]string
 }
 
-func shallowSet(repo *git.Repository) (map[plumbing.Hash]bool, error) {
-	hs, err := repo.Storer.Shallow()
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[plumbing.Hash]bool, len(hs))
-	for _, h := range hs {
-		m[h] = true
-	}
-	return m, nil
-}
-
-func (h *history) commit(hash plumbing.Hash) (*commitInfo, error) {
+func (h *history) commit(hash repo.ID) (*commitInfo, error) {
 	if c, ok := h.packed[hash]; ok {
 		return c, nil
 	}
-	c, err := object.GetCommit(h.repo.Storer, hash)
+	if h.packed != nil && !h.store.Has(hash) {
+		// The pack pass read every stored commit.
+		return nil, fmt.Errorf("commit %s: %w", hash, pack.ErrMissing)
+	}
+	typ, b, err := h.store.Read(hash)
 	if err != nil {
 		return nil, err
 	}
-	return &commitInfo{
-		hash:    c.Hash,
-		tree:    c.TreeHash,
-		parents: c.ParentHashes,
-		when:    c.Committer.When,
-		author:  c.Author.Name,
-		email:   c.Author.Email,
-	}, nil
+	if typ != pack.TypeCommit {
+		return nil, fmt.Errorf("%s is not a commit", hash)
+	}
+	c, err := pack.ParseCommit(hash, b)
+	if err != nil {
+		return nil, err
+	}
+	return fromPack(&c), nil
 }
 
 // resolve turns --since into a commit, or says in one line why it cannot.
-func (h *history) resolve(rev string) (plumbing.Hash, error) {
-	hash, err := resolveRevision(h.repo, rev)
-	if err != nil {
-		if strings.Contains(rev, "@{") {
-			return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: %s", rev, err)}
+func (h *history) resolve(rev string) (repo.ID, error) {
+	if strings.Contains(rev, "@{") {
+		hash, err := h.reflogRevision(rev)
+		if err != nil {
+			return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: %s", rev, err)}
 		}
-		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: no such commit in this repository; fetch it (git fetch origin %s) or %s", rev, rev, shallowFix)}
+		if _, err := h.commit(hash); err != nil {
+			return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, shallowFix)}
+		}
+		return hash, nil
+	}
+	hash, ok := h.revision(rev)
+	if !ok {
+		return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: no such commit in this repository; fetch it (git fetch origin %s) or %s", rev, rev, shallowFix)}
 	}
 	if _, err := h.commit(hash); err != nil {
-		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, shallowFix)}
+		return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, shallowFix)}
 	}
 	return hash, nil
 }
 
-// roots returns the commits every ref points at (tags peeled), plus the
-// older stash entries that only the stash reflog remembers.
-func (h *history) roots() ([]plumbing.Hash, int, error) {
-	h.extraBlobs = map[plumbing.Hash]string{}
-	h.extraTrees = map[plumbing.Hash]string{}
-	iter, err := h.repo.Storer.IterReferences()
-	if err != nil {
-		return nil, 0, &Error{Msg: "list refs", Err: err}
+// revision resolves the revisions a pull request's base is given as: a
+// ref name as git abbreviates it (main, origin/main, v1.0, HEAD), a full
+// or abbreviated object name, each optionally followed by ~n, ^ and ^n.
+func (h *history) revision(rev string) (repo.ID, bool) {
+	base := rev
+	cut := strings.IndexAny(rev, "~^")
+	if cut >= 0 {
+		base = rev[:cut]
 	}
-	var roots []plumbing.Hash
-	nrefs := 0
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference {
-			return nil // symbolic refs (HEAD) point at a ref listed anyway
+	id, ok := h.named(base)
+	if !ok {
+		return id, false
+	}
+	for rest := rev[len(base):]; rest != ""; {
+		op := rest[0]
+		rest = rest[1:]
+		n := 1
+		digits := 0
+		for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '9' {
+			digits++
 		}
-		nrefs++
-		h.peel(ref.Name().String(), ref.Hash(), &roots)
-		return nil
-	})
-	if err != nil {
-		return nil, 0, &Error{Msg: "list refs", Err: err}
+		if digits > 0 {
+			var err error
+			if n, err = strconv.Atoi(rest[:digits]); err != nil || n > 1<<20 {
+				return id, false
+			}
+			rest = rest[digits:]
+		}
+		if id, ok = h.peelCommit(id); !ok {
+			return id, false
+		}
+		switch op {
+		case '~':
+			for range n {
+				c, err := h.commit(id)
+				if err != nil || len(c.parents) == 0 {
+					return id, false
+				}
+				id = c.parents[0]
+			}
+		case '^':
+			if n == 0 {
+				continue
+			}
+			c, err := h.commit(id)
+			if err != nil || len(c.parents) < n {
+				return id, false
+			}
+			id = c.parents[n-1]
+		default:
+			return id, false
+		}
 	}
-	// A detached HEAD is a ref of its own.
-	if head, err := h.repo.Head(); err == nil {
-		roots = append(roots, head.Hash())
+	return h.peelCommit(id)
+}
+
+// named resolves a ref name by git's rules, or an object name.
+func (h *history) named(name string) (repo.ID, bool) {
+	for _, full := range []string{name, "refs/" + name, "refs/tags/" + name, "refs/heads/" + name, "refs/remotes/" + name, "refs/remotes/" + name + "/HEAD"} {
+		if id, ok := h.refs.Lookup(full); ok {
+			return id, true
+		}
 	}
-	roots = append(roots, h.stashReflog()...)
-	return roots, nrefs, nil
+	if id, err := repo.ParseID(name); err == nil && id.Size() == h.store.HashSize() {
+		return id, true
+	}
+	if len(name) >= 4 && len(name) < 2*h.store.HashSize() && isHex(name) {
+		if ids := h.store.WithPrefix(name); len(ids) == 1 {
+			return ids[0], true
+		}
+	}
+	return repo.ID{}, false
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// peelCommit follows annotated tags to a commit.
+func (h *history) peelCommit(id repo.ID) (repo.ID, bool) {
+	for range 10 {
+		typ, b, err := h.store.Read(id)
+		if err != nil {
+			return id, false
+		}
+		switch typ {
+		case pack.TypeCommit:
+			return id, true
+		case pack.TypeTag:
+			t, err := pack.ParseTag(id, b)
+			if err != nil {
+				return id, false
+			}
+			id = t.Target
+		default:
+			return id, false
+		}
+	}
+	return id, false
+}
+
+// roots returns the commits every ref points at (tags peeled), every
+// work tree's HEAD, and the older stash entries that only the stash
+// reflog remembers. Tags are peeled with the tag objects the pack pass
+// read.
+func (h *history) roots() []repo.ID {
+	h.extraBlobs = map[repo.ID]string{}
+	h.extraTrees = map[repo.ID]string{}
+	var roots []repo.ID
+	for _, ref := range h.refs.List {
+		h.peel(ref.Name, ref.Target, &roots)
+	}
+	return roots
 }
 
 // peel follows annotated tags to what they point at.
-func (h *history) peel(name string, hash plumbing.Hash, roots *[]plumbing.Hash) {
-	for depth := 0; depth < 10; depth++ {
-		obj, err := h.repo.Storer.EncodedObject(plumbing.AnyObject, hash)
+func (h *history) peel(name string, hash repo.ID, roots *[]repo.ID) {
+	for range 10 {
+		if _, ok := h.packed[hash]; ok {
+			*roots = append(*roots, hash)
+			return
+		}
+		if target, ok := h.tags[hash]; ok {
+			hash = target
+			continue
+		}
+		typ, _, err := h.store.Read(hash)
 		if err != nil {
 			h.skipped.add(hash, "object "+name+" points at", err)
 			return
 		}
-		switch obj.Type() {
-		case plumbing.CommitObject:
-			*roots = append(*roots, hash)
-			return
-		case plumbing.TreeObject:
+		switch typ {
+		case pack.TypeTree:
 			h.extraTrees[hash] = name
-			return
-		case plumbing.BlobObject:
+		case pack.TypeBlob:
 			h.extraBlobs[hash] = name
-			return
-		case plumbing.TagObject:
-			tag, err := object.DecodeTag(h.repo.Storer, obj)
-			if err != nil {
-				h.skipped.add(hash, "tag "+name, err)
-				return
-			}
-			hash = tag.Target
-		default:
-			return
+		case pack.TypeCommit:
+			*roots = append(*roots, hash) // a range scan
 		}
+		return
 	}
-}
-
-// stashReflog reads the commits of stash@{1} and older, which no ref
-// points at; go-git does not read reflogs, and the format is one line per
-// entry: "<old> <new> <who> <when>\t<message>".
-func (h *history) stashReflog() []plumbing.Hash {
-	fs, ok := h.repo.Storer.(*filesystem.Storage)
-	if !ok {
-		return nil
-	}
-	f, err := fs.Filesystem().Open("logs/refs/stash")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []plumbing.Hash
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && plumbing.IsHash(fields[1]) {
-			out = append(out, plumbing.NewHash(fields[1]))
-		}
-	}
-	return out
 }
 
 // allCommits collects every commit reachable from roots. Reaching a
 // shallow boundary is an error: the history asked for is not all here.
-func (h *history) allCommits(ctx context.Context, roots []plumbing.Hash) error {
-	seen := make(map[plumbing.Hash]bool, len(roots))
-	stack := append([]plumbing.Hash(nil), roots...)
+func (h *history) allCommits(ctx context.Context, roots []repo.ID) error {
+	seen := make(map[repo.ID]bool, len(roots))
+	stack := append([]repo.ID(nil), roots...)
 	for len(stack) > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -242,12 +309,12 @@ func (q *byDate) Pop() any {
 // the way git rev-list does: walk both sides newest first, painting, and
 // stop once every commit still queued is reachable from base. Its cost
 // follows the size of the range, not of the history.
-func (h *history) rangeCommits(ctx context.Context, head, base plumbing.Hash, since string) error {
-	nodes := map[plumbing.Hash]*rangeNode{}
+func (h *history) rangeCommits(ctx context.Context, head, base repo.ID, since string) error {
+	nodes := map[repo.ID]*rangeNode{}
 	q := &byDate{}
 	interesting := 0 // queued nodes not (yet) known to be reachable from base
 
-	get := func(hash plumbing.Hash) (*rangeNode, error) {
+	get := func(hash repo.ID) (*rangeNode, error) {
 		if n, ok := nodes[hash]; ok {
 			return n, nil
 		}
@@ -343,35 +410,118 @@ func (h *history) rangeCommits(ctx context.Context, head, base plumbing.Hash, si
 	return nil
 }
 
-// sortCommits orders oldest first, so the first commit holding a key is
-// the one that introduced it.
+// sortCommits orders commits in the order history was made: every
+// commit after its parents. The first commit holding a key is then the
+// one that introduced it even when commits share a second (rebases,
+// scripts, bots) or a child's clock is behind its parent's. Committer
+// time and then the name only order commits neither of which is an
+// ancestor of the other.
 func sortCommits(cs []*commitInfo) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		if !cs[i].when.Equal(cs[j].when) {
-			return cs[i].when.Before(cs[j].when)
+	index := make(map[repo.ID]int32, len(cs))
+	for i, c := range cs {
+		index[c.hash] = int32(i)
+	}
+	pending := make([]int32, len(cs)) // parents in cs not yet placed
+	kidFrom := make([]int32, len(cs)+1)
+	for i, c := range cs {
+		for _, p := range c.parents {
+			if j, ok := index[p]; ok {
+				pending[i]++
+				kidFrom[j+1]++
+			}
 		}
-		return cs[i].hash.String() < cs[j].hash.String()
-	})
+	}
+	for i := range cs {
+		kidFrom[i+1] += kidFrom[i]
+	}
+	kids := make([]int32, kidFrom[len(cs)])
+	fill := append([]int32(nil), kidFrom[:len(cs)]...)
+	for i, c := range cs {
+		for _, p := range c.parents {
+			if j, ok := index[p]; ok {
+				kids[fill[j]] = int32(i)
+				fill[j]++
+			}
+		}
+	}
+	ready := &readyQueue{cs: cs}
+	for i := range cs {
+		if pending[i] == 0 {
+			ready.idx = append(ready.idx, int32(i))
+		}
+	}
+	heap.Init(ready)
+	out := make([]*commitInfo, 0, len(cs))
+	placed := make([]bool, len(cs))
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int32)
+		placed[i] = true
+		out = append(out, cs[i])
+		for _, k := range kids[kidFrom[i]:kidFrom[i+1]] {
+			if pending[k]--; pending[k] == 0 {
+				heap.Push(ready, k)
+			}
+		}
+	}
+	// Only a cycle, which object names make impossible, is left over.
+	for i, c := range cs {
+		if !placed[i] {
+			out = append(out, c)
+		}
+	}
+	copy(cs, out)
 }
 
-func short(h plumbing.Hash) string { return h.String()[:12] }
+// readyQueue holds commits whose parents are placed, oldest first.
+type readyQueue struct {
+	cs  []*commitInfo
+	idx []int32
+}
 
-// skipList records unreadable objects once each, in order.
+func (q *readyQueue) Len() int { return len(q.idx) }
+func (q *readyQueue) Less(i, j int) bool {
+	a, b := q.cs[q.idx[i]], q.cs[q.idx[j]]
+	if !a.when.Equal(b.when) {
+		return a.when.Before(b.when)
+	}
+	return repo.Compare(a.hash, b.hash) < 0
+}
+func (q *readyQueue) Swap(i, j int) { q.idx[i], q.idx[j] = q.idx[j], q.idx[i] }
+func (q *readyQueue) Push(x any)    { q.idx = append(q.idx, x.(int32)) }
+func (q *readyQueue) Pop() any {
+	n := q.idx[len(q.idx)-1]
+	q.idx = q.idx[:len(q.idx)-1]
+	return n
+}
+
+func short(h repo.ID) string { return h.Short() }
+
+// skipList records unreadable objects once each, in order. In a partial
+// clone (promisor set), objects that are merely absent were left out on
+// purpose: they are counted in one line rather than listed.
 type skipList struct {
-	seen  map[plumbing.Hash]bool
-	items []string
+	seen     map[repo.ID]bool
+	items    []string
+	promisor bool
+	promised int
 }
 
-func newSkipList() *skipList { return &skipList{seen: map[plumbing.Hash]bool{}} }
+func newSkipList(promisor bool) *skipList {
+	return &skipList{seen: map[repo.ID]bool{}, promisor: promisor}
+}
 
-func (s *skipList) add(hash plumbing.Hash, what string, err error) {
+func (s *skipList) add(hash repo.ID, what string, err error) {
 	if s.seen[hash] {
+		return
+	}
+	if s.promisor && errors.Is(err, pack.ErrMissing) {
+		s.absent(hash)
 		return
 	}
 	s.seen[hash] = true
 	reason := "unreadable"
 	switch {
-	case errors.Is(err, plumbing.ErrObjectNotFound):
+	case errors.Is(err, pack.ErrMissing):
 		reason = "missing"
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		reason = "truncated"
@@ -381,13 +531,31 @@ func (s *skipList) add(hash plumbing.Hash, what string, err error) {
 	s.items = append(s.items, fmt.Sprintf("%s %s: %s", what, hash, reason))
 }
 
-// addLine records an already-worded problem with the object it is about.
-func (s *skipList) addLine(hash plumbing.Hash, line string) {
+// absent records an object the repository does not have.
+func (s *skipList) absent(hash repo.ID) {
 	if s.seen[hash] {
+		return
+	}
+	s.seen[hash] = true
+	if s.promisor {
+		s.promised++
+		return
+	}
+	s.items = append(s.items, fmt.Sprintf("object %s: missing", hash))
+}
+
+// addLine records an already-worded problem with the object it is about.
+func (s *skipList) addLine(hash repo.ID, line string) {
+	if !hash.IsZero() && s.seen[hash] {
 		return
 	}
 	s.seen[hash] = true
 	s.items = append(s.items, line)
 }
 
-func (s *skipList) list() []string { return s.items }
+func (s *skipList) list() []string {
+	if s.promised == 0 {
+		return s.items
+	}
+	return append(s.items, fmt.Sprintf("partial clone: %d object(s) were not downloaded from the promisor remote, so their content was not scanned", s.promised))
+}

@@ -3,24 +3,47 @@ package gitscan
 import (
 	"bufio"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // Resolve turns a revision (--since, the action's since) into the commit
-// it names in the repository at path, the same way the scan does.
+// it names in the repository at path, the same way the scan does. The
+// settings readers take go-git hashes, so a SHA-256 repository's commit
+// is refused here in one line rather than truncated.
 func Resolve(path, rev string) (plumbing.Hash, error) {
-	repo, err := open(path)
+	r, err := openRepo(path)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	h := &history{repo: repo, skipped: newSkipList()}
-	return h.resolve(rev)
+	refs, err := r.Refs()
+	if err != nil {
+		return plumbing.ZeroHash, &Error{Msg: err.Error()}
+	}
+	store, err := pack.Open(r)
+	if err != nil {
+		return plumbing.ZeroHash, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
+	}
+	defer store.Close()
+	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
+	id, err := h.resolve(rev)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if id.Size() != len(plumbing.ZeroHash) {
+		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: reading settings from a commit of a SHA-256 repository is not supported yet", rev)}
+	}
+	var out plumbing.Hash
+	copy(out[:], id.Bytes())
+	return out, nil
 }
 
 // reflogSelector is REF@{N}: the value REF had N changes ago. Every other
@@ -28,80 +51,71 @@ func Resolve(path, rev string) (plumbing.Hash, error) {
 // refused rather than guessed.
 var reflogSelector = regexp.MustCompile(`^([^@{}~^:\s]*)@\{([0-9]+)\}$`)
 
-// resolveRevision resolves rev in repo. go-git reads no reflogs and quietly
-// drops an @{…} suffix, so HEAD@{4} would become HEAD and a range scan
-// would scan nothing; reflog selectors are resolved here or refused.
-func resolveRevision(repo *git.Repository, rev string) (plumbing.Hash, error) {
-	if !strings.Contains(rev, "@{") {
-		hash, err := repo.ResolveRevision(plumbing.Revision(rev))
-		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("no such commit in this repository")
-		}
-		return *hash, nil
-	}
+// reflogRevision resolves REF@{N} from the reflog. A selector silently
+// dropped would turn HEAD@{4} into HEAD and a range scan into an empty
+// one, so anything but REF@{N} is refused in one line.
+func (h *history) reflogRevision(rev string) (repo.ID, error) {
 	m := reflogSelector.FindStringSubmatch(rev)
 	if m == nil {
-		return plumbing.ZeroHash, fmt.Errorf("only the reflog selector REF@{N} is supported; pass the commit instead: --since $(git rev-parse '%s')", rev)
+		return repo.ID{}, fmt.Errorf("only the reflog selector REF@{N} is supported; pass the commit instead: --since $(git rev-parse '%s')", rev)
 	}
 	n, err := strconv.Atoi(m[2])
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("reflog index %s is out of range", m[2])
+		return repo.ID{}, fmt.Errorf("reflog index %s is out of range", m[2])
 	}
-	ref, err := reflogRef(repo, m[1])
+	ref, dir, err := h.reflogRef(m[1])
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return repo.ID{}, err
 	}
-	entries, err := reflog(repo, ref)
+	entries, err := readReflog(filepath.Join(dir, "logs", filepath.FromSlash(ref)), ref)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return repo.ID{}, err
 	}
 	if n >= len(entries) {
-		return plumbing.ZeroHash, fmt.Errorf("the reflog of %s only has %d entries", ref, len(entries))
+		return repo.ID{}, fmt.Errorf("the reflog of %s only has %d entries", ref, len(entries))
 	}
 	return entries[len(entries)-1-n], nil
 }
 
-// reflogRef finds the ref whose reflog REF@{N} reads: the current branch
-// for an empty REF, as git does, and git's usual order of prefixes
-// otherwise.
-func reflogRef(repo *git.Repository, name string) (string, error) {
+// reflogRef finds the ref whose reflog REF@{N} reads, and the git
+// directory holding that log: HEAD's is the work tree's own, a branch's
+// the common one. An empty REF is the current branch, as in git.
+func (h *history) reflogRef(name string) (string, string, error) {
 	if name == "" || name == "@" {
-		head, err := repo.Storer.Reference(plumbing.HEAD)
-		if err != nil || head.Type() != plumbing.SymbolicReference {
-			return "", fmt.Errorf("@{N} reads the current branch's reflog, and HEAD is not on a branch")
+		b, err := os.ReadFile(filepath.Join(h.repo.GitDir, "HEAD"))
+		target, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "ref:")
+		if err != nil || !ok {
+			return "", "", fmt.Errorf("@{N} reads the current branch's reflog, and HEAD is not on a branch")
 		}
-		return head.Target().String(), nil
+		return strings.TrimSpace(target), h.repo.CommonDir, nil
 	}
 	if name == "HEAD" {
-		return name, nil
+		return name, h.repo.GitDir, nil
 	}
 	for _, p := range []string{"", "refs/", "refs/tags/", "refs/heads/", "refs/remotes/"} {
-		if _, err := repo.Storer.Reference(plumbing.ReferenceName(p + name)); err == nil {
-			return p + name, nil
+		if _, ok := h.refs.Lookup(p + name); ok {
+			return p + name, h.repo.CommonDir, nil
 		}
 	}
-	return "", fmt.Errorf("no ref named %s", name)
+	return "", "", fmt.Errorf("no ref named %s", name)
 }
 
-// reflog reads the new values of ref's reflog, oldest first; the format
+// readReflog reads the new values of a reflog, oldest first; the format
 // is one line per entry: "<old> <new> <who> <when>\t<message>".
-func reflog(repo *git.Repository, ref string) ([]plumbing.Hash, error) {
-	fs, ok := repo.Storer.(*filesystem.Storage)
-	if !ok {
-		return nil, fmt.Errorf("the repository has no reflog to read")
-	}
-	f, err := fs.Filesystem().Open("logs/" + ref)
+func readReflog(path, ref string) ([]repo.ID, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s has no reflog in this repository (a fresh clone has none)", ref)
 	}
 	defer f.Close()
-	var out []plumbing.Hash
+	var out []repo.ID
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && plumbing.IsHash(fields[1]) {
-			out = append(out, plumbing.NewHash(fields[1]))
+		var id repo.ID
+		if len(fields) >= 2 && id.SetHex([]byte(fields[1])) {
+			out = append(out, id)
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // Options select what history to scan.
@@ -23,6 +22,10 @@ type Options struct {
 	Workers int
 	// Progress, if set, is told how far the blob scan has come.
 	Progress Progress
+	// StreamThreshold is the blob size above which blobs are streamed
+	// through the detectors in windows instead of being held whole; 0
+	// means pack.DefaultStreamThreshold. Tests set it small.
+	StreamThreshold int64
 }
 
 // Progress receives blob-scan progress. Calls come from several goroutines.
@@ -40,6 +43,12 @@ type Result struct {
 	// Skipped names every object that could not be read. A non-empty list
 	// means the scan is partial; the caller must say so.
 	Skipped []string
+	// Remedy, when set, says in one line how to make a partial scan
+	// complete: its cause is known (a partial clone).
+	Remedy string
+	// Unreached names the blobs holding key IDs that no ref reaches, which
+	// are reported as findings only with IncludeUnreachable.
+	Unreached []string
 }
 
 // Error is a scan that could not be done at all, with one line that says
@@ -64,32 +73,34 @@ const shallowFix = "fetch the full history with `git fetch --unshallow` (actions
 // Scan scans the history of the repository at path.
 func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	start := time.Now()
-	repo, err := open(path)
+	r, err := openRepo(path)
 	if err != nil {
 		return nil, err
 	}
-	h := &history{repo: repo, skipped: newSkipList()}
-	if h.shallow, err = shallowSet(repo); err != nil {
+	refs, err := r.Refs()
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	store, err := pack.Open(r)
+	if err != nil {
+		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
+	}
+	defer store.Close()
+	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
+	for _, p := range refs.Problems {
+		h.skipped.addLine(repo.ID{}, p)
+	}
+	if h.shallow, err = r.Shallow(); err != nil {
 		return nil, &Error{Msg: "read shallow list of " + path, Err: err}
 	}
 	res := &Result{}
-	var (
-		set                *blobSet
-		headHash, headTree plumbing.Hash
-	)
+	var set *blobSet
 	if opts.Since == "" {
 		if set, err = h.fullHistory(ctx, opts, &res.Stats); err != nil {
 			return nil, err
 		}
-		// After the pack pass HEAD's commit is a map lookup.
-		if headHash, headTree, err = h.head(); err != nil {
-			return nil, err
-		}
 	} else {
-		if headHash, headTree, err = h.head(); err != nil {
-			return nil, err
-		}
-		if headHash.IsZero() {
+		if refs.Head.IsZero() {
 			return nil, &Error{Msg: "--since needs a HEAD commit, and " + path + " has none"}
 		}
 		if opts.IncludeUnreachable {
@@ -99,11 +110,24 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := h.rangeCommits(ctx, headHash, base, opts.Since); err != nil {
+		if err := h.rangeCommits(ctx, refs.Head, base, opts.Since); err != nil {
 			return nil, err
 		}
 		if set, err = h.addedBlobs(ctx); err != nil {
 			return nil, err
+		}
+	}
+	// A HEAD commit that cannot be read costs what only it would tell
+	// (which keys are still in HEAD), not the scan: every other ref is
+	// scanned and the gap is named.
+	var headTree repo.ID
+	if !refs.Head.IsZero() {
+		res.Head = refs.Head.String()
+		if c, err := h.commit(refs.Head); err != nil {
+			// Named even if the object is listed already: this is the gap.
+			h.skipped.addLine(repo.ID{}, fmt.Sprintf("HEAD commit %s cannot be read (%v): every other ref was scanned, but whether a key is still in HEAD is unknown", refs.Head, err))
+		} else {
+			headTree = c.tree
 		}
 	}
 
@@ -113,7 +137,7 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if opts.Since == "" {
 		readOpts.Progress = nil
 	}
-	hits, bytes, err := scanBlobs(ctx, repo, path, set, readOpts, h.skipped)
+	hits, bytes, err := scanBlobs(ctx, store, set, readOpts, h.skipped)
 	if err != nil {
 		return nil, err
 	}
@@ -123,53 +147,41 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 		res.Stats.Bytes = bytes
 	}
 
-	if !headHash.IsZero() {
-		res.Head = headHash.String()
-	}
 	if len(hits) > 0 {
-		entries := h.gitTrees(hits)
+		entries := h.storeTrees(hits)
 		if opts.Since == "" {
 			if entries, err = h.treeIndex(ctx, hits); err != nil {
 				return nil, err
 			}
 		}
-		if res.Leaks, err = h.attribute(ctx, entries, hits, set, headTree, opts.IncludeUnreachable); err != nil {
+		if res.Leaks, res.Unreached, err = h.attribute(ctx, entries, hits, set, headTree, opts.IncludeUnreachable); err != nil {
 			return nil, err
 		}
 	}
 	res.Skipped = h.skipped.list()
+	if r.Promisor != "" && h.skipped.promised > 0 {
+		res.Remedy = partialCloneFix(r.Promisor)
+	}
 	res.Stats.Duration = time.Since(start)
 	return res, nil
 }
 
-// open opens the repository at path, or the one path is inside.
-func open(path string) (*git.Repository, error) {
-	// Without detection first: that is what opens a bare repository.
-	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+// openRepo opens the repository at path, or the one path is inside.
+func openRepo(path string) (*repo.Repo, error) {
+	r, err := repo.Open(path)
+	if errors.Is(err, repo.ErrNotRepository) {
+		return nil, &Error{Msg: "not a git repository: " + path}
 	}
 	if err != nil {
-		if errors.Is(err, git.ErrRepositoryNotExists) {
-			return nil, &Error{Msg: "not a git repository: " + path}
-		}
-		return nil, &Error{Msg: "open git repository " + path, Err: err}
+		return nil, &Error{Msg: path + ": " + err.Error()}
 	}
-	return repo, nil
+	return r, nil
 }
 
-// head returns HEAD's commit and tree; zero hashes for an unborn branch.
-func (h *history) head() (plumbing.Hash, plumbing.Hash, error) {
-	ref, err := h.repo.Head()
-	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return plumbing.ZeroHash, plumbing.ZeroHash, nil
+// partialCloneFix says how to get the objects a partial clone left out.
+func partialCloneFix(remote string) string {
+	if remote == "" || remote[0] == '(' {
+		remote = "origin"
 	}
-	if err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, &Error{Msg: "read HEAD", Err: err}
-	}
-	c, err := h.commit(ref.Hash())
-	if err != nil {
-		return plumbing.ZeroHash, plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("read HEAD commit %s", ref.Hash()), Err: err}
-	}
-	return c.hash, c.tree, nil
+	return fmt.Sprintf("this is a partial clone (git clone --filter): the objects it did not download cannot be scanned; fetch them with `git config --unset remote.%[1]s.partialclonefilter && git fetch --refetch %[1]s`, or clone without --filter (actions/checkout: no `filter:`), or pass --allow-partial to accept", remote)
 }

@@ -1,20 +1,23 @@
 package gitscan
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/detect"
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // StagedCommit stands for the commit of a key found in the index: the
@@ -26,40 +29,55 @@ const StagedCommit = "staged"
 // scan, so it reports only keys the commit would introduce: work-tree
 // changes that are not staged are not part of the commit, and a key that
 // HEAD already holds at the path is history, which a full scan reports.
+//
+// The repository is opened by package repo like any scan; go-git only
+// decodes the index file.
 func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error) {
 	start := time.Now()
-	repo, err := open(path)
+	r, err := openRepo(path)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := repo.Worktree(); err != nil {
-		return nil, &Error{Msg: path + " has no work tree, so no index to scan (--staged is for pre-commit hooks)", Err: err}
+	if r.Bare {
+		return nil, &Error{Msg: path + " has no work tree, so no index to scan (--staged is for pre-commit hooks)"}
 	}
-	idx, err := repo.Storer.Index()
+	if r.HashSize != 20 {
+		return nil, &Error{Msg: "--staged cannot read the index of a SHA-256 repository yet (go-git reads SHA-1 indexes only); full and --since scans read SHA-256 history"}
+	}
+	idx, err := readIndex(filepath.Join(r.GitDir, "index"))
 	if err != nil {
-		return nil, &Error{Msg: "read the index of " + path, Err: err}
+		return nil, err
 	}
-	res := &Result{}
-	var head *object.Tree
-	ref, err := repo.Head()
-	switch {
-	case errors.Is(err, plumbing.ErrReferenceNotFound):
-		// First commit: everything staged is new.
-	case err != nil:
-		return nil, &Error{Msg: "read HEAD", Err: err}
-	default:
-		c, err := repo.CommitObject(ref.Hash())
-		if err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("read HEAD commit %s", ref.Hash()), Err: err}
-		}
-		if head, err = c.Tree(); err != nil {
-			return nil, &Error{Msg: fmt.Sprintf("read HEAD tree %s", c.TreeHash), Err: err}
-		}
-		res.Head = c.Hash.String()
+	refs, err := r.Refs()
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
 	}
+	store, err := pack.Open(r)
+	if err != nil {
+		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
+	}
+	defer store.Close()
+	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
 
-	skipped := newSkipList()
-	var buf []byte
+	res := &Result{}
+	var headTree []pack.Entry
+	if !refs.Head.IsZero() {
+		c, err := h.commit(refs.Head)
+		if err != nil {
+			return nil, &Error{Msg: fmt.Sprintf("read HEAD commit %s", refs.Head), Err: err}
+		}
+		if headTree = h.tree(c.tree, "HEAD"); headTree == nil {
+			return nil, &Error{Msg: fmt.Sprintf("read HEAD tree %s", c.tree)}
+		}
+		res.Head = c.hash.String()
+	} // else the first commit: everything staged is new
+
+	threshold := opts.StreamThreshold
+	if threshold <= 0 {
+		threshold = pack.DefaultStreamThreshold
+	}
+	trees := map[repo.ID][]pack.Entry{}
+	var buf, win []byte
 	for _, e := range idx.Entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -67,44 +85,89 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 		if !staged(e) {
 			continue
 		}
-		var old plumbing.Hash
-		if head != nil {
-			if te, err := head.FindEntry(e.Name); err == nil {
-				old = te.Hash
-			}
-		}
-		if old == e.Hash {
+		blob := repo.IDFromBytes(e.Hash[:])
+		old := h.pathIn(headTree, e.Name, trees)
+		if old == blob {
 			continue
 		}
+		var found []located
 		var size int64
-		buf, size, err = readBlob(repo.Storer, e.Hash, buf[:0])
+		found, size, buf, win, err = findBlob(store, blob, threshold, buf, win)
 		res.Stats.Blobs++
 		res.Stats.Bytes += size
 		if err != nil {
-			skipped.add(e.Hash, "staged blob at "+e.Name, err)
+			h.skipped.add(blob, "staged blob at "+e.Name, err)
 			continue
 		}
-		if !detect.MayContain(buf) {
-			continue
-		}
-		ms := detect.Find(buf)
-		if len(ms) == 0 {
+		if len(found) == 0 {
 			continue
 		}
 		inHead := map[string]bool{}
 		if !old.IsZero() {
-			if oldBuf, _, err := readBlob(repo.Storer, old, nil); err == nil {
-				for _, m := range detect.Find(oldBuf) {
+			if was, _, _, _, err := findBlob(store, old, threshold, nil, nil); err == nil {
+				for _, m := range was {
 					inHead[m.KeyID] = true
 				}
 			}
 		}
-		res.Leaks = append(res.Leaks, stagedLeaks(e, locate(buf, ms), inHead)...)
+		res.Leaks = append(res.Leaks, stagedLeaks(e, blob, found, inHead)...)
 	}
 	linkOtherPaths(res.Leaks)
-	res.Skipped = skipped.list()
+	res.Skipped = h.skipped.list()
+	if h.skipped.promised > 0 {
+		res.Remedy = partialCloneFix(r.Promisor)
+	}
 	res.Stats.Duration = time.Since(start)
 	return res, nil
+}
+
+// readIndex decodes the index file; a repository with nothing staged yet
+// has none.
+func readIndex(path string) (*index.Index, error) {
+	idx := &index.Index{}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return idx, nil
+	}
+	if err != nil {
+		return nil, &Error{Msg: "read the index", Err: err}
+	}
+	defer f.Close()
+	if err := index.NewDecoder(bufio.NewReader(f)).Decode(idx); err != nil {
+		if errors.Is(err, index.ErrUnknownExtension) {
+			return nil, &Error{Msg: "the index uses an extension --staged cannot read (a split index, core.splitIndex, or a sparse index, index.sparse); turn it off with `git update-index --no-split-index` or `git sparse-checkout init --no-sparse-index`"}
+		}
+		return nil, &Error{Msg: "read the index", Err: err}
+	}
+	return idx, nil
+}
+
+// pathIn returns the blob at a slash-separated path of a tree, or the
+// zero ID; trees caches the subtrees read.
+func (h *history) pathIn(t []pack.Entry, p string, trees map[repo.ID][]pack.Entry) repo.ID {
+	for t != nil {
+		name, rest, more := strings.Cut(p, "/")
+		e := entry(t, name)
+		if e == nil {
+			return repo.ID{}
+		}
+		if !more {
+			if e.Dir() {
+				return repo.ID{}
+			}
+			return e.Hash
+		}
+		if !e.Dir() {
+			return repo.ID{}
+		}
+		sub, ok := trees[e.Hash]
+		if !ok {
+			sub = h.tree(e.Hash, "HEAD:"+p)
+			trees[e.Hash] = sub
+		}
+		t, p = sub, rest
+	}
+	return repo.ID{}
 }
 
 // staged reports whether an index entry is content that the next commit
@@ -117,7 +180,7 @@ func staged(e *index.Entry) bool {
 
 // stagedLeaks turns one blob's matches into one leak per key ID, leaving
 // out keys the HEAD version of the file already held.
-func stagedLeaks(e *index.Entry, ms []located, inHead map[string]bool) []finding.Leak {
+func stagedLeaks(e *index.Entry, blob repo.ID, ms []located, inHead map[string]bool) []finding.Leak {
 	var out []finding.Leak
 	at := map[string]int{}
 	for _, m := range ms {
@@ -133,7 +196,7 @@ func stagedLeaks(e *index.Entry, ms []located, inHead map[string]bool) []finding
 				Commit:      StagedCommit,
 				Line:        m.line,
 				Column:      m.col,
-				Blob:        e.Hash.String(),
+				Blob:        blob.String(),
 				InlineAllow: m.allow,
 			}
 			if acct, ok := detect.DecodeAccount(m.KeyID); ok {

@@ -2,27 +2,27 @@ package gitscan
 
 import (
 	"context"
+	"fmt"
 	"path"
 
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // blobSet is the unique blobs to scan, in the order they were found.
 type blobSet struct {
-	order []plumbing.Hash
+	order []repo.ID
 	// where is a path each blob was seen at, for messages about it.
-	where map[plumbing.Hash]string
+	where map[repo.ID]string
 	// unreachable marks blobs no ref reaches (--include-unreachable).
-	unreachable map[plumbing.Hash]bool
+	unreachable map[repo.ID]bool
 }
 
 func newBlobSet() *blobSet {
-	return &blobSet{where: map[plumbing.Hash]string{}, unreachable: map[plumbing.Hash]bool{}}
+	return &blobSet{where: map[repo.ID]string{}, unreachable: map[repo.ID]bool{}}
 }
 
-func (s *blobSet) add(h plumbing.Hash, p string) {
+func (s *blobSet) add(h repo.ID, p string) {
 	if _, ok := s.where[h]; ok {
 		return
 	}
@@ -32,17 +32,28 @@ func (s *blobSet) add(h plumbing.Hash, p string) {
 
 // isBlob reports whether a tree entry holds file content. Submodule
 // entries name a commit of another repository, not an object of this one.
-func isBlob(m filemode.FileMode) bool {
-	return m != filemode.Dir && m != filemode.Submodule
+func isBlob(e *pack.Entry) bool {
+	return !e.Dir() && !e.Submodule()
 }
 
-func (h *history) tree(hash plumbing.Hash, where string) *object.Tree {
-	t, err := object.GetTree(h.repo.Storer, hash)
+// tree reads a tree object's entries, or records why it cannot.
+func (h *history) tree(hash repo.ID, where string) []pack.Entry {
+	typ, b, err := h.store.Read(hash)
+	if err == nil && typ != pack.TypeTree {
+		err = fmt.Errorf("not a tree")
+	}
+	var ents []pack.Entry
+	if err == nil {
+		ents, err = pack.ParseTree(b, h.store.HashSize())
+	}
 	if err != nil {
 		h.skipped.add(hash, "tree "+where, err)
 		return nil
 	}
-	return t
+	if ents == nil {
+		ents = []pack.Entry{} // the empty tree was read
+	}
+	return ents
 }
 
 // addedBlobs collects the blobs each range commit adds: present in its
@@ -55,7 +66,7 @@ func (h *history) addedBlobs(ctx context.Context) (*blobSet, error) {
 			return nil, err
 		}
 		where := "commit " + short(c.hash)
-		var parents []*object.Tree
+		var parents [][]pack.Entry
 		for _, p := range c.parents {
 			pc, err := h.commit(p)
 			if err != nil {
@@ -72,10 +83,11 @@ func (h *history) addedBlobs(ctx context.Context) (*blobSet, error) {
 	return set, nil
 }
 
-func (h *history) diff(set *blobSet, t *object.Tree, parents []*object.Tree, dir, where string) {
-	for _, e := range t.Entries {
+func (h *history) diff(set *blobSet, t []pack.Entry, parents [][]pack.Entry, dir, where string) {
+	for i := range t {
+		e := &t[i]
 		p := path.Join(dir, e.Name)
-		var sub []*object.Tree
+		var sub [][]pack.Entry
 		same := false
 		for _, pt := range parents {
 			pe := entry(pt, e.Name)
@@ -86,7 +98,7 @@ func (h *history) diff(set *blobSet, t *object.Tree, parents []*object.Tree, dir
 				same = true
 				break
 			}
-			if pe.Mode == filemode.Dir && e.Mode == filemode.Dir {
+			if pe.Dir() && e.Dir() {
 				if st := h.tree(pe.Hash, p+"/ in parent of "+where); st != nil {
 					sub = append(sub, st)
 				}
@@ -96,11 +108,11 @@ func (h *history) diff(set *blobSet, t *object.Tree, parents []*object.Tree, dir
 			continue
 		}
 		switch {
-		case e.Mode == filemode.Dir:
+		case e.Dir():
 			if st := h.tree(e.Hash, p+"/ in "+where); st != nil {
 				h.diff(set, st, sub, p, where)
 			}
-		case isBlob(e.Mode):
+		case isBlob(e):
 			set.add(e.Hash, p)
 		}
 	}
@@ -108,10 +120,10 @@ func (h *history) diff(set *blobSet, t *object.Tree, parents []*object.Tree, dir
 
 // entry finds a name in a tree; git sorts entries, but by a rule that
 // differs for directories, so a linear scan is the simple correct choice.
-func entry(t *object.Tree, name string) *object.TreeEntry {
-	for i := range t.Entries {
-		if t.Entries[i].Name == name {
-			return &t.Entries[i]
+func entry(t []pack.Entry, name string) *pack.Entry {
+	for i := range t {
+		if t[i].Name == name {
+			return &t[i]
 		}
 	}
 	return nil

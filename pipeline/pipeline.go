@@ -293,6 +293,7 @@ func noInline(s *Settings) string {
 func fromHistory(rep *finding.Report, res *gitscan.Result, s *Settings) []finding.Leak {
 	rep.Config = s.Config.Path
 	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
+	rep.Remedy, rep.Unreached = res.Remedy, res.Unreached
 	leaks, excluded := excludePaths(res.Leaks, s.Config)
 	rep.PathsExcluded = excluded
 	return leaks
@@ -301,6 +302,9 @@ func fromHistory(rep *finding.Report, res *gitscan.Result, s *Settings) []findin
 // ExitCode applies the exit-code contract to a finished report. When the
 // scan was partial it also returns the one line that says why.
 func ExitCode(rep *finding.Report, cfg Config) (int, string) {
+	if len(rep.Skipped) > 0 && !cfg.AllowPartial && rep.Remedy != "" {
+		return ExitError, "partial scan: " + rep.Remedy
+	}
 	if len(rep.Skipped) > 0 && !cfg.AllowPartial {
 		return ExitError, fmt.Sprintf("partial scan: %d object(s) could not be read (listed in the report); repair the repository (git fsck) or pass --allow-partial to accept", len(rep.Skipped))
 	}

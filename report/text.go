@@ -22,6 +22,10 @@ func Text(w io.Writer, r *finding.Report, color bool) error {
 	p := &printer{w: bufio.NewWriter(&buf), color: color}
 	p.header(r)
 	p.skipped(r.Skipped)
+	if r.Remedy != "" {
+		p.printf("  %s %s\n", p.paint(bold, "fix:"), r.Remedy)
+	}
+	p.unreached(r.Unreached)
 	p.keys(r.Keys)
 	p.checks(r.Checks)
 	p.summary(r)
@@ -117,6 +121,17 @@ func (p *printer) skipped(objs []string) {
 		return
 	}
 	p.printf("\n%s\n", p.paint(bold+red, fmt.Sprintf("SKIPPED %s: this scan is PARTIAL", plural(len(objs), "object"))))
+	for _, o := range objs {
+		p.printf("  %s\n", o)
+	}
+}
+
+// unreached lists key IDs found only in objects no ref reaches.
+func (p *printer) unreached(objs []string) {
+	if len(objs) == 0 {
+		return
+	}
+	p.printf("\n%s\n", p.paint(bold+yellow, fmt.Sprintf("NOT REPORTED: %s no ref reaches holds key IDs", plural(len(objs), "object"))))
 	for _, o := range objs {
 		p.printf("  %s\n", o)
 	}

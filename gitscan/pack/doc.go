@@ -24,6 +24,15 @@
 // chain carries what was kept of every entry, so entries a delta copies
 // from its base are neither parsed nor looked up again.
 //
+// A Store lists every pack (cruft packs included: an object in one may be
+// reachable again) and loose object of the object directories package
+// repo names, the repository's own and its alternates, and numbers each
+// object once; it also reads single objects, for the few a scan reads
+// again. Object names are repo.IDs, SHA-1 or SHA-256 as the repository's
+// object format says. A blob above Options.StreamThreshold that no delta
+// is built on is streamed through the detectors in overlapping windows
+// (Windows) rather than inflated whole.
+//
 // Objects are not hashed: pack and loose object integrity is left to
 // zlib's checksum, the sizes recorded in headers and delta streams, and
 // the structure of each object.

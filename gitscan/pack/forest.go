@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -8,7 +9,7 @@ import (
 	"os"
 	"slices"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // Object types as pack entry headers spell them.
@@ -32,6 +33,7 @@ const (
 // from offs[e]+hlen[e] to offs[e+1].
 type pack struct {
 	name  string // the .pack path
+	hs    int    // object name size
 	f     *os.File
 	first int32 // object number of the entry at index position 0
 
@@ -43,7 +45,7 @@ type pack struct {
 	hlen    []uint8
 	size    []int64 // inflated size: the object, or the delta stream
 	base    []int32 // base entry, or noBase, or externalBase
-	ext     map[int32]plumbing.Hash
+	ext     map[int32]repo.ID
 	bad     map[int32]error // entries whose header cannot be parsed
 	kidFrom []int32         // n+1: entry e's delta children are kids[kidFrom[e]:kidFrom[e+1]]
 	kids    []int32
@@ -56,41 +58,23 @@ func (p *pack) n() int { return len(p.num) }
 
 func (p *pack) children(e int32) []int32 { return p.kids[p.kidFrom[e]:p.kidFrom[e+1]] }
 
-// openPack opens the pack next to an index whose names are already
-// numbers first.. in the object table, and orders its entries by offset.
-func openPack(name string, first int32, offs []int64) (*pack, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
+// newPack orders an opened pack's entries by offset, for one scan.
+func newPack(pf *packFile) (*pack, error) {
+	offs, first := pf.offs, pf.first
 	n := len(offs)
 	order := make([]int32, n)
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		switch {
-		case offs[a] < offs[b]:
-			return -1
-		case offs[a] > offs[b]:
-			return 1
-		}
-		return 0
-	})
-	p := &pack{name: name, f: f, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(offs[a], offs[b]) })
+	p := &pack{name: pf.name, hs: pf.hs, f: pf.f, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
 	for e, i := range order {
 		p.offs[e] = offs[i]
 		p.num[e] = first + i
 	}
-	p.offs[n] = st.Size() - 20
+	p.offs[n] = pf.size - int64(pf.hs)
 	for e := range n {
 		if p.offs[e] < 12 || p.offs[e] >= p.offs[e+1] {
-			f.Close()
 			return nil, fmt.Errorf("pack index offsets do not fit the pack (entry at %d)", p.offs[e])
 		}
 	}
@@ -175,13 +159,12 @@ func (p *pack) readHeaders(table *objectTable) error {
 			}
 			p.base[e] = int32(be)
 		case typeRefDelta:
-			if len(b) < i+20 {
+			if len(b) < i+p.hs {
 				p.setBad(e, errors.New("truncated REF_DELTA header"))
 				continue
 			}
-			var h plumbing.Hash
-			copy(h[:], b[i:])
-			i += 20
+			h := repo.IDFromBytes(b[i : i+p.hs])
+			i += p.hs
 			num, ok := table.lookup(&h)
 			if ok && num >= p.first && num < p.first+int32(n) {
 				if entryOf == nil {
@@ -193,7 +176,7 @@ func (p *pack) readHeaders(table *objectTable) error {
 				p.base[e] = entryOf[num-p.first]
 			} else {
 				if p.ext == nil {
-					p.ext = map[int32]plumbing.Hash{}
+					p.ext = map[int32]repo.ID{}
 				}
 				p.ext[e] = h
 				p.base[e] = externalBase

@@ -8,12 +8,13 @@ import (
 	"math/bits"
 	"os"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
-// readIdx reads a pack index (version 1 or 2) and returns the object
-// names in index order and each one's pack offset.
-func readIdx(path string) (names []plumbing.Hash, offs []int64, err error) {
+// readIdx reads a pack index (version 1 or 2) whose object names are hs
+// bytes long and returns the names in index order and each one's pack
+// offset.
+func readIdx(path string, hs int) (names []repo.ID, offs []int64, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
@@ -28,16 +29,16 @@ func readIdx(path string) (names []plumbing.Hash, offs []int64, err error) {
 		}
 		n := int(be.Uint32(b[8+1020:]))
 		names0 := 8 + 1024
-		off32 := names0 + 24*n // names, then CRCs
+		off32 := names0 + (hs+4)*n // names, then CRCs
 		large := off32 + 4*n
-		if len(b) < large+40 {
+		if n < 0 || len(b) < large+2*hs {
 			return nil, nil, errors.New("truncated pack index")
 		}
-		nlarge := (len(b) - 40 - large) / 8
-		names = make([]plumbing.Hash, n)
+		nlarge := (len(b) - 2*hs - large) / 8
+		names = make([]repo.ID, n)
 		offs = make([]int64, n)
 		for i := range n {
-			copy(names[i][:], b[names0+20*i:])
+			names[i] = repo.IDFromBytes(b[names0+hs*i : names0+hs*(i+1)])
 			o := be.Uint32(b[off32+4*i:])
 			if o&0x80000000 == 0 {
 				offs[i] = int64(o)
@@ -56,15 +57,15 @@ func readIdx(path string) (names []plumbing.Hash, offs []int64, err error) {
 		return nil, nil, errors.New("truncated pack index")
 	}
 	n := int(be.Uint32(b[1020:]))
-	if len(b) < 1024+24*n+40 {
+	if hs != 20 || len(b) < 1024+24*n+40 {
 		return nil, nil, errors.New("truncated pack index")
 	}
-	names = make([]plumbing.Hash, n)
+	names = make([]repo.ID, n)
 	offs = make([]int64, n)
 	for i := range n {
 		e := b[1024+24*i:]
 		offs[i] = int64(be.Uint32(e))
-		copy(names[i][:], e[4:24])
+		names[i] = repo.IDFromBytes(e[4:24])
 	}
 	return names, offs, nil
 }
@@ -74,19 +75,19 @@ func readIdx(path string) (names []plumbing.Hash, offs []int64, err error) {
 // scan and then read concurrently. Object names are uniformly random, so
 // their first bytes are the hash.
 type objectTable struct {
-	hashes []plumbing.Hash // by object number; may hold duplicates
+	hashes []repo.ID // by object number; may hold duplicates
 	// slots hold a tag from the name's bytes 8..11 in the high half and
 	// the object number plus one in the low half; zero is empty.
 	slots []uint64
 	count int // distinct names inserted
 }
 
-func newObjectTable(hashes []plumbing.Hash) *objectTable {
+func newObjectTable(hashes []repo.ID) *objectTable {
 	size := 1 << bits.Len(uint(2*len(hashes)|15))
 	return &objectTable{hashes: hashes, slots: make([]uint64, size)}
 }
 
-func tagOf(h *plumbing.Hash) uint64 { return uint64(binary.LittleEndian.Uint32(h[8:])) }
+func tagOf(h *repo.ID) uint64 { return uint64(h.Key4()) }
 
 // insert adds object number num unless its name is already present, and
 // returns the number that holds the name.
@@ -94,7 +95,7 @@ func (t *objectTable) insert(num int32) (holder int32, inserted bool) {
 	h := &t.hashes[num]
 	mask := uint64(len(t.slots) - 1)
 	tag := tagOf(h)
-	for i := binary.LittleEndian.Uint64(h[:8]) & mask; ; i = (i + 1) & mask {
+	for i := h.Key8() & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
 			t.slots[i] = tag<<32 | uint64(num+1)
@@ -108,10 +109,10 @@ func (t *objectTable) insert(num int32) (holder int32, inserted bool) {
 }
 
 // lookup returns the number of the object named h.
-func (t *objectTable) lookup(h *plumbing.Hash) (int32, bool) {
+func (t *objectTable) lookup(h *repo.ID) (int32, bool) {
 	mask := uint64(len(t.slots) - 1)
 	tag := tagOf(h)
-	for i := binary.LittleEndian.Uint64(h[:8]) & mask; ; i = (i + 1) & mask {
+	for i := h.Key8() & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
 			return -1, false

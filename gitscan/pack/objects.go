@@ -2,16 +2,17 @@ package pack
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // parseCommit reads the headers of a commit object.
-func parseCommit(h plumbing.Hash, b []byte) (Commit, error) {
+func parseCommit(h repo.ID, b []byte) (Commit, error) {
+	hs := h.Size()
 	c := Commit{Hash: h}
 	var haveTree, haveCommitter bool
 	for len(b) > 0 {
@@ -27,13 +28,13 @@ func parseCommit(h plumbing.Hash, b []byte) (Commit, error) {
 		key, val, _ := bytes.Cut(line, []byte{' '})
 		switch string(key) {
 		case "tree":
-			if !parseHex(&c.Tree, val) {
+			if !parseHex(&c.Tree, val, hs) {
 				return c, errors.New("bad tree line")
 			}
 			haveTree = true
 		case "parent":
-			var p plumbing.Hash
-			if !parseHex(&p, val) {
+			var p repo.ID
+			if !parseHex(&p, val, hs) {
 				return c, errors.New("bad parent line")
 			}
 			c.Parents = append(c.Parents, p)
@@ -50,12 +51,20 @@ func parseCommit(h plumbing.Hash, b []byte) (Commit, error) {
 	return c, nil
 }
 
-func parseHex(h *plumbing.Hash, s []byte) bool {
-	if len(s) != 2*len(h) {
-		return false
+// parseHex parses the hexadecimal name of an hs-byte object name.
+// parseTag reads the object a tag object points at.
+func parseTag(h repo.ID, b []byte) (Tag, error) {
+	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	val, ok := bytes.CutPrefix(line, []byte("object "))
+	t := Tag{Hash: h}
+	if !ok || !parseHex(&t.Target, val, h.Size()) {
+		return t, errors.New("no object line")
 	}
-	_, err := hex.Decode(h[:], s)
-	return err == nil
+	return t, nil
+}
+
+func parseHex(h *repo.ID, s []byte, hs int) bool {
+	return len(s) == 2*hs && h.SetHex(s)
 }
 
 // parseSignature splits "Name <email> 1700000000 +0100" as go-git does,
@@ -90,9 +99,10 @@ func parseSignature(b []byte) (name, email string, when time.Time) {
 }
 
 // nextEntry parses the tree entry at b[i:] and returns where its mode
-// and name end and where the entry ends; its hash is the 20 bytes before
-// the end. Hand-written loops beat bytes.IndexByte on names this short.
-func nextEntry(b []byte, i int) (modeEnd, nameEnd, end int, err error) {
+// and name end and where the entry ends; its object name is the hs bytes
+// before the end. Hand-written loops beat bytes.IndexByte on names this
+// short.
+func nextEntry(b []byte, i, hs int) (modeEnd, nameEnd, end int, err error) {
 	j := i
 	for j < len(b) && b[j] != ' ' {
 		j++
@@ -101,10 +111,10 @@ func nextEntry(b []byte, i int) (modeEnd, nameEnd, end int, err error) {
 	for k < len(b) && b[k] != 0 {
 		k++
 	}
-	if j == i || k == j+1 || k+21 > len(b) {
+	if j == i || k == j+1 || k+1+hs > len(b) {
 		return 0, 0, 0, errors.New("malformed tree entry")
 	}
-	return j, k, k + 21, nil
+	return j, k, k + 1 + hs, nil
 }
 
 // kind names what a tree entry of this mode points to.
@@ -116,4 +126,39 @@ func kind(mode []byte) string {
 		return "commit"
 	}
 	return "blob"
+}
+
+// ParseCommit reads the headers of commit object h.
+func ParseCommit(h repo.ID, b []byte) (Commit, error) { return parseCommit(h, b) }
+
+// ParseTag reads what tag object h points at.
+func ParseTag(h repo.ID, b []byte) (Tag, error) { return parseTag(h, b) }
+
+// Entry is one entry of a tree object.
+type Entry struct {
+	Mode string // as git writes it: 100644, 100755, 120000, 40000, 160000
+	Name string
+	Hash repo.ID
+}
+
+// Dir reports whether the entry is a subtree.
+func (e Entry) Dir() bool { return e.Mode == "40000" || e.Mode == "040000" }
+
+// Submodule reports whether the entry names a commit of another
+// repository.
+func (e Entry) Submodule() bool { return e.Mode == "160000" }
+
+// ParseTree reads the entries of a tree object whose object names are hs
+// bytes long.
+func ParseTree(b []byte, hs int) ([]Entry, error) {
+	var out []Entry
+	for i := 0; i < len(b); {
+		modeEnd, nameEnd, end, err := nextEntry(b, i, hs)
+		if err != nil {
+			return out, fmt.Errorf("byte %d: %w", i, err)
+		}
+		out = append(out, Entry{Mode: string(b[i:modeEnd]), Name: string(b[modeEnd+1 : nameEnd]), Hash: repo.IDFromBytes(b[nameEnd+1 : end])})
+		i = end
+	}
+	return out, nil
 }

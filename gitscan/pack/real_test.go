@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // BenchmarkRealRepository scans the repository KEYSWEEP_BENCH_REPO names (a
@@ -50,7 +50,7 @@ func BenchmarkRealRepository(t *testing.B) {
 		return
 	}
 	start := time.Now()
-	res, err := Scan(context.Background(), dir, Options{})
+	res, err := scanDir(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +84,11 @@ func realTrees(t testing.TB, dir string) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	readme := plumbing.NewHash(git("rev-parse", "HEAD:README.md"))
+	readme := hexID(git("rev-parse", "HEAD:README.md"))
 	var before, after syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	start := time.Now()
-	x, problems, err := Trees(context.Background(), dir, map[plumbing.Hash]bool{readme: true}, Options{})
+	x, problems, err := treesDir(context.Background(), dir, map[repo.ID]bool{readme: true}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func realTrees(t testing.TB, dir string) {
 		}
 		t.Logf("problem: %s", p)
 	}
-	root := plumbing.NewHash(git("rev-parse", "HEAD^{tree}"))
+	root := hexID(git("rev-parse", "HEAD^{tree}"))
 	var got []string
 	for e := range x.Entries(root) {
 		got = append(got, fmt.Sprintf("%v %s %s", e.Dir, e.Hash, e.Name))

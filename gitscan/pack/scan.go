@@ -1,14 +1,10 @@
 package pack
 
 import (
-	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -17,10 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-git/go-billy/v5/osfs"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // Options tune a scan.
@@ -35,26 +28,46 @@ type Options struct {
 	// Total, if non-nil, is called once before work starts with the
 	// number of objects Progress will count.
 	Total func(objects int)
-	// IncludeCruft also reads cruft packs (those with a .mtimes file),
-	// which hold only unreachable objects.
-	IncludeCruft bool
+	// StreamThreshold is the blob size above which a blob that no delta
+	// is built on is streamed through the detectors in windows rather
+	// than inflated whole; 0 means DefaultStreamThreshold.
+	StreamThreshold int64
+}
+
+func (o *Options) streamThreshold() int64 {
+	if o.StreamThreshold > 0 {
+		return o.StreamThreshold
+	}
+	return DefaultStreamThreshold
+}
+
+// StreamChunk is how much new content each window of a blob streamed at
+// this threshold holds: a quarter of it, so a test's small threshold
+// crosses many windows, up to 8 MiB.
+func StreamChunk(threshold int64) int {
+	return int(min(max(threshold/4, 4<<10), streamChunk))
 }
 
 // Commit is the part of a commit object the history walk needs.
 type Commit struct {
-	Hash, Tree    plumbing.Hash
-	Parents       []plumbing.Hash
+	Hash, Tree    repo.ID
+	Parents       []repo.ID
 	When          time.Time // committer time, in the committer's zone
 	Author, Email string
+}
+
+// Tag is the part of an annotated tag object that peeling needs.
+type Tag struct {
+	Hash, Target repo.ID
 }
 
 // Problem is an object that could not be read, or a tree entry that names
 // an object the repository does not have.
 type Problem struct {
-	Hash    plumbing.Hash // the unreadable object, or the tree naming a missing one
+	Hash    repo.ID // the unreadable object, or the tree naming a missing one
 	What    string
 	Err     error
-	Missing plumbing.Hash // the missing object a tree names; zero otherwise
+	Missing repo.ID // the missing object a tree names; zero otherwise
 }
 
 func (p Problem) String() string {
@@ -70,10 +83,12 @@ type Result struct {
 	// hash order. It is computed without reconstructing most blobs but
 	// finds what running detect.Find on every blob finds; callers read
 	// the suspects and run the detectors for the details.
-	Suspects []plumbing.Hash
+	Suspects []repo.ID
 	// Commits are every commit object stored, reachable or not, in hash
 	// order.
 	Commits []Commit
+	// Tags are every annotated tag object stored, in hash order.
+	Tags []Tag
 	// Objects counts distinct objects, readable or not; Blobs and
 	// BlobBytes count the blobs that were read and their sizes.
 	Objects, Blobs int
@@ -84,14 +99,9 @@ type Result struct {
 	Problems []Problem
 }
 
-// Scan reads every object in gitDir (a .git directory or a bare
-// repository) once.
-func Scan(ctx context.Context, gitDir string, opts Options) (*Result, error) {
-	s, err := open(gitDir, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer s.close()
+// Scan reads every object of the store once.
+func (st *Store) Scan(ctx context.Context, opts Options) (*Result, error) {
+	s := st.scanner(opts)
 	if opts.Total != nil {
 		opts.Total(s.total)
 	}
@@ -113,101 +123,33 @@ func (s *scanner) run(ctx context.Context) error {
 
 // scanner is one scan's shared state; workers only read it.
 type scanner struct {
-	gitDir   string
+	st       *Store
 	opts     Options
 	table    *objectTable
 	packs    []*pack
 	loose    []looseObject
 	total    int
-	problems []Problem // found while opening
+	problems []Problem
 	workers  []*worker
 	list     *listing // set when listing trees rather than scanning
-
-	extOnce sync.Once
-	extMu   sync.Mutex // go-git storage is not safe for concurrent use
-	ext     *filesystem.Storage
 }
 
-type looseObject struct {
-	num  int32
-	path string
-}
-
-// open finds every pack and loose object and numbers them.
-func open(gitDir string, opts Options) (*scanner, error) {
-	dirs, err := objectDirs(gitDir)
-	if err != nil {
-		return nil, err
-	}
-	s := &scanner{gitDir: gitDir, opts: opts}
-	var hashes []plumbing.Hash
-	type packIdx struct {
-		name  string
-		first int32
-		offs  []int64
-	}
-	var idxs []packIdx
-	for _, dir := range dirs {
-		names, err := filepath.Glob(filepath.Join(dir, "pack", "*.idx"))
+// scanner sets up one pass over the store's objects.
+func (st *Store) scanner(opts Options) *scanner {
+	s := &scanner{st: st, opts: opts, table: st.table, loose: st.loose, problems: slices.Clone(st.problems)}
+	for _, pf := range st.packs {
+		p, err := newPack(pf)
 		if err != nil {
-			return nil, err
-		}
-		slices.Sort(names)
-		for _, idx := range names {
-			stem := strings.TrimSuffix(idx, ".idx")
-			if _, err := os.Stat(stem + ".pack"); err != nil {
-				continue // an index being written, or left behind
-			}
-			if _, err := os.Stat(stem + ".mtimes"); err == nil && !opts.IncludeCruft {
-				continue
-			}
-			hs, offs, err := readIdx(idx)
-			if err != nil {
-				s.problems = append(s.problems, Problem{What: "unreadable pack index " + idx, Err: err})
-				continue
-			}
-			idxs = append(idxs, packIdx{stem + ".pack", int32(len(hashes)), offs})
-			hashes = append(hashes, hs...)
-		}
-	}
-	var loose []looseObject
-	for _, dir := range dirs {
-		loose, hashes, err = listLoose(dir, loose, hashes)
-		if err != nil {
-			return nil, err
-		}
-	}
-	if len(hashes) >= 1<<31-1 {
-		return nil, errors.New("too many objects")
-	}
-
-	s.table = newObjectTable(hashes)
-	dup := make([]bool, len(hashes))
-	for i := range idxs {
-		for num := idxs[i].first; num < idxs[i].first+int32(len(idxs[i].offs)); num++ {
-			_, inserted := s.table.insert(num)
-			dup[num] = !inserted
-		}
-	}
-	for _, l := range loose {
-		if _, ok := s.table.insert(l.num); ok {
-			s.loose = append(s.loose, l)
-		}
-	}
-	for _, x := range idxs {
-		p, err := openPack(x.name, x.first, x.offs)
-		if err != nil {
-			s.problems = append(s.problems, Problem{What: "unreadable pack " + x.name, Err: err})
+			s.problems = append(s.problems, Problem{What: "unreadable pack " + pf.name, Err: err})
 			continue
 		}
 		for e, num := range p.num {
-			p.dup[e] = dup[num]
+			p.dup[e] = st.dup[num]
 		}
 		s.packs = append(s.packs, p)
 		s.total += p.n()
 	}
 	s.total += len(s.loose)
-
 	n := opts.Workers
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
@@ -215,71 +157,7 @@ func open(gitDir string, opts Options) (*scanner, error) {
 	for range n {
 		s.workers = append(s.workers, &worker{s: s})
 	}
-	return s, nil
-}
-
-// objectDirs returns the object directory of gitDir and its alternates.
-func objectDirs(gitDir string) ([]string, error) {
-	dir := filepath.Join(gitDir, "objects")
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		alt := filepath.Join(gitDir, ".git", "objects")
-		if fi, err := os.Stat(alt); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("%s is not a git directory: no objects directory", gitDir)
-		}
-		dir = alt
-	}
-	dirs := []string{dir}
-	for i := 0; i < len(dirs); i++ {
-		f, err := os.Open(filepath.Join(dirs[i], "info", "alternates"))
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || line[0] == '#' {
-				continue
-			}
-			if !filepath.IsAbs(line) {
-				line = filepath.Join(dirs[i], line)
-			}
-			if !slices.Contains(dirs, filepath.Clean(line)) {
-				dirs = append(dirs, filepath.Clean(line))
-			}
-		}
-		f.Close()
-	}
-	return dirs, nil
-}
-
-// listLoose numbers the loose objects of an object directory.
-func listLoose(dir string, loose []looseObject, hashes []plumbing.Hash) ([]looseObject, []plumbing.Hash, error) {
-	const hexDigits = "0123456789abcdef"
-	for i := range 256 {
-		sub := filepath.Join(dir, string([]byte{hexDigits[i>>4], hexDigits[i&15]}))
-		ents, err := os.ReadDir(sub)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			return loose, hashes, err
-		}
-		for _, e := range ents {
-			var h plumbing.Hash
-			if len(e.Name()) != 38 || !parseHex(&h, []byte(filepath.Base(sub)+e.Name())) {
-				continue // temporary files
-			}
-			loose = append(loose, looseObject{int32(len(hashes)), filepath.Join(sub, e.Name())})
-			hashes = append(hashes, h)
-		}
-	}
-	return loose, hashes, nil
-}
-
-func (s *scanner) close() {
-	for _, p := range s.packs {
-		p.f.Close()
-	}
+	return s
 }
 
 // parallel runs f on every worker and waits.
@@ -398,25 +276,10 @@ func (s *scanner) scanLoose(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// external reads an object stored outside the pack through go-git: the
-// rare base of a REF_DELTA that a thin pack left out.
-func (s *scanner) external(h plumbing.Hash) (uint8, []byte, error) {
-	s.extOnce.Do(func() {
-		s.ext = filesystem.NewStorage(osfs.New(s.gitDir), cache.NewObjectLRUDefault())
-	})
-	s.extMu.Lock()
-	defer s.extMu.Unlock()
-	obj, err := s.ext.EncodedObject(plumbing.AnyObject, h)
-	if err != nil {
-		return 0, nil, err
-	}
-	r, err := obj.Reader()
-	if err != nil {
-		return 0, nil, err
-	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	return uint8(obj.Type()), b, err
+// external reads an object stored outside the pack: the rare base of a
+// REF_DELTA that a thin pack left out.
+func (s *scanner) external(h repo.ID) (uint8, []byte, error) {
+	return s.st.Read(h)
 }
 
 func (s *scanner) result() *Result {
@@ -424,12 +287,14 @@ func (s *scanner) result() *Result {
 	for _, w := range s.workers {
 		res.Suspects = append(res.Suspects, w.suspects...)
 		res.Commits = append(res.Commits, w.commits...)
+		res.Tags = append(res.Tags, w.tags...)
 		res.Blobs += w.blobs
 		res.BlobBytes += w.blobBytes
 	}
-	slices.SortFunc(res.Suspects, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(res.Suspects, repo.Compare)
 	res.Suspects = slices.Compact(res.Suspects)
-	slices.SortFunc(res.Commits, func(a, b Commit) int { return bytes.Compare(a.Hash[:], b.Hash[:]) })
+	slices.SortFunc(res.Commits, func(a, b Commit) int { return repo.Compare(a.Hash, b.Hash) })
+	slices.SortFunc(res.Tags, func(a, b Tag) int { return repo.Compare(a.Hash, b.Hash) })
 	return res
 }
 
@@ -440,7 +305,7 @@ func (s *scanner) allProblems() []Problem {
 		ps = append(ps, w.problems...)
 	}
 	slices.SortStableFunc(ps, func(a, b Problem) int {
-		return cmp.Or(bytes.Compare(a.Hash[:], b.Hash[:]), strings.Compare(a.What, b.What))
+		return cmp.Or(repo.Compare(a.Hash, b.Hash), strings.Compare(a.What, b.What))
 	})
 	return ps
 }

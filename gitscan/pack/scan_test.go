@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"crypto/sha1"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -17,7 +18,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/internal/gittest"
@@ -27,8 +28,8 @@ import (
 type truth struct {
 	objects, blobs, commits int
 	blobBytes               int64
-	leaky                   []plumbing.Hash // blobs in which detect.Find finds something, sorted
-	types                   map[plumbing.Hash]string
+	leaky                   []repo.ID // blobs in which detect.Find finds something, sorted
+	types                   map[repo.ID]string
 }
 
 // groundTruth reads every object with git cat-file and runs the detectors
@@ -44,7 +45,7 @@ func groundTruth(t testing.TB, dir string) truth {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	tr := truth{types: map[plumbing.Hash]string{}}
+	tr := truth{types: map[repo.ID]string{}}
 	br := bufio.NewReader(out)
 	for {
 		line, err := br.ReadString('\n')
@@ -60,7 +61,7 @@ func groundTruth(t testing.TB, dir string) truth {
 		if _, err := io.ReadFull(br, content); err != nil {
 			t.Fatal(err)
 		}
-		h := plumbing.NewHash(f[0])
+		h := hexID(f[0])
 		tr.objects++
 		tr.types[h] = f[1]
 		switch f[1] {
@@ -77,13 +78,13 @@ func groundTruth(t testing.TB, dir string) truth {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(tr.leaky, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(tr.leaky, repo.Compare)
 	return tr
 }
 
 func scan(t testing.TB, dir string, opts Options) *Result {
 	t.Helper()
-	res, err := Scan(context.Background(), filepath.Join(dir, ".git"), opts)
+	res, err := scanDir(context.Background(), filepath.Join(dir, ".git"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func checkAgainstTruth(t *testing.T, r *gittest.Repo, res *Result) truth {
 	// Every blob git's own content gives a hit must be a suspect; the
 	// engine claims more: exactly those.
 	for _, h := range tr.leaky {
-		if _, ok := slices.BinarySearchFunc(res.Suspects, h, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) }); !ok {
+		if _, ok := slices.BinarySearchFunc(res.Suspects, h, repo.Compare); !ok {
 			t.Errorf("blob %s holds a key ID but is not a suspect", h)
 		}
 	}
@@ -118,10 +119,10 @@ func checkAgainstTruth(t *testing.T, r *gittest.Repo, res *Result) truth {
 // checkCommits compares every commit with git log.
 func checkCommits(t *testing.T, r *gittest.Repo, got []Commit) {
 	t.Helper()
-	want := map[plumbing.Hash]string{}
+	want := map[repo.ID]string{}
 	for _, line := range strings.Split(r.Git("log", "--all", "--format=%H %T %P|%ct %ci|%an|%ae"), "\n") {
 		h, rest, _ := strings.Cut(line, " ")
-		want[plumbing.NewHash(h)] = rest
+		want[hexID(h)] = rest
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d commits, git rev-list --all has %d", len(got), len(want))
@@ -159,8 +160,8 @@ func join(ls []string) string { return strings.Join(ls, "\n") + "\n" }
 // many commits, with key IDs that appear in the newest, the oldest and
 // middle versions, keys that are rotated, keys whose boundary is edited
 // next to them, and keys that only exist where two copied ranges join.
-func buildHistory(t testing.TB, seed uint64, commits int) *gittest.Repo {
-	r := gittest.New(t)
+func buildHistory(t testing.TB, seed uint64, commits int, initArgs ...string) *gittest.Repo {
+	r := gittest.New(t, initArgs...)
 	rng := rand.New(rand.NewPCG(seed, 99))
 	key := func(i int) string { id, _ := gittest.FakeKey(int(seed)*1000 + i); return id }
 	files := map[string][]string{}
@@ -243,16 +244,18 @@ func TestRecallAgainstCatFile(t *testing.T) {
 		seed    uint64
 		commits int
 		repack  []string
+		init    []string
 	}{
-		{"loose only", 1, 25, nil},
-		{"default repack", 2, 60, []string{"repack", "-adq"}},
-		{"deep chains", 3, 80, []string{"repack", "-adfq", "--depth=50", "--window=250"}},
-		{"ref deltas", 4, 60, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}},
-		{"one worker", 5, 40, []string{"repack", "-adfq", "--depth=10"}},
+		{"loose only", 1, 25, nil, nil},
+		{"default repack", 2, 60, []string{"repack", "-adq"}, nil},
+		{"deep chains", 3, 80, []string{"repack", "-adfq", "--depth=50", "--window=250"}, nil},
+		{"ref deltas", 4, 60, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}, nil},
+		{"one worker", 5, 40, []string{"repack", "-adfq", "--depth=10"}, nil},
+		{"sha256 ref deltas", 10, 25, []string{"-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=250"}, []string{"--object-format=sha256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := buildHistory(t, tc.seed, tc.commits)
+			r := buildHistory(t, tc.seed, tc.commits, tc.init...)
 			if tc.repack != nil {
 				r.Git(tc.repack...)
 				r.Git("prune", "--expire=now")
@@ -282,8 +285,9 @@ type progressFunc func(int, int64)
 func (f progressFunc) Add(n int, b int64) { f(n, b) }
 
 // writeLoose stores content as a loose object even if it is packed.
-func writeLoose(t *testing.T, gitDir, typ string, content []byte) plumbing.Hash {
-	h := plumbing.ComputeHash(plumbing.ObjectType(map[string]int{"commit": 1, "tree": 2, "blob": 3}[typ]), content)
+func writeLoose(t *testing.T, gitDir, typ string, content []byte) repo.ID {
+	sum := sha1.Sum(append([]byte(fmt.Sprintf("%s %d\x00", typ, len(content))), content...))
+	h := repo.IDFromBytes(sum[:])
 	var buf bytes.Buffer
 	zw := zlib.NewWriter(&buf)
 	fmt.Fprintf(zw, "%s %d\x00", typ, len(content))
@@ -398,7 +402,7 @@ func TestCorruptPackEntry(t *testing.T) {
 		lostSet[h] = true
 	}
 	for _, h := range before.leaky {
-		_, found := slices.BinarySearchFunc(res.Suspects, h, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+		_, found := slices.BinarySearchFunc(res.Suspects, h, repo.Compare)
 		if !found && !lostSet[h.String()] {
 			t.Errorf("readable blob %s with a hit is not a suspect", h)
 		}
@@ -443,7 +447,7 @@ func TestCorruptLooseObject(t *testing.T) {
 }
 
 func TestNotARepository(t *testing.T) {
-	if _, err := Scan(context.Background(), t.TempDir(), Options{}); err == nil {
+	if _, err := scanDir(context.Background(), t.TempDir(), Options{}); err == nil {
 		t.Fatal("no error")
 	}
 }
@@ -453,7 +457,7 @@ func TestCanceled(t *testing.T) {
 	r.Repack()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Scan(ctx, filepath.Join(r.Dir, ".git"), Options{}); err != context.Canceled {
+	if _, err := scanDir(ctx, filepath.Join(r.Dir, ".git"), Options{}); err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
@@ -465,7 +469,7 @@ func BenchmarkScan(b *testing.B) {
 	res := scan(b, r.Dir, Options{})
 	b.SetBytes(res.BlobBytes)
 	for b.Loop() {
-		if _, err := Scan(context.Background(), dir, Options{}); err != nil {
+		if _, err := scanDir(context.Background(), dir, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

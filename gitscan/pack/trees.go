@@ -5,13 +5,13 @@ import (
 	"iter"
 	"sync"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // TreeEntry is one entry of a stored tree that attribution needs.
 type TreeEntry struct {
 	Name string // interned: equal names share their bytes
-	Hash plumbing.Hash
+	Hash repo.ID
 	Dir  bool // a subtree (mode 040000); otherwise a wanted blob
 }
 
@@ -23,7 +23,7 @@ type TreeIndex struct {
 	chunks [][]entry
 	names  []string
 	// missing are targets the repository lacks, which entries number ^i.
-	missing []plumbing.Hash
+	missing []repo.ID
 }
 
 // entry is a tree entry as Trees keeps it. name is an interned name with
@@ -54,15 +54,15 @@ type treeSpan struct {
 // listing is what Trees wants, and the names and absent targets the kept
 // entries refer to, which the workers share.
 type listing struct {
-	want map[plumbing.Hash]bool
+	want map[repo.ID]bool
 
 	mu      sync.Mutex
 	ids     map[string]uint32
 	names   []string
-	missing []plumbing.Hash
+	missing []repo.ID
 }
 
-// Trees reads every tree object stored in gitDir (packs and loose, each
+// Trees reads every tree object of the store (packs and loose, each
 // once) and keeps its subtree entries and its entries naming one of the
 // wanted blobs. Only trees are read: in a pack, only the delta forests
 // whose root is a tree, since a delta has its base's type.
@@ -71,13 +71,9 @@ type listing struct {
 // entries of unknown type), with the deltas that depend on them; trees
 // naming absent objects are left to Scan. Options.Progress and
 // Options.Total are not used.
-func Trees(ctx context.Context, gitDir string, want map[plumbing.Hash]bool, opts Options) (*TreeIndex, []Problem, error) {
+func (st *Store) Trees(ctx context.Context, want map[repo.ID]bool, opts Options) (*TreeIndex, []Problem, error) {
 	opts.Progress, opts.Total = nil, nil
-	s, err := open(gitDir, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer s.close()
+	s := st.scanner(opts)
 	s.list = &listing{want: want, ids: map[string]uint32{}}
 	if err := s.run(ctx); err != nil {
 		return nil, nil, err
@@ -97,14 +93,14 @@ func (x *TreeIndex) Len() int {
 }
 
 // Has reports whether tree was read.
-func (x *TreeIndex) Has(tree plumbing.Hash) bool {
+func (x *TreeIndex) Has(tree repo.ID) bool {
 	num, ok := x.table.lookup(&tree)
 	return ok && x.spans[num].n > 0
 }
 
 // Entries returns tree's subtree entries and its entries naming wanted
 // blobs, in tree order; nothing if the tree was not read.
-func (x *TreeIndex) Entries(tree plumbing.Hash) iter.Seq[TreeEntry] {
+func (x *TreeIndex) Entries(tree repo.ID) iter.Seq[TreeEntry] {
 	return func(yield func(TreeEntry) bool) {
 		num, ok := x.table.lookup(&tree)
 		if !ok || x.spans[num].n == 0 {
@@ -126,7 +122,7 @@ func (x *TreeIndex) Entries(tree plumbing.Hash) iter.Seq[TreeEntry] {
 }
 
 // keep returns what Trees keeps of a tree entry.
-func (w *worker) keep(mode, name []byte, hash *plumbing.Hash) entry {
+func (w *worker) keep(mode, name []byte, hash *repo.ID) entry {
 	l := w.s.list
 	// Git writes "40000"; some old tools wrote "040000".
 	dir := string(mode) == "40000" || string(mode) == "040000"

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/repo"
 
 	"github.com/keysweep/keysweep/internal/gittest"
 )
@@ -20,8 +20,8 @@ import (
 // and the same content under two names. It returns the repository and the
 // blobs to want: every version of the files holding keys, and the
 // submodule's commit, which must never be taken for a blob.
-func treeRepo(t *testing.T) (*gittest.Repo, map[plumbing.Hash]bool) {
-	r := gittest.New(t)
+func treeRepo(t *testing.T, initArgs ...string) (*gittest.Repo, map[repo.ID]bool) {
+	r := gittest.New(t, initArgs...)
 	rng := rand.New(rand.NewPCG(3, 4))
 	paths := []string{
 		"README.md", "src/main.go", "src/lib/util.go", "docs/guide/intro.md",
@@ -69,15 +69,18 @@ func treeRepo(t *testing.T) (*gittest.Repo, map[plumbing.Hash]bool) {
 	}
 	// A submodule: a gitlink entry whose commit is not in this repository.
 	sub := "1234567890abcdef1234567890abcdef12345678"
+	if r.Git("rev-parse", "--show-object-format") == "sha256" {
+		sub += "1234567890abcdef12345678"
+	}
 	r.Git("update-index", "--add", "--cacheinfo", "160000,"+sub+",sub")
 	r.Git("update-index", "--add", "--cacheinfo", "160000,"+sub+",src/sub mod")
 	r.Git("commit", "-q", "-m", "submodule")
 
-	want := map[plumbing.Hash]bool{plumbing.NewHash(sub): true}
+	want := map[repo.ID]bool{hexID(sub): true}
 	for _, line := range strings.Split(r.Git("rev-list", "--objects", "--all"), "\n") {
 		h, p, ok := strings.Cut(line, " ")
 		if ok && (strings.HasSuffix(p, "util.go") || strings.HasSuffix(p, "файл.txt")) {
-			want[plumbing.NewHash(h)] = true
+			want[hexID(h)] = true
 		}
 	}
 	return r, want
@@ -85,8 +88,8 @@ func treeRepo(t *testing.T) (*gittest.Repo, map[plumbing.Hash]bool) {
 
 // treeTruth lists, with git ls-tree, every tree object's subtree entries
 // and entries naming wanted blobs.
-func treeTruth(t *testing.T, r *gittest.Repo, want map[plumbing.Hash]bool) map[plumbing.Hash][]TreeEntry {
-	out := map[plumbing.Hash][]TreeEntry{}
+func treeTruth(t *testing.T, r *gittest.Repo, want map[repo.ID]bool) map[repo.ID][]TreeEntry {
+	out := map[repo.ID][]TreeEntry{}
 	for _, line := range strings.Split(r.Git("cat-file", "--batch-all-objects", "--batch-check"), "\n") {
 		f := strings.Fields(line)
 		if f[1] != "tree" {
@@ -99,19 +102,19 @@ func treeTruth(t *testing.T, r *gittest.Repo, want map[plumbing.Hash]bool) map[p
 				continue
 			}
 			m := strings.Fields(meta)
-			h := plumbing.NewHash(m[2])
+			h := hexID(m[2])
 			if m[1] == "tree" || m[1] == "blob" && want[h] {
 				ents = append(ents, TreeEntry{Name: name, Hash: h, Dir: m[1] == "tree"})
 			}
 		}
-		out[plumbing.NewHash(f[0])] = ents
+		out[hexID(f[0])] = ents
 	}
 	return out
 }
 
 // checkTrees compares x with git's view of every tree, leaving out the
 // trees in lost.
-func checkTrees(t *testing.T, x *TreeIndex, truth map[plumbing.Hash][]TreeEntry, lost map[plumbing.Hash]bool) {
+func checkTrees(t *testing.T, x *TreeIndex, truth map[repo.ID][]TreeEntry, lost map[repo.ID]bool) {
 	t.Helper()
 	kinds := map[bool]int{}
 	for tree, want := range truth {
@@ -140,9 +143,9 @@ func checkTrees(t *testing.T, x *TreeIndex, truth map[plumbing.Hash][]TreeEntry,
 	}
 }
 
-func trees(t *testing.T, r *gittest.Repo, want map[plumbing.Hash]bool) (*TreeIndex, []Problem) {
+func trees(t *testing.T, r *gittest.Repo, want map[repo.ID]bool) (*TreeIndex, []Problem) {
 	t.Helper()
-	x, problems, err := Trees(context.Background(), filepath.Join(r.Dir, ".git"), want, Options{})
+	x, problems, err := treesDir(context.Background(), filepath.Join(r.Dir, ".git"), want, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,21 +156,23 @@ func TestTrees(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		repack func(r *gittest.Repo)
+		init   []string
 	}{
-		{"loose", func(r *gittest.Repo) {}},
-		{"ofs-delta", func(r *gittest.Repo) { r.Repack() }},
+		{"loose", func(r *gittest.Repo) {}, nil},
+		{"ofs-delta", func(r *gittest.Repo) { r.Repack() }, nil},
 		{"ref-delta", func(r *gittest.Repo) {
 			r.Git("-c", "repack.useDeltaBaseOffset=false", "repack", "-adfq", "--depth=50", "--window=50")
-		}},
+		}, nil},
 		{"packed and loose", func(r *gittest.Repo) {
 			r.Repack()
 			r.Write("later/new dir/x.txt", "later\n")
 			r.Write("src/lib2/util.go", "changed\n")
 			r.Commit("loose on top")
-		}},
+		}, nil},
+		{"sha256", func(r *gittest.Repo) { r.Repack() }, []string{"--object-format=sha256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, want := treeRepo(t)
+			r, want := treeRepo(t, tc.init...)
 			tc.repack(r)
 			x, problems := trees(t, r, want)
 			for _, p := range problems {
@@ -225,9 +230,9 @@ func TestTreesCorruptPackEntry(t *testing.T) {
 	if !strings.Contains(bad[victim.hash], "corrupt") {
 		t.Errorf("corrupt tree %s: problem %q", victim.hash, bad[victim.hash])
 	}
-	lostSet := map[plumbing.Hash]bool{plumbing.NewHash(victim.hash): true}
+	lostSet := map[repo.ID]bool{hexID(victim.hash): true}
 	for _, h := range lost {
-		lostSet[plumbing.NewHash(h)] = true
+		lostSet[hexID(h)] = true
 		if !strings.Contains(bad[h], victim.hash) {
 			t.Errorf("delta %s of the corrupt tree: problem %q", h, bad[h])
 		}
@@ -268,7 +273,7 @@ func TestTreesMalformedAndLoose(t *testing.T) {
 		t.Errorf("problems %v, want the malformed tree %s only", problems, bad)
 	}
 	truth[bad] = nil
-	checkTrees(t, x, truth, map[plumbing.Hash]bool{bad: true})
+	checkTrees(t, x, truth, map[repo.ID]bool{bad: true})
 }
 
 func TestTreesCanceled(t *testing.T) {
@@ -276,7 +281,7 @@ func TestTreesCanceled(t *testing.T) {
 	r.Repack()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := Trees(ctx, filepath.Join(r.Dir, ".git"), want, Options{}); err != context.Canceled {
+	if _, _, err := treesDir(ctx, filepath.Join(r.Dir, ".git"), want, Options{}); err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }

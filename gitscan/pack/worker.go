@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"bufio"
 	"bytes"
 	"compress/zlib"
 	"errors"
@@ -12,7 +13,8 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/keysweep/keysweep/gitscan/detect"
+	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // maxKeep is the largest buffer a worker keeps between delta trees, so that
@@ -36,8 +38,9 @@ type worker struct {
 	ws     []span
 	levels []level // the current delta chain, root first
 
-	suspects  []plumbing.Hash
+	suspects  []repo.ID
 	commits   []Commit
+	tags      []Tag
 	problems  []Problem
 	blobs     int
 	blobBytes int64
@@ -82,6 +85,10 @@ func grow(b []byte, n int) []byte {
 func (w *worker) root(p *pack, e int32) {
 	if err, ok := p.bad[e]; ok {
 		w.corrupt(p, e, err)
+		return
+	}
+	if p.typ[e] == typeBlob && p.size[e] > w.s.opts.streamThreshold() && len(p.children(e)) == 0 {
+		w.streamRoot(p, e)
 		return
 	}
 	lv := w.level(0)
@@ -158,7 +165,7 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
 }
 
 // external resolves entry e, a REF_DELTA whose base is not in its pack.
-func (w *worker) external(p *pack, e int32, h plumbing.Hash) {
+func (w *worker) external(p *pack, e int32, h repo.ID) {
 	typ, base, err := w.s.external(h)
 	if err != nil {
 		w.corrupt(p, e, fmt.Errorf("delta base %s: %w", h, err))
@@ -209,6 +216,13 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 		if w.s.list != nil && !lv.broken {
 			w.listTree(num, lv.ents)
 		}
+	case typeTag:
+		t, err := parseTag(h, content)
+		if err != nil {
+			w.problems = append(w.problems, Problem{Hash: h, What: "malformed tag " + h.String(), Err: err})
+			return
+		}
+		w.tags = append(w.tags, t)
 	case typeCommit:
 		c, err := parseCommit(h, content)
 		if err != nil {
@@ -241,7 +255,7 @@ func (w *worker) flush() {
 // and a run of the base's entries inside one copy needs no parsing: where
 // the parse reaches a base entry's start inside a copy, the copy's whole
 // entries are the base's, shifted.
-func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base *level, check bool) {
+func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, ops []op, base *level, check bool) {
 	listing := w.s.list != nil
 	starts, ents := lv.starts[:0], lv.ents[:0]
 	lv.broken = false
@@ -282,7 +296,7 @@ func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base
 				whole = true // decided below, once the entry's end is known
 			}
 		}
-		modeEnd, nameEnd, end, err := nextEntry(b, i)
+		modeEnd, nameEnd, end, err := nextEntry(b, i, h.Size())
 		if err != nil {
 			if check {
 				w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("malformed tree %s at byte %d", h, i), Err: err})
@@ -294,7 +308,9 @@ func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base
 			return
 		}
 		starts = append(starts, i)
-		mode, name, hash := b[i:modeEnd], b[modeEnd+1:nameEnd], (*plumbing.Hash)(b[end-20:end])
+		mode, name := b[i:modeEnd], b[modeEnd+1:nameEnd]
+		id := repo.IDFromBytes(b[nameEnd+1 : end])
+		hash := &id
 		i = end
 		if listing {
 			ents = append(ents, w.keep(mode, name, hash))
@@ -427,6 +443,9 @@ func (w *worker) reset(src []byte) error {
 
 // loose reads and handles one loose object.
 func (w *worker) loose(o looseObject) {
+	if w.s.list == nil && w.streamLoose(o) {
+		return
+	}
 	h := w.s.table.hashes[o.num]
 	typ, content, err := w.readLoose(o.path, w.s.only())
 	if err != nil {
@@ -548,4 +567,74 @@ func (w *worker) looseContent(size int64, rest []byte) ([]byte, error) {
 		return nil, fmt.Errorf("inflate: %w", err)
 	}
 	return buf, nil
+}
+
+// streamRoot reads a large full blob that no delta is built on through
+// the detectors in windows, never holding it whole.
+func (w *worker) streamRoot(p *pack, e int32) {
+	start, end := p.offs[e]+int64(p.hlen[e]), p.offs[e+1]
+	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(p.f, start, end-start), 64<<10))
+	if err != nil {
+		w.corrupt(p, e, fmt.Errorf("inflate: %w", err))
+		return
+	}
+	suspect, err := w.streamKeys(exactly(zr, p.size[e]))
+	if err != nil {
+		w.corrupt(p, e, err)
+		return
+	}
+	lv := w.level(0)
+	lv.keys = lv.keys[:0]
+	if suspect {
+		lv.keys = append(lv.keys, 0) // only whether there is one counts
+	}
+	w.record(p, e, typeBlob, nil, int(p.size[e]), lv)
+}
+
+// streamLoose streams a loose object if it is a blob above the streaming
+// threshold, and reports whether it did (or reported it unreadable).
+func (w *worker) streamLoose(o looseObject) bool {
+	threshold := w.s.opts.streamThreshold()
+	fi, err := os.Stat(o.path)
+	if err != nil || fi.Size()*1100+64 < threshold {
+		return false // cannot inflate to more than the threshold
+	}
+	r, size, err := streamLoose(o.path)
+	if err != nil || size <= threshold {
+		if r != nil {
+			r.Close()
+		}
+		return false // small, or not a blob: read whole, which names errors
+	}
+	defer r.Close()
+	suspect, err := w.streamKeys(r)
+	if err != nil {
+		h := w.s.table.hashes[o.num]
+		w.count()
+		w.problems = append(w.problems, Problem{Hash: h, What: "corrupt loose object " + h.String() + " (" + o.path + ")", Err: err})
+		return true
+	}
+	lv := w.level(0)
+	lv.keys = lv.keys[:0]
+	if suspect {
+		lv.keys = append(lv.keys, 0)
+	}
+	w.handle(o.num, typeBlob, nil, int(size), lv)
+	return true
+}
+
+// streamKeys reports whether the detectors find a key ID in r, read in
+// overlapping windows. A key ID cut by a window's end is whole in the
+// next window; one the cut makes look whole only costs the suspect pass
+// a read.
+func (w *worker) streamKeys(r io.Reader) (bool, error) {
+	found := false
+	var err error
+	w.spare, err = Windows(r, StreamChunk(w.s.opts.streamThreshold()), w.spare, func(win []byte, _ int64, _, _ int) error {
+		if !found && detect.MayContain(win) && len(detect.Find(win)) > 0 {
+			found = true
+		}
+		return nil
+	})
+	return found, err
 }

@@ -17,20 +17,30 @@ type Repo struct {
 	t    testing.TB
 	Dir  string
 	tick int
+	// Date, if set, is the author and committer date of every command
+	// instead of the ticking clock: many commits in one second, or a
+	// child dated before its parent.
+	Date string
 }
 
 // New runs `git init` in a fresh temporary directory with main as the
-// initial branch.
-func New(t testing.TB) *Repo {
+// initial branch; initArgs are passed on (--object-format=sha256).
+func New(t testing.TB, initArgs ...string) *Repo {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Fatalf("git not installed: %v", err)
 	}
 	r := &Repo{t: t, Dir: t.TempDir()}
-	r.Git("init", "-q", "-b", "main")
+	r.Git(append([]string{"init", "-q", "-b", "main"}, initArgs...)...)
 	r.Git("config", "core.autocrlf", "false")
 	r.Git("config", "gc.auto", "0")
 	return r
+}
+
+// At is a Repo for an existing directory, such as a clone or a linked
+// work tree a test made with Git.
+func At(t testing.TB, dir string) *Repo {
+	return &Repo{t: t, Dir: dir}
 }
 
 // Git runs git in the repository and returns its trimmed stdout. Every
@@ -64,6 +74,9 @@ func (r *Repo) GitInput(stdin string, args ...string) string {
 func (r *Repo) run(stdin *strings.Reader, args ...string) (string, error) {
 	r.tick++
 	date := fmt.Sprintf("2024-01-01T00:%02d:%02dZ", (r.tick/60)%60, r.tick%60)
+	if r.Date != "" {
+		date = r.Date
+	}
 	cmd := exec.Command("git", args...)
 	cmd.Dir = r.Dir
 	cmd.Env = append(os.Environ(),

@@ -1,0 +1,70 @@
+package gitscan
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/keysweep/keysweep/internal/gittest"
+)
+
+// TestStreamedBlob plants keys in a blob far larger than the streaming
+// threshold, at window edges and in the middle, and checks that the
+// streamed scan finds exactly what reading the blob whole finds, on the
+// same lines and columns.
+func TestStreamedBlob(t *testing.T) {
+	r := gittest.New(t)
+	k1, s1 := gittest.FakeKey(401)
+	k2, s2 := gittest.FakeKey(402)
+	k3, _ := gittest.FakeKey(403)
+	var b bytes.Buffer
+	line := 1
+	put := func(s string) {
+		b.WriteString(s)
+		line += strings.Count(s, "\n")
+	}
+	lines := map[string]int{}
+	for b.Len() < 3<<20 {
+		switch {
+		case lines[k1] == 0 && b.Len() > 1<<20:
+			lines[k1] = line
+			put(envFile(k1, s1))
+		case lines[k2] == 0 && b.Len() > 2<<20:
+			// A long line of multi-byte runes before the key: columns
+			// count runes across window edges.
+			lines[k2] = line
+			put(strings.Repeat("é", 70000) + " aws_access_key_id = " + k2 + "\naws_secret_access_key = " + s2 + "\n")
+		default:
+			put(fmt.Sprintf("line %d of filler text\n", line))
+		}
+	}
+	lines[k3] = line
+	put("last " + k3) // at the very end, with no newline
+	r.Write("big.txt", b.String())
+	c := r.Commit("big")
+
+	whole := scanOK(t, r.Dir, Options{})
+	complete(t, whole)
+	streamed := scanOK(t, r.Dir, Options{StreamThreshold: 256 << 10})
+	complete(t, streamed)
+	if got, want := summarize(streamed.Leaks), summarize(whole.Leaks); got != want {
+		t.Fatalf("streamed scan found\n%s\nwhole scan found\n%s", got, want)
+	}
+	for _, k := range []string{k1, k2, k3} {
+		l := wantLeak(t, streamed, k, "big.txt", c, true)
+		w := wantLeak(t, whole, k, "big.txt", c, true)
+		if l.Line != lines[k] || l.Line != w.Line || l.Column != w.Column || l.Secret != w.Secret {
+			t.Errorf("%s: streamed line %d col %d, whole line %d col %d, planted on line %d", k, l.Line, l.Column, w.Line, w.Column, lines[k])
+		}
+	}
+	if l := wantLeak(t, streamed, k2, "big.txt", c, true); l.Column != 70000+len(" aws_access_key_id = ")+1 || l.Secret.IsZero() {
+		t.Errorf("k2: column %d secret paired %v", l.Column, !l.Secret.IsZero())
+	}
+	// Packed, the blob is a whole pack entry, streamed too.
+	r.Repack()
+	packed := scanOK(t, r.Dir, Options{StreamThreshold: 256 << 10})
+	if got, want := summarize(packed.Leaks), summarize(whole.Leaks); got != want {
+		t.Fatalf("packed streamed scan found\n%s\nwant\n%s", got, want)
+	}
+}

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
+	"github.com/keysweep/keysweep/internal/safefile"
 )
 
 // keyIDPattern is a credential access key ID (DESIGN.md, "Detection").
@@ -22,7 +23,9 @@ var keyIDPattern = regexp.MustCompile(`^(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7
 // key IDs one per line, or the JSON printed by `aws iam list-access-keys`
 // (one document, several concatenated, or an array of them).
 func LoadKnownKeys(path string) (*finding.Inventory, error) {
-	data, err := os.ReadFile(path)
+	// A regular file, not a link or a FIFO, and bounded: the path may name
+	// a file of the repository under review.
+	data, err := safefile.Read(path, safefile.KnownKeyLimit)
 	if err != nil {
 		return nil, fmt.Errorf("known-keys file: %w", err)
 	}
@@ -210,5 +213,11 @@ func clip(s string) string {
 	if len(s) > 24 {
 		return fmt.Sprintf("a %d-character value", len(s))
 	}
-	return fmt.Sprintf("%q", s)
+	if uniqueIDPattern.MatchString(s) {
+		return fmt.Sprintf("%q", s) // an identifier, shown so the mistake is clear
+	}
+	return escape.Excerpt(s)
 }
+
+// uniqueIDPattern is the shape of IAM unique IDs (AIDA…, AROA…) and key IDs.
+var uniqueIDPattern = regexp.MustCompile(`^A[A-Z0-9]{3}[A-Z2-7]{16}$`)

@@ -167,13 +167,13 @@ func regular(name string, fi fs.FileInfo) error {
 // describe keeps fs.ErrNotExist visible to callers, for which a missing
 // file may be no error, and says "link" for the error O_NOFOLLOW gives.
 func describe(name string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+	var pe *fs.PathError
+	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {
+		return fmt.Errorf("open %s: %w", name, pe.Err)
 	}
 	if isLoop(err) {
 		return &fileerr.Error{File: name, Msg: "is a symbolic link, which keysweep never follows; expected a regular file"}
 	}
-	var pe *fs.PathError
 	if errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "escapes") {
 		return &fileerr.Error{File: name, Msg: "leads out of the repository through a symbolic link; expected a regular file inside it"}
 	}

@@ -49,7 +49,7 @@ func TestReadInTree(t *testing.T) {
 		{"dir", "directory"},
 		{"etc/passwd", "out of the repository"},
 		{"../outside", "out of the repository"},
-		{"missing.yml", "file does not exist"},
+		{"missing.yml", "no such file or directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()

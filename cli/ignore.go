@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -33,7 +34,7 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 				fmt.Fprint(stdout, ignoreUsage)
 				return ExitClean
 			}
-			fmt.Fprintf(stderr, "keysweep: %s (see keysweep ignore --help)\n", strings.TrimPrefix(err.Error(), "flag provided but not defined: "))
+			fmt.Fprintf(stderr, "keysweep: %s (see keysweep ignore --help)\n", flagError(err))
 			return ExitError
 		}
 		if args = fs.Args(); len(args) == 0 {
@@ -49,7 +50,7 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 	if *until != "" {
 		d, err := time.Parse(time.DateOnly, *until)
 		if err != nil {
-			fmt.Fprintf(stderr, "keysweep: --until %q: expected a date YYYY-MM-DD\n", *until)
+			fmt.Fprintf(stderr, "keysweep: --until %s: expected a date YYYY-MM-DD\n", escape.Excerpt(*until))
 			return ExitError
 		}
 		ig.Until = d
@@ -64,7 +65,7 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 	}
 	root := repoRoot(path)
 	if root == "" {
-		fmt.Fprintf(stderr, "keysweep: %s is not inside a git work tree: .keysweepignore lives at the repository root\n", path)
+		fmt.Fprintf(stderr, "keysweep: %s is not inside a git work tree: .keysweepignore lives at the repository root\n", escape.Text(path))
 		return ExitError
 	}
 	name, err := suppress.Append(root, ig)

@@ -32,7 +32,7 @@ func LoadSettings(cfg Config) (*Settings, error) {
 	var err error
 	switch {
 	case cfg.ConfigFile != "":
-		s.Config, err = config.Load(cfg.ConfigFile)
+		s.Config, err = config.LoadIn(root, cfg.ConfigFile)
 	case root != "":
 		s.Config, err = config.Find(root)
 	}

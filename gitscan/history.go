@@ -76,12 +76,18 @@ func (h *history) commit(hash plumbing.Hash) (*commitInfo, error) {
 
 // resolve turns --since into a commit, or says in one line why it cannot.
 func (h *history) resolve(rev string) (plumbing.Hash, error) {
+	// Only a shallow clone is helped by --unshallow; a full clone needs
+	// the revision fetched, or spelt right.
+	fix := "check the name, or fetch it (git fetch origin " + rev + ")"
+	if len(h.shallow) > 0 {
+		fix = "fetch it (git fetch origin " + rev + ") or " + shallowFix
+	}
 	hash, err := h.repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
-		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: no such commit in this repository; fetch it (git fetch origin %s) or %s", rev, rev, shallowFix)}
+		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: no such commit in this repository; %s", rev, fix)}
 	}
 	if _, err := h.commit(*hash); err != nil {
-		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, shallowFix)}
+		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, fix)}
 	}
 	return *hash, nil
 }

@@ -80,6 +80,14 @@ func notFingerprint(s string) string {
 	return fmt.Sprintf("%s is not a fingerprint, %s", escape.Excerpt(s), want)
 }
 
+// dateish shows a mistyped date as it is, anything else as an excerpt.
+func dateish(v string) string {
+	if len(v) <= 12 && strings.Trim(v, "0123456789-/.") == "" {
+		return v
+	}
+	return escape.Excerpt(v)
+}
+
 // lineForm is the syntax every error message points to.
 const lineForm = "expected `FINGERPRINT [until=YYYY-MM-DD] # reason`"
 
@@ -144,7 +152,7 @@ func parseLine(line string) (Ignore, string) {
 		}
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			return ig, fmt.Sprintf("until=%s is not a date, expected until=YYYY-MM-DD", escape.Excerpt(v))
+			return ig, fmt.Sprintf("until=%s is not a date, expected until=YYYY-MM-DD", dateish(v))
 		}
 		ig.Until = d
 	}

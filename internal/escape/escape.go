@@ -125,30 +125,27 @@ func percent(s string, property bool) string {
 }
 
 // Markdown escapes s for prose or a table cell of GitHub-flavoured
-// markdown: control characters as Text shows them (so a value stays on
-// its line and in its cell), HTML's special characters as entities (no
-// tag, comment or <details> can be opened), and every other ASCII
-// punctuation character backslash-escaped, so no emphasis, link, image,
-// heading, list, autolink, @mention or table cell boundary can form.
+// markdown, where it never starts a line: control characters as Text
+// shows them (so a value stays on its line and in its cell), HTML's
+// special characters as entities (no tag, comment or </details> can be
+// written), and the characters that open inline markdown — emphasis,
+// code, links, images, strikethrough — or split a table cell
+// backslash-escaped.
 func Markdown(s string) string {
 	s = Text(s)
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	for _, r := range s {
-		switch {
-		case r == '&':
+		switch r {
+		case '&':
 			b.WriteString("&amp;")
-		case r == '<':
+		case '<':
 			b.WriteString("&lt;")
-		case r == '>':
+		case '>':
 			b.WriteString("&gt;")
-		case r == '"':
+		case '"':
 			b.WriteString("&quot;")
-		case r == '|':
-			// A backslash keeps "|" from splitting a table cell even
-			// inside a code span; the entity would show as text there.
-			b.WriteString(`\|`)
-		case r < 0x80 && isPunct(byte(r)):
+		case '\\', '`', '*', '_', '[', ']', '|', '~', '!':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -158,19 +155,22 @@ func Markdown(s string) string {
 	return b.String()
 }
 
-// isPunct is CommonMark's "ASCII punctuation character": every one of them
-// may be backslash-escaped.
+// isPunct is CommonMark's "ASCII punctuation character".
 func isPunct(c byte) bool {
 	return strings.IndexByte("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) >= 0
 }
 
-// Code renders s as inline code in the job summary: an HTML <code>
-// element whose every ASCII punctuation character is a numeric entity, so
-// a backtick, "<", "|", "*" or "[" in a file name can neither end it, open
-// a tag, split a table cell nor start markdown inside it (markdown is
-// still parsed between HTML tags).
+// Code renders s as inline code in the job summary. A plain value is a
+// code span (`config/.env`), in which markdown and HTML are not parsed;
+// one holding a backtick or "|" — which would end the span or split a
+// table cell even inside it — is an HTML <code> element whose every ASCII
+// punctuation character is a numeric entity, since markdown is still
+// parsed between HTML tags.
 func Code(s string) string {
 	s = Text(s)
+	if !strings.ContainsAny(s, "`|") && s != "" && s[0] != ' ' && s[len(s)-1] != ' ' {
+		return "`" + s + "`"
+	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	b.WriteString("<code>")

@@ -40,11 +40,12 @@ func TestMessageAndProperty(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"alice", "alice"},
+		{"pull request #7 of deploy-bot", "pull request #7 of deploy-bot"},
 		{"a|b", `a\|b`},
-		{"<img src=x onerror=alert(1)>", `&lt;img src\=x onerror\=alert\(1\)&gt;`},
-		{"**bold** [link](http://x)", `\*\*bold\*\* \[link\]\(http\:\/\/x\)`},
-		{"line\n# heading", `line\\n\# heading`},
-		{"</details>", `&lt;\/details&gt;`},
+		{"<img src=x onerror=alert(1)>", `&lt;img src=x onerror=alert(1)&gt;`},
+		{"**bold** [link](http://x) ![i](y) ~~s~~ `c`", "\\*\\*bold\\*\\* \\[link\\](http://x) \\!\\[i\\](y) \\~\\~s\\~\\~ \\`c\\`"},
+		{"line\n# heading", `line\\n# heading`},
+		{"</details>", `&lt;/details&gt;`},
 	} {
 		if got := Markdown(tc.in); got != tc.want {
 			t.Errorf("Markdown(%q) = %q, want %q", tc.in, got, tc.want)
@@ -53,9 +54,15 @@ func TestMarkdown(t *testing.T) {
 }
 
 func TestCode(t *testing.T) {
-	got := Code("a`b|c<d>\n")
-	if want := "<code>a&#96;b&#124;c&#60;d&#62;&#92;n</code>"; got != want {
-		t.Errorf("Code = %q, want %q", got, want)
+	for _, tc := range []struct{ in, want string }{
+		{"config/.env:3", "`config/.env:3`"},
+		{"a<b>*c*\n", "`a<b>*c*\\n`"},
+		{"a`b|c<d>", "<code>a&#96;b&#124;c&#60;d&#62;</code>"},
+		{"", "<code></code>"},
+	} {
+		if got := Code(tc.in); got != tc.want {
+			t.Errorf("Code(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
 
@@ -114,8 +121,12 @@ func FuzzEscapes(f *testing.F) {
 		if strings.ContainsAny(md, "<>\n\r") || strings.Contains(strings.ReplaceAll(md, `\|`, ""), "|") {
 			t.Fatalf("Markdown(%q) = %q", s, md)
 		}
-		code := strings.TrimSuffix(strings.TrimPrefix(Code(s), "<code>"), "</code>")
-		if strings.ContainsAny(code, "<>`|\n\r*[]") {
+		code := Code(s)
+		if span, ok := strings.CutPrefix(code, "`"); ok {
+			if span = strings.TrimSuffix(span, "`"); strings.ContainsAny(span, "`|\n\r") {
+				t.Fatalf("Code(%q) = %q", s, code)
+			}
+		} else if inner := strings.TrimSuffix(strings.TrimPrefix(code, "<code>"), "</code>"); strings.ContainsAny(inner, "<>`|\n\r*[]") {
 			t.Fatalf("Code(%q) = %q", s, code)
 		}
 		ex := Excerpt(s)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -335,12 +336,18 @@ func describe(n *yaml.Node) string {
 	return escape.Excerpt(n.Value)
 }
 
+// yamlQuoted is a value yaml.v3 quotes in an error.
+var yamlQuoted = regexp.MustCompile(`'[^'\s]{4,}'|"[^"\s]{4,}"`)
+
 // yamlError turns a syntax error into the file:line form.
 func yamlError(name string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
 	}
+	// yaml.v3 quotes some input ("unknown anchor 'NAME' referenced"):
+	// only as an excerpt.
+	msg = yamlQuoted.ReplaceAllStringFunc(msg, func(q string) string { return escape.Excerpt(q[1 : len(q)-1]) })
 	var line int
 	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])

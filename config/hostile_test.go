@@ -20,6 +20,7 @@ func TestHostileFiles(t *testing.T) {
 		{"a copy of the environment", "AWS_SECRET_ACCESS_KEY=" + secret + "\n", "the file must be a mapping"},
 		{"passwd", "root:x:0:0:root:/root:/bin/bash\n", "the file must be a mapping"},
 		{"secret as a key", "AWS_SECRET_ACCESS_KEY: " + secret + "\n", `unknown key "AWS_SECRET_ACCESS_KEY"`},
+		{"secret as an anchor", "fail-on: *" + strings.ReplaceAll(secret, "/", "x") + "\n", `unknown anchor "[41 characters]" referenced`},
 		{"secret as a value", "fail-on: " + secret + "\n", "fail-on \"[41 characters]\""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,8 +83,9 @@ func errAt(line int, format string, args ...any) error {
 
 func readLines(inv *finding.Inventory, data []byte) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	sc.Buffer(nil, safefile.LineLimit+1)
+	n := 1
+	for ; sc.Scan(); n++ {
 		text, _, _ := strings.Cut(sc.Text(), "#")
 		id := strings.TrimSpace(text)
 		if id == "" {
@@ -97,7 +98,9 @@ func readLines(inv *finding.Inventory, data []byte) error {
 			inv.Keys[id] = finding.AccessKey{ID: id}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return errAt(n, "line longer than %s, want one key ID per line", safefile.Size(safefile.LineLimit))
+	} else if err != nil {
 		return err
 	}
 	return nil

@@ -7,6 +7,13 @@ import (
 
 // FuzzParseKnownKeys: any known-keys file is an inventory with keys, or one
 // error line that quotes no long value of it; never a panic.
+func TestKnownKeysLongLine(t *testing.T) {
+	_, err := parseKnownKeys("keys", []byte("AKIAQ3TESTACTIVEKEYA\n"+strings.Repeat("A", 70<<10)+"\n"))
+	if err == nil || err.Error() != "known-keys file keys, line 2: line longer than 64 KiB, want one key ID per line" {
+		t.Errorf("long line: %v", err)
+	}
+}
+
 func FuzzParseKnownKeys(f *testing.F) {
 	for _, s := range []string{
 		"AKIAQ3TESTACTIVEKEYA\n# comment\nAKIAQ3TESTACTIVEKEYB  # trailing\n",

@@ -203,7 +203,7 @@ func TestUnboundedInputsEndWithinSeconds(t *testing.T) {
 		{"--known-keys FIFO", big.Dir, []string{"scan", ".", "--config", "/dev/null", "--known-keys", fifo}, "is a named pipe"},
 		{"--config /dev/zero", fifoRepo.Dir, []string{"scan", ".", "--config", "/dev/zero"}, "/dev/zero: is a device"},
 		{"--known-keys /dev/stdin", multi.Dir, []string{"scan", ".", "--config", "/dev/null", "--known-keys", "/dev/stdin"}, "/dev/stdin: is a symbolic link"},
-		{"--baseline /dev/zero", fifoRepo.Dir, []string{"scan", ".", "--config", "/dev/null", "--baseline", "/dev/zero"}, "/dev/zero: is a device"},
+		{"--baseline /dev/zero", big.Dir, []string{"scan", ".", "--config", "/dev/null", "--baseline", "/dev/zero"}, "/dev/zero: is a device"},
 		{"2 MiB .keysweep.yml", big.Dir, []string{"scan", "."}, ".keysweep.yml: larger than 1 MiB"},
 		{"70 KB line", long.Dir, []string{"scan", "."}, ".keysweepignore:2: line longer than 64 KiB"},
 		{"two YAML documents", multi.Dir, []string{"scan", "."}, ".keysweep.yml:2: a second YAML document"},
@@ -211,6 +211,7 @@ func TestUnboundedInputsEndWithinSeconds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := run(t, tc.dir, nil, stdinR, tc.args...)
 			p.oneLine(t, tc.want)
+			t.Logf("%s: exit %d in %s", tc.name, p.code, p.took.Round(time.Millisecond))
 			if p.took > 5*time.Second {
 				t.Errorf("took %s", p.took)
 			}
@@ -218,7 +219,7 @@ func TestUnboundedInputsEndWithinSeconds(t *testing.T) {
 	}
 }
 
-func TestSignalsEndThePromptly(t *testing.T) {
+func TestSignalsEndTheProcessPromptly(t *testing.T) {
 	repo := gittest.New(t)
 	repo.Write("README.md", "# app\n")
 	repo.Commit("initial")
@@ -269,7 +270,9 @@ func TestSignalsEndThePromptly(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code != tc.code {
 				t.Errorf("exit %d, want %d", code, tc.code)
 			}
-			if took := time.Since(start); took > 3*time.Second {
+			took := time.Since(start)
+			t.Logf("%s: exit %d, %s after the signal", tc.name, cmd.ProcessState.ExitCode(), took.Round(time.Millisecond))
+			if took > 3*time.Second {
 				t.Errorf("ended %s after the signal", took)
 			}
 			want := "keysweep: interrupted by " + tc.name + ", nothing reported\n"

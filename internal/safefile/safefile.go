@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/keysweep/keysweep/internal/fileerr"
 )
@@ -300,3 +301,29 @@ func writeRegular(name string, f *os.File, b []byte) error {
 	}
 	return nil
 }
+
+// CheckEntry applies the rules of ReadInTree to a settings file taken
+// from a git tree instead of the work tree (the base commit's
+// .keysweep.yml, say): mode is the entry's mode as an fs.FileMode (go-git:
+// filemode.ToOSFileMode), size the blob's size. A symbolic link or a
+// submodule is refused as ReadInTree refuses them, and a blob over limit
+// before it is read.
+func CheckEntry(name string, mode fs.FileMode, size, limit int64) error {
+	if !mode.IsRegular() {
+		return regular(name, fakeInfo{mode})
+	}
+	if size > limit {
+		return tooLarge(name, limit)
+	}
+	return nil
+}
+
+// fakeInfo is the part of fs.FileInfo regular reads.
+type fakeInfo struct{ mode fs.FileMode }
+
+func (f fakeInfo) Name() string       { return "" }
+func (f fakeInfo) Size() int64        { return 0 }
+func (f fakeInfo) Mode() fs.FileMode  { return f.mode }
+func (f fakeInfo) ModTime() time.Time { return time.Time{} }
+func (f fakeInfo) IsDir() bool        { return f.mode.IsDir() }
+func (f fakeInfo) Sys() any           { return nil }

@@ -176,3 +176,22 @@ func TestLongLine(t *testing.T) {
 		t.Errorf("LongLineError = %q", got)
 	}
 }
+
+func TestCheckEntry(t *testing.T) {
+	for _, tc := range []struct {
+		mode fs.FileMode
+		size int64
+		want string
+	}{
+		{0o644, 10, ""},
+		{0o755, 10, ""},
+		{fs.ModeSymlink | 0o777, 10, ".keysweep.yml: is a symbolic link, which keysweep never follows; expected a regular file"},
+		{fs.ModeDir, 0, "is a directory"},
+		{0o644, SettingsLimit + 1, ".keysweep.yml: larger than 1 MiB"},
+	} {
+		err := CheckEntry(".keysweep.yml", tc.mode, tc.size, SettingsLimit)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("CheckEntry(%v, %d) = %v, want %q", tc.mode, tc.size, err, tc.want)
+		}
+	}
+}

@@ -204,6 +204,7 @@ func TestUnboundedInputsEndWithinSeconds(t *testing.T) {
 		{"--config /dev/zero", fifoRepo.Dir, []string{"scan", ".", "--config", "/dev/zero"}, "/dev/zero: is a device"},
 		{"--known-keys /dev/stdin", multi.Dir, []string{"scan", ".", "--config", "/dev/null", "--known-keys", "/dev/stdin"}, "/dev/stdin: is a symbolic link"},
 		{"--baseline /dev/zero", big.Dir, []string{"scan", ".", "--config", "/dev/null", "--baseline", "/dev/zero"}, "/dev/zero: is a device"},
+		{"--config through a link out of the tree", linkRepo(t, "ci", "/etc").Dir, []string{"scan", ".", "--config", "ci/passwd"}, "ci/passwd: leads out of the repository through a symbolic link"},
 		{"2 MiB .keysweep.yml", big.Dir, []string{"scan", "."}, ".keysweep.yml: larger than 1 MiB"},
 		{"70 KB line", long.Dir, []string{"scan", "."}, ".keysweepignore:2: line longer than 64 KiB"},
 		{"two YAML documents", multi.Dir, []string{"scan", "."}, ".keysweep.yml:2: a second YAML document"},

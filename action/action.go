@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +24,8 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
+	"github.com/keysweep/keysweep/internal/safefile"
 	"github.com/keysweep/keysweep/pipeline"
 	"github.com/keysweep/keysweep/sarif"
 )
@@ -58,7 +62,7 @@ func MainWith(ctx context.Context, stdout, stderr io.Writer, getenv func(string)
 		// environment file; that and any bug must still end as one line
 		// and exit 2, never a stack trace in the job log.
 		if p := recover(); p != nil {
-			fmt.Fprintf(stdout, "::error title=keysweep::internal error: %s\n", escape(fmt.Sprint(p)))
+			fmt.Fprintf(stdout, "::error title=keysweep::internal error: %s\n", escape.Message(oneLine(fmt.Sprint(p))))
 			code = pipeline.ExitError
 		}
 	}()
@@ -150,9 +154,9 @@ type run struct {
 
 func (r *run) fail(err error) int {
 	msg := oneLine(err.Error())
-	r.gha.WithFieldsMap(map[string]string{"title": "keysweep could not run"}).Errorf("%s", msg)
+	r.gha.WithFieldsMap(map[string]string{"title": "keysweep could not run"}).Errorf("%s", escape.Text(msg))
 	if r.getenv("GITHUB_STEP_SUMMARY") != "" {
-		r.gha.AddStepSummary("## keysweep could not run\n\n" + msg + "\n")
+		r.gha.AddStepSummary("## keysweep could not run\n\n" + escape.Markdown(msg) + "\n")
 	}
 	return pipeline.ExitError
 }
@@ -176,7 +180,7 @@ func (r *run) main(ctx context.Context) int {
 		return r.fail(err)
 	}
 	if sc.Nothing {
-		r.gha.Noticef("keysweep: %s", sc.Describe)
+		r.gha.Noticef("keysweep: %s", escape.Text(sc.Describe))
 		r.setOutputs(0, finding.SeverityNone, "")
 		return pipeline.ExitClean
 	}
@@ -223,24 +227,24 @@ func (r *run) main(ctx context.Context) int {
 		r.mask(rep, full)
 	}
 	for _, n := range sc.Notices {
-		r.gha.Noticef("%s", n)
+		r.gha.Noticef("%s", escape.Text(n))
 	}
 	if awsWarning != "" {
-		r.gha.Warningf("%s", awsWarning)
+		r.gha.Warningf("%s", escape.Text(awsWarning))
 	}
 	if err != nil {
 		// gitscan's errors, the shallow clone's among them, already
 		// carry the fix (fetch-depth: 0) in their one line.
 		return r.fail(err)
 	}
-	r.gha.Infof("keysweep scanned %s: %d %s, %d %s", sc.Describe, rep.Stats.Commits, plural(rep.Stats.Commits, "commit", "commits"), rep.Stats.Blobs, plural(rep.Stats.Blobs, "blob", "blobs"))
+	r.gha.Infof("keysweep scanned %s: %d %s, %d %s", escape.Text(sc.Describe), rep.Stats.Commits, plural(rep.Stats.Commits, "commit", "commits"), rep.Stats.Blobs, plural(rep.Stats.Blobs, "blob", "blobs"))
 
 	var text bytes.Buffer
 	if err := pipeline.Render(rep, cfg, &text); err != nil {
 		return r.fail(err)
 	}
 	r.gha.Group("keysweep report")
-	io.WriteString(r.stdout, rep.Scrubber().Replace(text.String()))
+	r.echo(rep.Scrubber().Replace(text.String()))
 	r.gha.EndGroup()
 
 	r.annotate(rep, in.Path)
@@ -257,7 +261,7 @@ func (r *run) main(ctx context.Context) int {
 		}
 	}
 	if why != "" {
-		r.gha.Errorf("%s", rep.Scrubber().Replace(why))
+		r.gha.Errorf("%s", escape.Text(rep.Scrubber().Replace(why)))
 	}
 
 	sarifPath, sarifLog, err := r.writeSARIF(full, in)
@@ -362,6 +366,27 @@ func (r *run) mask(reps ...*finding.Report) {
 	}
 }
 
+// echo copies text keysweep rendered into the job log. The text is
+// escaped already (report.Text shows control characters as \n, \x1b), so
+// no line of data can begin a workflow command; as a second wall, the
+// runner is told not to process commands until a token no repository can
+// know (go-githubactions has no call for stop-commands).
+func (r *run) echo(text string) {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		lines = append(lines, escape.Text(l))
+	}
+	token := stopToken()
+	fmt.Fprintf(r.stdout, "::stop-commands::%s\n%s\n::%s::\n", token, strings.Join(lines, "\n"), token)
+}
+
+// stopToken is a fresh random token for ::stop-commands::.
+func stopToken() string {
+	b := make([]byte, 16)
+	rand.Read(b) // crypto/rand.Read never fails (Go 1.24)
+	return "keysweep-" + hex.EncodeToString(b)
+}
+
 // writeSARIF writes the SARIF file (sarif-file input) and returns its path
 // and contents for the upload.
 func (r *run) writeSARIF(rep *finding.Report, in inputs) (string, []byte, error) {
@@ -369,7 +394,9 @@ func (r *run) writeSARIF(rep *finding.Report, in inputs) (string, []byte, error)
 	if err := sarif.Write(&buf, rep, sarif.Options{AccountAnchor: workflowPath(r.getenv("GITHUB_WORKFLOW_REF"), r.getenv("GITHUB_REPOSITORY"))}); err != nil {
 		return "", nil, fmt.Errorf("build SARIF: %w", err)
 	}
-	if err := os.WriteFile(in.SARIFFile, buf.Bytes(), 0o644); err != nil {
+	// Never through a link: a pull request can commit keysweep.sarif as
+	// one, pointing at a file of the runner's.
+	if err := safefile.WriteFile(in.SARIFFile, buf.Bytes()); err != nil {
 		return "", nil, fmt.Errorf("write SARIF: %w", err)
 	}
 	return in.SARIFFile, buf.Bytes(), nil
@@ -432,8 +459,4 @@ func oneLine(s string) string {
 		s = s[:i]
 	}
 	return s
-}
-
-func escape(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/keysweep/keysweep/internal/safefile"
 )
 
 // event is the part of GITHUB_EVENT_PATH's payload that decides what to scan.
@@ -60,10 +61,16 @@ func readEvent(path string) (*event, error) {
 	if path == "" {
 		return ev, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := safefile.Read(path, safefile.EventLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read the event payload (GITHUB_EVENT_PATH): %w", err)
 	}
+	return parseEvent(path, b)
+}
+
+// parseEvent decodes the payload b read from path.
+func parseEvent(path string, b []byte) (*event, error) {
+	ev := &event{}
 	if err := json.Unmarshal(b, ev); err != nil {
 		return nil, fmt.Errorf("parse the event payload %s: %w", path, err)
 	}

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/internal/fileerr"
 	"github.com/keysweep/keysweep/pipeline"
 )
@@ -57,7 +59,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		fmt.Fprint(stdout, usage)
 		return ExitClean
 	default:
-		fmt.Fprintf(stderr, "keysweep: unknown command %q (try: keysweep scan .)\n", args[0])
+		fmt.Fprintf(stderr, "keysweep: unknown command %s (try: keysweep scan .)\n", escape.Excerpt(args[0]))
 		return ExitError
 	}
 }
@@ -111,7 +113,7 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprint(stdout, usage)
 			return ExitClean
 		}
-		fmt.Fprintf(stderr, "keysweep: %v\n", err)
+		fmt.Fprintf(stderr, "keysweep: %s\n", oneLine(err))
 		return ExitError
 	}
 	if cfg, err = pipeline.Prepare(cfg); err != nil {
@@ -171,7 +173,7 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return cfg, err
 			}
-			return cfg, &usageError{msg: strings.TrimPrefix(err.Error(), "flag provided but not defined: ") + " (see keysweep scan --help)"}
+			return cfg, &usageError{msg: flagError(err) + " (see keysweep scan --help)"}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -199,6 +201,9 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	fs.Visit(func(f *flag.Flag) { cfg.FailOnSet = cfg.FailOnSet || f.Name == "fail-on" })
 	if cfg.KnownKeysComplete && cfg.KnownKeys == "" {
 		return cfg, &usageError{msg: "--known-keys-complete declares the --known-keys list complete: give --known-keys FILE"}
+	}
+	if cfg.Output != "" && cfg.SARIF != "" && sameFile(cfg.Output, cfg.SARIF) {
+		return cfg, &usageError{msg: fmt.Sprintf("--output and --sarif both name %s: one report would overwrite the other; give them different files", escape.Text(cfg.Output))}
 	}
 	if cfg.Staged && (cfg.Since != "" || cfg.IncludeUnreachable) {
 		return cfg, &usageError{msg: "--staged scans the index, not history: it excludes --since and --include-unreachable"}
@@ -241,13 +246,37 @@ func isTerminal(f *os.File) bool {
 	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
-// oneLine keeps an error to the single line the CLI contract promises.
+// oneLine keeps an error to the single line the CLI contract promises,
+// escaped for the terminal: errors quote paths and revisions, which a
+// repository controls.
 func oneLine(err error) string {
 	s := strings.TrimSpace(err.Error())
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
-	return s
+	return escape.Text(s)
+}
+
+// flagError is the flag package's error as one line that keeps the words
+// "unknown flag" people search for.
+func flagError(err error) string {
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		return "unknown flag " + escape.Text(name)
+	}
+	return escape.Text(err.Error())
+}
+
+// sameFile reports whether two output paths name one file: the same
+// path, or (when both exist) the same file through links.
+func sameFile(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // printError writes err as the one line of the CLI contract. An error at a

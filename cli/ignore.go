@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/pipeline"
 	"github.com/keysweep/keysweep/suppress"
 )
@@ -34,7 +35,7 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 				fmt.Fprint(stdout, ignoreUsage)
 				return ExitClean
 			}
-			fmt.Fprintf(stderr, "keysweep: %s (see keysweep ignore --help)\n", strings.TrimPrefix(err.Error(), "flag provided but not defined: "))
+			fmt.Fprintf(stderr, "keysweep: %s (see keysweep ignore --help)\n", flagError(err))
 			return ExitError
 		}
 		if args = fs.Args(); len(args) == 0 {
@@ -50,7 +51,7 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 	if *until != "" {
 		d, err := time.Parse(time.DateOnly, *until)
 		if err != nil {
-			fmt.Fprintf(stderr, "keysweep: --until %q: expected a date YYYY-MM-DD\n", *until)
+			fmt.Fprintf(stderr, "keysweep: --until %s: expected a date YYYY-MM-DD\n", escape.Excerpt(*until))
 			return ExitError
 		}
 		ig.Until = d
@@ -65,7 +66,7 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 	}
 	root := pipeline.RepoRoot(path)
 	if root == "" {
-		fmt.Fprintf(stderr, "keysweep: %s is not inside a git work tree: .keysweepignore lives at the repository root\n", path)
+		fmt.Fprintf(stderr, "keysweep: %s is not inside a git work tree: .keysweepignore lives at the repository root\n", escape.Text(path))
 		return ExitError
 	}
 	name, err := suppress.Append(root, ig)

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +16,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/internal/fileerr"
+	"github.com/keysweep/keysweep/internal/safefile"
 	"github.com/keysweep/keysweep/scan/checks"
 )
 
@@ -50,19 +53,27 @@ type Config struct {
 // Error is a problem at one line of the file.
 type Error = fileerr.Error
 
-// Find reads FileName in dir, the repository root. A missing file is not
-// an error: it returns the zero Config.
+// Find reads FileName in dir, the repository root: a regular file inside
+// the tree, never a symbolic link, at most safefile.SettingsLimit bytes. A
+// missing file is not an error: it returns the zero Config.
 func Find(dir string) (*Config, error) {
-	c, err := Load(filepath.Join(dir, FileName))
+	b, err := safefile.ReadInTree(dir, FileName, safefile.SettingsLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{}, nil
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return Parse(filepath.Join(dir, FileName), b)
 }
 
-// Load reads and validates the settings file at name.
-func Load(name string) (*Config, error) {
-	b, err := os.ReadFile(name)
+// Load reads and validates the settings file at name (--config).
+func Load(name string) (*Config, error) { return LoadIn("", name) }
+
+// LoadIn is Load for a file named in a tree rooted at root: a name inside
+// the tree must not lead out of it (safefile.ReadNamed).
+func LoadIn(root, name string) (*Config, error) {
+	b, err := safefile.ReadNamed(root, name, safefile.SettingsLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -75,8 +86,24 @@ func Parse(name string, b []byte) (*Config, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return c, nil
 	}
+	if n := safefile.LongLine(b); n > 0 {
+		return nil, safefile.LongLineError(name, n)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return c, nil // only comments
+		}
+		return nil, yamlError(name, err)
+	}
+	// A second document would be silently ignored: a `---` and a pasted
+	// block must not leave settings the reader thinks apply.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, &Error{File: name, Line: max(next.Line, 1), Msg: "a second YAML document (after ---), expected one document: settings in it would be ignored"}
+	case !errors.Is(err, io.EOF):
 		return nil, yamlError(name, err)
 	}
 	if len(doc.Content) == 0 {
@@ -86,6 +113,11 @@ func Parse(name string, b []byte) (*Config, error) {
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return c, nil
+	}
+	if root.Kind == yaml.ScalarNode {
+		// Not a settings file at all (a copy of /etc/passwd, say): say
+		// so without quoting it.
+		return nil, &Error{File: name, Line: root.Line, Msg: fmt.Sprintf("the file must be a mapping of keys to values such as `fail-on: high`, got a single value of %d bytes", len(root.Value))}
 	}
 	p.mapping(root, "the file", map[string]func(*yaml.Node){
 		"version": func(n *yaml.Node) {
@@ -97,7 +129,7 @@ func Parse(name string, b []byte) (*Config, error) {
 			v := p.scalar(n, "fail-on")
 			sev, err := finding.ParseSeverity(v)
 			if err != nil || sev == finding.SeverityInfo {
-				p.fail(n, "fail-on %q, expected one of critical, high, medium, low, none", v)
+				p.fail(n, "fail-on %s, expected one of critical, high, medium, low, none", escape.Excerpt(v))
 				return
 			}
 			c.FailOn = &sev
@@ -157,7 +189,7 @@ func (p *parser) checks(n *yaml.Node, c *Config) {
 			for _, item := range p.list(v, "checks.public-security-groups") {
 				s := p.scalar(item, "a public-security-groups entry")
 				if _, err := path.Match(s, ""); err != nil || s == "" {
-					p.fail(item, "checks.public-security-groups: bad pattern %q, expected a name glob such as public-* or *_everywhere", s)
+					p.fail(item, "checks.public-security-groups: bad pattern %s, expected a name glob such as public-* or *_everywhere", escape.Excerpt(s))
 					continue
 				}
 				pats = append(pats, s)
@@ -169,7 +201,7 @@ func (p *parser) checks(n *yaml.Node, c *Config) {
 			for _, item := range p.list(v, "checks.trusted-advisor-categories") {
 				s := p.scalar(item, "a trusted-advisor-categories entry")
 				if !slices.Contains(advisorCategories, s) {
-					p.fail(item, "checks.trusted-advisor-categories: unknown category %q, expected one of %s", s, strings.Join(advisorCategories, ", "))
+					p.fail(item, "checks.trusted-advisor-categories: unknown category %s, expected one of %s", escape.Excerpt(s), strings.Join(advisorCategories, ", "))
 					continue
 				}
 				cats = append(cats, s)
@@ -182,7 +214,7 @@ func (p *parser) checks(n *yaml.Node, c *Config) {
 			s := p.scalar(v, "checks."+name)
 			i, err := strconv.Atoi(s)
 			if err != nil || i <= 0 {
-				p.fail(v, "checks.%s: %q, expected a positive whole number", name, s)
+				p.fail(v, "checks.%s: %s, expected a positive whole number", name, escape.Excerpt(s))
 				return
 			}
 			*dst = i
@@ -197,11 +229,11 @@ func (p *parser) rules(n *yaml.Node, where string) []string {
 	for _, item := range p.list(n, where) {
 		id := p.scalar(item, "a rule ID")
 		if strings.HasPrefix(id, "committed-access-key") {
-			p.fail(item, "%s: %q: committed keys cannot be disabled, expected an account check rule ID (ignore a reviewed key by fingerprint in .keysweepignore)", where, id)
+			p.fail(item, "%s: %s: committed keys cannot be disabled, expected an account check rule ID (ignore a reviewed key by fingerprint in .keysweepignore)", where, escape.Excerpt(id))
 			continue
 		}
 		if _, err := checks.NewSelection([]string{id}, nil); err != nil || id == "" {
-			p.fail(item, "%s: unknown rule %q, expected one of %s (or a glob such as iam-*)", where, id, strings.Join(checks.IDs(), ", "))
+			p.fail(item, "%s: unknown rule %s, expected one of %s (or a glob such as iam-*)", where, escape.Excerpt(id), strings.Join(checks.IDs(), ", "))
 			continue
 		}
 		out = append(out, id)
@@ -219,7 +251,7 @@ func (p *parser) accounts(n *yaml.Node, where string) []string {
 		}
 		v := p.scalar(item, article+where+" entry")
 		if !isAccountID(v) {
-			p.fail(item, "%s: %q is not an AWS account ID, expected 12 digits (quote it: \"012345678901\")", where, v)
+			p.fail(item, "%s: %s is not an AWS account ID, expected 12 digits (quote it: \"012345678901\")", where, escape.Excerpt(v))
 			continue
 		}
 		out = append(out, v)
@@ -268,11 +300,11 @@ func (p *parser) mapping(n *yaml.Node, where string, fields map[string]func(*yam
 				names = append(names, name)
 			}
 			slices.Sort(names)
-			p.fail(k, "unknown key %q in %s, expected one of %s", k.Value, where, strings.Join(names, ", "))
+			p.fail(k, "unknown key %s in %s, expected one of %s", escape.Excerpt(k.Value), where, strings.Join(names, ", "))
 			continue
 		}
 		if line, dup := seen[k.Value]; dup {
-			p.fail(k, "key %q repeats line %d, expected each key once", k.Value, line)
+			p.fail(k, "key %s repeats line %d, expected each key once", escape.Excerpt(k.Value), line)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -318,12 +350,21 @@ func describe(n *yaml.Node) string {
 	if n.Tag == "!!null" {
 		return "nothing"
 	}
-	return fmt.Sprintf("%q", n.Value)
+	return escape.Excerpt(n.Value)
 }
+
+// yamlQuoted is a value yaml.v3 quotes in an error.
+var yamlQuoted = regexp.MustCompile(`'[^'\s]{4,}'|"[^"\s]{4,}"`)
 
 // yamlError turns a syntax error into the file:line form.
 func yamlError(name string, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	// yaml.v3 quotes some input ("unknown anchor 'NAME' referenced"):
+	// only as an excerpt.
+	msg = yamlQuoted.ReplaceAllStringFunc(msg, func(q string) string { return escape.Excerpt(q[1 : len(q)-1]) })
 	var line int
 	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])

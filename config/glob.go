@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/keysweep/keysweep/internal/escape"
 )
 
 // Glob matches slash-separated paths with gitignore-like rules: `**` as a
@@ -24,7 +26,7 @@ func ParseGlob(pattern string) (Glob, error) {
 	anchored := strings.HasPrefix(p, "/")
 	p = strings.Trim(p, "/")
 	if p == "" {
-		return Glob{}, fmt.Errorf("pattern %q matches nothing", pattern)
+		return Glob{}, fmt.Errorf("pattern %s matches nothing", escape.Excerpt(pattern))
 	}
 	if !anchored && !strings.Contains(p, "/") {
 		p = "**/" + p
@@ -32,10 +34,10 @@ func ParseGlob(pattern string) (Glob, error) {
 	segs := strings.Split(p, "/")
 	for _, s := range segs {
 		if s == "" {
-			return Glob{}, fmt.Errorf("pattern %q has an empty path segment", pattern)
+			return Glob{}, fmt.Errorf("pattern %s has an empty path segment", escape.Excerpt(pattern))
 		}
 		if _, err := path.Match(s, ""); err != nil {
-			return Glob{}, fmt.Errorf("pattern %q: bad segment %q", pattern, s)
+			return Glob{}, fmt.Errorf("pattern %s: bad segment %s", escape.Excerpt(pattern), escape.Excerpt(s))
 		}
 	}
 	return Glob{pattern: pattern, segs: segs}, nil

@@ -73,22 +73,28 @@ func (h *history) commit(hash repo.ID) (*commitInfo, error) {
 
 // resolve turns --since into a commit, or says in one line why it cannot.
 func (h *history) resolve(rev string) (repo.ID, error) {
+	// Only a shallow clone is helped by --unshallow; a full clone needs
+	// the revision fetched, or spelt right.
+	fix := "check the name, or fetch it (git fetch origin " + rev + ")"
+	if len(h.shallow) > 0 {
+		fix = "fetch it (git fetch origin " + rev + ") or " + shallowFix
+	}
 	if strings.Contains(rev, "@{") {
 		hash, err := h.reflogRevision(rev)
 		if err != nil {
 			return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: %s", rev, err)}
 		}
 		if _, err := h.commit(hash); err != nil {
-			return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, shallowFix)}
+			return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, fix)}
 		}
 		return hash, nil
 	}
 	hash, ok := h.revision(rev)
 	if !ok {
-		return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: no such commit in this repository; fetch it (git fetch origin %s) or %s", rev, rev, shallowFix)}
+		return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: no such commit in this repository; %s", rev, fix)}
 	}
 	if _, err := h.commit(hash); err != nil {
-		return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, shallowFix)}
+		return repo.ID{}, &Error{Msg: fmt.Sprintf("--since %s: commit %s is not in this repository; %s", rev, hash, fix)}
 	}
 	return hash, nil
 }

@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
+	"github.com/keysweep/keysweep/internal/safefile"
 )
 
 // keyIDPattern is a credential access key ID (DESIGN.md, "Detection").
@@ -26,7 +27,9 @@ var keyIDPattern = regexp.MustCompile(`^(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7
 // it is complete; the other formats list some keys and prove nothing about
 // the rest.
 func LoadKnownKeys(path string) (*finding.Inventory, error) {
-	data, err := os.ReadFile(path)
+	// A regular file, not a link or a FIFO, and bounded: the path may name
+	// a file of the repository under review.
+	data, err := safefile.Read(path, safefile.KnownKeyLimit)
 	if err != nil {
 		return nil, fmt.Errorf("known-keys file: %w", err)
 	}
@@ -87,8 +90,9 @@ func errAt(line int, format string, args ...any) error {
 
 func readLines(inv *finding.Inventory, data []byte) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	sc.Buffer(nil, safefile.LineLimit+1)
+	n := 1
+	for ; sc.Scan(); n++ {
 		text, _, _ := strings.Cut(sc.Text(), "#")
 		id := strings.TrimSpace(text)
 		if id == "" {
@@ -101,7 +105,9 @@ func readLines(inv *finding.Inventory, data []byte) error {
 			inv.Keys[id] = finding.AccessKey{ID: id}
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return errAt(n, "line longer than %s, want one key ID per line", safefile.Size(safefile.LineLimit))
+	} else if err != nil {
 		return err
 	}
 	return nil
@@ -218,7 +224,10 @@ func clip(s string) string {
 	if len(s) > 24 {
 		return fmt.Sprintf("a %d-character value", len(s))
 	}
-	return fmt.Sprintf("%q", s)
+	if uniqueIDPattern.MatchString(s) {
+		return fmt.Sprintf("%q", s) // an identifier, shown so the mistake is clear
+	}
+	return escape.Excerpt(s)
 }
 
 // ExportFormat names the format of WriteInventory's files, so a file says
@@ -290,3 +299,6 @@ func readExport(inv *finding.Inventory, data []byte) error {
 }
 
 var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// uniqueIDPattern is the shape of IAM unique IDs (AIDA…, AROA…) and key IDs.
+var uniqueIDPattern = regexp.MustCompile(`^A[A-Z0-9]{3}[A-Z2-7]{16}$`)

@@ -1,11 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/safefile"
 	"github.com/keysweep/keysweep/report"
 	"github.com/keysweep/keysweep/sarif"
 )
@@ -15,7 +16,8 @@ import (
 func Render(rep *finding.Report, cfg Config, stdout io.Writer) error {
 	out := stdout
 	if cfg.Output != "" {
-		f, err := os.Create(cfg.Output)
+		// Never through a link: the path may be one a repository controls.
+		f, err := safefile.Create(cfg.Output)
 		if err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
@@ -35,7 +37,11 @@ func Render(rep *finding.Report, cfg Config, stdout io.Writer) error {
 		return fmt.Errorf("write %s report: %w", cfg.Format, err)
 	}
 	if cfg.SARIF != "" {
-		if err := sarif.WriteFile(cfg.SARIF, rep, sarif.Options{}); err != nil {
+		var buf bytes.Buffer
+		if err := sarif.Write(&buf, rep, sarif.Options{}); err != nil {
+			return fmt.Errorf("write SARIF %s: %w", cfg.SARIF, err)
+		}
+		if err := safefile.WriteFile(cfg.SARIF, buf.Bytes()); err != nil {
 			return fmt.Errorf("write SARIF %s: %w", cfg.SARIF, err)
 		}
 	}

@@ -47,9 +47,9 @@ func (p *printer) checks(checks []finding.CheckResult) {
 	rules := tallyChecks(checks)
 	p.printf("\n%s\n", p.paint(bold, "Account checks"))
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  RULE\tSEVERITY\tPASS\tFAIL\tCOULD NOT RUN\n")
+	fprintf(tw, "  RULE\tSEVERITY\tPASS\tFAIL\tCOULD NOT RUN\n")
 	for _, t := range rules {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\n", t.id, t.severity,
+		fprintf(tw, "  %s\t%s\t%d\t%d\t%d\n", t.id, t.severity,
 			t.counts[finding.CheckPass], t.counts[finding.CheckFail], t.counts[finding.CheckCouldNotRun])
 	}
 	tw.Flush()
@@ -64,7 +64,7 @@ func (p *printer) checks(checks []finding.CheckResult) {
 	}
 }
 
-func (p *printer) checkState(c finding.CheckResult) string {
+func (p *printer) checkState(c finding.CheckResult) styled {
 	if c.State == finding.CheckCouldNotRun {
 		return p.paint(yellow, "COULD NOT RUN")
 	}
@@ -104,7 +104,7 @@ func (p *printer) summary(r *finding.Report) {
 	sum := Summarize(r)
 	var parts []string
 	for s := finding.SeverityCritical; s >= finding.SeverityInfo; s-- {
-		parts = append(parts, p.paint(severityStyle[s], fmt.Sprintf("%d %s", sum.count(s), s)))
+		parts = append(parts, string(p.paint(severityStyle[s], fmt.Sprintf("%d %s", sum.count(s), s))))
 	}
 	line := "summary: " + strings.Join(parts, ", ") + " findings"
 	if sum.Suppressed > 0 {
@@ -117,7 +117,7 @@ func (p *printer) summary(r *finding.Report) {
 		line += "; " + plural(sum.CouldNotRun, "check") + " could not run"
 	}
 	if n := len(r.Skipped); n > 0 {
-		line += "; " + p.paint(bold+red, "PARTIAL scan, "+plural(n, "object")+" skipped")
+		line += "; " + string(p.paint(bold+red, "PARTIAL scan, "+plural(n, "object")+" skipped"))
 	}
-	p.printf("\n%s\n", line)
+	p.printf("\n%s\n", styled(line))
 }

@@ -42,7 +42,7 @@ type printer struct {
 	color bool
 }
 
-func (p *printer) printf(format string, args ...any) { fmt.Fprintf(p.w, format, args...) }
+func (p *printer) printf(format string, args ...any) { fprintf(p.w, format, args...) }
 
 func (p *printer) header(r *finding.Report) {
 	tool := cmp.Or(r.Tool, "keysweep")
@@ -212,7 +212,7 @@ func (p *printer) key(g *group) {
 	}
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	for _, f := range g.findings {
-		fmt.Fprintf(tw, "  %s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		fprintf(tw, "  %s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			f.Path, f.Line, f.Column, cmp.Or(short(f.Commit), "-"), cmp.Or(f.Author, "-"), date(f.Date),
 			plural(f.Commits, "commit"), place(f.Leak), notes(f, t, shown))
 	}

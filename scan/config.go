@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/sethvargo/go-githubactions"
 )
 
@@ -49,13 +50,22 @@ type Options struct {
 	GitHubActions bool
 	// HTTPClient for AWS and the ID token request; nil means defaults.
 	HTTPClient *http.Client
+	// Logger receives the SDK's own log lines ("WARN falling back to
+	// IMDSv1", "failed to discard ..."); nil drops them: keysweep reports
+	// AWS problems itself, in one line each, and the SDK would write to
+	// stderr unescaped.
+	Logger logging.Logger
 }
 
 // LoadConfig resolves credentials and region as Options describes. It makes
 // no network call: credentials are fetched on the first request, whose
 // error Classify explains. Call CallerIdentity to check them up front.
 func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	logger := o.Logger
+	if logger == nil {
+		logger = logging.Nop{}
+	}
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logger)}
 	if o.Region != "" {
 		opts = append(opts, config.WithRegion(o.Region))
 	}

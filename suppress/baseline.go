@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/safefile"
 )
 
 // Baseline is what a previous report found, by fingerprint.
@@ -34,9 +34,10 @@ type baselineDoc struct {
 	} `json:"checks"`
 }
 
-// ReadBaseline reads a report written by `keysweep scan --format json`.
+// ReadBaseline reads a report written by `keysweep scan --format json`:
+// a regular file, not a symbolic link, at most safefile.BaselineLimit bytes.
 func ReadBaseline(name string) (*Baseline, error) {
-	b, err := os.ReadFile(name)
+	b, err := safefile.Read(name, safefile.BaselineLimit)
 	if err != nil {
 		return nil, fmt.Errorf("read baseline: %w", err)
 	}

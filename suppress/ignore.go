@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/internal/fileerr"
+	"github.com/keysweep/keysweep/internal/safefile"
 )
 
 // IgnoreFileName is the ignore file keysweep reads at the repository root.
@@ -69,28 +70,49 @@ func ValidFingerprint(s string) bool {
 	return true
 }
 
+// notFingerprint says why s is not a fingerprint, quoting it only as an
+// excerpt: the ignore file may be a copy of anything.
+func notFingerprint(s string) string {
+	const want = "expected the 32 hex digits of a report's fingerprint"
+	if ValidFingerprint(strings.ToLower(s)) {
+		return fmt.Sprintf("%q is not a fingerprint, %s in lower case", s, want)
+	}
+	return fmt.Sprintf("%s is not a fingerprint, %s", escape.Excerpt(s), want)
+}
+
+// dateish shows a mistyped date as it is, anything else as an excerpt.
+func dateish(v string) string {
+	if len(v) <= 12 && strings.Trim(v, "0123456789-/.") == "" {
+		return v
+	}
+	return escape.Excerpt(v)
+}
+
 // lineForm is the syntax every error message points to.
 const lineForm = "expected `FINGERPRINT [until=YYYY-MM-DD] # reason`"
 
-// ReadIgnores reads the ignore file at name. A missing file is no ignores.
+// ReadIgnores reads the ignore file at name, normally the repository
+// root's: a regular file in its directory, never a symbolic link, at most
+// safefile.SettingsLimit bytes. A missing file is no ignores.
 func ReadIgnores(name string) (*Ignores, error) {
-	f, err := os.Open(name)
+	b, err := safefile.ReadInTree(filepath.Dir(name), filepath.Base(name), safefile.SettingsLimit)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Ignores{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read ignore file: %w", err)
 	}
-	defer f.Close()
-	return ParseIgnores(name, f)
+	return ParseIgnores(name, bytes.NewReader(b))
 }
 
 // ParseIgnores parses an ignore file read from r; name is for messages.
 func ParseIgnores(name string, r io.Reader) (*Ignores, error) {
 	igs := &Ignores{Path: name}
 	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, safefile.LineLimit+1)
 	seen := map[string]int{}
-	for n := 1; sc.Scan(); n++ {
+	n := 1
+	for ; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -106,7 +128,9 @@ func ParseIgnores(name string, r io.Reader) (*Ignores, error) {
 		ig.Line = n
 		igs.Entries = append(igs.Entries, ig)
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, safefile.LongLineError(name, n)
+	} else if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return igs, nil
@@ -119,16 +143,16 @@ func parseLine(line string) (Ignore, string) {
 	fields := strings.Fields(body)
 	ig.Fingerprint = fields[0]
 	if !ValidFingerprint(ig.Fingerprint) {
-		return ig, fmt.Sprintf("%q is not a fingerprint, expected the 32 hex digits of a report's fingerprint", ig.Fingerprint)
+		return ig, notFingerprint(ig.Fingerprint)
 	}
 	for _, f := range fields[1:] {
 		v, ok := strings.CutPrefix(f, "until=")
 		if !ok || !ig.Until.IsZero() {
-			return ig, fmt.Sprintf("unexpected %q, %s", f, lineForm)
+			return ig, fmt.Sprintf("unexpected %s, %s", escape.Excerpt(f), lineForm)
 		}
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			return ig, fmt.Sprintf("until=%s is not a date, expected until=YYYY-MM-DD", v)
+			return ig, fmt.Sprintf("until=%s is not a date, expected until=YYYY-MM-DD", dateish(v))
 		}
 		ig.Until = d
 	}
@@ -169,13 +193,16 @@ func Append(dir string, ig Ignore) (string, error) {
 	ig.Reason = strings.TrimSpace(ig.Reason)
 	switch {
 	case !ValidFingerprint(ig.Fingerprint):
-		return name, fmt.Errorf("%q is not a fingerprint, expected the 32 hex digits of a report's fingerprint", ig.Fingerprint)
+		return name, errors.New(notFingerprint(ig.Fingerprint))
 	case ig.Reason == "":
 		return name, fmt.Errorf("an ignore needs a reason: --reason \"why this finding is accepted\"")
 	case strings.ContainsAny(ig.Reason, "\r\n"):
 		return name, fmt.Errorf("the reason must be one line")
 	}
-	old, err := os.ReadFile(name)
+	// The file is read and written as a scan reads it: never through a
+	// symbolic link, which could make `keysweep ignore` append to any
+	// file the user can write.
+	old, err := safefile.ReadInTree(dir, IgnoreFileName, safefile.SettingsLimit)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return name, fmt.Errorf("read ignore file: %w", err)
 	}
@@ -195,13 +222,8 @@ func Append(dir string, ig Ignore) (string, error) {
 		b.WriteByte('\n')
 	}
 	b.WriteString(ig.String() + "\n")
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return name, fmt.Errorf("open ignore file: %w", err)
-	}
-	if _, err := f.Write(b.Bytes()); err != nil {
-		f.Close()
+	if err := safefile.AppendInTree(dir, IgnoreFileName, b.Bytes()); err != nil {
 		return name, fmt.Errorf("write ignore file: %w", err)
 	}
-	return name, f.Close()
+	return name, nil
 }

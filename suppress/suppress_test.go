@@ -46,7 +46,7 @@ func TestParseIgnoresErrors(t *testing.T) {
 		{fp1 + "\n", "f:1: ignore without a reason, expected `FINGERPRINT [until=YYYY-MM-DD] # reason`"},
 		{"# c\n" + fp1 + " #   \n", "f:2: ignore without a reason, expected `FINGERPRINT [until=YYYY-MM-DD] # reason`"},
 		{"AKIAXXXX # a key, not a fingerprint\n", `f:1: "AKIAXXXX" is not a fingerprint, expected the 32 hex digits of a report's fingerprint`},
-		{strings.ToUpper(fp1) + " # upper\n", `f:1: "` + strings.ToUpper(fp1) + `" is not a fingerprint, expected the 32 hex digits of a report's fingerprint`},
+		{strings.ToUpper(fp1) + " # upper\n", `f:1: "` + strings.ToUpper(fp1) + `" is not a fingerprint, expected the 32 hex digits of a report's fingerprint in lower case`},
 		{fp1 + " until=31/12/2025 # r\n", "f:1: until=31/12/2025 is not a date, expected until=YYYY-MM-DD"},
 		{fp1 + " forever # r\n", "f:1: unexpected \"forever\", expected `FINGERPRINT [until=YYYY-MM-DD] # reason`"},
 		{fp1 + " # a\n" + fp1 + " # b\n", "f:2: fingerprint " + fp1 + " is already ignored at line 1, expected each fingerprint once"},

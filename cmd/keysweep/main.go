@@ -4,23 +4,20 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/keysweep/keysweep/action"
 	"github.com/keysweep/keysweep/cli"
+	"github.com/keysweep/keysweep/internal/shutdown"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	var code int
-	if len(os.Args) > 1 && os.Args[1] == "action" {
-		// The GitHub Action's entry point (action.yml: args: [action]).
-		code = action.Main(ctx, os.Stdout, os.Stderr, os.Getenv)
-	} else {
-		code = cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	}
-	stop()
-	os.Exit(code)
+	os.Exit(shutdown.Run(os.Stdout, os.Stderr, shutdown.Grace, func(ctx context.Context, stdout, stderr io.Writer) int {
+		if len(os.Args) > 1 && os.Args[1] == "action" {
+			// The GitHub Action's entry point (action.yml: args: [action]).
+			return action.Main(ctx, stdout, stderr, os.Getenv)
+		}
+		return cli.Main(ctx, os.Args[1:], stdout, stderr)
+	}))
 }

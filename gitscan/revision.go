@@ -34,6 +34,9 @@ func Resolve(path, rev string) (plumbing.Hash, error) {
 	}
 	defer store.Close()
 	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
+	if h.shallow, err = r.Shallow(); err != nil {
+		return plumbing.ZeroHash, &Error{Msg: "read shallow list of " + path, Err: err}
+	}
 	id, err := h.resolve(rev)
 	if err != nil {
 		return plumbing.ZeroHash, err

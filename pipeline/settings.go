@@ -149,7 +149,7 @@ func (s *Settings) readWorkTree(cfg Config) error {
 	var err error
 	switch {
 	case cfg.ConfigFile != "":
-		s.Config, err = config.Load(cfg.ConfigFile)
+		s.Config, err = config.LoadIn(root, cfg.ConfigFile)
 	case root != "":
 		s.Config, err = config.Find(root)
 	}

@@ -41,7 +41,7 @@ type Config struct {
 	AllowPartial       bool
 	KnownKeys          string
 	AWS                AWSConfig
-	Format             string // text, json or sarif
+	Format             string // text, json, sarif or markdown
 	Output             string // report file instead of stdout
 	SARIF              string // also write SARIF here
 	FailOn             finding.Severity
@@ -76,58 +76,86 @@ func (c Config) now() time.Time {
 // configuration names. It returns the report; rendering and the exit code
 // are the caller's (Render, ExitCode).
 func Run(ctx context.Context, cfg Config) (*finding.Report, error) {
-	now := cfg.now()
+	if cfg.Now.IsZero() {
+		cfg.Now = time.Now() // one clock for every stage
+	}
 	if cfg.Settings == nil {
 		var err error
 		if cfg, err = Prepare(cfg); err != nil {
 			return nil, err
 		}
 	}
-	settings := cfg.Settings
-
-	known, err := KnownKeys(cfg.KnownKeys)
+	// Credentials are checked before the long history scan, so a bad
+	// setup fails in a second rather than after minutes.
+	sess, err := Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	// Credentials are checked before the long history scan, so a bad
-	// setup fails in a second rather than after minutes.
-	var aws *awsSession
-	if cfg.AWS.Enabled {
-		if aws, err = openAWS(ctx, cfg.AWS); err != nil {
-			return nil, err
-		}
-	}
-
-	rep := newReport(cfg, now)
-	rep.Config = settings.Config.Path
+	rep := NewReport(cfg)
 	res, err := History(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
-	leaks, excluded := excludePaths(res.Leaks, settings.Config)
-	rep.PathsExcluded = excluded
+	if err := sess.Conclude(ctx, cfg, rep, res.Leaks); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
 
-	inv := known
-	if aws != nil {
-		live, err := aws.inventory(ctx, leaks)
-		if err != nil {
+// Session is what a run opens once, however many repositories it
+// scans: the --known-keys inventory and the verified AWS connection.
+type Session struct {
+	known *finding.Inventory
+	aws   *awsSession
+}
+
+// Open reads the known-keys file and, with AWS enabled, resolves and
+// proves the credentials; call it before any history is scanned.
+func Open(ctx context.Context, cfg Config) (*Session, error) {
+	known, err := KnownKeys(cfg.KnownKeys)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{known: known}
+	if cfg.AWS.Enabled {
+		if s.aws, err = openAWS(ctx, cfg.AWS); err != nil {
 			return nil, err
 		}
-		inv = mergeInventory(live, known)
+	}
+	return s, nil
+}
+
+// Conclude runs the stages after the history scan on the leaks of one
+// repository or of many (each naming its repository): the
+// configuration's exclude-paths, AWS collection (one inventory for all
+// the leaks), judge, account checks and suppression, filling rep.
+// cfg must have been through Prepare.
+func (s *Session) Conclude(ctx context.Context, cfg Config, rep *finding.Report, leaks []finding.Leak) error {
+	now := cfg.now()
+	settings := cfg.Settings
+	leaks, rep.PathsExcluded = excludePaths(leaks, settings.Config)
+
+	inv := s.known
+	if s.aws != nil {
+		live, err := s.aws.inventory(ctx, leaks)
+		if err != nil {
+			return err
+		}
+		inv = mergeInventory(live, s.known)
 	}
 	rep.Keys = Judge(rep, leaks, inv, now)
 
-	if aws != nil && !cfg.AWS.NoChecks {
-		results, rules, gaps, err := aws.checks(ctx, cfg.AWS, now)
+	if s.aws != nil && !cfg.AWS.NoChecks {
+		results, rules, gaps, err := s.aws.checks(ctx, cfg.AWS, now)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
 		rep.Rules = append(rep.Rules, rules...)
 	}
 	Suppress(rep, settings, now)
-	return rep, nil
+	return nil
 }
 
 // Prepare reads the settings cfg names (LoadSettings) and folds them into
@@ -142,16 +170,20 @@ func Prepare(cfg Config) (Config, error) {
 	return cfg, nil
 }
 
-// newReport is an empty report saying what was asked for.
-func newReport(cfg Config, now time.Time) *finding.Report {
-	return &finding.Report{
+// NewReport is an empty report saying what was asked for.
+func NewReport(cfg Config) *finding.Report {
+	r := &finding.Report{
 		Tool:    "keysweep",
 		Version: Version,
-		Started: now.UTC(),
+		Started: cfg.now().UTC(),
 		Repo:    cfg.Path,
 		Since:   cfg.Since,
 		Staged:  cfg.Staged,
 	}
+	if cfg.Settings != nil {
+		r.Config = cfg.Settings.Config.Path
+	}
+	return r
 }
 
 // History is the history-scan stage: every committed key of one
@@ -209,12 +241,25 @@ func Suppress(rep *finding.Report, s *Settings, now time.Time) {
 // scan was partial it also returns the one line that says why.
 func ExitCode(rep *finding.Report, cfg Config) (int, string) {
 	if len(rep.Skipped) > 0 && !cfg.AllowPartial {
+		if n := failedRepositories(rep); n > 0 {
+			return ExitError, fmt.Sprintf("partial scan: %d of %d repositories could not be cloned or read completely (named in the report); pass --allow-partial to accept", n, len(rep.Repositories))
+		}
 		return ExitError, fmt.Sprintf("partial scan: %d object(s) could not be read (listed in the report); repair the repository (git fsck) or pass --allow-partial to accept", len(rep.Skipped))
 	}
 	if cfg.FailOn != finding.SeverityNone && rep.Count(cfg.FailOn) > 0 {
 		return ExitFindings, ""
 	}
 	return ExitClean, ""
+}
+
+func failedRepositories(rep *finding.Report) int {
+	n := 0
+	for _, r := range rep.Repositories {
+		if r.Error != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // excludePaths drops the leaks the configuration's exclude-paths cover,

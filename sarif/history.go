@@ -57,6 +57,9 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.Account != "" {
 		props["account"] = k.Account
 	}
+	if k.Repository != "" {
+		props["repository"] = k.Repository
+	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)
 }

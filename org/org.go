@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,7 +62,10 @@ func Selected(ctx context.Context, opts Options) ([]Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return opts.Filter.Select(repos), nil
+	repos = opts.Filter.Select(repos)
+	// By name, whatever order the API used: reports and --list are stable.
+	slices.SortFunc(repos, func(a, b Repo) int { return strings.Compare(a.Name, b.Name) })
+	return repos, nil
 }
 
 // Run scans every selected repository of the organization and returns

@@ -2,15 +2,20 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/keysweep/keysweep/internal/githubtest"
 	"github.com/keysweep/keysweep/internal/gittest"
+	"github.com/keysweep/keysweep/internal/mototest"
 )
 
 // newOrgAPI serves an organization of three bare repositories, two with
@@ -142,5 +147,82 @@ func TestOrgUsageErrors(t *testing.T) {
 	os.WriteFile(notReport, []byte(`{"tool":"other"}`), 0o644)
 	if code, _, stderr := run(t, "merge", notReport); code != ExitError || !strings.Contains(stderr, "not a keysweep report") {
 		t.Errorf("merge of a foreign JSON file: %d %q", code, stderr)
+	}
+}
+
+// With --aws the session and the inventory serve every repository: one
+// sts:GetCallerIdentity, one listing of the account's keys, one
+// sts:GetAccessKeyInfo per distinct foreign key, however many
+// repositories hold the keys.
+func TestOrgAWSInventoryOnce(t *testing.T) {
+	srv := moto.Get(t)
+	srv.Reset(t)
+	var mu sync.Mutex
+	calls := map[string]int{}
+	proxy := srv.Proxy(t, func(_ http.ResponseWriter, c *mototest.Call) bool {
+		mu.Lock()
+		calls[c.Action]++
+		mu.Unlock()
+		return false
+	})
+	mototest.EnvFor(t, proxy.URL)
+	srv.Env(t) // setup calls go straight to moto
+	c := iamClient(t, "")
+	live, liveSecret := motoKey(t, c, "deploy-bot", types.StatusTypeActive)
+	foreign, foreignSecret := motoKey(t, iamClient(t, "111122223333"), "vendor", types.StatusTypeActive)
+	mototest.EnvFor(t, proxy.URL)
+
+	api := githubtest.NewOrg(t, "acme", "ghs_awstest", 2)
+	content := "AWS_ACCESS_KEY_ID=" + live + "\nAWS_SECRET_ACCESS_KEY=" + liveSecret + "\n" +
+		"vendor_key = " + foreign + "\nvendor_secret = " + foreignSecret + "\n"
+	for _, name := range []string{"a", "b", "c"} {
+		r := gittest.New(t)
+		r.Write("deploy.env", content)
+		r.Commit("init")
+		dir := filepath.Join(t.TempDir(), name+".git")
+		if out, err := exec.Command("git", "clone", "--bare", "-q", r.Dir, dir).CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		api.Add(githubtest.OrgRepo{Name: name, CloneURL: githubtest.FileURL(dir)})
+	}
+	t.Setenv("GITHUB_API_URL", api.URL)
+	t.Setenv("GITHUB_TOKEN", "ghs_awstest")
+
+	out := filepath.Join(t.TempDir(), "org.json")
+	code, _, stderr := run(t, "org", "acme", "--aws", "--no-checks", "--format", "json", "--output", out)
+	if code != ExitFindings {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	b, _ := os.ReadFile(out)
+	var rep struct {
+		Keys []struct {
+			Repository, KeyID, Status, User string
+		}
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	active := map[string]bool{}
+	for _, k := range rep.Keys {
+		switch k.KeyID {
+		case live:
+			if k.Status != "active" || k.User != "deploy-bot" {
+				t.Errorf("%s in %s: %s %s, want active deploy-bot", k.KeyID, k.Repository, k.Status, k.User)
+			}
+			active[k.Repository] = true
+		case foreign:
+			if k.Status != "other-account" {
+				t.Errorf("foreign key in %s: %s", k.Repository, k.Status)
+			}
+		}
+	}
+	if len(active) != 3 {
+		t.Errorf("the live key is judged active in %v, want all 3 repositories", active)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("AWS calls for 3 repositories: %v", calls)
+	if calls["GetCallerIdentity"] != 1 || calls["ListUsers"] != 1 || calls["GetAccessKeyInfo"] != 1 {
+		t.Errorf("AWS calls %v: want one GetCallerIdentity, one ListUsers, one GetAccessKeyInfo for 3 repositories", calls)
 	}
 }

@@ -73,13 +73,16 @@ func (c *cloner) fetch(ctx context.Context, cloneURL, dir string) error {
 	return os.Rename(tmp, dir)
 }
 
-// isBare reports whether dir is a bare repository git can use.
+// isBare reports whether dir holds a bare repository (as fetch leaves
+// it), from its files: no git process per repository for the question.
 func isBare(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil {
-		return false
+	for _, f := range []string{"HEAD", "objects", "refs"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return false
+		}
 	}
-	out, err := exec.Command("git", "--git-dir", dir, "rev-parse", "--is-bare-repository").Output()
-	return err == nil && strings.TrimSpace(string(out)) == "true"
+	cfg, err := os.ReadFile(filepath.Join(dir, "config"))
+	return err == nil && bytes.Contains(cfg, []byte("bare = true"))
 }
 
 // git runs one git command for the repository at u. The token goes in an

@@ -50,6 +50,10 @@ func (c *cloner) fetch(ctx context.Context, cloneURL, dir string) error {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "file") {
 		return fmt.Errorf("clone URL %q: want https", cloneURL)
 	}
+	if u.User != nil {
+		// Credentials in a URL end up in git's messages and config.
+		return errors.New("clone URL carries credentials: refused")
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	if isBare(dir) {

@@ -65,6 +65,10 @@ func List(ctx context.Context, apiURL, token, org string) ([]Repo, error) {
 
 // listError says in one line why the listing failed and what to do.
 func listError(apiURL, org string, page int, err error) error {
+	var rl *github.RateLimitError
+	if errors.As(err, &rl) {
+		return fmt.Errorf("GitHub API %s: rate limit exhausted listing the repositories of %s (page %d); it resets at %s", apiURL, org, page, rl.Rate.Reset.UTC().Format(time.RFC3339))
+	}
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		switch er.Response.StatusCode {

@@ -83,6 +83,12 @@ func newFixture(t *testing.T) *fixture {
 	f.api.Add(githubtest.OrgRepo{Name: "private", CloneURL: f.api.ServeGit("private", bare(t, httpRepo))})
 	add("legacy", leaky(t, map[string]string{"a.env": archC}), true, false)
 	add("forked-lib", leaky(t, map[string]string{"b.env": forkC}), false, true)
+	// An empty repository (created, never pushed) is scanned, not failed.
+	empty := filepath.Join(t.TempDir(), "empty.git")
+	if out, err := exec.Command("git", "init", "-q", "--bare", empty).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	f.api.Add(githubtest.OrgRepo{Name: "empty", CloneURL: githubtest.FileURL(empty)})
 	for i := range 3 {
 		add(fmt.Sprintf("tool-%d", i), leaky(t, map[string]string{"x.txt": "clean\n"}), false, false)
 	}
@@ -131,13 +137,13 @@ func TestOrgFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRepos := []string{"acme/app", "acme/broken", "acme/docs", "acme/private", "acme/tool-0", "acme/tool-1", "acme/tool-2", "acme/web"}
+	wantRepos := []string{"acme/app", "acme/broken", "acme/docs", "acme/empty", "acme/private", "acme/tool-0", "acme/tool-1", "acme/tool-2", "acme/web"}
 	if got := repoNames(rep); !slices.Equal(got, wantRepos) {
 		t.Errorf("repositories = %v, want %v (archived and forks left out)", got, wantRepos)
 	}
 	// The listing came in pages of 2 through the Link header.
-	if n := f.api.Requests("GET /orgs/acme/repos"); n != 5 {
-		t.Errorf("listing requests = %d, want 5 pages of 2 for 10 repositories", n)
+	if n := f.api.Requests("GET /orgs/acme/repos"); n != 6 {
+		t.Errorf("listing requests = %d, want 6 pages of 2 for 11 repositories", n)
 	}
 	want := []place{
 		{"acme/app", f.shared, "deploy/prod.env", ""},
@@ -164,6 +170,10 @@ func TestOrgFull(t *testing.T) {
 			}
 		case r.Error != "":
 			t.Errorf("%s: unexpected error %q", r.Name, r.Error)
+		case r.Name == "acme/empty":
+			if r.Stats.Commits != 0 {
+				t.Errorf("empty repository: %+v", r)
+			}
 		case r.Head == "" || r.Stats.Commits != 2:
 			t.Errorf("%s: head %q, %d commits; want a head and 2 commits", r.Name, r.Head, r.Stats.Commits)
 		}
@@ -178,8 +188,8 @@ func TestOrgFull(t *testing.T) {
 	// Exit 2 for the broken repository, unless partial is accepted;
 	// then the keys decide.
 	code, why := pipeline.ExitCode(rep, cfg)
-	if code != pipeline.ExitError || !strings.Contains(why, "1 of 8 repositories") {
-		t.Errorf("exit = %d %q, want 2 naming 1 of 8 repositories", code, why)
+	if code != pipeline.ExitError || !strings.Contains(why, "1 of 9 repositories") {
+		t.Errorf("exit = %d %q, want 2 naming 1 of 9 repositories", code, why)
 	}
 	cfg.AllowPartial = true
 	if code, _ := pipeline.ExitCode(rep, cfg); code != pipeline.ExitFindings {

@@ -1,9 +1,13 @@
 package org
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseShard(t *testing.T) {
@@ -124,5 +128,22 @@ func TestClonePathRefusesEscapes(t *testing.T) {
 	}
 	if p, err := c.path("acme/api.v2"); err != nil || p != "/clones/acme/api.v2.git" {
 		t.Errorf("path(acme/api.v2) = %q, %v", p, err)
+	}
+}
+
+// A clone URL is the API's word, but not trusted further than https (or
+// a local file): no ext:: transport, no credentials in the URL.
+func TestFetchRefusesURLs(t *testing.T) {
+	c := &cloner{dir: t.TempDir(), timeout: time.Minute}
+	for url, want := range map[string]string{
+		"ext::sh -c touch% /tmp/pwned":       "want https",
+		"ssh://git@github.com/acme/x.git":    "want https",
+		"https://user:pw@github.com/a/b.git": "carries credentials",
+		"git://github.com/acme/x.git":        "want https",
+	} {
+		err := c.fetch(context.Background(), url, filepath.Join(c.dir, "x.git"))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "pw@") {
+			t.Errorf("fetch(%q) = %v, want %q", url, err, want)
+		}
 	}
 }

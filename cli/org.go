@@ -64,7 +64,7 @@ Exit status as for keysweep org.
 // else on its command line is parsed as scan flags.
 type orgFlags struct {
 	opts            org.Options
-	shard, cloneDir string
+	shard string
 	list            bool
 }
 

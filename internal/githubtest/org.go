@@ -1,7 +1,6 @@
 package githubtest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -183,11 +182,6 @@ func (o *Org) serveGit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o.git.ServeHTTP(w, r)
-}
-
-// BasicToken is the Authorization header value git sends for the token.
-func BasicToken(token string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
 }
 
 // FileURL is the file:// clone URL of a local repository.

@@ -63,9 +63,9 @@ Exit status as for keysweep org.
 // orgFlags are the flags keysweep org adds to the scan's; everything
 // else on its command line is parsed as scan flags.
 type orgFlags struct {
-	opts            org.Options
+	opts  org.Options
 	shard string
-	list            bool
+	list  bool
 }
 
 // orgOnly names org's own flags and whether each takes a value.

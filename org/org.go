@@ -62,7 +62,16 @@ func Selected(ctx context.Context, opts Options) ([]Repo, error) {
 	if err != nil {
 		return nil, err
 	}
+	listed := len(repos)
+	if listed == 0 {
+		// Fail closed: an empty list is more often a token that sees
+		// nothing than an organization without repositories.
+		return nil, fmt.Errorf("GitHub API %s: no repositories of %s are visible to the token: give it read access to them (an organization without repositories has nothing to scan)", opts.APIURL, opts.Org)
+	}
 	repos = opts.Filter.Select(repos)
+	if len(repos) == 0 && opts.Filter.Shard.Count <= 1 {
+		return nil, fmt.Errorf("none of the %d repositories of %s is selected (archived and forks are left out unless asked for; check --include and --exclude)", listed, opts.Org)
+	}
 	// By name, whatever order the API used: reports and --list are stable.
 	slices.SortFunc(repos, func(a, b Repo) int { return strings.Compare(a.Name, b.Name) })
 	return repos, nil

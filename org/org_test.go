@@ -221,6 +221,22 @@ func TestOrgFull(t *testing.T) {
 	if strings.Contains(log.String(), token) {
 		t.Error("log holds the token")
 	}
+	validSARIF(t, rep)
+}
+
+// validSARIF checks the report's SARIF against the official schema.
+func validSARIF(t *testing.T, rep *finding.Report) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := sarif.Write(&b, rep, sarif.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := githubtest.NewAPI(t, "unused").Validate(b.Bytes()); err != nil {
+		t.Errorf("SARIF does not validate: %v", err)
+	}
+	if !strings.Contains(b.String(), `"repository": "acme/`) {
+		t.Error("SARIF results do not name their repository")
+	}
 }
 
 // The token reaches git only as a header: the HTTP repository (whose
@@ -290,6 +306,28 @@ func TestOrgBadToken(t *testing.T) {
 	opts.Org = "nobody"
 	if _, err := org.Run(context.Background(), opts, prepared(t)); err == nil || !strings.Contains(err.Error(), `"nobody" not found (404)`) {
 		t.Errorf("unknown organization: %v", err)
+	}
+}
+
+// Nothing to scan is a failure, never a clean report: a token that sees
+// no repository, or filters that leave none.
+func TestOrgNothingSelected(t *testing.T) {
+	api := githubtest.NewOrg(t, "void", token, 2)
+	opts := org.Options{Org: "void", APIURL: api.URL, Token: token}
+	if _, err := org.Run(context.Background(), opts, prepared(t)); err == nil || !strings.Contains(err.Error(), "no repositories of void are visible to the token") {
+		t.Errorf("empty listing: %v", err)
+	}
+	f := newFixture(t)
+	opts = f.opts(new(bytes.Buffer))
+	opts.Filter.Include = []string{"nothing-*"}
+	if _, err := org.Run(context.Background(), opts, prepared(t)); err == nil || !strings.Contains(err.Error(), "none of the 11 repositories of acme is selected") {
+		t.Errorf("filters leave none: %v", err)
+	}
+	// An empty shard is fine: the other shards have the repositories.
+	opts.Filter.Shard = org.Shard{Index: 1, Count: 2}
+	rep, err := org.Run(context.Background(), opts, prepared(t))
+	if err != nil || len(rep.Repositories) != 0 {
+		t.Errorf("empty shard: %v, %d repositories", err, len(rep.Repositories))
 	}
 }
 
@@ -367,6 +405,7 @@ func TestOrgShardsMerge(t *testing.T) {
 	if merged.Repo != full.Repo || merged.Stats.Commits != full.Stats.Commits {
 		t.Errorf("merged names %q with %d commits, full %q with %d", merged.Repo, merged.Stats.Commits, full.Repo, full.Stats.Commits)
 	}
+	validSARIF(t, merged) // rules come back after the JSON round trip
 	// Merging is idempotent: a shard merged twice changes nothing.
 	again, err := pipeline.Merge(append(shards, shards...))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -111,10 +112,13 @@ func (c *cloner) git(ctx context.Context, u *url.URL, gitDir string, args ...str
 	)
 	if c.token != "" && u.Host != "" && u.Host == c.host {
 		auth := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + c.token))
+		// After any GIT_CONFIG_* entries the environment already has.
+		n, _ := strconv.Atoi(os.Getenv("GIT_CONFIG_COUNT"))
+		n = max(n, 0)
 		env = append(env,
-			"GIT_CONFIG_COUNT=1",
-			"GIT_CONFIG_KEY_0=http."+u.Scheme+"://"+u.Host+"/.extraheader",
-			"GIT_CONFIG_VALUE_0=Authorization: Basic "+auth,
+			fmt.Sprintf("GIT_CONFIG_COUNT=%d", n+1),
+			fmt.Sprintf("GIT_CONFIG_KEY_%d=http.%s://%s/.extraheader", n, u.Scheme, u.Host),
+			fmt.Sprintf("GIT_CONFIG_VALUE_%d=Authorization: Basic %s", n, auth),
 		)
 	}
 	cmd.Env = env

@@ -243,6 +243,10 @@ func validSARIF(t *testing.T, rep *finding.Report) {
 // server refuses requests without it) was cloned, and neither a URL, a
 // clone's configuration nor any file of the clone directory holds it.
 func TestOrgTokenStaysOutOfClones(t *testing.T) {
+	// Configuration the environment already passes to git is kept.
+	t.Setenv("GIT_CONFIG_COUNT", "1")
+	t.Setenv("GIT_CONFIG_KEY_0", "core.quotePath")
+	t.Setenv("GIT_CONFIG_VALUE_0", "false")
 	f := newFixture(t)
 	dir := t.TempDir()
 	opts := f.opts(new(bytes.Buffer))

@@ -245,8 +245,8 @@ func validSARIF(t *testing.T, rep *finding.Report) {
 func TestOrgTokenStaysOutOfClones(t *testing.T) {
 	// Configuration the environment already passes to git is kept.
 	t.Setenv("GIT_CONFIG_COUNT", "1")
-	t.Setenv("GIT_CONFIG_KEY_0", "core.quotePath")
-	t.Setenv("GIT_CONFIG_VALUE_0", "false")
+	t.Setenv("GIT_CONFIG_KEY_0", "http.extraHeader")
+	t.Setenv("GIT_CONFIG_VALUE_0", "X-Keysweep-Test: kept")
 	f := newFixture(t)
 	dir := t.TempDir()
 	opts := f.opts(new(bytes.Buffer))
@@ -266,6 +266,9 @@ func TestOrgTokenStaysOutOfClones(t *testing.T) {
 	}
 	if f.api.Requests("GET /git/private.git/info/refs") == 0 {
 		t.Fatal("the HTTP repository was not fetched over HTTP")
+	}
+	if h := f.api.GitHeader("X-Keysweep-Test"); len(h) == 0 || h[0] != "kept" {
+		t.Errorf("the environment's own git configuration was lost: %v", h)
 	}
 	err = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {

@@ -46,6 +46,7 @@ type Org struct {
 	mu       sync.Mutex
 	repos    []OrgRepo
 	requests map[string]int
+	gitHdrs  []http.Header
 }
 
 var orgReposURL = regexp.MustCompile(`^/orgs/([^/]+)/repos$`)
@@ -84,6 +85,17 @@ func (o *Org) ServeGit(name, dir string) string {
 		o.t.Fatal(err)
 	}
 	return o.URL + "/git/" + name + ".git"
+}
+
+// GitHeader returns the values of header name in the git requests seen.
+func (o *Org) GitHeader(name string) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for _, h := range o.gitHdrs {
+		out = append(out, h.Values(name)...)
+	}
+	return out
 }
 
 // Requests returns how many requests "METHOD path" got.
@@ -171,6 +183,9 @@ func (o *Org) serve(w http.ResponseWriter, r *http.Request) {
 // serveGit runs git http-backend for a request that carries the token
 // as GitHub wants it over HTTPS: Basic auth, the token as the password.
 func (o *Org) serveGit(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	o.gitHdrs = append(o.gitHdrs, r.Header.Clone())
+	o.mu.Unlock()
 	_, pass, ok := r.BasicAuth()
 	if !ok || pass != o.Token {
 		w.Header().Set("WWW-Authenticate", `Basic realm="GitHub"`)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/githubtest"
@@ -472,4 +475,43 @@ func reposOf(t *testing.T, f *fixture) []org.Repo {
 		t.Fatal(err)
 	}
 	return repos
+}
+
+// GitHub Enterprise Server: the API under /api/v3 (GITHUB_API_URL as
+// Actions sets it there), clones on the same host, which gets the token.
+func TestOrgEnterpriseServer(t *testing.T) {
+	f := newFixture(t)
+	opts := f.opts(new(bytes.Buffer))
+	opts.APIURL = f.api.URL + "/api/v3"
+	opts.Filter.Include = []string{"private", "docs"}
+	rep, err := org.Run(context.Background(), opts, prepared(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := places(rep); len(got) != 1 || got[0].Key != f.httpK || len(rep.Repositories) != 2 || rep.Repositories[1].Error != "" {
+		t.Errorf("GHES run: %v %+v", got, rep.Repositories)
+	}
+}
+
+// A clone that hangs is killed at --clone-timeout and named; the run
+// goes on.
+func TestOrgCloneTimeout(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(hang.Close)
+	f := newFixture(t)
+	f.api.Add(githubtest.OrgRepo{Name: "slow", CloneURL: hang.URL + "/acme/slow.git"})
+	opts := f.opts(new(bytes.Buffer))
+	opts.Filter.Include = []string{"slow", "docs"}
+	opts.CloneTimeout = time.Second
+	t0 := time.Now()
+	rep, err := org.Run(context.Background(), opts, prepared(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d > 20*time.Second {
+		t.Errorf("the run took %s", d)
+	}
+	if len(rep.Repositories) != 2 || rep.Repositories[0].Error != "" || rep.Repositories[1].Error != "could not clone: git clone timed out after 1s" {
+		t.Errorf("repositories %+v", rep.Repositories)
+	}
 }

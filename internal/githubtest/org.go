@@ -26,7 +26,8 @@ type OrgRepo struct {
 }
 
 // Org is a fake of the REST API's organization repository listing
-// (GET /orgs/{org}/repos) and of git's smart HTTP protocol for the
+// (GET /orgs/{org}/repos, also under /api/v3 as GitHub Enterprise
+// Server has it) and of git's smart HTTP protocol for the
 // repositories it serves (real `git http-backend` under /git/). Both
 // check the token as GitHub does: the API wants "Authorization: Bearer
 // T" (or "token T") and answers 401 Bad credentials otherwise; git over
@@ -118,7 +119,8 @@ func (o *Org) serve(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnauthorized, "Bad credentials")
 		return
 	}
-	m := orgReposURL.FindStringSubmatch(r.URL.Path)
+	// GitHub Enterprise Server serves the same API under /api/v3.
+	m := orgReposURL.FindStringSubmatch(strings.TrimPrefix(r.URL.Path, "/api/v3"))
 	if m == nil || r.Method != http.MethodGet {
 		apiError(w, http.StatusNotFound, "Not Found")
 		return

@@ -78,6 +78,7 @@ type inputs struct {
 	SARIFFile     string
 	UploadSARIF   bool
 	Token         string
+	VerifyKeys    bool
 }
 
 func readInputs(gha *githubactions.Action) (inputs, error) {
@@ -97,6 +98,9 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 		return in, err
 	}
 	if in.UploadSARIF, err = boolInput(gha, "upload-sarif", true); err != nil {
+		return in, err
+	}
+	if in.VerifyKeys, err = boolInput(gha, "verify-keys", false); err != nil {
 		return in, err
 	}
 	failOn := cmp.Or(gha.GetInput("fail-on"), "high")
@@ -175,6 +179,7 @@ func (r *run) main(ctx context.Context) int {
 		// configuration file's fail-on is for local runs.
 		FailOnSet: true,
 		Now:       r.opts.Now,
+		Verify:    in.VerifyKeys,
 		AWS: pipeline.AWSConfig{
 			RoleToAssume: in.RoleToAssume,
 			Audience:     in.Audience,

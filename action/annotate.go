@@ -104,6 +104,9 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 	default:
 		b.WriteString(" Keys not matched against any account (no role-to-assume or known-keys): a key with its secret counts as high.")
 	}
+	if v := rep.Verify; v != nil && v.Requested {
+		fmt.Fprintf(&b, " %d %s verified with sts:GetCallerIdentity (verify-keys): %d live, %d invalid.", v.Keys, plural(v.Keys, "key", "keys"), v.Live, v.Invalid)
+	}
 	b.WriteString("\n\n")
 
 	b.WriteString("| Severity | Findings |\n|---|---:|\n")
@@ -133,7 +136,7 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 				commit = fmt.Sprintf("`%s` %s, %s", short(k.Commit), k.Author, k.Date.UTC().Format(time.DateOnly))
 			}
 			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n",
-				k.Severity, k.KeyID, k.Status, cell(cmp.Or(k.User, "—")), cell(lastUsed(k)),
+				k.Severity, k.KeyID, k.Status, cell(cmp.Or(k.User, k.ARN, k.Canary, "—")), cell(lastUsed(k)),
 				cell(where), cell(commit), yesNo(k.InHead))
 		}
 		b.WriteString("\n")

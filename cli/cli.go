@@ -82,6 +82,9 @@ Flags:
   --aws                     use AWS credentials: live key inventory and account checks
   --checks LIST             account checks to run (comma-separated rule ids)
   --no-checks               run no account checks
+  --verify                  sign sts:GetCallerIdentity with each committed key and
+                            secret no inventory resolves, to learn if it works and
+                            whose it is (uses the leaked key; never canary tokens)
   --format text|json|sarif|markdown  report format on stdout (default text)
   --output FILE             write the report to FILE instead of stdout
   --sarif FILE              also write SARIF to FILE
@@ -138,6 +141,7 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	fs.BoolVar(&cfg.AllowPartial, "allow-partial", false, "")
 	fs.StringVar(&cfg.KnownKeys, "known-keys", "", "")
 	fs.BoolVar(&cfg.AWS.Enabled, "aws", false, "")
+	fs.BoolVar(&cfg.Verify, "verify", false, "")
 	checks := fs.String("checks", "", "")
 	noChecks := fs.Bool("no-checks", false, "")
 	fs.StringVar(&cfg.Format, "format", "text", "")

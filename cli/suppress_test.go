@@ -292,7 +292,7 @@ func TestInvalidInputFilesGiveFileAndLine(t *testing.T) {
 		name, file, content, want string
 	}{
 		{"unknown key", cfg, "fail-on: high\nexclude_paths: [a]\n",
-			cfg + `:2: unknown key "exclude_paths" in the file, expected one of allowed-accounts, checks, exclude-paths, fail-on, version`},
+			cfg + `:2: unknown key "exclude_paths" in the file, expected one of allowed-accounts, canary-accounts, checks, exclude-paths, fail-on, verify-deny-accounts, version`},
 		{"bad account", cfg, "allowed-accounts:\n  - \"12345678901a\"\n",
 			cfg + `:2: allowed-accounts: "12345678901a" is not an AWS account ID, expected 12 digits (quote it: "012345678901")`},
 		{"bad threshold", cfg, "checks:\n  # rotation\n  key-max-age-days: 0\n",

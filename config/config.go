@@ -35,6 +35,12 @@ type Config struct {
 	// the repository (canary tokens, test accounts): their findings are
 	// suppressed, with the account named in the justification.
 	AllowedAccounts []string
+	// VerifyDenyAccounts are accounts whose committed keys --verify never
+	// uses (allowed accounts are never used either).
+	VerifyDenyAccounts []string
+	// CanaryAccounts add to the canary-token accounts keysweep knows:
+	// their keys are reported as canaries and never used.
+	CanaryAccounts []string
 	// Enable and Disable select account checks by rule ID or glob ("iam-*").
 	Enable, Disable []string
 	// Thresholds tune the account checks; zero fields keep the defaults.
@@ -106,17 +112,10 @@ func Parse(name string, b []byte) (*Config, error) {
 				c.ExcludePaths = append(c.ExcludePaths, g)
 			}
 		},
-		"allowed-accounts": func(n *yaml.Node) {
-			for _, item := range p.list(n, "allowed-accounts") {
-				v := p.scalar(item, "an allowed-accounts entry")
-				if !isAccountID(v) {
-					p.fail(item, "allowed-accounts: %q is not an AWS account ID, expected 12 digits (quote it: \"012345678901\")", v)
-					continue
-				}
-				c.AllowedAccounts = append(c.AllowedAccounts, v)
-			}
-		},
-		"checks": func(n *yaml.Node) { p.checks(n, c) },
+		"allowed-accounts":     func(n *yaml.Node) { c.AllowedAccounts = p.accounts(n, "allowed-accounts") },
+		"verify-deny-accounts": func(n *yaml.Node) { c.VerifyDenyAccounts = p.accounts(n, "verify-deny-accounts") },
+		"canary-accounts":      func(n *yaml.Node) { c.CanaryAccounts = p.accounts(n, "canary-accounts") },
+		"checks":               func(n *yaml.Node) { p.checks(n, c) },
 	})
 	if p.err != nil {
 		return nil, p.err
@@ -206,6 +205,24 @@ func (p *parser) rules(n *yaml.Node, where string) []string {
 			continue
 		}
 		out = append(out, id)
+	}
+	return out
+}
+
+// accounts validates a list of 12-digit account IDs.
+func (p *parser) accounts(n *yaml.Node, where string) []string {
+	var out []string
+	for _, item := range p.list(n, where) {
+		article := "a "
+		if strings.ContainsRune("aeiou", rune(where[0])) {
+			article = "an "
+		}
+		v := p.scalar(item, article+where+" entry")
+		if !isAccountID(v) {
+			p.fail(item, "%s: %q is not an AWS account ID, expected 12 digits (quote it: \"012345678901\")", where, v)
+			continue
+		}
+		out = append(out, v)
 	}
 	return out
 }

@@ -56,6 +56,9 @@ exclude-paths:
 allowed-accounts:
   - "012345678901"
   - 111122223333
+verify-deny-accounts: ["444455556666"]
+canary-accounts:
+  - "777788889999"
 checks:
   enable: [iam-*, ec2-security-group-open]
   disable:
@@ -86,6 +89,9 @@ func TestParseFull(t *testing.T) {
 	if !slices.Equal(c.AllowedAccounts, []string{"012345678901", "111122223333"}) {
 		t.Errorf("allowed-accounts %v", c.AllowedAccounts)
 	}
+	if !slices.Equal(c.VerifyDenyAccounts, []string{"444455556666"}) || !slices.Equal(c.CanaryAccounts, []string{"777788889999"}) {
+		t.Errorf("verify-deny-accounts %v canary-accounts %v", c.VerifyDenyAccounts, c.CanaryAccounts)
+	}
 	th := c.Thresholds
 	if th.PasswordMinLength != 16 || th.KeyMaxAgeDays != 30 || th.UnusedDays != 60 || th.AMIMaxAgeDays != 365 ||
 		th.ServiceUnusedDays != 120 || th.DeliveryMaxAgeHours != 6 {
@@ -114,11 +120,13 @@ func TestParseEmpty(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"fail_on: high\n", `k.yml:1: unknown key "fail_on" in the file, expected one of allowed-accounts, checks, exclude-paths, fail-on, version`},
+		{"fail_on: high\n", `k.yml:1: unknown key "fail_on" in the file, expected one of allowed-accounts, canary-accounts, checks, exclude-paths, fail-on, verify-deny-accounts, version`},
 		{"fail-on: urgent\n", `k.yml:1: fail-on "urgent", expected one of critical, high, medium, low, none`},
 		{"fail-on: info\n", `k.yml:1: fail-on "info", expected one of critical, high, medium, low, none`},
 		{"version: 2\n", `k.yml:1: version 2 is not supported, expected 1`},
 		{"allowed-accounts:\n  - \"123456789012\"\n  - 12345\n", `k.yml:3: allowed-accounts: "12345" is not an AWS account ID, expected 12 digits (quote it: "012345678901")`},
+		{"verify-deny-accounts: [abc]\n", `k.yml:1: verify-deny-accounts: "abc" is not an AWS account ID, expected 12 digits (quote it: "012345678901")`},
+		{"canary-accounts:\n  - [1]\n", `k.yml:2: a canary-accounts entry must be a single value, got a list`},
 		{"exclude-paths:\n  - \"[abc\"\n", `k.yml:2: exclude-paths: pattern "[abc": bad segment "[abc", expected a path glob such as testdata/** or *.md`},
 		{"exclude-paths: {a: b}\n", `k.yml:1: exclude-paths must be a list, got a mapping`},
 		{"checks:\n  key-max-age-days: -3\n", `k.yml:2: checks.key-max-age-days: "-3", expected a positive whole number`},

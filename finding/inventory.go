@@ -2,6 +2,10 @@ package finding
 
 import "time"
 
+// RootUser is the name the IAM credential report gives the root user, and
+// the User of a root user's access key.
+const RootUser = "<root_account>"
+
 // AccessKey is one access key of the scanned account, as the inventory saw it.
 type AccessKey struct {
 	ID string `json:"id"`
@@ -23,6 +27,9 @@ type Inventory struct {
 	Source string
 	// Account is the 12-digit account the keys belong to ("" if unknown).
 	Account string
+	// AccountName is Account's name in its AWS Organization ("" when the
+	// organization was not read).
+	AccountName string
 	// Keys by access key ID.
 	Keys map[string]AccessKey
 	// KeyAccounts holds accounts confirmed by sts:GetAccessKeyInfo for
@@ -39,4 +46,15 @@ type Inventory struct {
 	RootKeysKnown bool
 	// Gaps names what could not be read (e.g. last-used of one user).
 	Gaps []string
+
+	// With an AWS Organization (--org), the top inventory is the caller's
+	// account and these hold the rest. Members are the inventories of the
+	// other accounts whose keys were matched, by account ID. Unread are
+	// the organization's accounts whose keys could not be read (the role
+	// could not be assumed, the account was excluded), with why: their
+	// keys stay unverified, never downgraded. Names are the names of every
+	// account of the organization, by ID.
+	Members map[string]*Inventory
+	Unread  map[string]string
+	Names   map[string]string
 }

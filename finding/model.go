@@ -80,12 +80,23 @@ type KeyFinding struct {
 	// Remediation is markdown with the exact steps for this key.
 	Remediation string `json:"remediation"`
 
+	// AccountName is the name of Account in its AWS Organization, when
+	// the organization was read (--org).
+	AccountName string `json:"accountName,omitempty"`
+
 	// Live facts, when the key is in the inventory.
 	User            string    `json:"user,omitempty"`
 	KeyCreated      time.Time `json:"keyCreated,omitzero"`
 	LastUsed        time.Time `json:"lastUsed,omitzero"`
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
+
+	// Verification facts (--verify): the identity a live pair acts as,
+	// the AWS error code that rejected an invalid one, the canary
+	// service whose account a canary key belongs to.
+	ARN          string `json:"arn,omitempty"`
+	RejectedCode string `json:"rejectedCode,omitempty"`
+	Canary       string `json:"canary,omitempty"`
 
 	Fingerprint string `json:"fingerprint"`
 	// KeyFingerprint identifies the key ID alone, at any path: a
@@ -117,7 +128,11 @@ type CheckResult struct {
 	State    CheckState `json:"state"`
 	Resource string     `json:"resource,omitempty"`
 	Region   string     `json:"region,omitempty"`
-	Message  string     `json:"message"`
+	// Account is the 12-digit account the result is about, and
+	// AccountName its name in the organization (with --org).
+	Account     string `json:"account,omitempty"`
+	AccountName string `json:"accountName,omitempty"`
+	Message     string `json:"message"`
 
 	Fingerprint     string       `json:"fingerprint"`
 	Suppressed      *Suppression `json:"suppressed,omitempty"`
@@ -175,6 +190,9 @@ type Report struct {
 	InventorySource string `json:"inventorySource,omitempty"`
 	// Gaps are parts of the inventory or snapshot that could not be read.
 	Gaps []string `json:"gaps,omitempty"`
+	// Verify says what verification of committed pairs (--verify) and
+	// the canary list did; nil when neither applied.
+	Verify *VerifyStats `json:"verify,omitempty"`
 
 	// Config and IgnoreFile name the files settings and suppressions
 	// were read from; Baseline the previous report whose findings are

@@ -17,9 +17,17 @@ func Judge(leaks []finding.Leak, inv *finding.Inventory) []finding.KeyFinding {
 
 // JudgeAt is Judge with the clock given, for the ages in messages.
 func JudgeAt(leaks []finding.Leak, inv *finding.Inventory, now time.Time) []finding.KeyFinding {
+	return JudgeVerified(leaks, inv, nil, now)
+}
+
+// JudgeVerified is JudgeAt with what verification (--verify) and the
+// canary list found out about keys the inventory does not hold. An
+// inventory match always beats a verification: keys matched in an
+// inventory are never verified.
+func JudgeVerified(leaks []finding.Leak, inv *finding.Inventory, ver finding.Verifications, now time.Time) []finding.KeyFinding {
 	out := make([]finding.KeyFinding, 0, len(leaks))
 	for _, l := range leaks {
-		out = append(out, judge(l, inv, now))
+		out = append(out, judge(l, inv, ver, now))
 	}
 	slices.SortStableFunc(out, func(a, b finding.KeyFinding) int {
 		return cmp.Or(
@@ -40,34 +48,57 @@ type verdict struct {
 	unknown bool   // in a known-keys list that gives no status
 	root    bool   // may be a root user key, whose IDs IAM does not list
 	account string // account owning the key, when known
+	// unread says why the owning account of the organization could not be
+	// read: the key stays unverified.
+	unread string
+	// in is the inventory the key was judged against: the caller's
+	// account's, or the owning member account's (--org).
+	in *finding.Inventory
+	// ver is what verification or the canary list said, when verified.
+	ver      finding.Verification
+	verified bool
 }
 
-func decide(l finding.Leak, inv *finding.Inventory) verdict {
-	v := verdict{account: l.Account}
-	if inv == nil {
-		v.status = finding.StatusUnverified
-		v.rule = RuleIDOnly
-		if !l.Secret.IsZero() {
-			v.rule = RuleUnverified
-		}
-		return v
+func unverified(l finding.Leak, v verdict) verdict {
+	v.status = finding.StatusUnverified
+	v.rule = RuleIDOnly
+	if !l.Secret.IsZero() {
+		v.rule = RuleUnverified
 	}
-	if a := inv.KeyAccounts[l.KeyID]; a != "" {
-		v.account = a // sts:GetAccessKeyInfo beats the offline decode
-	}
-	if k, ok := inv.Keys[l.KeyID]; ok {
-		v.key, v.inInv = k, true
-		if inv.Account != "" {
-			v.account = inv.Account
+	return v
+}
+
+func decide(l finding.Leak, inv *finding.Inventory, ver finding.Verifications) verdict {
+	v := verdict{account: l.Account, in: inv}
+	if inv != nil {
+		if a := inv.KeyAccounts[l.KeyID]; a != "" {
+			v.account = a // sts:GetAccessKeyInfo beats the offline decode
 		}
-		if strings.EqualFold(k.Status, "Inactive") {
-			v.rule, v.status = RuleInactive, finding.StatusInactive
+		// With an organization, the key is judged in the account that
+		// owns it.
+		if m := inv.Members[v.account]; m != nil && v.account != inv.Account {
+			inv, v.in = m, m
+		}
+		if k, ok := inv.Keys[l.KeyID]; ok {
+			return inInventory(v, k, inv)
+		}
+	}
+	if f, ok := ver[l.KeyID]; ok {
+		if r := verifiedRule(f); r != "" {
+			v.ver, v.verified = f, true
+			v.rule, v.status = r, f.Status
+			v.account = cmp.Or(f.Account, f.CanaryAccount, v.account)
 			return v
 		}
-		// Anything but a clear "Inactive" may sign requests: assume the worst.
-		v.unknown = !strings.EqualFold(k.Status, "Active")
-		v.rule, v.status = RuleActive, finding.StatusActive
-		return v
+	}
+	if inv == nil {
+		return unverified(l, v)
+	}
+	// An account of the organization that could not be read never
+	// downgrades its keys.
+	if why, ok := inv.Unread[v.account]; ok && v.account != "" {
+		v.unread = why
+		return unverified(l, v)
 	}
 	if k, ok := rootKey(inv, v.account, l.Date); ok {
 		v.key, v.inInv, v.root = k, true, true
@@ -79,12 +110,42 @@ func decide(l finding.Leak, inv *finding.Inventory) verdict {
 	}
 	v.status = finding.StatusNotInAccount
 	if v.account != "" && inv.Account != "" && v.account != inv.Account {
-		v.status = finding.StatusOtherAccount
+		v.status = finding.StatusOtherAccount // outside the organization, if one was read
 	}
 	v.rule = RuleIDOnly
 	if !l.Secret.IsZero() {
 		v.rule = RuleNotInAccount
 	}
+	return v
+}
+
+// verifiedRule is the rule of a verification's status; "" for a status
+// verification does not give (the inventory's verdict then stands).
+func verifiedRule(f finding.Verification) string {
+	switch f.Status {
+	case finding.StatusLive:
+		return RuleLive
+	case finding.StatusInvalid:
+		return RuleInvalid
+	case finding.StatusCanary:
+		return RuleCanary
+	}
+	return ""
+}
+
+// inInventory is the verdict on a key the inventory lists.
+func inInventory(v verdict, k finding.AccessKey, inv *finding.Inventory) verdict {
+	v.key, v.inInv = k, true
+	if inv.Account != "" {
+		v.account = inv.Account
+	}
+	if strings.EqualFold(k.Status, "Inactive") {
+		v.rule, v.status = RuleInactive, finding.StatusInactive
+		return v
+	}
+	// Anything but a clear "Inactive" may sign requests: assume the worst.
+	v.unknown = !strings.EqualFold(k.Status, "Active")
+	v.rule, v.status = RuleActive, finding.StatusActive
 	return v
 }
 
@@ -111,8 +172,8 @@ func rootKey(inv *finding.Inventory, account string, committed time.Time) (findi
 	return found, ok
 }
 
-func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFinding {
-	v := decide(l, inv)
+func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, now time.Time) finding.KeyFinding {
+	v := decide(l, inv, ver)
 	kf := finding.KeyFinding{
 		Leak:     l,
 		RuleID:   v.rule,
@@ -120,6 +181,9 @@ func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFin
 		Status:   v.status,
 	}
 	kf.Account = v.account
+	if inv != nil {
+		kf.AccountName = inv.Names[v.account]
+	}
 	if v.inInv {
 		kf.User = v.key.User
 		kf.KeyCreated = v.key.Created
@@ -127,13 +191,21 @@ func judge(l finding.Leak, inv *finding.Inventory, now time.Time) finding.KeyFin
 		kf.LastUsedService = v.key.LastUsedService
 		kf.LastUsedRegion = v.key.LastUsedRegion
 	}
-	kf.Message = message(&kf, v, inv, now)
+	if v.verified {
+		kf.ARN, kf.RejectedCode, kf.Canary = v.ver.ARN, v.ver.Code, v.ver.Canary
+	}
+	kf.Message = message(&kf, v, v.in, now)
 	kf.Remediation = help(v.rule, steps{
 		key:     l.KeyID,
 		user:    kf.User,
 		since:   since(l),
 		account: v.account,
 		other:   v.status == finding.StatusOtherAccount,
+		arn:     v.ver.ARN,
+		code:    v.ver.Code,
+		// A verified key of the scanned account is one its inventory
+		// missed (a root user key): rotate it, it is ours.
+		scanned: v.verified && inv != nil && inv.Account != "" && v.account == inv.Account,
 	})
 	kf.Fingerprint = finding.Fingerprint(finding.Family, l.KeyID, l.Path)
 	kf.KeyFingerprint = finding.KeyFingerprint(l.KeyID)

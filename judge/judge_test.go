@@ -304,6 +304,7 @@ func TestRules(t *testing.T) {
 	want := map[string]finding.Severity{
 		RuleActive: finding.SeverityCritical, RuleInactive: finding.SeverityHigh, RuleUnverified: finding.SeverityHigh,
 		RuleNotInAccount: finding.SeverityMedium, RuleIDOnly: finding.SeverityLow,
+		RuleLive: finding.SeverityCritical, RuleInvalid: finding.SeverityLow, RuleCanary: finding.SeverityInfo,
 	}
 	rs := Rules()
 	if len(rs) != len(want) {

@@ -1,6 +1,7 @@
 package judge
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -51,15 +52,38 @@ func state(kf *finding.KeyFinding, v verdict, inv *finding.Inventory) string {
 		return key + " is not an IAM user's key but account " + inv.Account + "'s root user has an " +
 			strings.ToUpper(string(kf.Status)) + " access key it may be (the credential report gives no key IDs): treated as that key"
 	}
+	// With an organization, say which of its accounts: "ACTIVE in
+	// 210987654321 (prod)".
+	in := ""
+	if kf.AccountName != "" {
+		in = " in " + kf.Account + " (" + kf.AccountName + ")"
+	}
 	switch kf.Status {
+	case finding.StatusLive:
+		s := what + " is LIVE: it signs requests as " + cmp.Or(kf.ARN, "account "+v.account) + " (verified with sts:GetCallerIdentity)"
+		if inv != nil && inv.Account != "" && v.account != inv.Account {
+			s += ", not a key of the scanned account " + inv.Account
+		}
+		return s
+	case finding.StatusInvalid:
+		return what + " does not work: " + rejected(kf.RejectedCode)
+	case finding.StatusCanary:
+		s := key + " is " + CanaryMessage + " (account " + v.account
+		if kf.Canary != "" {
+			s += ", " + kf.Canary
+		}
+		return s + "); keysweep did not use it"
 	case finding.StatusActive:
 		if v.unknown {
-			return key + ": " + UnknownStatus
+			return key + in + ": " + UnknownStatus
 		}
-		return key + " is ACTIVE"
+		return key + " is ACTIVE" + in
 	case finding.StatusInactive:
-		return key + " is INACTIVE"
+		return key + " is INACTIVE" + in
 	case finding.StatusUnverified:
+		if v.unread != "" {
+			return what + " could not be verified: its account" + strings.TrimPrefix(in, " in") + " could not be read (" + v.unread + ")"
+		}
 		return what + " could not be verified (no inventory: use --aws or --known-keys)"
 	case finding.StatusOtherAccount:
 		return what + " belongs to another AWS account (" + v.account + ")"
@@ -68,6 +92,24 @@ func state(kf *finding.KeyFinding, v verdict, inv *finding.Inventory) string {
 		return what + " is no longer in account " + inv.Account + " (deleted)"
 	}
 	return what + " is not in " + inventoryName(inv)
+}
+
+// CanaryMessage is what every canary finding says.
+const CanaryMessage = "a canary token: using it alerts its owner"
+
+// rejected explains an AWS error code that rejected a committed pair.
+func rejected(code string) string {
+	switch code {
+	case "InvalidClientTokenId":
+		return "AWS does not accept the key (InvalidClientTokenId): deleted, deactivated or never issued"
+	case "SignatureDoesNotMatch":
+		return "the key exists but the committed secret is wrong (SignatureDoesNotMatch)"
+	case "ExpiredToken":
+		return "the session token has expired (ExpiredToken)"
+	case "":
+		return "AWS rejected the pair"
+	}
+	return "AWS rejected the pair (" + code + ")"
 }
 
 func inventoryName(inv *finding.Inventory) string {

@@ -10,6 +10,10 @@ const (
 	RuleUnverified   = finding.Family + "/unverified"
 	RuleNotInAccount = finding.Family + "/not-in-account"
 	RuleIDOnly       = finding.Family + "/id-only"
+	// Verification (--verify) and the canary list.
+	RuleLive    = finding.Family + "/live"
+	RuleInvalid = finding.Family + "/invalid"
+	RuleCanary  = finding.Family + "/canary"
 )
 
 var tags = []string{"security", "secret", "aws", "credentials", "external/cwe/cwe-798"}
@@ -24,6 +28,12 @@ var rules = []finding.Rule{
 		Title:       "Active AWS access key committed to git history",
 		Severity:    finding.SeverityCritical,
 		Description: "An access key ID found in git history is an active key of the scanned AWS account. Anyone who can read the repository, or any of its clones and forks, can use it with the permissions of its IAM user until it is deactivated.",
+	},
+	{
+		ID:          RuleLive,
+		Title:       "Working AWS access key committed to git history (verified)",
+		Severity:    finding.SeverityCritical,
+		Description: "An access key ID and its secret found in git history signed sts:GetCallerIdentity (keysweep --verify): the pair works, as the identity the result names. Anyone who can read the repository can use it until its owner deactivates it.",
 	},
 	{
 		ID:          RuleInactive,
@@ -48,6 +58,18 @@ var rules = []finding.Rule{
 		Title:       "AWS access key ID committed to git history without its secret",
 		Severity:    finding.SeverityLow,
 		Description: "An access key ID is in git history without a secret access key near it, and it is not a key of the scanned account. A key ID alone cannot sign requests, but it names an account and invites a search for the secret.",
+	},
+	{
+		ID:          RuleInvalid,
+		Title:       "AWS access key committed to git history that AWS rejects (verified)",
+		Severity:    finding.SeverityLow,
+		Description: "An access key ID and its secret found in git history did not sign sts:GetCallerIdentity (keysweep --verify): AWS rejected the pair because the key does not exist (deleted), the committed secret is not its secret, or the session token expired. The pair as committed cannot sign requests.",
+	},
+	{
+		ID:          RuleCanary,
+		Title:       "AWS canary token committed to git history",
+		Severity:    finding.SeverityInfo,
+		Description: "An access key found in git history belongs to an AWS account that a canary-token service (canarytokens.org and the like) uses for trap credentials: a canary token: using it alerts its owner. keysweep never signs a request with it.",
 	},
 }
 
@@ -93,6 +115,12 @@ func help(id string, s steps) string {
 		return "An access key ID **with its secret** is in git history, but it is not a key of the scanned account.\n\n" + s.notInAccount()
 	case RuleIDOnly:
 		return "An access key ID is in git history without its secret, and it is not in the scanned account's inventory.\n\n" + s.idOnly()
+	case RuleLive:
+		return "An access key ID **with its secret** is in git history, and the pair **works**: it signed `sts:GetCallerIdentity` as " + s.identity() + ".\n\n" + s.live()
+	case RuleInvalid:
+		return "An access key ID with its secret is in git history, and AWS **rejects** the pair" + s.rejection() + ".\n\n" + s.invalid()
+	case RuleCanary:
+		return "The key belongs to an account of a canary-token service: **a canary token: using it alerts its owner**. keysweep never signed a request with it.\n\n" + s.canary()
 	}
 	panic("judge: unknown rule " + id)
 }

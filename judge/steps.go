@@ -3,10 +3,12 @@ package judge
 import (
 	"fmt"
 	"strings"
+
+	"github.com/keysweep/keysweep/finding"
 )
 
 // rootUser is how IAM names the root user in credential reports.
-const rootUser = "<root_account>"
+const rootUser = finding.RootUser
 
 // steps writes remediation markdown. The rules' help uses it with
 // placeholders and each finding with its own key, so the two never drift.
@@ -16,6 +18,9 @@ type steps struct {
 	since   string // day the key was committed, YYYY-MM-DD
 	account string // account the key belongs to, when known
 	other   bool   // account is not the scanned one
+	arn     string // identity a verified pair acts as
+	code    string // AWS error code that rejected a pair
+	scanned bool   // a verified key of the scanned account itself
 }
 
 // userFlag is empty for the root user, whose keys are managed signed in as
@@ -107,5 +112,70 @@ func (s steps) idOnly() string {
 		"A key ID alone cannot sign requests. Find out why it is in the repository, and whether its secret was committed elsewhere (another repository, a wiki, a CI log).",
 		"`aws sts get-access-key-info --access-key-id "+s.key+"` names the account that owns it; if the key is yours there and its secret may have leaked, rotate it.",
 		"Remove the key ID from the files that still hold it.",
+	)
+}
+
+// abuseForm is where AWS takes reports of another account's exposed
+// credentials when its owner cannot be reached.
+const abuseForm = "https://support.aws.amazon.com/#/contacts/report-abuse"
+
+func (s steps) identity() string {
+	if s.arn == "" {
+		return "IDENTITY_ARN"
+	}
+	return "`" + s.arn + "`"
+}
+
+// live is the remediation of a verified pair: rotate it if it is ours,
+// otherwise have its owner (or AWS) stop it.
+func (s steps) live() string {
+	if s.scanned {
+		return "The key is of the scanned account but not in its inventory (a root user key, or a partial inventory): rotate it there.\n\n" + s.rotate()
+	}
+	account := "the account in the ARN"
+	if s.account != "" {
+		account = "AWS account " + s.account
+	}
+	return numbered(
+		"Do not use the key beyond this check: every use is recorded in the owner's CloudTrail.",
+		"If "+account+" is yours (an account this scan did not cover), rotate the key there now:\n   "+
+			fmt.Sprintf("`aws iam update-access-key --access-key-id %s --status Inactive`, then `aws iam delete-access-key --access-key-id %s`, with credentials of that account", s.key, s.key),
+		"If it is not yours, you cannot deactivate it: **tell its owner now** (the vendor, contractor or former colleague it belongs to), with the key ID `"+s.key+"`, the identity "+s.identity()+" and where it was committed. "+
+			"If you cannot reach the owner, **report it to AWS** ("+abuseForm+"): AWS contacts the account's owner and can restrict the key.",
+		"Remove the key from the files that still hold it.",
+	) + "\n" + purgeNote + "\n"
+}
+
+func (s steps) rejection() string {
+	switch s.code {
+	case "":
+		return ""
+	case "InvalidClientTokenId":
+		return " (`InvalidClientTokenId`: the key was deleted, deactivated or never issued)"
+	case "SignatureDoesNotMatch":
+		return " (`SignatureDoesNotMatch`: the key exists, but the committed secret is not its secret)"
+	case "ExpiredToken":
+		return " (`ExpiredToken`: the session token has expired)"
+	}
+	return " (`" + s.code + "`)"
+}
+
+func (s steps) invalid() string {
+	first := "The pair as committed cannot sign requests. Find out why it is in the repository."
+	if s.code == "SignatureDoesNotMatch" {
+		first = "The key ID is real: only its secret in the repository is wrong. Find out whether the right secret was committed elsewhere (another repository, a wiki, a CI log); " +
+			"`aws sts get-access-key-info --access-key-id " + s.key + "` names the account whose owner should rotate it."
+	}
+	return numbered(
+		first,
+		"Remove the key from the files that still hold it.",
+	)
+}
+
+func (s steps) canary() string {
+	return numbered(
+		"Do not use the key: any request signed with it, from any tool, alerts whoever planted it.",
+		"If your team planted it as a tripwire, nothing is wrong: list its account under `allowed-accounts` in .keysweep.yml, or ignore its fingerprint in .keysweepignore.",
+		"If nobody on your team planted it, find out who did (the commit's author) and why; remove it if it does not belong.",
 	)
 }

@@ -3,15 +3,11 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/scan"
 	"github.com/keysweep/keysweep/scan/checks"
-	"github.com/keysweep/keysweep/scan/snapshot"
 )
 
 // AWSConfig is the AWS side of a scan.
@@ -30,80 +26,52 @@ type AWSConfig struct {
 	Audience      string
 	Region        string
 	GitHubActions bool
+	// Org reads every account of the caller's AWS Organization, assuming
+	// MemberRole (default keysweep-audit) in the members; Accounts and
+	// ExcludeAccounts restrict them by ID.
+	Org                       bool
+	MemberRole                string
+	Accounts, ExcludeAccounts []string
 }
 
-// awsSession is a verified connection to one AWS account.
+// awsSession is a verified connection to AWS and what to read there.
 type awsSession struct {
-	cfg     aws.Config
-	sel     checks.Selection
-	account string
-	arn     string
-	calls   *scan.CallCounter
+	session *scan.Session
+	req     scan.Request
 }
 
 // openAWS resolves credentials and proves them with sts:GetCallerIdentity,
 // so a bad setup fails before the history scan, in one line.
 func openAWS(ctx context.Context, c AWSConfig) (*awsSession, error) {
-	s := &awsSession{calls: &scan.CallCounter{}}
-	var err error
 	// An unknown rule id is a usage error: say so before any AWS call.
-	if s.sel, err = checks.NewSelection(c.Checks, c.SkipChecks); err != nil {
+	sel, err := checks.NewSelection(c.Checks, c.SkipChecks)
+	if err != nil {
 		return nil, fmt.Errorf("--checks: %w", err)
 	}
-	cfg, err := scan.LoadConfig(ctx, scan.Options{
+	s, err := scan.Open(ctx, scan.Options{
 		Region:        c.Region,
 		RoleToAssume:  c.RoleToAssume,
 		Audience:      c.Audience,
 		GitHubActions: c.GitHubActions,
-		Counter:       s.calls,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.cfg = cfg
-	if s.account, s.arn, err = scan.CallerIdentity(ctx, cfg); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return &awsSession{session: s, req: scan.Request{
+		Checks:     sel,
+		NoChecks:   c.NoChecks,
+		Thresholds: c.Thresholds,
+		Org:        c.Org,
+		MemberRole: c.MemberRole,
+		Accounts:   c.Accounts,
+		Exclude:    c.ExcludeAccounts,
+	}}, nil
 }
 
-// inventory lists the account's keys and asks STS which account owns
-// each committed key that is not among them.
-func (s *awsSession) inventory(ctx context.Context, leaks []finding.Leak) (*finding.Inventory, error) {
-	inv, err := scan.Inventory(ctx, s.cfg, scan.InventoryOptions{Account: s.account})
-	if err != nil {
-		return nil, err
-	}
-	var unknown []string
-	seen := map[string]bool{}
-	for _, l := range leaks {
-		if _, ok := inv.Keys[l.KeyID]; !ok && !seen[l.KeyID] {
-			seen[l.KeyID] = true
-			unknown = append(unknown, l.KeyID)
-		}
-	}
-	if len(unknown) > 0 {
-		accounts, gaps, err := scan.KeyAccounts(ctx, s.cfg, unknown)
-		if err != nil {
-			return nil, err
-		}
-		inv.KeyAccounts = accounts
-		inv.Gaps = append(inv.Gaps, gaps...)
-	}
-	return inv, nil
-}
-
-// checks collects one snapshot of the account and runs the selected
-// checks on it. AWS errors are not returned: each one becomes the
-// could-not-run result of the checks it prevented.
-func (s *awsSession) checks(ctx context.Context, c AWSConfig, now time.Time) ([]finding.CheckResult, []finding.Rule, []string, error) {
-	snap, err := snapshot.Collect(ctx, s.cfg, snapshot.Options{
-		// moto speaks CloudWatch's query protocol, not the SDK's default
-		// CBOR; AWS accepts both.
-		CloudWatchQuery: os.Getenv("AWS_ENDPOINT_URL") != "",
-	})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return checks.Run(snap, s.sel, c.Thresholds, now), checks.Rules(), nil, nil
+// collect matches the committed keys in the accounts that own them and
+// runs the selected account checks: the pipeline's AWS stage.
+func (s *awsSession) collect(ctx context.Context, leaks []finding.Leak, now time.Time) (*scan.Result, error) {
+	req := s.req
+	req.Now = now
+	return scan.Collect(ctx, s.session, leaks, req)
 }

@@ -78,7 +78,7 @@ func firstLine(s string) string {
 //     a report with itself changes nothing;
 //   - account-check results are identified by their fingerprint: every
 //     shard that ran the checks reports the same results, kept once;
-//   - counts add up, gaps and skipped objects are joined, and what the
+//   - counts add up (scan and --verify statistics), gaps and skipped objects are joined, and what the
 //     inputs disagree on (the account, the inventory source) is said in
 //     a gap rather than guessed.
 func Merge(reps []*finding.Report) (*finding.Report, error) {
@@ -106,6 +106,20 @@ func Merge(reps []*finding.Report) (*finding.Report, error) {
 		out.Skipped = append(out.Skipped, r.Skipped...)
 		for _, g := range r.Gaps {
 			out.Gaps = appendNew(out.Gaps, g)
+		}
+		if v := r.Verify; v != nil {
+			if out.Verify == nil {
+				out.Verify = &finding.VerifyStats{}
+			}
+			o := out.Verify
+			o.Requested = o.Requested || v.Requested
+			o.Keys += v.Keys
+			o.Live += v.Live
+			o.Invalid += v.Invalid
+			o.Canaries += v.Canaries
+			o.Failed += v.Failed
+			o.Calls += v.Calls
+			o.Skipped += v.Skipped
 		}
 		out.BaselineHidden += r.BaselineHidden
 		out.PathsExcluded += r.PathsExcluded

@@ -20,6 +20,7 @@ import (
 	"github.com/keysweep/keysweep/gitscan"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/judge"
+	"github.com/keysweep/keysweep/scan"
 	"github.com/keysweep/keysweep/suppress"
 )
 
@@ -63,6 +64,9 @@ type Config struct {
 	Baseline string
 	// Settings, if set, are used instead of reading them in Run.
 	Settings *Settings
+	// Verify signs sts:GetCallerIdentity with each committed pair that
+	// no inventory resolves (--verify); see the Verify stage.
+	Verify bool
 }
 
 func (c Config) now() time.Time {
@@ -137,22 +141,19 @@ func (s *Session) Conclude(ctx context.Context, cfg Config, rep *finding.Report,
 	leaks, rep.PathsExcluded = excludePaths(leaks, settings.Config)
 
 	inv := s.known
+	var live *scan.Result
 	if s.aws != nil {
-		live, err := s.aws.inventory(ctx, leaks)
-		if err != nil {
+		var err error
+		if live, err = s.aws.collect(ctx, leaks, now); err != nil {
 			return err
 		}
-		inv = mergeInventory(live, s.known)
+		inv = mergeInventory(live.Inventory, s.known)
 	}
-	rep.Keys = Judge(rep, leaks, inv, now)
-
-	if s.aws != nil && !cfg.AWS.NoChecks {
-		results, rules, gaps, err := s.aws.checks(ctx, cfg.AWS, now)
-		if err != nil {
-			return err
-		}
-		rep.Checks, rep.Gaps = results, append(rep.Gaps, gaps...)
-		rep.Rules = append(rep.Rules, rules...)
+	ver := Verify(ctx, rep, leaks, inv, cfg)
+	rep.Keys = JudgeVerified(rep, leaks, inv, ver, now)
+	if live != nil && !cfg.AWS.NoChecks {
+		rep.Checks, rep.Gaps = live.Checks, append(rep.Gaps, live.Gaps...)
+		rep.Rules = append(rep.Rules, live.Rules...)
 	}
 	Suppress(rep, settings, now)
 	return nil
@@ -216,13 +217,7 @@ func KnownKeys(path string) (*finding.Inventory, error) {
 // Judge is the judging stage: each leak matched against the inventory
 // (nil: none), with what the inventory says about itself recorded in rep.
 func Judge(rep *finding.Report, leaks []finding.Leak, inv *finding.Inventory, now time.Time) []finding.KeyFinding {
-	if inv != nil {
-		rep.Account = inv.Account
-		rep.InventorySource = inv.Source
-		rep.Gaps = append(rep.Gaps, inv.Gaps...)
-	}
-	rep.Rules = append(rep.Rules, judge.Rules()...)
-	return judge.JudgeAt(leaks, inv, now)
+	return JudgeVerified(rep, leaks, inv, nil, now)
 }
 
 // Suppress is the suppression stage: the repository's ignores, inline

@@ -40,7 +40,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 	}
 	live := 0
 	for _, g := range open {
-		if g.top.Status == finding.StatusActive {
+		if isLive(g.top.Status) {
 			live++
 		}
 	}
@@ -134,24 +134,30 @@ func scannedLine(r *finding.Report) string {
 	return b.String()
 }
 
-// liveRank puts active keys first, then the other statuses in the order
+// isLive is a key that works: active in an inventory, or a pair that
+// signed a request (--verify).
+func isLive(s finding.KeyStatus) bool {
+	return s == finding.StatusActive || s == finding.StatusLive
+}
+
+// liveRank puts live keys first, then the other statuses in the order
 // they need attention, then by severity.
 func liveRank(k finding.KeyFinding) int {
 	r := rank(k)
-	switch k.Status {
-	case finding.StatusActive:
+	switch {
+	case isLive(k.Status):
 		r += 3000
-	case finding.StatusUnverified:
+	case k.Status == finding.StatusUnverified:
 		r += 2000
-	case finding.StatusOtherAccount:
+	case k.Status == finding.StatusOtherAccount:
 		r += 1000
 	}
 	return r
 }
 
 func statusCell(s finding.KeyStatus) string {
-	if s == finding.StatusActive {
-		return "**ACTIVE**"
+	if isLive(s) {
+		return "**" + strings.ToUpper(string(s)) + "**"
 	}
 	return mdEscape(string(s))
 }

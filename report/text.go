@@ -67,6 +67,9 @@ func (p *printer) header(r *finding.Report) {
 	default:
 		p.printf("inventory: %s\n", p.paint(yellow, "none: key IDs not verified (use --aws or --known-keys)"))
 	}
+	if v := r.Verify; v != nil {
+		p.verify(v)
+	}
 	for _, g := range r.Gaps {
 		p.printf("%s %s\n", p.paint(yellow, "warning:"), g)
 	}
@@ -90,6 +93,24 @@ func (p *printer) repositories(repos []finding.RepoScan) {
 		p.printf(", %s", p.paint(red, fmt.Sprintf("%d not scanned completely", failed)))
 	}
 	p.printf("\n")
+}
+
+// verify says what --verify did and how many canaries were left alone.
+func (p *printer) verify(v *finding.VerifyStats) {
+	switch {
+	case v.Requested:
+		p.printf("verified:  %s with sts:GetCallerIdentity (%s): %d live, %d invalid",
+			plural(v.Keys, "key"), plural(v.Calls, "call"), v.Live, v.Invalid)
+		if v.Failed > 0 {
+			p.printf(", %d without an answer", v.Failed)
+		}
+		if v.Canaries > 0 {
+			p.printf("; %s never used", plural(v.Canaries, "canary token"))
+		}
+		p.printf("\n")
+	case v.Canaries > 0:
+		p.printf("canaries:  %s recognised, never used\n", plural(v.Canaries, "canary token"))
+	}
 }
 
 // settings says which files shaped the report, and what they left out.
@@ -177,6 +198,9 @@ func (p *printer) key(g *group) {
 	}
 	if t.Account != "" {
 		p.printf("  account %s", t.Account)
+	}
+	if t.ARN != "" {
+		p.printf("  arn %s", t.ARN)
 	}
 	if t.Suppressed != nil {
 		// The top finding is suppressed only when all of them are.

@@ -60,6 +60,15 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.Repository != "" {
 		props["repository"] = k.Repository
 	}
+	if k.ARN != "" {
+		props["arn"] = k.ARN
+	}
+	if k.RejectedCode != "" {
+		props["rejectedCode"] = k.RejectedCode
+	}
+	if k.Canary != "" {
+		props["canary"] = k.Canary
+	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)
 }

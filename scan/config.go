@@ -49,8 +49,6 @@ type Options struct {
 	GitHubActions bool
 	// HTTPClient for AWS and the ID token request; nil means defaults.
 	HTTPClient *http.Client
-	// Counter, if set, counts every AWS call made with the config.
-	Counter *CallCounter
 }
 
 // LoadConfig resolves credentials and region as Options describes. It makes
@@ -82,15 +80,12 @@ func LoadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if onlyInstanceRole(cfg.Credentials) {
 		cfg.Credentials = lastResort{cfg.Credentials}
 	}
-	if o.Counter != nil {
-		o.Counter.Attach(&cfg)
-	}
 	if o.RoleToAssume == "" {
 		return cfg, nil
 	}
 
-	// The STS client is built from the chain's config so the endpoint,
-	// region (regional STS) and counter apply to the role assumption too.
+	// The STS client is built from the chain's config so the endpoint and
+	// region (regional STS) apply to the role assumption too.
 	client := sts.NewFromConfig(cfg)
 	session := sessionName(o.SessionName)
 	if o.GitHubActions || os.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL") != "" {

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/keysweep/keysweep/scan/snapshot"
 )
 
 // Error is a failure to use AWS reduced to what a user can act on: the
@@ -49,14 +51,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // rather than a failed scan.
 func IsAccessDenied(err error) bool {
 	var api smithy.APIError
-	if !errors.As(err, &api) {
-		return false
-	}
-	switch api.ErrorCode() {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess":
-		return true
-	}
-	return false
+	return errors.As(err, &api) && snapshot.AccessDenied(api.ErrorCode())
 }
 
 const (
@@ -82,7 +77,7 @@ func Classify(op string, err error) error {
 	}
 	var opErr *smithy.OperationError
 	if errors.As(err, &opErr) {
-		op = permission(opErr.ServiceID, opErr.OperationName)
+		op = snapshot.Permission(opErr.ServiceID, opErr.OperationName)
 	}
 	e = &Error{Op: op, Err: err}
 
@@ -150,13 +145,6 @@ func classifyAPI(e *Error, api smithy.APIError) {
 		}
 		e.Cause = detail
 	}
-}
-
-// permission maps an SDK service ID and operation to the IAM action that
-// authorizes it, e.g. ("IAM", "ListUsers") -> "iam:ListUsers".
-func permission(serviceID, operation string) string {
-	svc := strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
-	return svc + ":" + operation
 }
 
 // oneLine collapses whitespace so a message from AWS or the SDK fits on the

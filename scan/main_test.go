@@ -21,33 +21,36 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// motoEnv resets the shared moto and points the AWS environment at it, or
-// at a proxy in front of it answering with answer when answer is not nil.
-// It returns the moto server (to build more proxies) and a counted config.
-func motoEnv(t testing.TB, answer mototest.AnswerFunc) (*mototest.Server, aws.Config, *CallCounter) {
+// motoEnv resets the shared moto and points the AWS environment at a
+// proxy in front of it that counts every call and answers with answer
+// when answer is not nil. It returns the moto server (to build more
+// proxies), a config for the proxy and the proxy's counts.
+func motoEnv(t testing.TB, answer mototest.AnswerFunc) (*mototest.Server, aws.Config, *mototest.Counter) {
 	t.Helper()
 	srv := moto.Get(t)
 	srv.Reset(t)
-	endpoint := srv.Endpoint
+	counter := &mototest.Counter{}
+	fns := []mototest.AnswerFunc{counter.Count}
 	if answer != nil {
-		endpoint = srv.Proxy(t, answer).URL
+		fns = append(fns, answer)
 	}
-	mototest.EnvFor(t, endpoint)
-	counter := &CallCounter{}
-	cfg, err := LoadConfig(context.Background(), Options{Counter: counter})
+	mototest.EnvFor(t, srv.Proxy(t, mototest.Chain(fns...)).URL)
+	cfg, err := LoadConfig(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return srv, cfg, counter
 }
 
-// adminConfig is a config for setting up moto state, uncounted.
+// adminConfig is a config straight to the shared moto, uncounted, for
+// setting up state.
 func adminConfig(t testing.TB) aws.Config {
 	t.Helper()
 	cfg, err := LoadConfig(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.BaseEndpoint = aws.String(moto.Get(t).Endpoint)
 	return cfg
 }
 

@@ -76,10 +76,10 @@ func applyKey(k *finding.KeyFinding, o Options, now time.Time) {
 	if !k.InlineAllow {
 		return
 	}
-	if k.Status == finding.StatusActive {
+	if k.Status == finding.StatusActive || k.Status == finding.StatusLive {
 		// Whoever commits a live key can add the comment in the same
 		// line; only a reviewed ignore entry may accept a live key.
-		k.SuppressionNote = note(k.SuppressionNote, "inline keysweep:allow ignored: the key is active, so only a .keysweepignore entry with a reason can suppress it (keysweep ignore "+keyFingerprint(*k)+" --reason …)")
+		k.SuppressionNote = note(k.SuppressionNote, "inline keysweep:allow ignored: the key is "+string(k.Status)+", so only a .keysweepignore entry with a reason can suppress it (keysweep ignore "+keyFingerprint(*k)+" --reason …)")
 		return
 	}
 	k.Suppressed = &finding.Suppression{

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -26,10 +27,13 @@ import (
 	"time"
 )
 
-// Server is a running moto_server.
+// Server is a running moto_server behind a loopback front that adapts
+// the protocols moto lacks (see rpcv2CBOR), so clients use the SDK's
+// defaults as they do against AWS.
 type Server struct {
-	// Endpoint is the base URL, e.g. http://127.0.0.1:40123.
+	// Endpoint is the base URL of the front, e.g. http://127.0.0.1:40123.
 	Endpoint string
+	front    *httptest.Server
 	cmd      *exec.Cmd
 	out      *lockedBuffer
 	// done is closed once the process has exited and been reaped.
@@ -74,8 +78,9 @@ func launch() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find a free port: %w", err)
 	}
+	moto := "http://127.0.0.1:" + strconv.Itoa(port)
 	s := &Server{
-		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
+		Endpoint: moto,
 		out:      &lockedBuffer{},
 		done:     make(chan struct{}),
 	}
@@ -94,11 +99,17 @@ func launch() (*Server, error) {
 		s.Stop()
 		return nil, fmt.Errorf("moto_server did not come up on %s: %v\n%s", s.Endpoint, err, s.out.String())
 	}
+	front := &Proxy{target: moto, answer: rpcv2CBOR, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	s.front = httptest.NewServer(http.HandlerFunc(front.serve))
+	s.Endpoint = s.front.URL
 	return s, nil
 }
 
 // Stop kills the server. Start arranges it; Shared.Close calls it.
 func (s *Server) Stop() {
+	if s.front != nil {
+		s.front.Close()
+	}
 	_ = s.cmd.Process.Kill()
 	<-s.done
 }

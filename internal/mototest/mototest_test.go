@@ -97,3 +97,22 @@ func TestProxyPaginatesAndAnswers(t *testing.T) {
 		t.Fatalf("forwarded call: %d %s", code, body)
 	}
 }
+
+func TestRecorderNamesSigningKey(t *testing.T) {
+	s := shared.Get(t)
+	s.Reset(t)
+	var rec Recorder
+	p := s.Proxy(t, rec.Answer)
+	if code, body := query(t, p.URL, url.Values{"Action": {"ListUsers"}, "Version": {"2010-05-08"}}); code != 200 {
+		t.Fatalf("ListUsers: %d %s", code, body)
+	}
+	resp, err := http.Get(p.URL + "/?X-Amz-Credential=AKIAPRESIGNED%2F20240101%2Fus-east-1%2Fs3%2Faws4_request")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := rec.Signed()
+	if got["testing"] != 1 || got["AKIAPRESIGNED"] != 1 || rec.Requests() != 2 {
+		t.Errorf("recorded %v (%d requests); want testing and AKIAPRESIGNED once each", got, rec.Requests())
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -95,6 +97,9 @@ func (c *Call) Forward() (*http.Response, []byte, error) {
 		return nil, nil, err
 	}
 	req.Header = c.req.Header.Clone()
+	// The SDK signed the proxy's Host; moto with authentication enforced
+	// checks the signature against the Host it receives.
+	req.Host = c.req.Host
 	resp, err := c.p.client.Do(req)
 	if err != nil {
 		return nil, nil, err
@@ -242,4 +247,129 @@ func Latency(d time.Duration) AnswerFunc {
 		}
 		return false
 	}
+}
+
+// Counter counts the calls a Proxy sees, by "service:Action" as IAM names
+// the permission ("iam:ListUsers", "sts:AssumeRole"): the number of API
+// calls AWS would bill and throttle, retries included. The zero value is
+// ready; use Count as (or chain it into) a Proxy's AnswerFunc.
+type Counter struct {
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+// Count is an AnswerFunc that counts c and leaves it to the next one.
+func (n *Counter) Count(_ http.ResponseWriter, c *Call) bool {
+	op := c.Operation()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.calls == nil {
+		n.calls = map[string]int{}
+	}
+	n.calls[op]++
+	return false
+}
+
+// Get is the number of calls of op, e.g. Get("iam:ListUsers").
+func (n *Counter) Get(op string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.calls[op]
+}
+
+// Total is the number of calls counted.
+func (n *Counter) Total() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t := 0
+	for _, v := range n.calls {
+		t += v
+	}
+	return t
+}
+
+// Service is the number of calls to one service, e.g. Service("ec2").
+func (n *Counter) Service(svc string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t := 0
+	for op, v := range n.calls {
+		if strings.HasPrefix(op, svc+":") {
+			t += v
+		}
+	}
+	return t
+}
+
+// Reset forgets every count.
+func (n *Counter) Reset() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.calls = nil
+}
+
+// String lists the counts, most frequent first:
+// "12 calls: iam:ListAccessKeys 3, sts:GetAccessKeyInfo 3, …".
+func (n *Counter) String() string {
+	n.mu.Lock()
+	ops := make([]string, 0, len(n.calls))
+	total := 0
+	for op, v := range n.calls {
+		ops = append(ops, op)
+		total += v
+	}
+	calls := maps.Clone(n.calls)
+	n.mu.Unlock()
+	slices.SortFunc(ops, func(a, b string) int {
+		if calls[a] != calls[b] {
+			return calls[b] - calls[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = fmt.Sprintf("%s %d", op, calls[op])
+	}
+	return fmt.Sprintf("%d calls: %s", total, strings.Join(parts, ", "))
+}
+
+// queryVersions maps the query protocol's API versions to services.
+var queryVersions = map[string]string{"2011-06-15": "sts", "2010-05-08": "iam", "2016-11-15": "ec2", "2010-08-01": "monitoring"}
+
+// Operation names the call as "service:Action": the service from the
+// SigV4 credential scope, the action from the query form, the JSON
+// protocols' X-Amz-Target header, or the RPCv2 path
+// (/service/S/operation/Action).
+func (c *Call) Operation() string {
+	svc := "unknown"
+	if _, scope, ok := strings.Cut(c.req.Header.Get("Authorization"), "Credential="); ok {
+		if parts := strings.Split(strings.SplitN(scope, ",", 2)[0], "/"); len(parts) >= 4 {
+			svc = parts[3]
+		}
+	}
+	if svc == "unknown" && c.Form != nil {
+		// Unsigned calls (sts:AssumeRoleWithWebIdentity) have no scope;
+		// the query API version names the service.
+		if v, ok := queryVersions[c.Form.Get("Version")]; ok {
+			svc = v
+		}
+	}
+	action := c.Action
+	if action == "" {
+		if t := c.req.Header.Get("X-Amz-Target"); t != "" {
+			action = t[strings.LastIndexByte(t, '.')+1:]
+		} else if i := strings.LastIndex(c.req.URL.Path, "/operation/"); i >= 0 {
+			action = c.req.URL.Path[i+len("/operation/"):]
+		} else {
+			action = c.req.Method + " " + c.req.URL.Path
+		}
+	}
+	return svc + ":" + action
+}
+
+// Ops lists the operations counted, sorted.
+func (n *Counter) Ops() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Sorted(maps.Keys(n.calls))
 }

@@ -1,5 +1,5 @@
 // Package checks judges an account snapshot against the AWS Security Best
-// Practices catalogue (DESIGN.md, "Account checks catalogue").
+// Practices catalogue (docs/account-checks.md).
 //
 // Every check is a pure function of a snapshot.Snapshot, the thresholds and
 // the time, so checks are tested with literal snapshots and no AWS at all;
@@ -86,7 +86,17 @@ type check struct {
 	// needs are the sources without which the check has nothing to judge:
 	// each of their failures becomes a could-not-run result.
 	needs []snapshot.Source
+	// reads are the sources the check judges, when more than needs (a
+	// check that falls back from one source to another).
+	reads []snapshot.Source
 	run   func(*env)
+}
+
+func (c check) sources() []snapshot.Source {
+	if c.reads != nil {
+		return c.reads
+	}
+	return c.needs
 }
 
 // Rules returns every rule, in catalogue order.
@@ -149,13 +159,33 @@ func (s Selection) Includes(id string) bool {
 	return (len(s.only) == 0 || in(s.only)) && !in(s.skip)
 }
 
+// Sources are what the selected checks read: the snapshot collects these
+// and nothing else, so --checks iam-password-policy makes one IAM call.
+func (s Selection) Sources() []snapshot.Source {
+	var out []snapshot.Source
+	for _, c := range registry {
+		if !s.Includes(c.rule.ID) {
+			continue
+		}
+		for _, src := range c.sources() {
+			if !slices.Contains(out, src) {
+				out = append(out, src)
+			}
+		}
+	}
+	if out == nil {
+		out = []snapshot.Source{} // nothing, as opposed to nil: everything
+	}
+	return out
+}
+
 func match(pattern, id string) bool {
 	ok, err := path.Match(pattern, id)
 	return pattern == id || (err == nil && ok)
 }
 
 // Run judges snap with every selected check and returns their results in
-// catalogue order. now is the time ages are measured against (the snapshot
+// catalogue order, each naming the snapshot's account. now is the time ages are measured against (the snapshot
 // time in production, a fixed time in tests).
 func Run(snap *snapshot.Snapshot, sel Selection, th Thresholds, now time.Time) []finding.CheckResult {
 	th = th.withDefaults()
@@ -188,9 +218,10 @@ func (e *env) add(state finding.CheckState, sev finding.Severity, region, resour
 		State:    state,
 		Resource: resource,
 		Region:   region,
+		Account:  e.snap.Account,
 		Message:  fmt.Sprintf(format, args...),
 	}
-	r.Fingerprint = finding.Fingerprint(r.RuleID, region, resource)
+	r.Fingerprint = finding.Fingerprint(r.RuleID, e.snap.Account, region, resource)
 	e.out = append(e.out, r)
 }
 
@@ -214,7 +245,7 @@ func (e *env) cannot(fs ...snapshot.Failure) {
 		// Two failed calls on one resource (say GetPolicy and a later
 		// retry) must not share a fingerprint.
 		last := &e.out[len(e.out)-1]
-		last.Fingerprint = finding.Fingerprint(e.rule.ID, "could-not-run", f.Region, f.Resource, f.Permission)
+		last.Fingerprint = finding.Fingerprint(e.rule.ID, e.snap.Account, "could-not-run", f.Region, f.Resource, f.Permission)
 	}
 }
 

@@ -103,7 +103,7 @@ func TestPasswordPolicy(t *testing.T) {
 const rootARN = "arn:aws:iam::123456789012:root"
 
 func rootRow(mfa bool, key1 bool) snapshot.CredentialRow {
-	r := snapshot.CredentialRow{User: snapshot.RootUser, ARN: rootARN, MFAActive: mfa,
+	r := snapshot.CredentialRow{User: finding.RootUser, ARN: rootARN, MFAActive: mfa,
 		PasswordLastUsed: stamp(3), PasswordLastChanged: snapshot.Stamp{Placeholder: "not_supported"}}
 	r.Keys[0] = snapshot.ReportKey{Active: key1, LastRotated: stamp(400), LastUsed: stamp(2)}
 	r.Keys[1] = snapshot.ReportKey{LastRotated: na, LastUsed: na}
@@ -127,7 +127,7 @@ func TestRoot(t *testing.T) {
 		{name: "no key", rule: "iam-root-access-key", snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{rootRow(true, false)}},
 			want: []want{pass(rootARN, "no active access key")}},
 		{name: "no root row", rule: "iam-root-access-key", snap: noRoot,
-			want: []want{cannot(snapshot.RootUser, "no <root_account> row")}},
+			want: []want{cannot(finding.RootUser, "no <root_account> row")}},
 		{name: "report denied", rule: "iam-root-access-key", snap: reportDenied,
 			want: []want{cannot("", "AccessDenied on iam:GenerateCredentialReport")}},
 		{name: "no mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{rootRow(false, false)}},

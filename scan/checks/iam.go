@@ -56,7 +56,7 @@ func root(e *env) (snapshot.CredentialRow, bool) {
 			return r, true
 		}
 	}
-	e.add(finding.CheckCouldNotRun, e.rule.Severity, "", snapshot.RootUser, "could not run: the credential report has no %s row", snapshot.RootUser)
+	e.add(finding.CheckCouldNotRun, e.rule.Severity, "", finding.RootUser, "could not run: the credential report has no %s row", finding.RootUser)
 	return snapshot.CredentialRow{}, false
 }
 

@@ -98,7 +98,8 @@ aws iam delete-access-key --user-name USER --access-key-id OLD_KEY_ID
 ` + "```",
 			Tags: tags("fsbp/IAM.3", "cis/1.14"),
 		},
-		run: keyRotation,
+		reads: []snapshot.Source{snapshot.SrcAccessKeys, snapshot.SrcCredentialReport},
+		run:   keyRotation,
 	},
 	{
 		rule: finding.Rule{
@@ -114,7 +115,8 @@ aws iam update-access-key --user-name USER --access-key-id KEY_ID --status Inact
 ` + "```",
 			Tags: tags("fsbp/IAM.22", "cis/1.12"),
 		},
-		run: unusedCredentials,
+		reads: []snapshot.Source{snapshot.SrcAccessKeys, snapshot.SrcCredentialReport},
+		run:   unusedCredentials,
 	},
 	{
 		rule: finding.Rule{
@@ -131,7 +133,8 @@ aws iam delete-access-key --user-name USER --access-key-id KEY_ID
 ` + "```",
 			Tags: tags("cis/1.13"),
 		},
-		run: twoActiveKeys,
+		reads: []snapshot.Source{snapshot.SrcAccessKeys, snapshot.SrcCredentialReport},
+		run:   twoActiveKeys,
 	},
 	{
 		rule: finding.Rule{

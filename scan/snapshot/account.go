@@ -10,11 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/support"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
 // advisorBatch is how many check IDs one summaries call asks for.
@@ -77,7 +75,11 @@ func (c *collector) trailStatuses(ctx context.Context) {
 			LatestDeliveryErr: aws.ToString(out.LatestDeliveryError),
 		}
 	})
-	for _, t := range seen {
+}
+
+// collectTrails puts the trails seen into the snapshot, by ARN.
+func (c *collector) collectTrails() {
+	for _, t := range slices.SortedFunc(maps.Values(c.trails), func(a, b *trailSeen) int { return cmp.Compare(a.trail.ARN, b.trail.ARN) }) {
 		c.snap.Trails = append(c.snap.Trails, t.trail)
 	}
 }
@@ -86,11 +88,7 @@ func (c *collector) trailStatuses(ctx context.Context) {
 // exist only in us-east-1, whether they watch the metric directly or
 // through a metric math query.
 func (c *collector) billingAlarms(ctx context.Context) {
-	cl := cloudwatch.NewFromConfig(c.regionConfig(GlobalRegion), func(o *cloudwatch.Options) {
-		if c.opts.CloudWatchQuery {
-			o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
-		}
-	})
+	cl := cloudwatch.NewFromConfig(c.regionConfig(GlobalRegion))
 	alarms := regional(ctx, c, SrcBillingAlarms, GlobalRegion, "cloudwatch:DescribeAlarms",
 		cloudwatch.NewDescribeAlarmsPaginator(cl, &cloudwatch.DescribeAlarmsInput{}),
 		func(o *cloudwatch.DescribeAlarmsOutput) []Alarm {

@@ -21,35 +21,29 @@ import (
 // backend on first use, several seconds per region.
 func BenchmarkCollect(b *testing.B) {
 	srv := freshMoto(b)
-	opts := snapshot.Options{PollInterval: 10 * time.Millisecond, CloudWatchQuery: true}
-	warm, err := snapshot.Collect(context.Background(), testConfig(srv.Endpoint), opts)
-	if err != nil {
-		b.Fatal(err)
-	}
+	opts := snapshot.Options{PollInterval: 10 * time.Millisecond}
+	warm, _ := collectCounted(b, srv, opts)
 	b.Logf("warm-up: %d regions in %s", len(warm.Regions), warm.Duration.Round(time.Millisecond))
 
 	for _, rtt := range []time.Duration{0, 30 * time.Millisecond} {
-		endpoint := srv.Endpoint
-		if rtt > 0 {
-			endpoint = srv.Proxy(b, mototest.Latency(rtt)).URL
-		}
+		var calls mototest.Counter
+		endpoint := srv.Proxy(b, mototest.Chain(calls.Count, mototest.Latency(rtt))).URL
 		for _, parallel := range []int{1, snapshot.DefaultParallel} {
 			b.Run(fmt.Sprintf("rtt=%s/parallel=%d", rtt, parallel), func(b *testing.B) {
 				o := opts
 				o.Parallel = parallel
 				var snap *snapshot.Snapshot
+				calls.Reset()
 				for b.Loop() {
-					if snap, err = snapshot.Collect(context.Background(), testConfig(endpoint), o); err != nil {
+					var err error
+					if snap, err = snapshot.Collect(context.Background(), snapshot.NewReader(testConfig(endpoint), "123456789012", o), o); err != nil {
 						b.Fatal(err)
 					}
 				}
-				calls := 0
-				for _, n := range snap.APICalls {
-					calls += n
-				}
-				b.ReportMetric(float64(calls), "calls/op")
+				n := calls.Total() / b.N
+				b.ReportMetric(float64(n), "calls/op")
 				b.ReportMetric(float64(len(snap.Regions)), "regions")
-				b.Logf("%d regions, %d API calls, %s", len(snap.Regions), calls, snap.Duration.Round(time.Millisecond))
+				b.Logf("%d regions, %d API calls, %s", len(snap.Regions), n, snap.Duration.Round(time.Millisecond))
 			})
 		}
 	}

@@ -3,28 +3,28 @@ package snapshot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/middleware"
 )
 
-// Options tune a collection. The zero value collects every enabled region
-// with the defaults below.
+// Options tune a collection. The zero value collects every source in
+// every enabled region with the defaults below.
 type Options struct {
+	// Sources restricts the collection to what the selected checks read
+	// (checks.Sources); nil means every source.
+	Sources []Source
 	// Regions restricts the regional collection; nil means every region
 	// ec2:DescribeRegions reports as enabled.
 	Regions []string
 	// Parallel bounds each fan-out (regions, users, trails, Access Advisor
 	// jobs). 1 collects sequentially. Default 8.
 	Parallel int
-	// PollInterval is the wait between polls of asynchronous IAM jobs
-	// (credential report, Access Advisor). Default 2s.
+	// PollInterval is the first wait between polls of asynchronous IAM
+	// jobs (credential report, Access Advisor); it doubles up to
+	// MaxPollInterval. Default 250ms.
 	PollInterval time.Duration
 	// JobTimeout bounds each asynchronous IAM job. Default 2m.
 	JobTimeout time.Duration
@@ -32,16 +32,13 @@ type Options struct {
 	// started for (each is two or more calls and IAM throttles). Default
 	// 100; negative skips Access Advisor.
 	ServiceAccessLimit int
-	// CloudWatchQuery speaks the AWS query protocol to CloudWatch instead of
-	// the SDK's default RPCv2 CBOR. AWS accepts both; emulators such as
-	// moto 5 only the former, so set it when AWS_ENDPOINT_URL points at one.
-	CloudWatchQuery bool
 }
 
 // Defaults for Options.
 const (
 	DefaultParallel           = 8
-	DefaultPollInterval       = 2 * time.Second
+	DefaultPollInterval       = 250 * time.Millisecond
+	MaxPollInterval           = 2 * time.Second
 	DefaultJobTimeout         = 2 * time.Minute
 	DefaultServiceAccessLimit = 100
 )
@@ -66,63 +63,77 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Collect reads one snapshot of the account cfg's credentials belong to.
-// AWS errors do not fail the collection: each is recorded in
-// Snapshot.Failures. Collect returns an error only when nothing can be
-// read at all (no valid credentials) or ctx ends.
-func Collect(ctx context.Context, cfg aws.Config, opts Options) (*Snapshot, error) {
+// wants reports whether the collection reads any of srcs.
+func (o Options) wants(srcs ...Source) bool {
+	if o.Sources == nil {
+		return true
+	}
+	return slices.ContainsFunc(srcs, func(s Source) bool { return slices.Contains(o.Sources, s) })
+}
+
+// regionalSources are the sources read in every region.
+var regionalSources = []Source{SrcSecurityGroups, SrcInterfaces, SrcInstances, SrcImages, SrcTrails, SrcTrailStatus}
+
+// Collect reads one snapshot of r's account: the sources opts asks for,
+// no more. Facts r has already read (the credential report, the users'
+// keys read for matching) are not read again. AWS errors do not fail the
+// collection: each is recorded in Snapshot.Failures. Collect returns an
+// error only when ctx ends.
+func Collect(ctx context.Context, r *Reader, opts Options) (*Snapshot, error) {
+	if opts.Parallel <= 0 {
+		opts.Parallel = r.opts.Parallel
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = r.opts.PollInterval
+	}
+	if opts.JobTimeout <= 0 {
+		opts.JobTimeout = r.opts.JobTimeout
+	}
 	opts = opts.withDefaults()
 	start := time.Now()
-	c := &collector{opts: opts, snap: &Snapshot{
+	c := &collector{r: r, opts: opts, snap: &Snapshot{
+		Account:     r.account,
 		CollectedAt: start.UTC(),
-		HomeRegion:  cfg.Region,
+		HomeRegion:  r.cfg.Region,
 		Regional:    map[string]*Region{},
-	}, calls: map[string]int{}, trails: map[string]*trailSeen{}}
-	if c.snap.HomeRegion == "" {
-		c.snap.HomeRegion = GlobalRegion
-	}
-	// Copy the option slice: appending to the caller's could race with
-	// other users of the same aws.Config.
-	cfg.APIOptions = append(slices.Clip(cfg.APIOptions), c.countCalls)
-	c.cfg = cfg
+	}, trails: map[string]*trailSeen{}}
 
-	// sts:GetCallerIdentity needs no permission, so its failure means the
-	// credentials themselves are unusable and every other call would fail too.
-	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return nil, fmt.Errorf("aws credentials: %w", err)
+	var tasks []func(context.Context)
+	add := func(task func(context.Context), srcs ...Source) {
+		if opts.wants(srcs...) {
+			tasks = append(tasks, task)
+		}
 	}
-	c.snap.Account, c.snap.CallerARN = aws.ToString(id.Account), aws.ToString(id.Arn)
-
-	regions := opts.Regions
-	if regions == nil {
-		regions = c.enabledRegions(ctx)
-	}
-	regions = slices.Clone(regions)
-	slices.Sort(regions)
-	c.snap.Regions = slices.Compact(regions)
-
-	tasks := []func(context.Context){
-		c.passwordPolicy,
-		c.credentialReport,
-		c.usersAndKeys,
-		c.policiesAndAccess,
-		c.billingAlarms,
-		c.trustedAdvisor,
-	}
-	for _, r := range c.snap.Regions {
-		tasks = append(tasks, func(ctx context.Context) { c.region(ctx, r) })
+	add(c.passwordPolicy, SrcPasswordPolicy)
+	add(c.credentialReport, SrcCredentialReport)
+	add(c.usersAndKeys, SrcAccessKeys)
+	add(c.policiesAndAccess, SrcPolicies, SrcServiceAccess)
+	add(c.billingAlarms, SrcBillingAlarms)
+	add(c.trustedAdvisor, SrcTrustedAdvisor)
+	if opts.wants(regionalSources...) {
+		regions := opts.Regions
+		if regions == nil {
+			regions = c.enabledRegions(ctx)
+		}
+		regions = slices.Clone(regions)
+		slices.Sort(regions)
+		c.snap.Regions = slices.Compact(regions)
+		for _, r := range c.snap.Regions {
+			tasks = append(tasks, func(ctx context.Context) { c.region(ctx, r) })
+		}
 	}
 	fanOut(ctx, opts.Parallel, tasks, func(ctx context.Context, task func(context.Context)) { task(ctx) })
 	// Trails are seen from every region (multi-region and organization
 	// trails appear as shadows everywhere); their status is read once each.
-	c.trailStatuses(ctx)
+	if opts.wants(SrcTrailStatus) {
+		c.trailStatuses(ctx)
+	}
+	c.collectTrails()
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c.snap.Duration = time.Since(start)
-	c.snap.APICalls = c.calls
 	slices.SortFunc(c.snap.Failures, func(a, b Failure) int {
 		return cmpStrings(string(a.Source), string(b.Source), a.Region, b.Region, a.Resource, b.Resource)
 	})
@@ -131,36 +142,24 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*Snapshot, erro
 
 // collector is the state of one Collect call.
 type collector struct {
-	cfg  aws.Config
+	r    *Reader
 	opts Options
 
 	mu     sync.Mutex // guards everything below and snap's maps and slices
 	snap   *Snapshot
-	calls  map[string]int
 	trails map[string]*trailSeen
 }
 
 // fail records err as a failure of src; op names the IAM action for errors
 // that do not come from an SDK operation.
 func (c *collector) fail(src Source, region, resource, op string, err error) {
-	f := newFailure(src, region, resource, op, err)
-	c.mu.Lock()
-	c.snap.Failures = append(c.snap.Failures, f)
-	c.mu.Unlock()
+	c.record(newFailure(src, region, resource, op, err))
 }
 
-// countCalls adds a middleware that counts every HTTP attempt. It sits at
-// the end of the finalize step, after the retry middleware, so a retried
-// call counts once per attempt — what AWS bills and throttles.
-func (c *collector) countCalls(stack *middleware.Stack) error {
-	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("keysweepCountCalls",
-		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-			op := awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx)
-			c.mu.Lock()
-			c.calls[op]++
-			c.mu.Unlock()
-			return next.HandleFinalize(ctx, in)
-		}), middleware.After)
+func (c *collector) record(fs ...Failure) {
+	c.mu.Lock()
+	c.snap.Failures = append(c.snap.Failures, fs...)
+	c.mu.Unlock()
 }
 
 // fanOut runs fn on every item with at most bound running at once.
@@ -214,29 +213,33 @@ func chunks[T any](s []T, n int) [][]T {
 	return out
 }
 
-// poll calls try every interval until it reports done, fails, or the job
-// timeout passes.
-func (c *collector) poll(ctx context.Context, what string, try func(context.Context) (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.JobTimeout)
+// poll calls try until it reports done, fails, or opts.JobTimeout
+// passes, waiting opts.PollInterval between calls and twice as long each
+// time up to MaxPollInterval: most jobs are done at the first or second
+// look, a few take seconds.
+func poll(ctx context.Context, opts Options, what string, try func(context.Context) (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.JobTimeout)
 	defer cancel()
-	t := time.NewTicker(c.opts.PollInterval)
-	defer t.Stop()
+	wait := opts.PollInterval
 	for {
 		done, err := try(ctx)
 		if done || err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
-				return timeout("%s not complete after %s", what, c.opts.JobTimeout)
+				return timeout("%s not complete after %s", what, opts.JobTimeout)
 			}
 			return err
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return timeout("%s not complete after %s", what, c.opts.JobTimeout)
+				return timeout("%s not complete after %s", what, opts.JobTimeout)
 			}
 			return ctx.Err()
 		case <-t.C:
 		}
+		wait = min(2*wait, max(MaxPollInterval, opts.PollInterval))
 	}
 }
 
@@ -252,9 +255,9 @@ func cmpStrings(pairs ...string) int {
 	return 0
 }
 
-// regionConfig returns cfg for calls in region.
+// regionConfig returns the account's config for calls in region.
 func (c *collector) regionConfig(region string) aws.Config {
-	cfg := c.cfg.Copy()
+	cfg := c.r.cfg.Copy()
 	cfg.Region = region
 	return cfg
 }

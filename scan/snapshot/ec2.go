@@ -35,16 +35,26 @@ func (c *collector) enabledRegions(ctx context.Context) []string {
 func (c *collector) region(ctx context.Context, name string) {
 	cl := ec2.NewFromConfig(c.regionConfig(name))
 	r := &Region{Name: name}
-	r.SecurityGroups = regional(ctx, c, SrcSecurityGroups, name, "ec2:DescribeSecurityGroups",
-		ec2.NewDescribeSecurityGroupsPaginator(cl, &ec2.DescribeSecurityGroupsInput{}), securityGroups)
-	r.NetworkInterfaces = regional(ctx, c, SrcInterfaces, name, "ec2:DescribeNetworkInterfaces",
-		ec2.NewDescribeNetworkInterfacesPaginator(cl, &ec2.DescribeNetworkInterfacesInput{}), networkInterfaces)
-	r.Instances = regional(ctx, c, SrcInstances, name, "ec2:DescribeInstances",
-		ec2.NewDescribeInstancesPaginator(cl, &ec2.DescribeInstancesInput{
-			Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"running"}}},
-		}), instances)
-	r.Images = c.images(ctx, cl, name, r.Instances)
-	c.describeTrails(ctx, name)
+	if c.opts.wants(SrcSecurityGroups) {
+		r.SecurityGroups = regional(ctx, c, SrcSecurityGroups, name, "ec2:DescribeSecurityGroups",
+			ec2.NewDescribeSecurityGroupsPaginator(cl, &ec2.DescribeSecurityGroupsInput{}), securityGroups)
+	}
+	if c.opts.wants(SrcInterfaces) {
+		r.NetworkInterfaces = regional(ctx, c, SrcInterfaces, name, "ec2:DescribeNetworkInterfaces",
+			ec2.NewDescribeNetworkInterfacesPaginator(cl, &ec2.DescribeNetworkInterfacesInput{}), networkInterfaces)
+	}
+	if c.opts.wants(SrcInstances, SrcImages) {
+		r.Instances = regional(ctx, c, SrcInstances, name, "ec2:DescribeInstances",
+			ec2.NewDescribeInstancesPaginator(cl, &ec2.DescribeInstancesInput{
+				Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"running"}}},
+			}), instances)
+	}
+	if c.opts.wants(SrcImages) {
+		r.Images = c.images(ctx, cl, name, r.Instances)
+	}
+	if c.opts.wants(SrcTrails, SrcTrailStatus) {
+		c.describeTrails(ctx, name)
+	}
 
 	c.mu.Lock()
 	c.snap.Regional[name] = r

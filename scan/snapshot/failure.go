@@ -78,6 +78,10 @@ func (f Failure) Reason() string {
 	return b.String()
 }
 
+// AccessDenied reports whether an AWS error code is a refusal for lack of
+// permission, however the service spells it.
+func AccessDenied(code string) bool { return accessDenied(code) }
+
 func accessDenied(code string) bool {
 	switch code {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthorizationError":
@@ -96,6 +100,16 @@ var iamPrefix = map[string]string{
 	"STS":        "sts",
 }
 
+// Permission maps an SDK service ID and operation to the IAM action that
+// allows it, e.g. ("IAM", "ListUsers") -> "iam:ListUsers".
+func Permission(serviceID, operation string) string {
+	prefix := iamPrefix[serviceID]
+	if prefix == "" {
+		prefix = strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
+	}
+	return prefix + ":" + operation
+}
+
 // newFailure describes err. op is the "prefix:Operation" permission to
 // report when err does not carry the SDK's operation (a timeout while
 // polling, a parse error).
@@ -103,11 +117,7 @@ func newFailure(src Source, region, resource, op string, err error) Failure {
 	f := Failure{Source: src, Region: region, Resource: resource, Permission: op, Operation: op, Code: "Error", Message: err.Error()}
 	var oe *smithy.OperationError
 	if errors.As(err, &oe) {
-		prefix := iamPrefix[oe.ServiceID]
-		if prefix == "" {
-			prefix = strings.ToLower(oe.ServiceID)
-		}
-		f.Permission = prefix + ":" + oe.OperationName
+		f.Permission = Permission(oe.ServiceID, oe.OperationName)
 		f.Operation = oe.ServiceID + "." + oe.OperationName
 	}
 	var ae smithy.APIError

@@ -9,11 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-
-	"github.com/keysweep/keysweep/finding"
 )
 
-func (c *collector) iam() *iam.Client { return iam.NewFromConfig(c.regionConfig(c.snap.HomeRegion)) }
+func (c *collector) iam() *iam.Client { return c.r.iam() }
 
 func (c *collector) passwordPolicy(ctx context.Context) {
 	out, err := c.iam().GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
@@ -41,107 +39,29 @@ func (c *collector) passwordPolicy(ctx context.Context) {
 	c.mu.Unlock()
 }
 
-// credentialReport asks IAM to generate the report and polls until it is
-// COMPLETE: generation is asynchronous and takes seconds on large accounts.
+// credentialReport takes the account's credential report from the
+// reader, which generates it at most once per run.
 func (c *collector) credentialReport(ctx context.Context) {
-	cl := c.iam()
-	var out *iam.GetCredentialReportOutput
-	err := c.poll(ctx, "credential report", func(ctx context.Context) (bool, error) {
-		gen, err := cl.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})
-		if err != nil {
-			return false, err
-		}
-		if gen.State != types.ReportStateTypeComplete {
-			return false, nil
-		}
-		out, err = cl.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})
-		var inProgress *types.CredentialReportNotReadyException
-		var absent *types.CredentialReportNotPresentException
-		if errors.As(err, &inProgress) || errors.As(err, &absent) {
-			return false, nil
-		}
-		return err == nil, err
-	})
-	if err != nil {
-		c.fail(SrcCredentialReport, "", "", "iam:GenerateCredentialReport", err)
-		return
-	}
-	rows, err := ParseCredentialReport(out.Content)
-	if err != nil {
-		c.fail(SrcCredentialReport, "", "", "iam:GetCredentialReport", err)
+	rows, generated, fail := c.r.CredentialReport(ctx)
+	if fail != nil {
+		c.record(*fail)
 		return
 	}
 	c.mu.Lock()
 	c.snap.CredentialReport = rows
-	c.snap.ReportGenerated = aws.ToTime(out.GeneratedTime)
+	c.snap.ReportGenerated = generated
 	c.mu.Unlock()
 }
 
-// usersAndKeys lists users and their keys with when each was last used.
-// The credential report has the same facts, but up to four hours old.
+// usersAndKeys takes the users and their keys, with when each was last
+// used, from the reader. The credential report has the same facts, but
+// up to four hours old.
 func (c *collector) usersAndKeys(ctx context.Context) {
-	cl := c.iam()
-	users, err := drain(ctx, iam.NewListUsersPaginator(cl, &iam.ListUsersInput{}), func(o *iam.ListUsersOutput) []User {
-		us := make([]User, 0, len(o.Users))
-		for _, u := range o.Users {
-			us = append(us, User{
-				Name:             aws.ToString(u.UserName),
-				ARN:              aws.ToString(u.Arn),
-				Created:          aws.ToTime(u.CreateDate),
-				PasswordLastUsed: aws.ToTime(u.PasswordLastUsed),
-			})
-		}
-		return us
-	})
-	if err != nil {
-		c.fail(SrcAccessKeys, "", "", "iam:ListUsers", err)
-		return
-	}
-	idx := make([]int, len(users))
-	for i := range idx {
-		idx[i] = i
-	}
-	fanOut(ctx, c.opts.Parallel, idx, func(ctx context.Context, i int) {
-		u := &users[i] // each goroutine owns one element
-		keys, err := drain(ctx, iam.NewListAccessKeysPaginator(cl, &iam.ListAccessKeysInput{UserName: &u.Name}),
-			func(o *iam.ListAccessKeysOutput) []finding.AccessKey {
-				ks := make([]finding.AccessKey, 0, len(o.AccessKeyMetadata))
-				for _, k := range o.AccessKeyMetadata {
-					ks = append(ks, finding.AccessKey{
-						ID: aws.ToString(k.AccessKeyId), User: u.Name,
-						Status: string(k.Status), Created: aws.ToTime(k.CreateDate),
-					})
-				}
-				return ks
-			})
-		if err != nil {
-			c.fail(SrcAccessKeys, "", u.Name, "iam:ListAccessKeys", err)
-		}
-		for j := range keys {
-			k := &keys[j]
-			lu, err := cl.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: &k.ID})
-			if err != nil {
-				c.fail(SrcAccessKeys, "", k.ID, "iam:GetAccessKeyLastUsed", err)
-				continue
-			}
-			if l := lu.AccessKeyLastUsed; l != nil {
-				k.LastUsed = aws.ToTime(l.LastUsedDate)
-				k.LastUsedService = notNA(aws.ToString(l.ServiceName))
-				k.LastUsedRegion = notNA(aws.ToString(l.Region))
-			}
-		}
-		u.Keys = keys
-	})
+	users, fails := c.r.Users(ctx)
+	c.record(fails...)
 	c.mu.Lock()
 	c.snap.Users = users
 	c.mu.Unlock()
-}
-
-func notNA(s string) string {
-	if s == "N/A" {
-		return ""
-	}
-	return s
 }
 
 // policiesAndAccess reads every user, role and group with its policies in
@@ -214,7 +134,9 @@ func (c *collector) policiesAndAccess(ctx context.Context) {
 			}
 		}
 	}
-	c.serviceAccess(ctx, cl, principals)
+	if c.opts.wants(SrcServiceAccess) {
+		c.serviceAccess(ctx, cl, principals)
+	}
 
 	c.mu.Lock()
 	c.snap.Principals = principals
@@ -272,7 +194,7 @@ func (c *collector) lastAccessed(ctx context.Context, cl *iam.Client, arn string
 		return nil, err
 	}
 	var services []ServiceAccess
-	err = c.poll(ctx, "Access Advisor job for "+arn, func(ctx context.Context) (bool, error) {
+	err = poll(ctx, c.opts, "Access Advisor job for "+arn, func(ctx context.Context) (bool, error) {
 		services = services[:0]
 		var marker *string
 		for {

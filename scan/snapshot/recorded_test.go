@@ -35,7 +35,20 @@ type recorder struct {
 	seen    map[string]int
 }
 
-func newRecorder(t *testing.T, motoURL string, answers map[string]http.HandlerFunc) *httptest.Server {
+// recording is a recorder's server and what it saw.
+type recording struct {
+	*httptest.Server
+	r *recorder
+}
+
+// calls is how many calls of key ("iam:ListUsers") the recorder saw.
+func (rec recording) calls(key string) int {
+	rec.r.mu.Lock()
+	defer rec.r.mu.Unlock()
+	return rec.r.seen[key]
+}
+
+func newRecorder(t *testing.T, motoURL string, answers map[string]http.HandlerFunc) recording {
 	t.Helper()
 	target, err := url.Parse(motoURL)
 	if err != nil {
@@ -44,7 +57,7 @@ func newRecorder(t *testing.T, motoURL string, answers map[string]http.HandlerFu
 	r := &recorder{moto: httputil.NewSingleHostReverseProxy(target), answers: answers, seen: map[string]int{}}
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return srv
+	return recording{srv, r}
 }
 
 var scopeRE = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([^/]+)/([^/]+)/aws4_request`)
@@ -209,7 +222,7 @@ func merge(ms ...map[string]http.HandlerFunc) map[string]http.HandlerFunc {
 
 func collect(t *testing.T, endpoint string, opts snapshot.Options) (*snapshot.Snapshot, []finding.CheckResult) {
 	t.Helper()
-	snap, err := snapshot.Collect(context.Background(), testConfig(endpoint), opts)
+	snap, err := snapshot.Collect(context.Background(), snapshot.NewReader(testConfig(endpoint), "123456789012", opts), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +300,7 @@ func TestRecordedRootRowAccessAdvisorTrustedAdvisor(t *testing.T) {
 		!strings.HasSuffix(got[0].Message, "2 services it has not used for 90+ days: iam, s3") {
 		t.Errorf("unused services: %+v", got)
 	}
-	if n := snap.APICalls["IAM.GenerateServiceLastAccessedDetails"]; n != 2 {
+	if n := rec.calls("iam:GenerateServiceLastAccessedDetails"); n != 2 {
 		t.Errorf("%d Access Advisor jobs, want 2", n)
 	}
 	// AdministratorAccess (AWS managed, read with GetPolicy and

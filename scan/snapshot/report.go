@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/keysweep/keysweep/finding"
 )
 
 // CredentialRow is one row of the IAM credential report.
@@ -25,7 +27,7 @@ type CredentialRow struct {
 }
 
 // Root reports whether the row is the account's root user.
-func (r CredentialRow) Root() bool { return r.User == RootUser }
+func (r CredentialRow) Root() bool { return r.User == finding.RootUser }
 
 // ReportKey is one of the two access key slots of a report row.
 type ReportKey struct {

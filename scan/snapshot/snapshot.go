@@ -1,6 +1,9 @@
-// Package snapshot collects the raw facts the account checks judge: one
-// read-only pass over an AWS account (IAM, EC2 in every enabled region,
-// CloudTrail, CloudWatch billing alarms, Trusted Advisor) into a Snapshot.
+// Package snapshot reads the raw facts of one AWS account: a Reader holds
+// what key matching and the account checks share (one credential report,
+// one listing of users and keys, per-key lookups), and Collect reads what
+// the selected checks need (IAM, EC2 in every enabled region, CloudTrail,
+// CloudWatch billing alarms, Trusted Advisor) into a Snapshot. It is the
+// only package that calls AWS for an account's contents.
 //
 // The snapshot holds facts, not verdicts, so that the checks in
 // scan/checks are pure functions that can be tested without AWS. Every AWS
@@ -17,19 +20,13 @@ import (
 	"github.com/keysweep/keysweep/finding"
 )
 
-// RootUser is how the credential report names the account's root user.
-const RootUser = "<root_account>"
-
-// Snapshot is everything one collection read from the account.
+// Snapshot is everything one collection read from the account. A source
+// the collection was not asked for is empty and has no failures.
 type Snapshot struct {
-	Account string `json:"account"`
-	// CallerARN is the identity the snapshot was taken with.
-	CallerARN   string        `json:"callerArn"`
+	Account     string        `json:"account"`
 	HomeRegion  string        `json:"homeRegion"`
 	CollectedAt time.Time     `json:"collectedAt"`
 	Duration    time.Duration `json:"durationNs"`
-	// APICalls counts HTTP attempts (retries included), by "Service.Operation".
-	APICalls map[string]int `json:"apiCalls"`
 
 	// PasswordPolicy is nil when the account has none (AWS defaults apply)
 	// or when it could not be read (see Failures).

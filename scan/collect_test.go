@@ -3,9 +3,7 @@ package scan
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -26,8 +24,31 @@ import (
 
 const motoAccount = "123456789012" // moto's default account
 
-func TestInventoryKeyStatuses(t *testing.T) {
-	_, cfg, counter := motoEnv(t, nil)
+// leaked are committed leaks of the given key IDs, with a secret each.
+func leaked(ids ...string) []finding.Leak {
+	var out []finding.Leak
+	for _, id := range ids {
+		out = append(out, finding.Leak{KeyID: id, Secret: finding.NewSecret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"), Path: "a.env"})
+	}
+	return out
+}
+
+// match runs Collect with no checks on the leaks of ids.
+func match(t *testing.T, ids ...string) *finding.Inventory {
+	t.Helper()
+	s, err := Open(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Collect(context.Background(), s, leaked(ids...), Request{NoChecks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Inventory
+}
+
+func TestMatchKeyStatuses(t *testing.T) {
+	_, _, counter := motoEnv(t, nil)
 	ctx := context.Background()
 	admin := iam.NewFromConfig(adminConfig(t))
 
@@ -43,36 +64,35 @@ func TestInventoryKeyStatuses(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	createUser(t, admin, "carol", 0)
-
+	for i := range 20 {
+		createUser(t, admin, fmt.Sprintf("bystander-%02d", i), 1)
+	}
 	// Use a key once, so IAM has a last use to report.
+	createUser(t, admin, "carol", 0)
 	created, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("carol")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	carolKey := created.AccessKey
+	carolKey := aws.ToString(created.AccessKey.AccessKeyId)
 	used := adminConfig(t)
-	used.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(carolKey.AccessKeyId), aws.ToString(carolKey.SecretAccessKey), "")
+	used.Credentials = credentials.NewStaticCredentialsProvider(carolKey, aws.ToString(created.AccessKey.SecretAccessKey), "")
 	if _, err := sts.NewFromConfig(used).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatal(err)
 	}
 
 	before := time.Now().Add(-time.Minute)
-	inv, err := Inventory(ctx, cfg, InventoryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := match(t, alice[0], alice[1], bob[0], bob[1], carolKey)
 	if inv.Source != "aws" || inv.Account != motoAccount {
 		t.Errorf("source %q account %q, want aws %s", inv.Source, inv.Account, motoAccount)
 	}
 	want := map[string]string{ // key -> user/status
-		alice[0]:                           "alice/Active",
-		alice[1]:                           "alice/Inactive",
-		bob[1]:                             "bob/Active",
-		aws.ToString(carolKey.AccessKeyId): "carol/Active",
+		alice[0]: "alice/Active",
+		alice[1]: "alice/Inactive",
+		bob[1]:   "bob/Active",
+		carolKey: "carol/Active",
 	}
 	if len(inv.Keys) != len(want) {
-		t.Errorf("inventory has %d keys, want %d: %v", len(inv.Keys), len(want), slices.Sorted(maps.Keys(inv.Keys)))
+		t.Errorf("inventory has %d keys, want %d: %v", len(inv.Keys), len(want), inv.Keys)
 	}
 	for id, w := range want {
 		k, ok := inv.Keys[id]
@@ -90,77 +110,37 @@ func TestInventoryKeyStatuses(t *testing.T) {
 	if _, ok := inv.Keys[bob[0]]; ok {
 		t.Errorf("deleted key %s is in the inventory", bob[0])
 	}
-	carol := inv.Keys[aws.ToString(carolKey.AccessKeyId)]
-	if carol.LastUsed.Before(before) || carol.LastUsedService != "sts" || carol.LastUsedRegion != "us-east-1" {
-		t.Errorf("carol's used key: last used %v in %q/%q, want now in sts/us-east-1", carol.LastUsed, carol.LastUsedService, carol.LastUsedRegion)
+	c := inv.Keys[carolKey]
+	if c.LastUsed.Before(before) || c.LastUsedService != "sts" || c.LastUsedRegion != "us-east-1" {
+		t.Errorf("carol's used key: last used %v in %q/%q, want now in sts/us-east-1", c.LastUsed, c.LastUsedService, c.LastUsedRegion)
 	}
 	if k := inv.Keys[alice[0]]; !k.LastUsed.IsZero() || k.LastUsedService != "" || k.LastUsedRegion != "" {
 		t.Errorf("alice's unused key: last used %v in %q/%q, want never", k.LastUsed, k.LastUsedService, k.LastUsedRegion)
 	}
-	// moto's credential report has no <root_account> row: an honest gap.
+	// The deleted key sends keysweep to the credential report for root
+	// keys; moto's has no <root_account> row: an honest gap.
 	if inv.RootKeysKnown || len(inv.Gaps) != 1 || !strings.Contains(inv.Gaps[0], "no <root_account> row") {
 		t.Errorf("root keys known %v, gaps %q; want unknown with the missing-row gap", inv.RootKeysKnown, inv.Gaps)
 	}
-	// 3 users, 4 keys: 1 GetCallerIdentity, 1 ListUsers, 3 ListAccessKeys,
-	// 4 GetAccessKeyLastUsed, and the report's Generate (>=1) and Get.
+	// 5 keys of 3 users among 23: per key one GetAccessKeyInfo and one
+	// GetAccessKeyLastUsed, one ListAccessKeys per owning user, and never
+	// the listing of all users.
 	for op, n := range map[string]int{
-		"sts:GetCallerIdentity": 1, "iam:ListUsers": 1, "iam:ListAccessKeys": 3,
-		"iam:GetAccessKeyLastUsed": 4, "iam:GetCredentialReport": 1,
+		"sts:GetCallerIdentity": 1, "sts:GetAccessKeyInfo": 5, "iam:GetAccessKeyLastUsed": 5,
+		"iam:ListAccessKeys": 3, "iam:ListUsers": 0, "iam:GetCredentialReport": 1,
 	} {
-		if got := counter.Count(op); got != n {
+		if got := counter.Get(op); got != n {
 			t.Errorf("%s called %d times, want %d", op, got, n)
 		}
 	}
 	t.Log(counter)
 }
 
-func TestInventoryPaginatesUsers(t *testing.T) {
-	// moto returns every user in one page; the proxy pages them as AWS
-	// does (100 by default), so the paginator must follow the Marker.
-	_, cfg, counter := motoEnv(t, mototest.Paginate("ListUsers", "Users"))
-	admin := iam.NewFromConfig(adminConfig(t))
-	const users = 150
-	var keys []string
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i := range users {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			ids := createUser(t, admin, fmt.Sprintf("user-%03d", i), 1)
-			mu.Lock()
-			keys = append(keys, ids...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-
-	inv, err := Inventory(context.Background(), cfg, InventoryOptions{NoRootKeys: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inv.Keys) != users {
-		t.Errorf("inventory has %d keys, want %d", len(inv.Keys), users)
-	}
-	for _, id := range keys {
-		if _, ok := inv.Keys[id]; !ok {
-			t.Errorf("key %s missing", id)
-		}
-	}
-	if got := counter.Count("iam:ListUsers"); got != 2 {
-		t.Errorf("ListUsers called %d times for %d users, want 2 pages", got, users)
-	}
-	if got := counter.Count("iam:GenerateCredentialReport"); got != 0 {
-		t.Errorf("NoRootKeys still generated the credential report (%d calls)", got)
-	}
-}
-
 // accessDeniedFor answers GetAccessKeyLastUsed for the given keys as AWS
 // does when the caller may not read that user's keys.
-func accessDeniedFor(user string, keys []string) mototest.AnswerFunc {
+func accessDeniedFor(user string, keys *[]string) mototest.AnswerFunc {
 	return func(w http.ResponseWriter, c *mototest.Call) bool {
-		if c.Action != "GetAccessKeyLastUsed" || !slices.Contains(keys, c.Form.Get("AccessKeyId")) {
+		if c.Action != "GetAccessKeyLastUsed" || !slices.Contains(*keys, c.Form.Get("AccessKeyId")) {
 			return false
 		}
 		mototest.WriteError(w, http.StatusForbidden, "AccessDenied",
@@ -169,28 +149,36 @@ func accessDeniedFor(user string, keys []string) mototest.AnswerFunc {
 	}
 }
 
-func TestInventoryLastUsedDenied(t *testing.T) {
+// A lookup that fails falls back to the listing of every user, which still
+// finds the key; only its last use is a gap.
+func TestMatchLastUsedDeniedFallsBackToListing(t *testing.T) {
 	var malloryKeys []string
-	answer := func(w http.ResponseWriter, c *mototest.Call) bool {
-		return accessDeniedFor("mallory", malloryKeys)(w, c)
-	}
-	_, cfg, _ := motoEnv(t, answer)
+	_, _, counter := motoEnv(t, mototest.Chain(accessDeniedFor("mallory", &malloryKeys), mototest.Paginate("ListUsers", "Users")))
 	admin := iam.NewFromConfig(adminConfig(t))
 	malloryKeys = createUser(t, admin, "mallory", 2)
-	trent := createUser(t, admin, "trent", 1)
-
-	inv, err := Inventory(context.Background(), cfg, InventoryOptions{NoRootKeys: true})
-	if err != nil {
-		t.Fatal(err)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range 120 {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			createUser(t, admin, fmt.Sprintf("user-%03d", i), 1)
+		})
 	}
+	wg.Wait()
+	trent := createUser(t, admin, "trent", 1)
+	inv := match(t, append(slices.Clone(malloryKeys), trent...)...)
 	for _, id := range append(slices.Clone(malloryKeys), trent...) {
 		if k, ok := inv.Keys[id]; !ok || k.Status != "Active" {
 			t.Errorf("key %s: %+v, want it matched and Active", id, k)
 		}
 	}
-	want := []string{"last-used unknown for user mallory: AccessDenied on iam:GetAccessKeyLastUsed"}
+	want := []string{"last-used unknown for user mallory: AccessDenied on iam:GetAccessKeyLastUsed — add it to the role's policy"}
 	if !slices.Equal(inv.Gaps, want) {
 		t.Errorf("gaps %q, want %q", inv.Gaps, want)
+	}
+	if got := counter.Get("iam:ListUsers"); got != 2 {
+		t.Errorf("ListUsers called %d times for 123 users, want 2 pages", got)
 	}
 }
 
@@ -209,48 +197,30 @@ func TestLastUsedGapsFoldManyUsers(t *testing.T) {
 	}
 }
 
-func TestInventoryListUsersDenied(t *testing.T) {
-	_, cfg, _ := motoEnv(t, func(w http.ResponseWriter, c *mototest.Call) bool {
+// When neither the lookup nor the listing can say, the keys stay
+// unverified: "not in the account" would be a guess.
+func TestMatchListingDeniedLeavesKeysUnverified(t *testing.T) {
+	var keys []string
+	motoEnv(t, mototest.Chain(accessDeniedFor("deploy", &keys), func(w http.ResponseWriter, c *mototest.Call) bool {
 		if c.Action != "ListUsers" {
 			return false
 		}
-		mototest.WriteError(w, http.StatusForbidden, "AccessDenied",
-			"User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::123456789012:user/")
+		mototest.WriteError(w, http.StatusForbidden, "AccessDenied", "not authorized to perform: iam:ListUsers")
 		return true
-	})
-	_, err := Inventory(context.Background(), cfg, InventoryOptions{})
-	var e *Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T), want *Error", err, err)
+	}))
+	keys = createUser(t, iam.NewFromConfig(adminConfig(t)), "deploy", 1)
+	inv := match(t, keys...)
+	why, ok := inv.Unread[motoAccount]
+	if !ok || !strings.Contains(why, "AccessDenied on iam:ListUsers") || len(inv.Keys) != 0 {
+		t.Fatalf("unread %q keys %v; want the account unread for the ListUsers denial", inv.Unread, inv.Keys)
 	}
-	msg := err.Error()
-	if e.Op != "iam:ListUsers" || !strings.Contains(msg, "access denied") || !strings.Contains(msg, "allow iam:ListUsers") || strings.Contains(msg, "\n") {
-		t.Errorf("message %q, want one line naming access denied and iam:ListUsers", msg)
+	if len(inv.Gaps) != 1 || !strings.Contains(inv.Gaps[0], "1 committed key not matched, left unverified") {
+		t.Errorf("gaps %q", inv.Gaps)
 	}
 }
 
-func TestInventoryListAccessKeysDeniedFails(t *testing.T) {
-	// A user whose keys cannot be listed must fail the inventory: its
-	// committed keys would otherwise read as "not in the account".
-	_, cfg, _ := motoEnv(t, func(w http.ResponseWriter, c *mototest.Call) bool {
-		if c.Action != "ListAccessKeys" || c.Form.Get("UserName") != "user-07" {
-			return false
-		}
-		mototest.WriteError(w, http.StatusForbidden, "AccessDenied", "not authorized to perform: iam:ListAccessKeys")
-		return true
-	})
-	admin := iam.NewFromConfig(adminConfig(t))
-	for i := range 20 {
-		createUser(t, admin, fmt.Sprintf("user-%02d", i), 1)
-	}
-	_, err := Inventory(context.Background(), cfg, InventoryOptions{Concurrency: 3})
-	if err == nil || !strings.HasPrefix(err.Error(), "iam:ListAccessKeys: access denied") {
-		t.Fatalf("error %v, want iam:ListAccessKeys access denied", err)
-	}
-}
-
-// credentialReport is a GetCredentialReport response as AWS documents it,
-// with the <root_account> row moto does not produce.
+// credentialReportAnswer answers the credential report calls with csv, the
+// format AWS documents, with the <root_account> row moto does not produce.
 func credentialReportAnswer(csv string) mototest.AnswerFunc {
 	return func(w http.ResponseWriter, c *mototest.Call) bool {
 		switch c.Action {
@@ -270,19 +240,18 @@ func credentialReportAnswer(csv string) mototest.AnswerFunc {
 
 const reportHeader = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n"
 
-func TestInventoryRootKeys(t *testing.T) {
+// A committed key of the account that no IAM user has may be a root key:
+// the credential report says which root keys exist (not their IDs).
+func TestMatchRootKeys(t *testing.T) {
 	report := reportHeader +
 		"<root_account>,arn:aws:iam::123456789012:root,2019-01-01T00:00:00+00:00,not_supported,2024-04-30T09:00:00+00:00,not_supported,not_supported,true,true,2020-02-03T04:05:06+00:00,2024-04-29T12:00:00+00:00,eu-west-1,s3,false,2021-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,false,N/A\n" +
 		"alice,arn:aws:iam::123456789012:user/alice,2020-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2020-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
-	_, cfg, _ := motoEnv(t, credentialReportAnswer(report))
-	inv, err := Inventory(context.Background(), cfg, InventoryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	motoEnv(t, credentialReportAnswer(report))
+	inv := match(t, "AKIAQYLPMN5HHHFPZAM2") // keysweep:allow a made-up ID no user has
 	want := []finding.AccessKey{
-		{User: RootUser, Status: "Active", Created: time.Date(2020, 2, 3, 4, 5, 6, 0, time.UTC),
+		{User: finding.RootUser, Status: "Active", Created: time.Date(2020, 2, 3, 4, 5, 6, 0, time.UTC),
 			LastUsed: time.Date(2024, 4, 29, 12, 0, 0, 0, time.UTC), LastUsedRegion: "eu-west-1", LastUsedService: "s3"},
-		{User: RootUser, Status: "Inactive", Created: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{User: finding.RootUser, Status: "Inactive", Created: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	if !inv.RootKeysKnown || len(inv.Gaps) != 0 {
 		t.Fatalf("root keys known %v, gaps %q", inv.RootKeysKnown, inv.Gaps)
@@ -299,27 +268,16 @@ func TestInventoryRootKeys(t *testing.T) {
 	}
 }
 
-func TestParseRootKeysNoKeys(t *testing.T) {
-	keys, found, err := parseRootKeys([]byte(reportHeader +
-		"<root_account>,arn:aws:iam::123456789012:root,2019-01-01T00:00:00+00:00,not_supported,N/A,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"))
-	if err != nil || !found || keys == nil || len(keys) != 0 {
-		t.Errorf("got %v found %v err %v, want no keys, found", keys, found, err)
-	}
-}
-
-func TestInventoryCredentialReportDenied(t *testing.T) {
-	_, cfg, _ := motoEnv(t, func(w http.ResponseWriter, c *mototest.Call) bool {
+func TestMatchCredentialReportDenied(t *testing.T) {
+	motoEnv(t, func(w http.ResponseWriter, c *mototest.Call) bool {
 		if c.Action != "GenerateCredentialReport" {
 			return false
 		}
 		mototest.WriteError(w, http.StatusForbidden, "AccessDenied", "not authorized to perform: iam:GenerateCredentialReport")
 		return true
 	})
-	inv, err := Inventory(context.Background(), cfg, InventoryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"root access keys unknown: AccessDenied on iam:GenerateCredentialReport"}
+	inv := match(t, "AKIAQYLPMN5HHHFPZAM2") // keysweep:allow a made-up ID no user has
+	want := []string{"root access keys unknown: AccessDenied on iam:GenerateCredentialReport — add it to the role's policy"}
 	if inv.RootKeysKnown || !slices.Equal(inv.Gaps, want) {
 		t.Errorf("root keys known %v, gaps %q; want %q", inv.RootKeysKnown, inv.Gaps, want)
 	}
@@ -334,15 +292,14 @@ func TestKeyAccounts(t *testing.T) {
 		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-moto-account-id", "111122223333"))
 	})
 	theirs := createUser(t, other, "vendor", 1)[0]
-
-	accounts, gaps, err := KeyAccounts(context.Background(), cfg, []string{theirs, ours, theirs})
+	accounts, gaps, err := keyAccounts(context.Background(), cfg, keyIDs(leaked(theirs, ours, theirs)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if accounts[theirs] != "111122223333" || accounts[ours] != motoAccount || len(gaps) != 0 {
 		t.Errorf("accounts %v gaps %q", accounts, gaps)
 	}
-	if n := counter.Count("sts:GetAccessKeyInfo"); n != 2 {
+	if n := counter.Get("sts:GetAccessKeyInfo"); n != 2 {
 		t.Errorf("GetAccessKeyInfo called %d times for 2 distinct keys", n)
 	}
 }
@@ -356,7 +313,7 @@ func TestKeyAccountsDenied(t *testing.T) {
 			"User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: sts:GetAccessKeyInfo with an explicit deny in a service control policy")
 		return true
 	})
-	accounts, gaps, err := KeyAccounts(context.Background(), cfg, []string{"AKIAQYLPMN5HHHFPZAM2", "AKIA2OGYBAH6STMMNXNN"}) // keysweep:allow made-up IDs for the denial path
+	accounts, gaps, err := keyAccounts(context.Background(), cfg, []string{"AKIAQYLPMN5HHHFPZAM2", "AKIA2OGYBAH6STMMNXNN"}) // keysweep:allow made-up IDs for the denial path
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +321,7 @@ func TestKeyAccountsDenied(t *testing.T) {
 	if len(accounts) != 0 || !slices.Equal(gaps, want) {
 		t.Errorf("accounts %v gaps %q, want none and %q", accounts, gaps, want)
 	}
-	if n := counter.Count("sts:GetAccessKeyInfo"); n != 1 {
+	if n := counter.Get("sts:GetAccessKeyInfo"); n != 1 {
 		t.Errorf("asked %d times after a denial, want 1", n)
 	}
 }

@@ -52,6 +52,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return ignoreCommand(args[1:], time.Now(), stdout, stderr)
 	case "inventory":
 		return inventoryCommand(ctx, args[1:], stdout, stderr)
+	case "org":
+		return orgCommand(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return mergeCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "keysweep", pipeline.Version)
 		return ExitClean
@@ -67,6 +71,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 const usage = `usage: keysweep scan [PATH] [flags]
        keysweep ignore FINGERPRINT --reason "why" [--until YYYY-MM-DD] [PATH]
        keysweep inventory --aws > keys.json
+       keysweep org ORG [--shard I/N] [--clone-dir DIR] [flags]   (see keysweep org --help)
+       keysweep merge REPORT.json... [--format F] [--output FILE]  (see keysweep merge --help)
 
 Scans every blob reachable from every ref of the git repository at PATH
 (default .) for AWS access keys, and reports them grouped by key.
@@ -92,7 +98,7 @@ Flags:
   --verify                  sign sts:GetCallerIdentity with each committed key and
                             secret no inventory resolves, to learn if it works and
                             whose it is (uses the leaked key; never canary tokens)
-  --format text|json|sarif  report format on stdout (default text)
+  --format text|json|sarif|markdown  report format on stdout (default text)
   --output FILE             write the report to FILE instead of stdout
   --sarif FILE              also write SARIF to FILE
   --fail-on SEVERITY        critical|high|medium|low|none (default: the config's
@@ -189,9 +195,9 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 		cfg.Path = positional[0]
 	}
 	switch cfg.Format {
-	case "text", "json", "sarif":
+	case "text", "json", "sarif", "markdown":
 	default:
-		return cfg, &usageError{msg: fmt.Sprintf("--format %q: want text, json or sarif", cfg.Format)}
+		return cfg, &usageError{msg: fmt.Sprintf("--format %q: want text, json, sarif or markdown", cfg.Format)}
 	}
 	sev, err := finding.ParseSeverity(*failOn)
 	if err != nil || sev == finding.SeverityInfo {

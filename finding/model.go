@@ -5,7 +5,12 @@ import "time"
 // Leak is one distinct (access key ID, path) found in git history: the raw
 // fact the history scan collects, before anything is known about the key.
 type Leak struct {
-	KeyID string `json:"keyId"`
+	// Repository names the repository the key was found in ("org/repo")
+	// in a run over many repositories (keysweep org, merge); "" for a
+	// single-repository scan, whose report names it once (Report.Repo).
+	// Path, Commit and Blob are relative to it.
+	Repository string `json:"repository,omitempty"`
+	KeyID      string `json:"keyId"`
 	// Secret is the secret access key paired with KeyID, if one was found.
 	Secret Secret `json:"secret,omitzero"`
 	// SessionToken is the session token found near an ASIA key ID.
@@ -150,6 +155,18 @@ type ScanStats struct {
 	Duration time.Duration `json:"durationNs"`
 }
 
+// RepoScan is one repository of a run over many repositories.
+type RepoScan struct {
+	Name string `json:"name"`
+	Head string `json:"head,omitempty"`
+	// Stats are its history scan's; Fetch is how long cloning or
+	// fetching it took.
+	Stats ScanStats     `json:"stats"`
+	Fetch time.Duration `json:"fetchNs,omitempty"`
+	// Error says why it was not scanned, or not completely; "" when it was.
+	Error string `json:"error,omitempty"`
+}
+
 // Report is everything one run concluded; the output stages only render it.
 type Report struct {
 	Tool    string    `json:"tool"`
@@ -192,6 +209,11 @@ type Report struct {
 	Baseline       string `json:"baseline,omitempty"`
 	BaselineHidden int    `json:"baselineHidden,omitempty"`
 	PathsExcluded  int    `json:"pathsExcluded,omitempty"`
+
+	// Repositories lists, in a run over many repositories, each
+	// repository and what became of it; those that could not be listed,
+	// cloned or read carry the reason and are in Skipped too.
+	Repositories []RepoScan `json:"repositories,omitempty"`
 
 	Keys   []KeyFinding  `json:"keys"`
 	Checks []CheckResult `json:"checks,omitempty"`

@@ -45,7 +45,7 @@ type Config struct {
 	// account, so a key it lacks may be judged "not in account".
 	KnownKeysComplete bool
 	AWS               AWSConfig
-	Format            string // text, json or sarif
+	Format            string // text, json, sarif or markdown
 	Output            string // report file instead of stdout
 	SARIF             string // also write SARIF here
 	FailOn            finding.Severity
@@ -103,43 +103,27 @@ func RunGate(ctx context.Context, cfg Config) (gate, full *finding.Report, err e
 }
 
 func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *finding.Report, error) {
-	rep, full, err := runStages(ctx, cfg, wantFull)
-	if err != nil {
-		return nil, nil, err
+	if cfg.Now.IsZero() {
+		cfg.Now = time.Now() // one clock for every stage
 	}
-	if full == nil {
-		full = rep
-	}
-	return rep, full, nil
-}
-
-func runStages(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *finding.Report, error) {
-	now := cfg.now()
 	if cfg.Settings == nil {
 		var err error
 		if cfg, err = Prepare(cfg); err != nil {
 			return nil, nil, err
 		}
 	}
-	settings := cfg.Settings
-	known := settings.Known
-	var err error
 	// Credentials are checked before the long history scan, so a bad
 	// setup fails in a second rather than after minutes.
-	var aws *awsSession
-	if cfg.AWS.Enabled {
-		if aws, err = openAWS(ctx, cfg.AWS); err != nil {
-			return nil, nil, err
-		}
+	sess, err := Open(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
 	}
-	rep := newReport(cfg, now)
+	rep := NewReport(cfg)
 	res, err := History(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	leaks := fromHistory(rep, res, settings)
-	var full *finding.Report
-	var fullLeaks []finding.Leak
+	parts := []Scanned{{Report: rep, Leaks: fromHistory(rep, res), Verify: true}}
 	if wantFull && cfg.Since != "" && !cfg.Staged {
 		fc := cfg
 		fc.Since, fc.Progress = "", nil
@@ -147,38 +131,88 @@ func runStages(ctx context.Context, cfg Config, wantFull bool) (*finding.Report,
 		if err != nil {
 			return nil, nil, fmt.Errorf("full-history scan for code scanning: %w", err)
 		}
-		full = newReport(fc, now)
-		fullLeaks = fromHistory(full, fres, settings)
+		full := NewReport(fc)
+		parts = append(parts, Scanned{Report: full, Leaks: fromHistory(full, fres)})
 	}
-	inv := known
-	var live *scan.Result
-	if aws != nil {
-		if live, err = aws.collect(ctx, append(slices.Clip(leaks), fullLeaks...), now); err != nil {
-			return nil, nil, err
+	if err := sess.Conclude(ctx, cfg, parts...); err != nil {
+		return nil, nil, err
+	}
+	return rep, parts[len(parts)-1].Report, nil
+}
+
+// Session is what a run opens once, however many repositories it
+// scans: the known-keys inventory and the verified AWS connection.
+type Session struct {
+	known *finding.Inventory
+	aws   *awsSession
+}
+
+// Open takes the known-keys inventory from the prepared settings and,
+// with AWS enabled, resolves and proves the credentials; call it before
+// any history is scanned. cfg must have been through Prepare.
+func Open(ctx context.Context, cfg Config) (*Session, error) {
+	s := &Session{}
+	if cfg.Settings != nil {
+		s.known = cfg.Settings.Known
+	}
+	if cfg.AWS.Enabled {
+		var err error
+		if s.aws, err = openAWS(ctx, cfg.AWS); err != nil {
+			return nil, err
 		}
-		inv = mergeInventory(live.Inventory, known)
+	}
+	return s, nil
+}
+
+// Scanned is one report whose history stage is done: its leaks wait for
+// the later stages. Verify marks the leaks --verify may sign requests
+// with (a gate's range, not the whole history it is uploaded with).
+type Scanned struct {
+	Report *finding.Report
+	Leaks  []finding.Leak
+	Verify bool
+}
+
+// Conclude runs the stages after the history scan on one or more
+// reports — one repository, a range and its full history, or the leaks of
+// many repositories (each naming its repository): the configuration's
+// exclude-paths, AWS collection (one inventory for all the leaks), verify,
+// judge, account checks and suppression. cfg must have been through
+// Prepare.
+func (s *Session) Conclude(ctx context.Context, cfg Config, parts ...Scanned) error {
+	now := cfg.now()
+	settings := cfg.Settings
+	var all, toVerify []finding.Leak
+	for i := range parts {
+		p := &parts[i]
+		p.Leaks, p.Report.PathsExcluded = excludePaths(p.Leaks, settings.Config)
+		all = append(all, p.Leaks...)
+		if p.Verify {
+			toVerify = append(toVerify, p.Leaks...)
+		}
+	}
+	inv := s.known
+	var live *scan.Result
+	if s.aws != nil {
+		var err error
+		if live, err = s.aws.collect(ctx, all, now); err != nil {
+			return err
+		}
+		inv = mergeInventory(live.Inventory, s.known)
 	}
 	// Only the keys the gate judges are verified: signing with every old
 	// key of the history on every pull request would spend calls and fill
 	// their owners' CloudTrail; a full run verifies the whole history.
-	ver := Verify(ctx, rep, leaks, inv, cfg)
-	rep.Keys = JudgeVerified(rep, leaks, inv, ver, now)
-	if full != nil {
-		full.Keys = JudgeVerified(full, fullLeaks, inv, ver, now)
-	}
-	if live != nil && !cfg.AWS.NoChecks {
-		for _, r := range []*finding.Report{rep, full} {
-			if r != nil {
-				r.Checks, r.Gaps = slices.Clone(live.Checks), append(r.Gaps, live.Gaps...)
-				r.Rules = append(r.Rules, live.Rules...)
-			}
+	ver := Verify(ctx, parts[0].Report, toVerify, inv, cfg)
+	for _, p := range parts {
+		p.Report.Keys = JudgeVerified(p.Report, p.Leaks, inv, ver, now)
+		if live != nil && !cfg.AWS.NoChecks {
+			p.Report.Checks, p.Report.Gaps = slices.Clone(live.Checks), append(p.Report.Gaps, live.Gaps...)
+			p.Report.Rules = append(p.Report.Rules, live.Rules...)
 		}
+		Suppress(p.Report, settings, now)
 	}
-	Suppress(rep, settings, now)
-	if full != nil {
-		Suppress(full, settings, now)
-	}
-	return rep, full, nil
+	return nil
 }
 
 // Prepare reads the settings cfg names (LoadSettings) and folds them into
@@ -193,16 +227,20 @@ func Prepare(cfg Config) (Config, error) {
 	return cfg, nil
 }
 
-// newReport is an empty report saying what was asked for.
-func newReport(cfg Config, now time.Time) *finding.Report {
-	return &finding.Report{
+// NewReport is an empty report saying what was asked for.
+func NewReport(cfg Config) *finding.Report {
+	r := &finding.Report{
 		Tool:    "keysweep",
 		Version: Version,
-		Started: now.UTC(),
+		Started: cfg.now().UTC(),
 		Repo:    cfg.Path,
 		Since:   cfg.Since,
 		Staged:  cfg.Staged,
 	}
+	if cfg.Settings != nil {
+		r.Config = cfg.Settings.Config.Path
+	}
+	return r
 }
 
 // History is the history-scan stage: every committed key of one
@@ -288,20 +326,19 @@ func noInline(s *Settings) string {
 	return ""
 }
 
-// fromHistory records the history scan in rep and returns its leaks
-// without those the configuration's exclude-paths drop.
-func fromHistory(rep *finding.Report, res *gitscan.Result, s *Settings) []finding.Leak {
-	rep.Config = s.Config.Path
+// fromHistory records the history scan in rep and returns its leaks.
+func fromHistory(rep *finding.Report, res *gitscan.Result) []finding.Leak {
 	rep.Head, rep.Stats, rep.Skipped = res.Head, res.Stats, res.Skipped
 	rep.Remedy, rep.Unreached = res.Remedy, res.Unreached
-	leaks, excluded := excludePaths(res.Leaks, s.Config)
-	rep.PathsExcluded = excluded
-	return leaks
+	return res.Leaks
 }
 
 // ExitCode applies the exit-code contract to a finished report. When the
 // scan was partial it also returns the one line that says why.
 func ExitCode(rep *finding.Report, cfg Config) (int, string) {
+	if n := failedRepositories(rep); n > 0 && !cfg.AllowPartial {
+		return ExitError, fmt.Sprintf("partial scan: %d of %d repositories could not be cloned or read completely (named in the report); pass --allow-partial to accept", n, len(rep.Repositories))
+	}
 	if len(rep.Skipped) > 0 && !cfg.AllowPartial && rep.Remedy != "" {
 		return ExitError, "partial scan: " + rep.Remedy
 	}
@@ -352,4 +389,16 @@ func mergeInventory(live, known *finding.Inventory) *finding.Inventory {
 		}
 	}
 	return live
+}
+
+// failedRepositories counts the repositories of an organization-wide run
+// that could not be cloned or read completely.
+func failedRepositories(rep *finding.Report) int {
+	n := 0
+	for _, r := range rep.Repositories {
+		if r.Error != "" {
+			n++
+		}
+	}
+	return n
 }

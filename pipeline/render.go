@@ -30,6 +30,8 @@ func Render(rep *finding.Report, cfg Config, stdout io.Writer) error {
 		err = report.JSON(out, rep)
 	case "sarif":
 		err = sarif.Write(out, rep, sarif.Options{})
+	case "markdown":
+		err = report.Markdown(out, rep)
 	default:
 		err = report.Text(out, rep, cfg.Color)
 	}

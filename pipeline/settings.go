@@ -339,8 +339,12 @@ func short(sha string) string {
 
 // RepoRoot is the top of the work tree holding path, where .keysweep.yml
 // and .keysweepignore live; "" for a bare repository or no repository
-// (the scan itself reports the latter).
+// (the scan itself reports the latter). An empty path is no repository,
+// not the working directory: a run over cloned repositories has none.
 func RepoRoot(path string) string {
+	if path == "" {
+		return ""
+	}
 	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
 	if err != nil {
 		return ""

@@ -55,6 +55,7 @@ func TestNoSecretInAnyFormat(t *testing.T) {
 			"text/color": func(b *bytes.Buffer) error { return report.Text(b, r, true) },
 			"json":       func(b *bytes.Buffer) error { return report.JSON(b, r) },
 			"sarif":      func(b *bytes.Buffer) error { return sarif.Write(b, r, sarif.Options{}) },
+			"markdown":   func(b *bytes.Buffer) error { return report.Markdown(b, r) },
 		}
 		for name, render := range outputs {
 			var b bytes.Buffer

@@ -60,6 +60,7 @@ func (p *printer) header(r *finding.Report) {
 		p.printf("range:     full history, every ref\n")
 	}
 	s := r.Stats
+	p.repositories(r.Repositories)
 	p.printf("scanned:   %s, %s, %s from %s in %s\n",
 		plural(s.Commits, "commit"), plural(s.Blobs, "blob"), humanBytes(s.Bytes), plural(s.Refs, "ref"), s.Duration.Round(time.Millisecond))
 	switch r.InventorySource {
@@ -77,6 +78,25 @@ func (p *printer) header(r *finding.Report) {
 		p.printf("%s %s\n", p.paint(yellow, "warning:"), g)
 	}
 	p.settings(r)
+}
+
+// repositories counts the repositories of a run over many; those not
+// scanned are listed with the reason under SKIPPED.
+func (p *printer) repositories(repos []finding.RepoScan) {
+	if len(repos) == 0 {
+		return
+	}
+	failed := 0
+	for _, r := range repos {
+		if r.Error != "" {
+			failed++
+		}
+	}
+	p.printf("repos:     %s", countOf(len(repos), "repository", "repositories"))
+	if failed > 0 {
+		p.printf(", %s", p.paint(red, fmt.Sprintf("%d not scanned completely", failed)))
+	}
+	p.printf("\n")
 }
 
 // verify says what --verify did and how many canaries were left alone.
@@ -208,12 +228,18 @@ func (p *printer) key(g *group) {
 
 	shown := map[string]bool{}
 	for _, f := range g.findings {
-		shown[f.Path] = true
+		shown[f.Repository+"\x00"+f.Path] = true
 	}
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	for _, f := range g.findings {
-		fprintf(tw, "  %s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			f.Path, f.Line, f.Column, cmp.Or(short(f.Commit), "-"), cmp.Or(f.Author, "-"), date(f.Date),
+		repo := ""
+		if f.Repository != "" {
+			// One key in several repositories is still one key: each
+			// place names its repository.
+			repo = f.Repository + ": "
+		}
+		fprintf(tw, "  %s%s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			repo, f.Path, f.Line, f.Column, cmp.Or(short(f.Commit), "-"), cmp.Or(f.Author, "-"), date(f.Date),
 			plural(f.Commits, "commit"), place(f.Leak), notes(f, t, shown))
 	}
 	tw.Flush()
@@ -249,7 +275,7 @@ func notes(f, top finding.KeyFinding, shown map[string]bool) string {
 	}
 	others := 0
 	for _, o := range f.OtherPaths {
-		if !shown[o] {
+		if !shown[f.Repository+"\x00"+o] {
 			others++
 		}
 	}

@@ -64,6 +64,9 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.Account != "" {
 		props["account"] = k.Account
 	}
+	if k.Repository != "" {
+		props["repository"] = k.Repository
+	}
 	if k.ARN != "" {
 		props["arn"] = k.ARN
 	}

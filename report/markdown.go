@@ -1,0 +1,244 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/keysweep/keysweep/finding"
+)
+
+// maxPlaces caps the places listed for one key in a markdown row; the
+// JSON report has them all.
+const maxPlaces = 10
+
+// Markdown writes r as GitHub-flavoured markdown for a job summary or an
+// issue: counts, then every leaked key once — live keys first, with their
+// account, owner and the repositories and paths holding them — the
+// repositories that could not be scanned, failed account checks and what
+// could not be checked. Every string that came from a repository (names,
+// paths, messages) is escaped, so a hostile name cannot add links,
+// mentions, HTML or table cells.
+func Markdown(w io.Writer, r *finding.Report) error {
+	var b strings.Builder
+	groups := groupByKey(r.Keys)
+	slices.SortStableFunc(groups, func(x, y *group) int {
+		return cmp.Compare(liveRank(y.top), liveRank(x.top))
+	})
+	var open, suppressed []*group
+	for _, g := range groups {
+		if g.top.Suppressed != nil {
+			suppressed = append(suppressed, g)
+		} else {
+			open = append(open, g)
+		}
+	}
+	live := 0
+	for _, g := range open {
+		if isLive(g.top.Status) {
+			live++
+		}
+	}
+	fmt.Fprintf(&b, "## keysweep: %s (%d live) in %s\n\n", plural(len(open), "leaked AWS key"), live, mdEscape(cmp.Or(r.Repo, "the scanned history")))
+	b.WriteString(scannedLine(r))
+	b.WriteString("\n\n")
+
+	s := Summarize(r)
+	b.WriteString("| Critical | High | Medium | Low | Info | Suppressed |\n|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d |\n\n", s.Critical, s.High, s.Medium, s.Low, s.Info, s.Suppressed)
+
+	if len(open) > 0 {
+		b.WriteString("### Leaked keys\n\n")
+		b.WriteString("| Status | Key ID | Account | Owner | Last used | Severity | Found in |\n|---|---|---|---|---|---|---|\n")
+		for _, g := range open {
+			t := g.top
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n",
+				statusCell(t.Status), g.key, cmp.Or(mdEscape(t.Account), "—"), cmp.Or(mdEscape(t.User), "—"),
+				mdLastUsed(t), t.Severity, places(g.findings))
+		}
+		b.WriteString("\n")
+	}
+	if len(suppressed) > 0 {
+		fmt.Fprintf(&b, "%s suppressed (see the JSON report).\n\n", countOf(len(suppressed), "key is", "keys are"))
+	}
+
+	var failedRepos []finding.RepoScan
+	for _, rs := range r.Repositories {
+		if rs.Error != "" {
+			failedRepos = append(failedRepos, rs)
+		}
+	}
+	if len(failedRepos) > 0 {
+		fmt.Fprintf(&b, "### %s not scanned completely\n\n", countOf(len(failedRepos), "repository", "repositories"))
+		for _, rs := range failedRepos {
+			fmt.Fprintf(&b, "- %s: %s\n", mdEscape(rs.Name), mdEscape(rs.Error))
+		}
+		b.WriteString("\n")
+	}
+
+	var failed []finding.CheckResult
+	var gaps []string
+	for _, c := range r.Checks {
+		switch {
+		case c.State == finding.CheckFail && c.Suppressed == nil:
+			failed = append(failed, c)
+		case c.State == finding.CheckCouldNotRun:
+			gaps = append(gaps, c.RuleID+": "+c.Message)
+		}
+	}
+	if len(failed) > 0 {
+		b.WriteString("### Failed account checks\n\n| Severity | Rule | Resource | Region | Finding |\n|---|---|---|---|---|\n")
+		for _, c := range failed {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", c.Severity, mdEscape(c.RuleID),
+				mdEscape(cmp.Or(c.Resource, "account")), mdEscape(cmp.Or(c.Region, "global")), mdEscape(c.Message))
+		}
+		b.WriteString("\n")
+	}
+	gaps = append(gaps, r.Gaps...)
+	if n := len(r.Skipped) - len(failedRepos); n > 0 {
+		gaps = append(gaps, fmt.Sprintf("%s could not be read: the scan is partial", plural(n, "git object")))
+	}
+	if len(gaps) > 0 {
+		b.WriteString("### Could not check\n\n")
+		for _, g := range gaps {
+			fmt.Fprintf(&b, "- %s\n", mdEscape(g))
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, r.Scrubber().Replace(b.String()))
+	return err
+}
+
+func scannedLine(r *finding.Report) string {
+	st := r.Stats
+	var b strings.Builder
+	if n := len(r.Repositories); n > 0 {
+		fmt.Fprintf(&b, "Scanned %s: ", countOf(n, "repository", "repositories"))
+	} else {
+		b.WriteString("Scanned ")
+	}
+	fmt.Fprintf(&b, "%s, %s, %s.", plural(st.Commits, "commit"), plural(st.Blobs, "blob"), humanBytes(st.Bytes))
+	switch r.InventorySource {
+	case "aws":
+		fmt.Fprintf(&b, " Keys matched against the live IAM keys of account %s.", cmp.Or(mdEscape(r.Account), "(unknown)"))
+	case "known-keys":
+		b.WriteString(" Keys matched against the known-keys list.")
+	default:
+		b.WriteString(" Keys not matched against any account inventory.")
+	}
+	return b.String()
+}
+
+// isLive is a key that works: active in an inventory, or a pair that
+// signed a request (--verify).
+func isLive(s finding.KeyStatus) bool {
+	return s == finding.StatusActive || s == finding.StatusLive
+}
+
+// liveRank puts live keys first, then the other statuses in the order
+// they need attention, then by severity.
+func liveRank(k finding.KeyFinding) int {
+	r := rank(k)
+	switch {
+	case isLive(k.Status):
+		r += 3000
+	case k.Status == finding.StatusUnverified:
+		r += 2000
+	case k.Status == finding.StatusOtherAccount:
+		r += 1000
+	}
+	return r
+}
+
+func statusCell(s finding.KeyStatus) string {
+	if isLive(s) {
+		return "**" + strings.ToUpper(string(s)) + "**"
+	}
+	return mdEscape(string(s))
+}
+
+func mdLastUsed(k finding.KeyFinding) string {
+	if k.LastUsed.IsZero() {
+		if k.Status == finding.StatusActive || k.Status == finding.StatusInactive {
+			return "never"
+		}
+		return "—"
+	}
+	s := k.LastUsed.UTC().Format(time.DateOnly)
+	if k.LastUsedService != "" {
+		s += " " + k.LastUsedService
+	}
+	return mdEscape(s)
+}
+
+// places lists where a key was found: repository, path and line,
+// grouped by repository, at most maxPlaces.
+func places(fs []finding.KeyFinding) string {
+	fs = slices.Clone(fs)
+	slices.SortStableFunc(fs, func(a, b finding.KeyFinding) int {
+		return cmp.Or(strings.Compare(a.Repository, b.Repository), strings.Compare(a.Path, b.Path))
+	})
+	var out []string
+	for i, f := range fs {
+		if i == maxPlaces {
+			out = append(out, fmt.Sprintf("+%d more", len(fs)-i))
+			break
+		}
+		p := "unreachable object"
+		if !f.Unreachable {
+			p = fmt.Sprintf("%s:%d", f.Path, f.Line)
+		}
+		if f.Repository != "" {
+			p = f.Repository + ": " + p
+		}
+		out = append(out, mdEscape(p))
+	}
+	return strings.Join(out, "<br>")
+}
+
+// countOf is plural for words whose plural is not word+s.
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// maxMarkdownField bounds one untrusted string in the markdown.
+const maxMarkdownField = 200
+
+// mdEscape makes an untrusted string inert in markdown, inline and
+// inside a table cell: every ASCII punctuation character that markdown or
+// GitHub gives a meaning (emphasis, links, autolinks, HTML, mentions,
+// cells) is backslash-escaped, control characters and line breaks become
+// spaces, and the string is cut to maxMarkdownField runes.
+// TODO: use the shared escaping helpers once they land (issue 13).
+func mdEscape(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == maxMarkdownField {
+			b.WriteString("…")
+			break
+		}
+		n++
+		switch {
+		case r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			b.WriteByte(' ')
+		case r < utf8.RuneSelf && strings.ContainsRune("\\`*_{}[]()<>#+-.!|~&:@=$%^\"'", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case unicode.Is(unicode.Bidi_Control, r):
+			// Bidirectional overrides reorder what the reader sees.
+			fmt.Fprintf(&b, "U+%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -120,6 +120,9 @@ func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *find
 	}
 	rep := NewReport(cfg)
 	res, err := History(ctx, cfg)
+	if err == nil {
+		err = nothingToScan(cfg, res)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -254,16 +257,18 @@ func History(ctx context.Context, cfg Config) (*gitscan.Result, error) {
 	if cfg.Staged {
 		return gitscan.ScanStaged(ctx, cfg.Path, opts)
 	}
-	res, err := gitscan.Scan(ctx, cfg.Path, opts)
-	if err != nil {
-		return nil, err
+	return gitscan.Scan(ctx, cfg.Path, opts)
+}
+
+// nothingToScan refuses a whole-history scan of a repository with no
+// commits on any ref: for one repository that is a checkout that failed
+// or the wrong path, which must not pass as "no keys found". (Among an
+// organization's repositories an empty one is simply empty.)
+func nothingToScan(cfg Config, res *gitscan.Result) error {
+	if cfg.Since == "" && !cfg.Staged && res.Stats.Refs == 0 && res.Stats.Commits == 0 && res.Stats.Blobs == 0 {
+		return fmt.Errorf("nothing to scan: %s has no commits on any ref", cfg.Path)
 	}
-	if cfg.Since == "" && res.Stats.Refs == 0 && res.Stats.Commits == 0 && res.Stats.Blobs == 0 {
-		// A checkout that failed, or the wrong path, must not pass as
-		// "no keys found".
-		return nil, fmt.Errorf("nothing to scan: %s has no commits on any ref", cfg.Path)
-	}
-	return res, nil
+	return nil
 }
 
 // KnownKeys reads an offline inventory (--known-keys); nil for "".

@@ -201,7 +201,8 @@ func TestTruncatedKnownKeysCannotBeComplete(t *testing.T) {
 	}
 }
 
-// A --since scan reads REV's settings in every layout the scan reads: a
+// A --since scan reads REV's settings in every layout the scan reads, and
+// a full scan the working tree's: a
 // sparse checkout (extensions.worktreeConfig, format version 1, what
 // actions/checkout with sparse-checkout writes) and a SHA-256 repository,
 // both of which go-git refused, failing the scan before it began.
@@ -255,6 +256,11 @@ func TestSinceSettingsInEveryLayout(t *testing.T) {
 			}
 			if strings.Contains(out+stderr, acceptedSecret) || strings.Contains(out+stderr, addedSecret) {
 				t.Fatal("secret in the output")
+			}
+			// The whole history reads the working tree's settings, found
+			// in this layout too: both keys are accepted there.
+			if code, out, stderr := run(t, "scan", "--fail-on", "low", r.Dir); code != ExitClean {
+				t.Errorf("full scan with the working tree's ignore: exit %d, want 0; stdout %s stderr %s", code, out, stderr)
 			}
 		})
 	}

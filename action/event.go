@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
 	"github.com/keysweep/keysweep/internal/safefile"
 )
 
@@ -137,29 +136,56 @@ type scope struct {
 	Ref string
 }
 
-// repoFacts answers what planScope needs to know about the checkout.
+// repoFacts answers what planScope needs to know about the checkout. The
+// repository is opened by package repo and read by package pack, as the
+// scan reads it, so every layout the scan reads (a sparse checkout's
+// extensions.worktreeConfig, SHA-256, alternates) can be planned too.
 type repoFacts struct {
-	repo    *git.Repository
+	store   *pack.Store
+	refs    *repo.Refs
 	shallow bool
-	head    *object.Commit
+	head    *pack.Commit
 }
 
 func openFacts(path string) (*repoFacts, error) {
-	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	r, err := repo.Open(path)
 	if err != nil {
-		if errors.Is(err, git.ErrRepositoryNotExists) {
+		if errors.Is(err, repo.ErrNotRepository) {
 			return nil, fmt.Errorf("%s is not a git repository: check out the repository first (actions/checkout with fetch-depth: 0)", path)
 		}
 		return nil, fmt.Errorf("open git repository %s: %w", path, err)
 	}
-	f := &repoFacts{repo: repo}
-	if sh, err := repo.Storer.Shallow(); err == nil && len(sh) > 0 {
+	refs, err := r.Refs()
+	if err != nil {
+		return nil, fmt.Errorf("open git repository %s: %w", path, err)
+	}
+	// The store stays open for planScope; its pack files are os.Files,
+	// closed when the facts are collected.
+	store, err := pack.Open(r)
+	if err != nil {
+		return nil, fmt.Errorf("read the objects of %s: %w", r.CommonDir, err)
+	}
+	f := &repoFacts{store: store, refs: refs}
+	if sh, err := r.Shallow(); err == nil && len(sh) > 0 {
 		f.shallow = true
 	}
-	if ref, err := repo.Head(); err == nil {
-		f.head, _ = repo.CommitObject(ref.Hash())
+	if !refs.Head.IsZero() {
+		f.head = f.commit(refs.Head)
 	}
 	return f, nil
+}
+
+// commit reads a commit, nil if the checkout does not have it.
+func (f *repoFacts) commit(id repo.ID) *pack.Commit {
+	typ, b, err := f.store.Read(id)
+	if err != nil || typ != pack.TypeCommit {
+		return nil
+	}
+	c, err := pack.ParseCommit(id, b)
+	if err != nil {
+		return nil
+	}
+	return &c
 }
 
 func (f *repoFacts) headSHA() string {
@@ -167,6 +193,18 @@ func (f *repoFacts) headSHA() string {
 		return ""
 	}
 	return f.head.Hash.String()
+}
+
+// parents are the head's parents as hexadecimal names.
+func (f *repoFacts) parents() []string {
+	if f.head == nil {
+		return nil
+	}
+	out := make([]string, len(f.head.Parents))
+	for i, p := range f.head.Parents {
+		out[i] = p.String()
+	}
+	return out
 }
 
 // refExists reports whether the checkout has ref, as a local ref or as
@@ -177,7 +215,7 @@ func (f *repoFacts) refExists(ref string) bool {
 		names = append(names, "refs/remotes/origin/"+b)
 	}
 	for _, n := range names {
-		if _, err := f.repo.Reference(plumbing.ReferenceName(n), false); err == nil {
+		if _, ok := f.refs.Lookup(n); ok {
 			return true
 		}
 	}
@@ -197,35 +235,58 @@ func (f *repoFacts) checkedOut(what, sha, fix string) error {
 	if f.head.Hash.String() == sha {
 		return nil
 	}
-	// The merge commit actions/checkout makes: the head is a parent. go-git's
-	// IsAncestor walks the first parents first, the whole history of a big
-	// repository, so the usual cases are answered without it.
-	for _, p := range f.head.ParentHashes {
-		if p.String() == sha {
-			return nil
-		}
+	// The merge commit actions/checkout makes: the head is a parent. The
+	// usual cases are answered without walking the history.
+	if slices.Contains(f.parents(), sha) {
+		return nil
 	}
 	if !f.hasCommit(sha) {
 		return fmt.Errorf("%s %s is not in the checkout, so its commits cannot be judged; %s", what, short(sha), fix)
 	}
-	c, _ := f.repo.CommitObject(plumbing.NewHash(sha))
-	ok, err := c.IsAncestor(f.head)
-	if err != nil && f.shallow {
+	ok, complete := f.reaches(f.head.Hash, sha)
+	if !complete && f.shallow {
 		return nil // the walk hit the shallow boundary; the scan says how to fix that
 	}
-	if err != nil || !ok {
+	if !ok {
 		return fmt.Errorf("HEAD %s does not contain %s %s, so its commits would go unjudged; %s", short(f.head.Hash.String()), what, short(sha), fix)
 	}
 	return nil
 }
 
+// reaches reports whether commit sha is from or an ancestor of from, and
+// whether every commit on the way could be read.
+func (f *repoFacts) reaches(from repo.ID, sha string) (found, complete bool) {
+	complete = true
+	seen := map[repo.ID]bool{from: true}
+	queue := []repo.ID{from}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		if id.String() == sha {
+			return true, complete
+		}
+		c := f.commit(id)
+		if c == nil {
+			complete = false
+			continue
+		}
+		for _, p := range c.Parents {
+			if !seen[p] {
+				seen[p] = true
+				queue = append(queue, p)
+			}
+		}
+	}
+	return false, complete
+}
+
 // hasCommit reports whether the commit is in the repository.
 func (f *repoFacts) hasCommit(sha string) bool {
-	if !plumbing.IsHash(sha) {
+	id, err := repo.ParseID(sha)
+	if err != nil || id.Size() != f.store.HashSize() {
 		return false
 	}
-	_, err := f.repo.CommitObject(plumbing.NewHash(sha))
-	return err == nil
+	return f.commit(id) != nil
 }
 
 // defaultBranch returns the commit the default branch is at, looking at
@@ -236,8 +297,8 @@ func (f *repoFacts) defaultBranch(name string) string {
 		return ""
 	}
 	for _, ref := range []string{"refs/remotes/origin/" + name, "refs/heads/" + name} {
-		if r, err := f.repo.Reference(plumbing.ReferenceName(ref), true); err == nil {
-			return r.Hash().String()
+		if id, ok := f.refs.Lookup(ref); ok {
+			return id.String()
 		}
 	}
 	return ""
@@ -283,13 +344,13 @@ func planScope(eventName string, ev *event, since, githubRef string, f *repoFact
 		switch {
 		case head == pr.Head.SHA:
 			s.Ref = fmt.Sprintf("refs/pull/%d/head", pr.Number)
-		case f.head != nil && f.head.NumParents() == 2 && f.head.ParentHashes[1].String() == pr.Head.SHA:
+		case len(f.parents()) == 2 && f.parents()[1] == pr.Head.SHA:
 			// The merge commit actions/checkout checks out: its first
 			// parent is the base it merges into, which is base.sha unless
 			// the base branch moved since the event; then the first parent
 			// is the exact base, and base.sha would pull the base branch's
 			// newer commits into the pull request.
-			if p := f.head.ParentHashes[0].String(); f.hasCommit(p) {
+			if p := f.parents()[0]; f.hasCommit(p) {
 				s.Since = p
 			}
 		case head != "":
@@ -409,7 +470,7 @@ func refKind(ref string) string {
 }
 
 func short(sha string) string {
-	if len(sha) > 12 && plumbing.IsHash(sha) {
+	if _, err := repo.ParseID(sha); err == nil {
 		return sha[:12]
 	}
 	return sha

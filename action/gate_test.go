@@ -406,3 +406,46 @@ func TestPartialFullHistoryFailsThePullRequest(t *testing.T) {
 	r.wantCode(2)
 	r.wantLog(`(?m)^::error::full-history analysis for code scanning: partial scan: 1 object\(s\) could not be read`)
 }
+
+// A pull request checked out sparsely (actions/checkout with
+// sparse-checkout: extensions.worktreeConfig, format version 1) is planned
+// and judged with its base's settings like any other: the base's ignore
+// holds, the pull request's own does not.
+func TestPullRequestInSparseCheckout(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		atBase   bool
+		wantCode int
+	}{
+		{"ignore at the base", true, 0},
+		{"ignore added by the pull request", false, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			repo := history(t)
+			if c.atBase {
+				repo.Write(".keysweepignore", ignoreLine(newKey))
+				repo.Commit("accept the fixture key")
+			}
+			payload, base, _, merge := openPullRequest(t, repo, func() {
+				repo.Write("config/.env", newKey.file())
+				repo.Write(".keysweepignore", ignoreLine(newKey))
+				repo.Commit("configure, and accept it")
+			})
+			repo.Git("config", "core.repositoryformatversion", "1")
+			repo.Git("sparse-checkout", "init", "--cone")
+			repo.Git("sparse-checkout", "set", "config")
+			if v := repo.Git("config", "extensions.worktreeConfig"); v != "true" {
+				t.Fatalf("extensions.worktreeConfig = %q", v)
+			}
+			r := newRunner(t, repo, "pull_request", payload)
+			r.env["GITHUB_REF"] = "refs/pull/7/merge"
+			r.env["GITHUB_SHA"] = merge
+			r.run()
+			r.wantCode(c.wantCode)
+			if c.wantCode == 1 {
+				r.wantLog(`::error col=\d+,file=config/\.env,line=3,`)
+				r.wantLog(`this run read \.keysweepignore from the pull request's base \(` + base[:12] + `\)`)
+			}
+		})
+	}
+}

@@ -200,3 +200,68 @@ func TestTruncatedKnownKeysCannotBeComplete(t *testing.T) {
 		t.Errorf("exit %d stderr %q", code, stderr)
 	}
 }
+
+// A --since scan reads REV's settings in every layout the scan reads, and
+// a full scan the working tree's: a
+// sparse checkout (extensions.worktreeConfig, format version 1, what
+// actions/checkout with sparse-checkout writes) and a SHA-256 repository,
+// both of which go-git refused, failing the scan before it began.
+func TestSinceSettingsInEveryLayout(t *testing.T) {
+	accepted, acceptedSecret := gittest.FakeKey(4101)
+	added, addedSecret := gittest.FakeKey(4102)
+	creds := func(k, s string) string {
+		return "aws_access_key_id = " + k + "\naws_secret_access_key = " + s + "\n"
+	}
+	layouts := map[string]func(t *testing.T) *gittest.Repo{
+		"sparse checkout": func(t *testing.T) *gittest.Repo {
+			r := gittest.New(t)
+			r.Write("app/main.go", "package main\n")
+			r.Write("docs/a.md", "a\n")
+			r.Commit("init")
+			r.Git("config", "core.repositoryformatversion", "1")
+			r.Git("sparse-checkout", "init", "--cone")
+			r.Git("sparse-checkout", "set", "app")
+			if v := r.Git("config", "extensions.worktreeConfig"); v != "true" {
+				t.Fatalf("extensions.worktreeConfig = %q", v)
+			}
+			return r
+		},
+		"sha256": func(t *testing.T) *gittest.Repo {
+			return gittest.New(t, "--object-format=sha256")
+		},
+	}
+	for name, layout := range layouts {
+		t.Run(name, func(t *testing.T) {
+			r := layout(t)
+			r.Write(".keysweepignore", finding.KeyFingerprint(accepted)+" # accepted test key\n")
+			base := r.Commit("accept a key")
+			r.Write("app/creds.ini", creds(accepted, acceptedSecret))
+			r.Commit("commit the accepted key")
+			// The base's ignore applies to the range: the scan is clean,
+			// which it can only be if the settings were read from base.
+			code, out, stderr := run(t, "scan", "--since", base, "--fail-on", "low", r.Dir)
+			if code != ExitClean {
+				t.Fatalf("accepted at the base: exit %d, want 0; stdout %s stderr %s", code, out, stderr)
+			}
+			// An ignore the range adds for its own key does not.
+			r.Write("app/more.ini", creds(added, addedSecret))
+			r.Write(".keysweepignore", finding.KeyFingerprint(accepted)+" # accepted test key\n"+finding.KeyFingerprint(added)+" # self-accepted\n")
+			r.Commit("leak, and accept it in the same range")
+			code, out, stderr = run(t, "scan", "--since", base, "--fail-on", "low", "--format", "json", r.Dir)
+			if code != ExitFindings || !strings.Contains(out, added) {
+				t.Fatalf("ignore added by the range: exit %d, want 1 naming %s; stderr %s", code, added, stderr)
+			}
+			if !strings.Contains(stderr, "keysweep: HEAD changes .keysweepignore; settings were read from "+base) {
+				t.Errorf("stderr does not say that HEAD changes .keysweepignore:\n%s", stderr)
+			}
+			if strings.Contains(out+stderr, acceptedSecret) || strings.Contains(out+stderr, addedSecret) {
+				t.Fatal("secret in the output")
+			}
+			// The whole history reads the working tree's settings, found
+			// in this layout too: both keys are accepted there.
+			if code, out, stderr := run(t, "scan", "--fail-on", "low", r.Dir); code != ExitClean {
+				t.Errorf("full scan with the working tree's ignore: exit %d, want 0; stdout %s stderr %s", code, out, stderr)
+			}
+		})
+	}
+}

@@ -9,44 +9,32 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/keysweep/keysweep/gitscan/pack"
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
 // Resolve turns a revision (--since, the action's since) into the commit
-// it names in the repository at path, the same way the scan does. The
-// settings readers take go-git hashes, so a SHA-256 repository's commit
-// is refused here in one line rather than truncated.
-func Resolve(path, rev string) (plumbing.Hash, error) {
+// it names in the repository at path, the same way the scan does: a
+// SHA-1 or a SHA-256 object name, as the repository stores them.
+func Resolve(path, rev string) (repo.ID, error) {
 	r, err := openRepo(path)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return repo.ID{}, err
 	}
 	refs, err := r.Refs()
 	if err != nil {
-		return plumbing.ZeroHash, &Error{Msg: err.Error()}
+		return repo.ID{}, &Error{Msg: err.Error()}
 	}
 	store, err := pack.Open(r)
 	if err != nil {
-		return plumbing.ZeroHash, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
+		return repo.ID{}, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
 	}
 	defer store.Close()
 	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
 	if h.shallow, err = r.Shallow(); err != nil {
-		return plumbing.ZeroHash, &Error{Msg: "read shallow list of " + path, Err: err}
+		return repo.ID{}, &Error{Msg: "read shallow list of " + path, Err: err}
 	}
-	id, err := h.resolve(rev)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if id.Size() != len(plumbing.ZeroHash) {
-		return plumbing.ZeroHash, &Error{Msg: fmt.Sprintf("--since %s: reading settings from a commit of a SHA-256 repository is not supported yet", rev)}
-	}
-	var out plumbing.Hash
-	copy(out[:], id.Bytes())
-	return out, nil
+	return h.resolve(rev)
 }
 
 // reflogSelector is REF@{N}: the value REF had N changes ago. Every other

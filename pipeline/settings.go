@@ -9,13 +9,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-
 	"github.com/keysweep/keysweep/config"
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitfile"
 	"github.com/keysweep/keysweep/gitscan"
+	"github.com/keysweep/keysweep/gitscan/repo"
 	"github.com/keysweep/keysweep/judge"
 	"github.com/keysweep/keysweep/suppress"
 )
@@ -31,11 +29,14 @@ type Settings struct {
 	// Source is where the repository's files were read; Commit is the
 	// commit it names, zero for the working tree.
 	Source Source
-	Commit plumbing.Hash
+	Commit repo.ID
 	// NoInlineAllow ignores every keysweep:allow comment.
 	NoInlineAllow bool
 
-	repo *git.Repository
+	// repo stays open while the settings are in use (inline allows are
+	// read during Suppress, ChangedSettings after the run); its pack
+	// files are os.Files, closed when the settings are collected.
+	repo *gitfile.Repo
 	// allowSeen caches InlineAllowed by path and key.
 	allowSeen map[[2]string]bool
 }
@@ -134,9 +135,9 @@ func (s *Settings) userFile(cfg Config, name string, limit int64) ([]byte, strin
 	if !inside {
 		return nil, "", nil
 	}
-	f, err := gitfile.Read(s.repo, s.Commit, rel, limit)
+	f, err := s.repo.Read(s.Commit, rel, limit)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", fmt.Errorf("%s is inside the repository but not in commit %s, where the settings are read from", rel, short(s.Commit.String()))
+		return nil, "", fmt.Errorf("%s is inside the repository but not in commit %s, where the settings are read from", rel, s.Commit.Short())
 	}
 	if err != nil {
 		return nil, "", err
@@ -169,11 +170,11 @@ func (s *Settings) readCommit(cfg Config, src Source) error {
 	if err != nil {
 		return err // one line that names the revision
 	}
-	repo, err := openRepo(cfg.Path)
+	r, err := gitfile.Open(cfg.Path)
 	if err != nil {
 		return err
 	}
-	s.repo, s.Commit = repo, commit
+	s.repo, s.Commit = r, commit
 	configPath, named := config.FileName, false
 	if cfg.ConfigFile != "" {
 		rel, inside := inRepo(RepoRoot(cfg.Path), cfg.ConfigFile)
@@ -189,10 +190,10 @@ func (s *Settings) readCommit(cfg Config, src Source) error {
 		}
 	}
 	if configPath != "" {
-		f, err := gitfile.Read(repo, commit, configPath, gitfile.MaxSettings)
+		f, err := r.Read(commit, configPath, gitfile.MaxSettings)
 		switch {
-		case errors.Is(err, fs.ErrNotExist) && named && !atHead(repo, configPath):
-			return fmt.Errorf("config: %s is not in commit %s, where the settings are read from", configPath, short(commit.String()))
+		case errors.Is(err, fs.ErrNotExist) && named && !atHead(r, configPath):
+			return fmt.Errorf("config: %s is not in commit %s, where the settings are read from", configPath, commit.Short())
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:
 			return fmt.Errorf("config: %w", err)
@@ -202,7 +203,7 @@ func (s *Settings) readCommit(cfg Config, src Source) error {
 			}
 		}
 	}
-	f, err := gitfile.Read(repo, commit, suppress.IgnoreFileName, gitfile.MaxSettings)
+	f, err := r.Read(commit, suppress.IgnoreFileName, gitfile.MaxSettings)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -236,7 +237,7 @@ func (s *Settings) InlineAllowed(path, keyID string) bool {
 		return ok
 	}
 	ok := false
-	if f, err := gitfile.Read(s.repo, s.Commit, path, maxInlineFile); err == nil {
+	if f, err := s.repo.Read(s.Commit, path, maxInlineFile); err == nil {
 		ok = suppress.InlineAllowIn(f.Data, keyID)
 	}
 	if s.allowSeen == nil {
@@ -257,8 +258,8 @@ func ChangedSettings(cfg Config, s *Settings) ([]string, error) {
 	if s.Source.WorkTree() || s.repo == nil {
 		return nil, nil
 	}
-	head, err := s.repo.Head()
-	if err != nil || head.Hash() == s.Commit {
+	head, ok := s.repo.Head()
+	if !ok || head == s.Commit {
 		return nil, nil
 	}
 	files := slices.Clone(SettingsFiles)
@@ -269,11 +270,11 @@ func ChangedSettings(cfg Config, s *Settings) ([]string, error) {
 	}
 	var out []string
 	for _, f := range files {
-		was, err := gitfile.BlobAt(s.repo, s.Commit, f)
+		was, err := s.repo.BlobAt(s.Commit, f)
 		if err != nil {
 			return nil, err
 		}
-		now, err := gitfile.BlobAt(s.repo, head.Hash(), f)
+		now, err := s.repo.BlobAt(head, f)
 		if err != nil {
 			return nil, err
 		}
@@ -287,12 +288,12 @@ func ChangedSettings(cfg Config, s *Settings) ([]string, error) {
 // atHead reports whether HEAD's commit has path: a settings file the range
 // adds is not an error at the base, only not yet in force (ChangedSettings
 // says so).
-func atHead(repo *git.Repository, path string) bool {
-	head, err := repo.Head()
-	if err != nil {
+func atHead(r *gitfile.Repo, path string) bool {
+	head, ok := r.Head()
+	if !ok {
 		return false
 	}
-	b, err := gitfile.BlobAt(repo, head.Hash(), path)
+	b, err := r.BlobAt(head, path)
 	return err == nil && !b.IsZero()
 }
 
@@ -319,41 +320,23 @@ func inRepo(root, name string) (string, bool) {
 	return filepath.ToSlash(rel), true
 }
 
-func openRepo(path string) (*git.Repository, error) {
-	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		repo, err = git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open git repository %s: %w", path, err)
-	}
-	return repo, nil
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
-}
-
 // RepoRoot is the top of the work tree holding path, where .keysweep.yml
 // and .keysweepignore live; "" for a bare repository or no repository
-// (the scan itself reports the latter). An empty path is no repository,
-// not the working directory: a run over cloned repositories has none.
+// (the scan itself reports the latter). The repository is found as the
+// scan finds it (package repo), so every layout the scan reads has its
+// settings read too.
+//
+// An empty path is no repository, not the working directory: a run over
+// cloned repositories has none.
 func RepoRoot(path string) string {
 	if path == "" {
 		return ""
 	}
-	repo, err := git.PlainOpenWithOptions(path, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	r, err := repo.Open(path)
 	if err != nil {
 		return ""
 	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		return ""
-	}
-	return wt.Filesystem.Root()
+	return r.WorkTree
 }
 
 // apply folds the settings file into cfg: its fail-on unless one was

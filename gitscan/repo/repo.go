@@ -29,6 +29,9 @@ type Repo struct {
 	Promisor string
 	// Bare is a repository without a work tree (and so without an index).
 	Bare bool
+	// WorkTree is the top of the work tree the path is in, where its
+	// .git is; "" for a bare repository or a path inside a git directory.
+	WorkTree string
 	// Problems are parts of the layout that could not be read, such as
 	// an alternate that does not exist. The objects they hold are missing.
 	Problems []string
@@ -55,11 +58,11 @@ func Open(path string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotRepository, path)
 	}
-	gitDir, err := findGitDir(abs)
+	gitDir, workTree, err := findGitDir(abs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotRepository, path)
 	}
-	r := &Repo{GitDir: gitDir, CommonDir: gitDir}
+	r := &Repo{GitDir: gitDir, CommonDir: gitDir, WorkTree: workTree}
 	if b, err := readSmall(filepath.Join(gitDir, "commondir")); err == nil {
 		common := strings.TrimSpace(string(b))
 		if !filepath.IsAbs(common) {
@@ -82,6 +85,9 @@ func Open(path string) (*Repo, error) {
 	} else {
 		r.Bare = r.GitDir == r.CommonDir && filepath.Base(r.GitDir) != ".git"
 	}
+	if r.Bare {
+		r.WorkTree = ""
+	}
 	r.objectDirs()
 	if r.Promisor == "" {
 		r.Promisor = promisorRemote(cfg)
@@ -97,17 +103,18 @@ func Open(path string) (*Repo, error) {
 	return r, nil
 }
 
-// findGitDir walks up from dir to the git directory that governs it. As
+// findGitDir walks up from dir to the git directory that governs it, and
+// the work tree whose .git it is ("" when dir is in the git directory). As
 // git does, a directory's .git is looked at before the directory itself
 // is taken for a bare repository: a work tree whose files happen to look
 // like a git directory (a committed HEAD, objects/ and refs/) is still
 // the work tree.
-func findGitDir(dir string) (string, error) {
+func findGitDir(dir string) (string, string, error) {
 	for {
 		dotgit := filepath.Join(dir, ".git")
 		if fi, err := os.Stat(dotgit); err == nil {
 			if fi.IsDir() && isGitDir(dotgit) {
-				return dotgit, nil
+				return dotgit, dir, nil
 			}
 			// A linked work tree or a submodule: "gitdir: <path>".
 			if fi.Mode().IsRegular() {
@@ -118,18 +125,18 @@ func findGitDir(dir string) (string, error) {
 							target = filepath.Join(dir, target)
 						}
 						if isGitDir(target) {
-							return filepath.Clean(target), nil
+							return filepath.Clean(target), dir, nil
 						}
 					}
 				}
 			}
 		}
 		if isGitDir(dir) {
-			return dir, nil
+			return dir, "", nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", ErrNotRepository
+			return "", "", ErrNotRepository
 		}
 		dir = parent
 	}

@@ -105,3 +105,32 @@ func TestWorkTreeLookingLikeGitDir(t *testing.T) {
 		t.Fatalf("git dir %s, want %s", got.GitDir, want)
 	}
 }
+
+// WorkTree is where the settings files live: the top of the work tree from
+// anywhere in it, a linked work tree's own top, none for a bare repository
+// or a path inside the git directory.
+func TestWorkTree(t *testing.T) {
+	r := gittest.New(t)
+	r.Write("a/b/c.txt", "c\n")
+	r.Commit("init")
+	r.Git("config", "extensions.worktreeConfig", "true")
+	linked := filepath.Join(t.TempDir(), "linked")
+	r.Git("worktree", "add", "-q", "--detach", linked)
+	bare := filepath.Join(t.TempDir(), "bare.git")
+	r.Git("clone", "-q", "--bare", r.Dir, bare)
+	for _, c := range []struct{ path, want string }{
+		{r.Dir, r.Dir},
+		{filepath.Join(r.Dir, "a", "b"), r.Dir},
+		{filepath.Join(r.Dir, ".git"), ""},
+		{linked, linked},
+		{bare, ""},
+	} {
+		got, err := Open(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.WorkTree != c.want {
+			t.Errorf("Open(%s).WorkTree = %q, want %q", c.path, got.WorkTree, c.want)
+		}
+	}
+}

@@ -17,11 +17,8 @@ import (
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/judge"
 	"github.com/keysweep/keysweep/suppress"
+	"github.com/keysweep/keysweep/version"
 )
-
-// Version is the keysweep version, printed by `keysweep version` and
-// written into reports.
-const Version = "0.1.0"
 
 // Exit codes of the CLI contract.
 const (
@@ -86,8 +83,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return scanCommand(ctx, args[1:], stdout, stderr)
 	case "ignore":
 		return ignoreCommand(args[1:], time.Now(), stdout, stderr)
+	case "action":
+		return actionCommand(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "keysweep", Version)
+		fmt.Fprintln(stdout, "keysweep", version.String())
 		return ExitClean
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -100,11 +99,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 
 const usage = `usage: keysweep scan [PATH] [flags]
        keysweep ignore FINGERPRINT --reason "why" [--until YYYY-MM-DD] [PATH]
+       keysweep action
+       keysweep version
 
-Scans every blob reachable from every ref of the git repository at PATH
-(default .) for AWS access keys, and reports them grouped by key.
+Commands:
+  scan     scan the git repository at PATH (default .) for AWS access keys:
+           every blob reachable from every ref, reported grouped by key
+  ignore   accept a reviewed finding: add its fingerprint to .keysweepignore
+           (see docs/suppressions.md)
+  action   run as the GitHub Action: settings come from the step's inputs
+           (INPUT_* variables, see docs/github-action.md), not from flags
+  version  print keysweep's version (also --version)
+  help     print this help (also -h, --help)
 
-Flags:
+Scan flags:
   --since REV               only commits reachable from HEAD and not from REV
   --staged                  scan only what is staged for the next commit (pre-commit hook)
   --include-unreachable     also scan dangling objects no ref reaches (not with --since)
@@ -121,7 +129,8 @@ Flags:
                             fail-on, else high)
   --config FILE             settings file (default: .keysweep.yml at the repository root)
   --baseline FILE           a previous --format json report: report only new findings
-  --color auto|always|never colour in text output (default auto: only on a terminal)
+  --color auto|always|never colour in text output (default auto: only on a
+                            terminal, and never when NO_COLOR is set)
   --no-progress             no progress bar
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
@@ -230,15 +239,9 @@ func parseScanFlags(args []string, stderr io.Writer) (Config, error) {
 	if cfg.Staged && (cfg.Since != "" || cfg.IncludeUnreachable) {
 		return cfg, &usageError{msg: "--staged scans the index, not history: it excludes --since and --include-unreachable"}
 	}
-	out := cfg.Output == "" && cfg.Format == "text"
-	switch *color {
-	case "auto":
-		cfg.Color = out && isTerminal(os.Stdout)
-	case "always":
-		cfg.Color = true
-	case "never":
-	default:
-		return cfg, &usageError{msg: fmt.Sprintf("--color %q: want auto, always or never", *color)}
+	tty := cfg.Output == "" && cfg.Format == "text" && isTerminal(os.Stdout)
+	if cfg.Color, err = colorFor(*color, tty, os.Getenv("NO_COLOR")); err != nil {
+		return cfg, err
 	}
 	if !*noProgress && isTerminal(os.Stderr) {
 		cfg.Progress = newTTYProgress(stderr)
@@ -254,6 +257,48 @@ func parseScanFlags(args []string, stderr io.Writer) (Config, error) {
 		return cfg, &usageError{msg: "--checks/--no-checks select account checks, which need --aws"}
 	}
 	return cfg, nil
+}
+
+// colorFor decides --color. auto colours a terminal unless NO_COLOR is set
+// to anything but "" (https://no-color.org); an explicit always still wins,
+// as that convention asks.
+func colorFor(mode string, terminal bool, noColor string) (bool, error) {
+	switch mode {
+	case "auto":
+		return terminal && noColor == "", nil
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	}
+	return false, &usageError{msg: fmt.Sprintf("--color %q: want auto, always or never", mode)}
+}
+
+const actionUsage = `usage: keysweep action
+
+Runs keysweep as the GitHub Action (action.yml). It takes no flags: the
+step's inputs arrive as INPUT_* environment variables, the event as
+GITHUB_EVENT_PATH, and results go to the job log, the job summary, step
+outputs and code scanning. Inputs and outputs: docs/github-action.md.
+For a scan on your own machine use keysweep scan (keysweep help).
+`
+
+// actionCommand answers `keysweep action` with arguments; the bare command,
+// the Action's entry point, is routed to package action by main.
+func actionCommand(args []string, stdout, stderr io.Writer) int {
+	for _, a := range args {
+		switch a {
+		case "-h", "--help", "-help", "help":
+			fmt.Fprint(stdout, actionUsage)
+			return ExitClean
+		}
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "keysweep: action runs only as the GitHub Action's entry point (keysweep action --help)")
+		return ExitError
+	}
+	fmt.Fprintf(stderr, "keysweep: action takes no arguments, got %q: its settings are the step's inputs (keysweep action --help)\n", args[0])
+	return ExitError
 }
 
 func splitList(s string) []string {
@@ -284,7 +329,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*finding.Report, error
 	if now.IsZero() {
 		now = time.Now()
 	}
-	rep := &finding.Report{Tool: "keysweep", Version: Version, Started: now.UTC(), Repo: cfg.Path, Since: cfg.Since, Staged: cfg.Staged}
+	rep := &finding.Report{Tool: "keysweep", Version: version.String(), Started: now.UTC(), Repo: cfg.Path, Since: cfg.Since, Staged: cfg.Staged}
 	settings := cfg.Settings
 	if settings == nil {
 		var err error

@@ -384,6 +384,15 @@ func TestStagedScan(t *testing.T) {
 	if len(rep.Keys) != 1 || rep.Keys[0].KeyID != stagedKey || rep.Keys[0].Path != "deploy/prod.env" || rep.Keys[0].Commit != "staged" {
 		t.Fatalf("staged key: %+v", rep.Keys)
 	}
+	// The commit does not exist yet: no "committed in staged", no year 1.
+	code, text, _ = run(t, "scan", "--staged", "--fail-on", "low", r.Dir)
+	if code != ExitFindings || !strings.Contains(text, "staged in deploy/prod.env, not yet committed") || strings.Contains(text, "committed in") || strings.Contains(text, "no longer in HEAD") {
+		t.Errorf("staged text report:\n%s", text)
+	}
+	code, js, _ := run(t, "scan", "--staged", "--fail-on", "low", "--format", "json", r.Dir)
+	if code != ExitFindings || strings.Contains(js, "0001-01-01") || strings.Contains(js, `"date"`) {
+		t.Errorf("staged JSON carries a date:\n%s", js)
+	}
 	code, text, stderr = run(t, "scan", "--staged", "--since", "HEAD", r.Dir)
 	if code != ExitError || !strings.Contains(stderr, "--staged scans the index") {
 		t.Errorf("--staged with --since: exit %d %q", code, stderr)

@@ -18,6 +18,8 @@ import (
 type uploadOutcome struct {
 	Category string
 	Results  int
+	// ID is the upload's id (the sarif-id output); "" if not uploaded.
+	ID string
 	// State is uploaded, processing, skipped, forbidden or failed.
 	State  string
 	Detail string
@@ -35,8 +37,12 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 		r.gha.Errorf("code scanning upload: %s", err)
 		return []uploadOutcome{{State: "failed", Detail: err.Error(), Failed: true}}
 	}
-	commit := cmp.Or(rep.Head, r.getenv("GITHUB_SHA"))
-	ref := cmp.Or(sc.Ref, r.getenv("GITHUB_REF"))
+	commit := cmp.Or(in.SHA, rep.Head, r.getenv("GITHUB_SHA"))
+	ref := cmp.Or(in.Ref, sc.Ref, r.getenv("GITHUB_REF"))
+	wait := r.opts.UploadWait
+	if !in.WaitForProcessing {
+		wait = -1 // return once GitHub has accepted the upload
+	}
 	client := r.opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: time.Minute}
@@ -49,7 +55,7 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 	var out []uploadOutcome
 	for _, run := range runs {
 		o := uploadOutcome{Category: run.Category, Results: run.Results}
-		if run.Category == sarif.HistoryCategory && !sc.UploadHistory {
+		if run.Category == sarif.AutomationID(sarif.HistoryCategory, in.Category) && !sc.UploadHistory {
 			o.State, o.Detail = "skipped", sc.NoUploadWhy
 			r.gha.Noticef("code scanning: %s not uploaded: %s", run.Category, sc.NoUploadWhy)
 			out = append(out, o)
@@ -65,12 +71,19 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 			ToolName:     "keysweep",
 			StartedAt:    rep.Started,
 			Log:          run.Log,
-			Wait:         r.opts.UploadWait,
+			Wait:         wait,
 			PollInterval: r.opts.PollInterval,
 			HTTPClient:   client,
 		})
+		if res != nil {
+			o.ID = res.ID
+		}
 		var ue *sarif.UploadError
 		switch {
+		case err == nil && !in.WaitForProcessing:
+			o.State = "uploaded"
+			o.Detail = fmt.Sprintf("upload %s accepted; not waiting for processing (wait-for-processing: false)", res.ID)
+			r.gha.Infof("code scanning: %s %s", run.Category, o.Detail)
 		case err == nil && res.Status == sarif.StatusPending:
 			o.State = "processing"
 			o.Detail = fmt.Sprintf("upload %s accepted, still processing when keysweep stopped waiting", res.ID)

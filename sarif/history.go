@@ -21,10 +21,10 @@ func (b *builder) historyRun() *gosarif.Run {
 	}
 	for i, s := range rep.Skipped {
 		if i == maxSkippedNotes {
-			r.notify("error", fmt.Sprintf("… and %d more objects could not be read", len(rep.Skipped)-i))
+			r.notify("error", fmt.Sprintf("… and %d more objects could not be read", len(rep.Skipped)-i), "")
 			break
 		}
-		r.notify("error", "not scanned, the scan is partial: "+s)
+		r.notify("error", "not scanned, the scan is partial: "+s, "")
 	}
 	keys := capped(r, rep.Keys, b.opts.MaxResults, func(k finding.KeyFinding) finding.Severity { return k.Severity })
 	for _, k := range keys {
@@ -34,6 +34,10 @@ func (b *builder) historyRun() *gosarif.Run {
 }
 
 func (b *builder) keyResult(r *run, k finding.KeyFinding) {
+	fp := cmp.Or(k.Fingerprint, judge.Fingerprint(judge.Family, k.KeyID, k.Path))
+	if !r.claim(fp) {
+		return
+	}
 	rule := b.rules.get(k.RuleID, k.Severity)
 	res := r.result(k.RuleID, k.Severity, k.Severity.SARIFLevel(), cmp.Or(k.Message, rule.Title))
 	path := k.Path
@@ -43,7 +47,6 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	}
 	loc := location(pathURI(path), k.Line, k.Column, len(k.KeyID))
 	res.AddLocation(loc)
-	fp := cmp.Or(k.Fingerprint, judge.Fingerprint(judge.Family, k.KeyID, k.Path))
 	fingerprint(res, fp)
 	props := gosarif.Properties{
 		"keyId":    k.KeyID,

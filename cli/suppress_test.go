@@ -429,6 +429,12 @@ func TestPreCommitHooksFile(t *testing.T) {
 		h.PassFilename == nil || *h.PassFilename || h.AlwaysRun == nil || !*h.AlwaysRun {
 		t.Errorf("hook %+v", h)
 	}
+	// Debian 12's pre-commit 3.0 rejects the stage name "pre-commit" and
+	// pre-commit 4 warns on "commit": no stages, and the oldest version
+	// tested (3.0.4 ran this hook and blocked a commit) as the minimum.
+	if h.Stages != nil || h.MinVersion != "3.0.0" {
+		t.Errorf("stages %v, minimum_pre_commit_version %q", h.Stages, h.MinVersion)
+	}
 	// The entry must be a command line this CLI accepts.
 	args := strings.Fields(h.Entry)[1:]
 	if _, err := parseScanFlags(args[1:], nil); err != nil {

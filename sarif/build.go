@@ -67,14 +67,27 @@ func (r *run) claim(fp string) bool {
 	return true
 }
 
+// toolVersion is the driver's version: SARIF wants one that starts with a
+// number (the Multitool warns, SARIF2005), so "v1.2.3" is "1.2.3" and a
+// build without a release version ("dev", "dev+<commit>") is "0.0.0-dev…",
+// which also sorts before every release.
+func toolVersion(v string) string {
+	v = strings.TrimPrefix(cmp.Or(v, "dev"), "v")
+	if v[0] < '0' || v[0] > '9' {
+		v = "0.0.0-" + v
+	}
+	return v
+}
+
 var semver = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
 
 func (b *builder) newRun(category string) *run {
 	r := b.report
+	v := toolVersion(r.Version)
 	driver := gosarif.NewDriver("keysweep").
 		WithInformationURI(b.opts.InformationURI).
-		WithVersion(cmp.Or(r.Version, "dev"))
-	if v := strings.TrimPrefix(r.Version, "v"); semver.MatchString(v) {
+		WithVersion(v)
+	if semver.MatchString(v) {
 		driver.SemanticVersion = &v
 	}
 	sr := gosarif.NewRun(*gosarif.NewTool(driver))

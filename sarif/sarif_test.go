@@ -105,7 +105,7 @@ func TestRuns(t *testing.T) {
 					t.Errorf("run %d automation id %q, want %q", i, got, tt.runs[i])
 				}
 				d := run.Tool.Driver
-				if d.Name != "keysweep" || *d.Version != "v1.4.0" || *d.SemanticVersion != "1.4.0" || *d.InformationURI != DefaultInformationURI {
+				if d.Name != "keysweep" || *d.Version != "1.4.0" || *d.SemanticVersion != "1.4.0" || *d.InformationURI != DefaultInformationURI {
 					t.Errorf("driver %+v", d)
 				}
 			}
@@ -193,6 +193,17 @@ func TestFingerprintStable(t *testing.T) {
 	}
 	if hash(renamed) == want {
 		t.Error("another path has the same fingerprint")
+	}
+}
+
+func TestToolVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"v1.4.0": "1.4.0", "1.4.0": "1.4.0", "": "0.0.0-dev", "dev": "0.0.0-dev",
+		"dev+27caaab01234-dirty": "0.0.0-dev+27caaab01234-dirty", "v0.0.0-20261201081425-27caaab01234": "0.0.0-20261201081425-27caaab01234",
+	} {
+		if got := toolVersion(in); got != want || !semver.MatchString(got) {
+			t.Errorf("toolVersion(%q) = %q, want %q (semver)", in, got, want)
+		}
 	}
 }
 
@@ -403,7 +414,7 @@ func TestEdgeCases(t *testing.T) {
 	if *loc.ArtifactLocation.URI != "unreachable/9c1e0b7a" || *loc.Region.StartLine != 1 || loc.Region.StartColumn != nil {
 		t.Errorf("unreachable anchored at %s", *loc.ArtifactLocation.URI)
 	}
-	if d := run.Tool.Driver; *d.Version != "dev" || d.SemanticVersion != nil {
+	if d := run.Tool.Driver; *d.Version != "0.0.0-dev" || *d.SemanticVersion != "0.0.0-dev" {
 		t.Errorf("version %q semantic %v", *d.Version, d.SemanticVersion)
 	}
 	build(t, &finding.Report{}, Options{}) // nothing at all still validates

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,8 @@ func MainWith(ctx context.Context, stdout, stderr io.Writer, getenv func(string)
 	return r.main(ctx)
 }
 
+var sha40 = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
 // inputs are the step's `with:` values (action.yml).
 type inputs struct {
 	Path          string
@@ -111,6 +114,12 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 	}
 	if (in.Ref == "") != (in.SHA == "") {
 		return in, fmt.Errorf("inputs ref and sha go together: set both or neither")
+	}
+	if in.SHA != "" && !sha40.MatchString(in.SHA) {
+		return in, fmt.Errorf("input sha: want a full 40-hex commit hash (%d characters given)", len(in.SHA))
+	}
+	if in.Ref != "" && (!strings.HasPrefix(in.Ref, "refs/") || strings.ContainsAny(in.Ref, " \t\r\n")) {
+		return in, fmt.Errorf("input ref: want a full ref such as refs/heads/main or refs/pull/7/merge")
 	}
 	if in.AccountChecks, err = boolInput(gha, "account-checks", true); err != nil {
 		return in, err

@@ -63,6 +63,8 @@ func TestCodeScanningInputs(t *testing.T) {
 		"ref without sha":      {"INPUT_REF": "refs/heads/main"},
 		"sha without ref":      {"INPUT_SHA": strings.Repeat("a", 40)},
 		"category with spaces": {"INPUT_CATEGORY": "my category"},
+		"short sha":            {"INPUT_REF": "refs/heads/main", "INPUT_SHA": "8c176e8"},
+		"branch name as ref":   {"INPUT_REF": "main", "INPUT_SHA": strings.Repeat("a", 40)},
 		"category in markdown": {"INPUT_CATEGORY": "a|b"},
 		"wait not a boolean":   {"INPUT_WAIT-FOR-PROCESSING": "sometimes"},
 	} {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +70,8 @@ func MainWith(ctx context.Context, stdout, stderr io.Writer, getenv func(string)
 	return r.main(ctx)
 }
 
+var sha40 = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
 // inputs are the step's `with:` values (action.yml).
 type inputs struct {
 	Path          string
@@ -87,6 +90,13 @@ type inputs struct {
 	UploadSARIF       bool
 	Token             string
 	VerifyKeys        bool
+	// Category, WaitForProcessing, Ref and SHA are codeql-action's
+	// upload conventions: tell several analyses apart, whether to wait
+	// for GitHub to process the upload, and which commit and ref to file
+	// it under when the workflow checked out something else.
+	Category          string
+	WaitForProcessing bool
+	Ref, SHA          string
 }
 
 func readInputs(gha *githubactions.Action) (inputs, error) {
@@ -100,8 +110,26 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 		ConfigFile:   gha.GetInput("config"),
 		SARIFFile:    cmp.Or(gha.GetInput("sarif-file"), "keysweep.sarif"),
 		Token:        gha.GetInput("token"),
+		Category:     strings.Trim(gha.GetInput("category"), "/"),
+		Ref:          gha.GetInput("ref"),
+		SHA:          gha.GetInput("sha"),
 	}
 	var err error
+	if in.WaitForProcessing, err = boolInput(gha, "wait-for-processing", true); err != nil {
+		return in, err
+	}
+	if err := sarif.CheckCategory(in.Category); err != nil {
+		return in, fmt.Errorf("input %w", err)
+	}
+	if (in.Ref == "") != (in.SHA == "") {
+		return in, fmt.Errorf("inputs ref and sha go together: set both or neither")
+	}
+	if in.SHA != "" && !sha40.MatchString(in.SHA) {
+		return in, fmt.Errorf("input sha: want a full 40-hex commit hash (%d characters given)", len(in.SHA))
+	}
+	if in.Ref != "" && (!strings.HasPrefix(in.Ref, "refs/") || strings.ContainsAny(in.Ref, " \t\r\n")) {
+		return in, fmt.Errorf("input ref: want a full ref such as refs/heads/main or refs/pull/7/merge")
+	}
 	if in.AccountChecks, err = boolInput(gha, "account-checks", true); err != nil {
 		return in, err
 	}
@@ -181,7 +209,7 @@ func (r *run) main(ctx context.Context) int {
 	}
 	if sc.Nothing {
 		r.gha.Noticef("keysweep: %s", escape.Text(sc.Describe))
-		r.setOutputs(0, finding.SeverityNone, "")
+		r.setOutputs(0, finding.SeverityNone, "", nil)
 		return pipeline.ExitClean
 	}
 
@@ -273,7 +301,13 @@ func (r *run) main(ctx context.Context) int {
 		uploads = r.upload(ctx, full, in, sc, sarifLog)
 	}
 	r.summary(rep, full, in, sc, changed, uploads, code)
-	r.setOutputs(rep.Count(finding.SeverityInfo), rep.MaxSeverity(), sarifPath)
+	var ids []string
+	for _, u := range uploads {
+		if u.ID != "" {
+			ids = append(ids, u.ID)
+		}
+	}
+	r.setOutputs(rep.Count(finding.SeverityInfo), rep.MaxSeverity(), sarifPath, ids)
 	for _, u := range uploads {
 		if u.Failed && code == pipeline.ExitClean {
 			code = pipeline.ExitError
@@ -387,19 +421,72 @@ func stopToken() string {
 	return "keysweep-" + hex.EncodeToString(b)
 }
 
-// writeSARIF writes the SARIF file (sarif-file input) and returns its path
-// and contents for the upload.
+// writeSARIF writes the SARIF file (sarif-file input), creating its
+// directory, and returns its path and contents for the upload.
 func (r *run) writeSARIF(rep *finding.Report, in inputs) (string, []byte, error) {
 	var buf bytes.Buffer
-	if err := sarif.Write(&buf, rep, sarif.Options{AccountAnchor: workflowPath(r.getenv("GITHUB_WORKFLOW_REF"), r.getenv("GITHUB_REPOSITORY"))}); err != nil {
+	opts := sarif.Options{
+		AccountAnchor: workflowPath(r.getenv("GITHUB_WORKFLOW_REF"), r.getenv("GITHUB_REPOSITORY")),
+		Category:      in.Category,
+	}
+	if err := sarif.Write(&buf, rep, opts); err != nil {
 		return "", nil, fmt.Errorf("build SARIF: %w", err)
+	}
+	created, err := mkdirAll(filepath.Dir(in.SARIFFile))
+	if err != nil {
+		return "", nil, fmt.Errorf("write SARIF: %w", err)
 	}
 	// Never through a link: a pull request can commit keysweep.sarif as
 	// one, pointing at a file of the runner's.
 	if err := safefile.WriteFile(in.SARIFFile, buf.Bytes()); err != nil {
 		return "", nil, fmt.Errorf("write SARIF: %w", err)
 	}
+	if err := giveToWorkspaceOwner(r.getenv("GITHUB_WORKSPACE"), append(created, in.SARIFFile)); err != nil {
+		return "", nil, fmt.Errorf("write SARIF: %w", err)
+	}
 	return in.SARIFFile, buf.Bytes(), nil
+}
+
+// mkdirAll is os.MkdirAll that returns the directories it created,
+// outermost first, so they can be handed over too.
+func mkdirAll(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		missing = append([]string{d}, missing...)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return missing, os.MkdirAll(dir, 0o755)
+}
+
+// giveToWorkspaceOwner chowns paths to the owner of the workspace. A
+// Docker action runs as root, but the job's later steps run as the
+// runner's user (uid 1001 on GitHub's runners), which owns the workspace:
+// a root-owned SARIF file or directory there is one they cannot rewrite or
+// remove (a second upload step, actions/upload-artifact's cleanup, the
+// next job's checkout on a self-hosted runner). Handing the file to the
+// workspace's owner gives them exactly what they have on their own files;
+// making it world-writable instead would let any user of the machine
+// change a report before it is uploaded. Not running as root (the CLI, a
+// self-hosted runner without Docker) there is nothing to hand over.
+func giveToWorkspaceOwner(workspace string, paths []string) error {
+	if workspace == "" || os.Geteuid() != 0 {
+		return nil
+	}
+	uid, gid, ok := owner(workspace)
+	if !ok || uid == 0 {
+		return nil
+	}
+	for _, p := range paths {
+		if err := os.Lchown(p, uid, gid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // workflowPath turns GITHUB_WORKFLOW_REF (owner/repo/.github/workflows/
@@ -414,14 +501,16 @@ func workflowPath(workflowRef, repository string) string {
 }
 
 // setOutputs writes the step outputs; outside Actions (no GITHUB_OUTPUT)
-// there is nowhere to write them.
-func (r *run) setOutputs(findings int, max finding.Severity, sarifPath string) {
+// there is nowhere to write them. sarifIDs are the code scanning uploads,
+// git history's first.
+func (r *run) setOutputs(findings int, max finding.Severity, sarifPath string, sarifIDs []string) {
 	if r.getenv("GITHUB_OUTPUT") == "" {
 		return
 	}
 	r.gha.SetOutput("findings", strconv.Itoa(findings))
 	r.gha.SetOutput("max-severity", max.String())
 	r.gha.SetOutput("sarif-file", sarifPath)
+	r.gha.SetOutput("sarif-id", strings.Join(sarifIDs, ","))
 }
 
 // repoRoot returns the repository's top directory relative to the

@@ -18,6 +18,8 @@ import (
 type uploadOutcome struct {
 	Category string
 	Results  int
+	// ID is the upload's id (the sarif-id output); "" if not uploaded.
+	ID string
 	// State is uploaded, processing, forbidden or failed.
 	State  string
 	Detail string
@@ -37,8 +39,12 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 		r.gha.Errorf("code scanning upload: %s", err)
 		return []uploadOutcome{{State: "failed", Detail: err.Error(), Failed: true}}
 	}
-	commit := cmp.Or(rep.Head, r.getenv("GITHUB_SHA"))
-	ref := cmp.Or(sc.Ref, r.getenv("GITHUB_REF"))
+	commit := cmp.Or(in.SHA, rep.Head, r.getenv("GITHUB_SHA"))
+	ref := cmp.Or(in.Ref, sc.Ref, r.getenv("GITHUB_REF"))
+	wait := r.opts.UploadWait
+	if !in.WaitForProcessing {
+		wait = -1 // return once GitHub has accepted the upload
+	}
 	client := r.opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: time.Minute}
@@ -61,12 +67,19 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 			ToolName:     "keysweep",
 			StartedAt:    rep.Started,
 			Log:          run.Log,
-			Wait:         r.opts.UploadWait,
+			Wait:         wait,
 			PollInterval: r.opts.PollInterval,
 			HTTPClient:   client,
 		})
+		if res != nil {
+			o.ID = res.ID
+		}
 		var ue *sarif.UploadError
 		switch {
+		case err == nil && !in.WaitForProcessing:
+			o.State = "uploaded"
+			o.Detail = fmt.Sprintf("upload %s accepted; not waiting for processing (wait-for-processing: false)", res.ID)
+			r.gha.Infof("code scanning: %s %s", run.Category, o.Detail)
 		case err == nil && res.Status == sarif.StatusPending:
 			o.State = "processing"
 			o.Detail = fmt.Sprintf("upload %s accepted, still processing when keysweep stopped waiting", res.ID)

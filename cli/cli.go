@@ -17,6 +17,7 @@ import (
 	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/internal/fileerr"
 	"github.com/keysweep/keysweep/pipeline"
+	"github.com/keysweep/keysweep/version"
 )
 
 // Exit codes of the CLI contract (the pipeline owns them; the action
@@ -56,8 +57,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return orgCommand(ctx, args[1:], stdout, stderr)
 	case "merge":
 		return mergeCommand(args[1:], stdout, stderr)
+	case "action":
+		return actionCommand(args[1:], stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "keysweep", pipeline.Version)
+		fmt.Fprintln(stdout, "keysweep", version.String())
 		return ExitClean
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -73,11 +76,25 @@ const usage = `usage: keysweep scan [PATH] [flags]
        keysweep inventory --aws > keys.json
        keysweep org ORG [--shard I/N] [--clone-dir DIR] [flags]   (see keysweep org --help)
        keysweep merge REPORT.json... [--format F] [--output FILE]  (see keysweep merge --help)
+       keysweep action
+       keysweep version
 
-Scans every blob reachable from every ref of the git repository at PATH
-(default .) for AWS access keys, and reports them grouped by key.
+Commands:
+  scan     scan the git repository at PATH (default .) for AWS access keys:
+           every blob reachable from every ref, reported grouped by key
+  ignore   accept a reviewed finding: add its fingerprint to .keysweepignore
+           (see docs/suppressions.md)
+  inventory  export the AWS account's complete key inventory (--aws) for
+           offline --known-keys runs
+  org      scan every repository of a GitHub organization, one report
+           (see docs/organization.md)
+  merge    combine JSON reports (the shards of keysweep org) into one
+  action   run as the GitHub Action: settings come from the step's inputs
+           (INPUT_* variables, see docs/github-action.md), not from flags
+  version  print keysweep's version (also --version)
+  help     print this help (also -h, --help)
 
-Flags:
+Scan flags:
   --since REV               only commits reachable from HEAD and not from REV
                             (REV@{N} reads the reflog); .keysweep.yml,
                             .keysweepignore and inline allows are then read
@@ -105,7 +122,8 @@ Flags:
                             fail-on, else high)
   --config FILE             settings file (default: .keysweep.yml at the repository root)
   --baseline FILE           a previous --format json report: report only new findings
-  --color auto|always|never colour in text output (default auto: only on a terminal)
+  --color auto|always|never colour in text output (default auto: only on a
+                            terminal, and never when NO_COLOR is set)
   --no-progress             no progress bar
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
@@ -214,15 +232,9 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	if cfg.Staged && (cfg.Since != "" || cfg.IncludeUnreachable) {
 		return cfg, &usageError{msg: "--staged scans the index, not history: it excludes --since and --include-unreachable"}
 	}
-	out := cfg.Output == "" && cfg.Format == "text"
-	switch *color {
-	case "auto":
-		cfg.Color = out && isTerminal(os.Stdout)
-	case "always":
-		cfg.Color = true
-	case "never":
-	default:
-		return cfg, &usageError{msg: fmt.Sprintf("--color %q: want auto, always or never", *color)}
+	tty := cfg.Output == "" && cfg.Format == "text" && isTerminal(os.Stdout)
+	if cfg.Color, err = colorFor(*color, tty, os.Getenv("NO_COLOR")); err != nil {
+		return cfg, err
 	}
 	if !*noProgress && isTerminal(os.Stderr) {
 		cfg.Progress = newTTYProgress(stderr)
@@ -238,6 +250,48 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 		return cfg, &usageError{msg: "--checks/--no-checks select account checks, which need --aws"}
 	}
 	return cfg, nil
+}
+
+// colorFor decides --color. auto colours a terminal unless NO_COLOR is set
+// to anything but "" (https://no-color.org); an explicit always still wins,
+// as that convention asks.
+func colorFor(mode string, terminal bool, noColor string) (bool, error) {
+	switch mode {
+	case "auto":
+		return terminal && noColor == "", nil
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	}
+	return false, &usageError{msg: fmt.Sprintf("--color %q: want auto, always or never", mode)}
+}
+
+const actionUsage = `usage: keysweep action
+
+Runs keysweep as the GitHub Action (action.yml). It takes no flags: the
+step's inputs arrive as INPUT_* environment variables, the event as
+GITHUB_EVENT_PATH, and results go to the job log, the job summary, step
+outputs and code scanning. Inputs and outputs: docs/github-action.md.
+For a scan on your own machine use keysweep scan (keysweep help).
+`
+
+// actionCommand answers `keysweep action` with arguments; the bare command,
+// the Action's entry point, is routed to package action by main.
+func actionCommand(args []string, stdout, stderr io.Writer) int {
+	for _, a := range args {
+		switch a {
+		case "-h", "--help", "-help", "help":
+			fmt.Fprint(stdout, actionUsage)
+			return ExitClean
+		}
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "keysweep: action runs only as the GitHub Action's entry point (keysweep action --help)")
+		return ExitError
+	}
+	fmt.Fprintf(stderr, "keysweep: action takes no arguments, got %q: its settings are the step's inputs (keysweep action --help)\n", args[0])
+	return ExitError
 }
 
 func splitList(s string) []string {

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/keysweep/keysweep/internal/gittest"
-	"github.com/keysweep/keysweep/pipeline"
 )
 
 // run invokes the CLI in-process and returns exit code, stdout, stderr.
@@ -198,9 +197,72 @@ func TestPartialScan(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	code, out, _ := run(t, "version")
-	if code != 0 || !strings.Contains(out, pipeline.Version) {
-		t.Fatalf("version: %d %q", code, out)
+	for _, arg := range []string{"version", "--version"} {
+		code, out, _ := run(t, arg)
+		// A test binary has no stamp and no VCS data: "dev".
+		if code != 0 || out != "keysweep dev\n" {
+			t.Errorf("%s: %d %q", arg, code, out)
+		}
+	}
+}
+
+// TestHelp: every command is listed, and `action --help` explains the
+// action instead of running it (main routes only a bare `action` there).
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{[]string{"--help"}, ExitClean, []string{"keysweep scan", "keysweep ignore", "keysweep action", "keysweep version", "NO_COLOR"}, ""},
+		{[]string{"help"}, ExitClean, []string{"  action ", "  version ", "  ignore "}, ""},
+		{[]string{"scan", "--help"}, ExitClean, []string{"--staged"}, ""},
+		{[]string{"action", "--help"}, ExitClean, []string{"usage: keysweep action", "INPUT_*", "docs/github-action.md"}, ""},
+		{[]string{"action", "-h"}, ExitClean, []string{"usage: keysweep action"}, ""},
+		{[]string{"action", "."}, ExitError, nil, `action takes no arguments, got "."`},
+		{[]string{"action"}, ExitError, nil, "entry point"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, stderr := run(t, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.code, stderr)
+			}
+			for _, w := range tt.stdout {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			if tt.stderr != "" && (!strings.Contains(stderr, tt.stderr) || strings.Count(stderr, "\n") != 1) {
+				t.Errorf("stderr %q, want one line with %q", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestColorFor(t *testing.T) {
+	tests := []struct {
+		mode     string
+		terminal bool
+		noColor  string
+		want     bool
+	}{
+		{"auto", true, "", true},
+		{"auto", true, "1", false},
+		{"auto", true, "0", false}, // any non-empty value, per no-color.org
+		{"auto", false, "", false},
+		{"always", false, "1", true}, // an explicit flag beats the environment
+		{"never", true, "", false},
+	}
+	for _, tt := range tests {
+		got, err := colorFor(tt.mode, tt.terminal, tt.noColor)
+		if err != nil || got != tt.want {
+			t.Errorf("colorFor(%q, %v, %q) = %v, %v; want %v", tt.mode, tt.terminal, tt.noColor, got, err, tt.want)
+		}
+	}
+	if _, err := colorFor("sometimes", true, ""); err == nil {
+		t.Error("--color sometimes accepted")
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -384,6 +384,15 @@ func TestStagedScan(t *testing.T) {
 	if len(rep.Keys) != 1 || rep.Keys[0].KeyID != stagedKey || rep.Keys[0].Path != "deploy/prod.env" || rep.Keys[0].Commit != "staged" {
 		t.Fatalf("staged key: %+v", rep.Keys)
 	}
+	// The commit does not exist yet: no "committed in staged", no year 1.
+	code, text, _ = run(t, "scan", "--staged", "--fail-on", "low", r.Dir)
+	if code != ExitFindings || !strings.Contains(text, "staged in deploy/prod.env, not yet committed") || strings.Contains(text, "committed in") || strings.Contains(text, "no longer in HEAD") {
+		t.Errorf("staged text report:\n%s", text)
+	}
+	code, js, _ := run(t, "scan", "--staged", "--fail-on", "low", "--format", "json", r.Dir)
+	if code != ExitFindings || strings.Contains(js, "0001-01-01") || strings.Contains(js, `"date"`) {
+		t.Errorf("staged JSON carries a date:\n%s", js)
+	}
 	code, text, stderr = run(t, "scan", "--staged", "--since", "HEAD", r.Dir)
 	if code != ExitError || !strings.Contains(stderr, "--staged scans the index") {
 		t.Errorf("--staged with --since: exit %d %q", code, stderr)
@@ -419,6 +428,12 @@ func TestPreCommitHooksFile(t *testing.T) {
 	if h.ID != "keysweep" || h.Name == "" || h.Description == "" || h.Entry != "keysweep scan --staged --fail-on low" || h.Language != "golang" ||
 		h.PassFilename == nil || *h.PassFilename || h.AlwaysRun == nil || !*h.AlwaysRun {
 		t.Errorf("hook %+v", h)
+	}
+	// Debian 12's pre-commit 3.0 rejects the stage name "pre-commit" and
+	// pre-commit 4 warns on "commit": no stages, and the oldest version
+	// tested (3.0.4 ran this hook and blocked a commit) as the minimum.
+	if h.Stages != nil || h.MinVersion != "3.0.0" {
+		t.Errorf("stages %v, minimum_pre_commit_version %q", h.Stages, h.MinVersion)
 	}
 	// The entry must be a command line this CLI accepts.
 	args := strings.Fields(h.Entry)[1:]

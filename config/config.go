@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"

@@ -21,10 +21,10 @@ type Leak struct {
 
 	// Where the key was first introduced at Path.
 	Path        string    `json:"path"`
-	Commit      string    `json:"commit"`
+	Commit      string    `json:"commit"` // StagedCommit for the index
 	Author      string    `json:"author"`
 	AuthorEmail string    `json:"authorEmail,omitempty"`
-	Date        time.Time `json:"date"`
+	Date        time.Time `json:"date,omitzero"` // zero (left out) for the index
 	Line        int       `json:"line"`
 	Column      int       `json:"column"`
 	Blob        string    `json:"blob"`
@@ -252,3 +252,8 @@ func (r *Report) Count(min Severity) int {
 	}
 	return n
 }
+
+// StagedCommit stands for the commit of a key found in the index (keysweep
+// scan --staged): the commit being prepared does not exist yet, so it has
+// no hash, author or date.
+const StagedCommit = "staged"

@@ -22,7 +22,7 @@ import (
 
 // StagedCommit stands for the commit of a key found in the index: the
 // commit being prepared does not exist yet.
-const StagedCommit = "staged"
+const StagedCommit = finding.StagedCommit
 
 // ScanStaged scans what `git commit` would add: the blobs in the index that
 // differ from HEAD's tree at the same path. It is the pre-commit hook's

@@ -29,7 +29,7 @@ func message(kf *finding.KeyFinding, v verdict, inv *finding.Inventory, now time
 	parts = append(parts, where(kf.Leak))
 	if kf.InHead {
 		parts = append(parts, "still in HEAD")
-	} else if !kf.Unreachable {
+	} else if !kf.Unreachable && kf.Commit != finding.StagedCommit {
 		parts = append(parts, "no longer in HEAD")
 	}
 	if n := len(kf.OtherPaths); n > 0 {
@@ -147,6 +147,10 @@ func where(l finding.Leak) string {
 			s += " at " + l.Path
 		}
 		return s
+	}
+	if l.Commit == finding.StagedCommit {
+		// The commit is being made: no hash, author or date yet.
+		return "staged in " + l.Path + ", not yet committed"
 	}
 	s := "committed in " + short(l.Commit)
 	if l.Author != "" {

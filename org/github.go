@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-github/v88/github"
 
-	"github.com/keysweep/keysweep/pipeline"
+	"github.com/keysweep/keysweep/version"
 )
 
 // DefaultAPIURL is github.com's REST API; GitHub Enterprise Server's is
@@ -36,7 +36,7 @@ func List(ctx context.Context, apiURL, token, org string) ([]Repo, error) {
 	base := strings.TrimSuffix(apiURL, "/") + "/"
 	opts := []github.ClientOptionsFunc{
 		github.WithURLs(&base, nil),
-		github.WithUserAgent("keysweep/" + pipeline.Version),
+		github.WithUserAgent("keysweep/" + version.String()),
 		github.WithTimeout(time.Minute),
 	}
 	if token != "" {

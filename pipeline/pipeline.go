@@ -22,10 +22,8 @@ import (
 	"github.com/keysweep/keysweep/judge"
 	"github.com/keysweep/keysweep/scan"
 	"github.com/keysweep/keysweep/suppress"
+	"github.com/keysweep/keysweep/version"
 )
-
-// Version is the keysweep version, written into reports.
-const Version = "0.1.0"
 
 // Exit codes of the command-line contract, which the action keeps too.
 const (
@@ -234,7 +232,7 @@ func Prepare(cfg Config) (Config, error) {
 func NewReport(cfg Config) *finding.Report {
 	r := &finding.Report{
 		Tool:    "keysweep",
-		Version: Version,
+		Version: version.String(),
 		Started: cfg.now().UTC(),
 		Repo:    cfg.Path,
 		Since:   cfg.Since,

@@ -256,6 +256,8 @@ func place(l finding.Leak) string {
 	switch {
 	case l.Unreachable:
 		return "unreachable"
+	case l.Commit == finding.StagedCommit:
+		return "in the index"
 	case l.InHead:
 		return "in HEAD"
 	}

@@ -9,17 +9,23 @@ import (
 	"github.com/keysweep/keysweep/finding"
 )
 
-// accountRun holds the account checks. Passing and not-applicable checks
-// are not results; an empty run still closes the alerts they had before.
+// accountRun holds the account checks. Failed checks are results.
+// Passing and not-applicable checks are not; an empty run still closes the
+// alerts they had before. A check that could not run says nothing about the
+// account, so it is a tool execution notification, which GitHub shows on
+// the tool status page, never a result that would open an alert.
 func (b *builder) accountRun() *gosarif.Run {
 	r := b.newRun(AccountCategory)
 	for _, g := range b.report.Gaps {
-		r.notify("warning", g)
+		r.notify("warning", g, "")
 	}
 	var problems []finding.CheckResult
 	for _, c := range b.report.Checks {
-		if c.State == finding.CheckFail || c.State == finding.CheckCouldNotRun {
+		switch c.State {
+		case finding.CheckFail:
 			problems = append(problems, c)
+		case finding.CheckCouldNotRun:
+			r.notify("warning", couldNotRun(c), c.RuleID)
 		}
 	}
 	problems = capped(r, problems, b.opts.MaxResults, func(c finding.CheckResult) finding.Severity { return c.Severity })
@@ -30,26 +36,33 @@ func (b *builder) accountRun() *gosarif.Run {
 	return r.Run
 }
 
-func (b *builder) checkResult(r *run, c finding.CheckResult, anchor string) {
-	level, msg := c.Severity.SARIFLevel(), c.Message
-	if c.State == finding.CheckCouldNotRun {
-		// Not a finding about the account, but the reader must see it.
-		level = "note"
-		if !strings.HasPrefix(msg, "could not run") {
-			msg = "could not run: " + msg
-		}
-	}
-	fp := c.Fingerprint
-	// Every account result shares one anchor, so the message must say
-	// which resource it is about.
+// couldNotRun is the notification text for a check that could not run:
+// which check, on what, and why.
+func couldNotRun(c finding.CheckResult) string {
+	msg := strings.TrimPrefix(c.Message, "could not run: ")
+	return c.RuleID + " could not run: " + where(c, msg)
+}
+
+// where prefixes msg with the resource and region it is about, unless it
+// names them already: every account result shares one anchor.
+func where(c finding.CheckResult, msg string) string {
 	if c.Resource != "" && !strings.Contains(msg, c.Resource) {
 		msg = c.Resource + ": " + msg
 	}
 	if c.Region != "" && !strings.Contains(msg, c.Region) {
 		msg = "[" + c.Region + "] " + msg
 	}
+	return msg
+}
+
+func (b *builder) checkResult(r *run, c finding.CheckResult, anchor string) {
+	fp := c.Fingerprint
+	if !r.claim(fp) {
+		return
+	}
+	msg := where(c, c.Message)
 	rule := b.rules.get(c.RuleID, c.Severity)
-	res := r.result(c.RuleID, c.Severity, level, cmp.Or(msg, rule.Title))
+	res := r.result(c.RuleID, c.Severity, c.Severity.SARIFLevel(), cmp.Or(msg, rule.Title))
 	loc := location(anchor, 1, 0, 0)
 	res.AddLocation(loc)
 	fingerprint(res, fp)

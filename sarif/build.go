@@ -50,33 +50,71 @@ type run struct {
 	*gosarif.Run
 	b         *builder
 	ruleIndex map[string]int
+	// fingerprints and notes already in the run: GitHub folds results
+	// with one fingerprint into one alert, and a repeated notification
+	// (one per failed batch of the same call) says nothing new.
+	fingerprints, notes map[string]bool
+}
+
+// claim reports whether fp is new to the run, and records it. A second
+// result with the same fingerprint would only hide the first, so it is
+// left out.
+func (r *run) claim(fp string) bool {
+	if r.fingerprints[fp] {
+		return false
+	}
+	r.fingerprints[fp] = true
+	return true
+}
+
+// toolVersion is the driver's version: SARIF wants one that starts with a
+// number (the Multitool warns, SARIF2005), so "v1.2.3" is "1.2.3" and a
+// build without a release version ("dev", "dev+<commit>") is "0.0.0-dev…",
+// which also sorts before every release.
+func toolVersion(v string) string {
+	v = strings.TrimPrefix(cmp.Or(v, "dev"), "v")
+	if v[0] < '0' || v[0] > '9' {
+		v = "0.0.0-" + v
+	}
+	return v
 }
 
 var semver = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
 
 func (b *builder) newRun(category string) *run {
 	r := b.report
+	v := toolVersion(r.Version)
 	driver := gosarif.NewDriver("keysweep").
 		WithInformationURI(b.opts.InformationURI).
-		WithVersion(cmp.Or(r.Version, "dev"))
-	if v := strings.TrimPrefix(r.Version, "v"); semver.MatchString(v) {
+		WithVersion(v)
+	if semver.MatchString(v) {
 		driver.SemanticVersion = &v
 	}
 	sr := gosarif.NewRun(*gosarif.NewTool(driver))
-	sr.AutomationDetails = gosarif.NewRunAutomationDetails().WithID(category)
+	sr.AutomationDetails = gosarif.NewRunAutomationDetails().WithID(AutomationID(category, b.opts.Category))
 	inv := gosarif.NewInvocation().WithExecutionSuccess(true)
 	if !r.Started.IsZero() {
 		inv.WithStartTimeUTC(r.Started)
 	}
 	sr.AddInvocations(inv)
-	return &run{Run: sr, b: b, ruleIndex: map[string]int{}}
+	return &run{Run: sr, b: b, ruleIndex: map[string]int{}, fingerprints: map[string]bool{}, notes: map[string]bool{}}
 }
 
 // notify adds a tool execution notification, which GitHub shows on the
-// tool status page.
-func (r *run) notify(level, text string) {
-	inv := r.Invocations[0]
-	inv.AddTToolExecutionNotification(gosarif.NewNotification().WithLevel(level).WithTextMessage(r.b.scrub.Replace(text)))
+// tool status page; ruleID, if set, names the rule it is about. The same
+// notification twice is added once.
+func (r *run) notify(level, text, ruleID string) {
+	text = r.b.scrub.Replace(text)
+	key := level + "\x00" + ruleID + "\x00" + text
+	if r.notes[key] {
+		return
+	}
+	r.notes[key] = true
+	n := gosarif.NewNotification().WithLevel(level).WithTextMessage(text)
+	if ruleID != "" {
+		n.WithAssociatedRule(gosarif.NewReportingDescriptorReference().WithId(ruleID))
+	}
+	r.Invocations[0].AddTToolExecutionNotification(n)
 }
 
 // result starts a result for ruleID, adding the rule on first use.
@@ -104,7 +142,7 @@ func capped[T any](r *run, items []T, max int, severity func(T) finding.Severity
 	items = slices.Clone(items)
 	slices.SortStableFunc(items, func(a, b T) int { return cmp.Compare(severity(b), severity(a)) })
 	r.notify("warning", fmt.Sprintf("%d of %d results left out: GitHub accepts at most %d results per run; the JSON report (--format json) lists all of them",
-		len(items)-max, len(items), max))
+		len(items)-max, len(items), max), "")
 	return items[:max]
 }
 

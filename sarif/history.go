@@ -21,10 +21,10 @@ func (b *builder) historyRun() *gosarif.Run {
 	}
 	for i, s := range rep.Skipped {
 		if i == maxSkippedNotes {
-			r.notify("error", fmt.Sprintf("… and %d more objects could not be read", len(rep.Skipped)-i))
+			r.notify("error", fmt.Sprintf("… and %d more objects could not be read", len(rep.Skipped)-i), "")
 			break
 		}
-		r.notify("error", "not scanned, the scan is partial: "+s)
+		r.notify("error", "not scanned, the scan is partial: "+s, "")
 	}
 	keys := capped(r, rep.Keys, b.opts.MaxResults, func(k finding.KeyFinding) finding.Severity { return k.Severity })
 	for _, k := range keys {
@@ -34,6 +34,10 @@ func (b *builder) historyRun() *gosarif.Run {
 }
 
 func (b *builder) keyResult(r *run, k finding.KeyFinding) {
+	fp := k.Fingerprint
+	if !r.claim(fp) {
+		return
+	}
 	// One key, one alert: the rule is the evidence's, never the status's
 	// (judge.AlertRules); the status's level is the result's.
 	ruleID := judge.AlertRuleID(k)
@@ -46,7 +50,6 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	}
 	loc := location(pathURI(path), k.Line, k.Column, len(k.KeyID))
 	res.AddLocation(loc)
-	fp := k.Fingerprint
 	fingerprint(res, fp)
 	props := gosarif.Properties{
 		"keyId":    k.KeyID,

@@ -3,6 +3,7 @@ package sarif
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -31,6 +32,36 @@ type Options struct {
 	AccountAnchor string
 	// MaxResults caps each run; MaxResultsPerRun if zero.
 	MaxResults int
+	// Category tells apart the analyses of several keysweep steps in one
+	// repository (the action's category input): it extends each run's
+	// automation ID, see AutomationID. Empty: the plain IDs.
+	Category string
+}
+
+// categoryPattern is what a category may hold: it ends up in automation
+// IDs, the job log and the summary, and comes from a workflow file a pull
+// request can change.
+var categoryPattern = regexp.MustCompile(`^[A-Za-z0-9._:=-]+(/[A-Za-z0-9._:=-]+)*$`)
+
+// CheckCategory reports whether c is usable as Options.Category.
+func CheckCategory(c string) error {
+	if c == "" {
+		return nil
+	}
+	if len(c) > 100 || !categoryPattern.MatchString(c) {
+		return fmt.Errorf("category: want up to 100 letters, digits and . _ : = - in /-separated parts, got %d characters", len(c))
+	}
+	return nil
+}
+
+// AutomationID is the automation ID of the analysis base (HistoryCategory
+// or AccountCategory) for category: base itself, or base + category + "/",
+// so the tool's name stays first and each category its own analysis.
+func AutomationID(base, category string) string {
+	if category == "" {
+		return base
+	}
+	return base + category + "/"
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -42,6 +73,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxResults <= 0 {
 		o.MaxResults = MaxResultsPerRun
+	}
+	if err := CheckCategory(o.Category); err != nil {
+		return o, fmt.Errorf("sarif: %w", err)
 	}
 	a := o.AccountAnchor
 	if u, err := url.Parse(a); err != nil || u.Scheme != "" || strings.HasPrefix(a, "/") || strings.Contains(a, `\`) {

@@ -51,10 +51,14 @@ func descriptor(rule finding.Rule) *gosarif.ReportingDescriptor {
 		WithHelp(gosarif.NewMultiformatMessageString(plainText(help)).WithMarkdown(help)).
 		WithDefaultConfiguration(gosarif.NewReportingConfiguration().WithLevel(level))
 	d.Properties = gosarif.Properties{
-		"security-severity": rule.Severity.SecurityScore(),
-		"tags":              tags,
-		"precision":         "very-high",
-		"problem.severity":  problemSeverity[level],
+		"tags":             tags,
+		"precision":        "very-high",
+		"problem.severity": problemSeverity[level],
+	}
+	// GitHub reads a security-severity of 0.0 as a security alert of no
+	// severity at all; a rule below low is a plain recommendation instead.
+	if rule.Severity >= finding.SeverityLow {
+		d.Properties["security-severity"] = rule.Severity.SecurityScore()
 	}
 	return d
 }

@@ -105,7 +105,7 @@ func TestRuns(t *testing.T) {
 					t.Errorf("run %d automation id %q, want %q", i, got, tt.runs[i])
 				}
 				d := run.Tool.Driver
-				if d.Name != "keysweep" || *d.Version != "v1.4.0" || *d.SemanticVersion != "1.4.0" || *d.InformationURI != DefaultInformationURI {
+				if d.Name != "keysweep" || *d.Version != "1.4.0" || *d.SemanticVersion != "1.4.0" || *d.InformationURI != DefaultInformationURI {
 					t.Errorf("driver %+v", d)
 				}
 			}
@@ -194,6 +194,17 @@ func TestFingerprintStable(t *testing.T) {
 	}
 }
 
+func TestToolVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"v1.4.0": "1.4.0", "1.4.0": "1.4.0", "": "0.0.0-dev", "dev": "0.0.0-dev",
+		"dev+27caaab01234-dirty": "0.0.0-dev+27caaab01234-dirty", "v0.0.0-20261201081425-27caaab01234": "0.0.0-20261201081425-27caaab01234",
+	} {
+		if got := toolVersion(in); got != want || !semver.MatchString(got) {
+			t.Errorf("toolVersion(%q) = %q, want %q (semver)", in, got, want)
+		}
+	}
+}
+
 func TestPathURI(t *testing.T) {
 	tests := []struct{ path, want string }{
 		{"config/.env", "config/.env"},
@@ -258,6 +269,12 @@ func TestAccountRun(t *testing.T) {
 		{RuleID: "ec2-security-group-open", Severity: finding.SeverityHigh, State: finding.CheckFail, Resource: "sg-0123", Region: "eu-west-1", Message: "port 22 open to 0.0.0.0/0 on 2 interfaces"},
 		{RuleID: "cloudtrail-enabled", Severity: finding.SeverityHigh, State: finding.CheckCouldNotRun, Message: "AccessDenied: cloudtrail:DescribeTrails"},
 		{RuleID: "billing-alarm", Severity: finding.SeverityMedium, State: finding.CheckNotApplicable},
+		// One batch of Trusted Advisor calls after another failing the
+		// same way: one notification, not two.
+		{RuleID: "trusted-advisor", Severity: finding.SeverityInfo, State: finding.CheckCouldNotRun, Message: "could not run: SubscriptionRequiredException: support plan"},
+		{RuleID: "trusted-advisor", Severity: finding.SeverityInfo, State: finding.CheckCouldNotRun, Message: "could not run: SubscriptionRequiredException: support plan"},
+		// The same failure reported twice is one result.
+		{RuleID: "iam-root-mfa", Severity: finding.SeverityCritical, State: finding.CheckFail, Resource: "<root_account>", Message: "root user has no MFA"},
 	}
 	tests := []struct {
 		name, anchor, uri string
@@ -270,13 +287,12 @@ func TestAccountRun(t *testing.T) {
 			r := report(checks...)
 			r.Gaps = []string{"credential report: AccessDenied"}
 			run := build(t, r, Options{AccountAnchor: tt.anchor}).Runs[1]
-			if len(run.Results) != 3 {
-				t.Fatalf("%d results, want fail, fail, could-not-run", len(run.Results))
+			if len(run.Results) != 2 {
+				t.Fatalf("%d results, want the two distinct failures (could not run is no result)", len(run.Results))
 			}
 			want := []struct{ rule, level, msg string }{
 				{"iam-root-mfa", "error", "<root_account>: root user has no MFA"},
 				{"ec2-security-group-open", "error", "[eu-west-1] sg-0123: port 22 open to 0.0.0.0/0 on 2 interfaces"},
-				{"cloudtrail-enabled", "note", "could not run: AccessDenied: cloudtrail:DescribeTrails"},
 			}
 			for i, res := range run.Results {
 				loc := res.Locations[0].PhysicalLocation
@@ -301,9 +317,26 @@ func TestAccountRun(t *testing.T) {
 			if undescribed.ID != "ec2-security-group-open" || undescribed.Properties["security-severity"] != "8.0" {
 				t.Errorf("undescribed rule %+v", undescribed)
 			}
-			notes := run.Invocations[0].ToolExecutionNotifications
-			if len(notes) != 1 || *notes[0].Message.Text != "credential report: AccessDenied" {
-				t.Errorf("gaps not notified: %v", notes)
+			var notes []string
+			for _, n := range run.Invocations[0].ToolExecutionNotifications {
+				s := n.Level + ": " + *n.Message.Text
+				if n.AssociatedRule != nil {
+					s += " [" + *n.AssociatedRule.Id + "]"
+				}
+				notes = append(notes, s)
+			}
+			wantNotes := []string{
+				"warning: credential report: AccessDenied",
+				"warning: cloudtrail-enabled could not run: AccessDenied: cloudtrail:DescribeTrails [cloudtrail-enabled]",
+				"warning: trusted-advisor could not run: SubscriptionRequiredException: support plan [trusted-advisor]",
+			}
+			if strings.Join(notes, "\n") != strings.Join(wantNotes, "\n") {
+				t.Errorf("notifications\n%s\nwant\n%s", strings.Join(notes, "\n"), strings.Join(wantNotes, "\n"))
+			}
+			for _, rule := range run.Tool.Driver.Rules {
+				if rule.ID == "cloudtrail-enabled" || rule.ID == "trusted-advisor" {
+					t.Errorf("rule %s described though no result uses it", rule.ID)
+				}
 			}
 		})
 	}
@@ -311,6 +344,42 @@ func TestAccountRun(t *testing.T) {
 		if _, err := Build(report(checks...), Options{AccountAnchor: bad}); err == nil {
 			t.Errorf("anchor %q accepted", bad)
 		}
+	}
+}
+
+// TestNoZeroSecuritySeverity: an info rule is a recommendation, not a
+// security alert scored 0.0.
+func TestNoZeroSecuritySeverity(t *testing.T) {
+	r := report(finding.CheckResult{RuleID: "trusted-advisor", Severity: finding.SeverityInfo, State: finding.CheckFail, Resource: "Low Utilization Amazon EC2 Instances", Message: "2 instances flagged"})
+	run := build(t, r, Options{}).Runs[1]
+	if len(run.Results) != 1 {
+		t.Fatalf("%d results", len(run.Results))
+	}
+	rule := run.Tool.Driver.Rules[*run.Results[0].RuleIndex]
+	if score, ok := rule.Properties["security-severity"]; ok {
+		t.Errorf("info rule has security-severity %v", score)
+	}
+	if rule.Properties["problem.severity"] != "recommendation" || *run.Results[0].Level != "note" {
+		t.Errorf("info rule %v, result level %s", rule.Properties, *run.Results[0].Level)
+	}
+}
+
+// TestOneResultPerFingerprint: the same key at the same path twice (a
+// report merged from two scans) is one result, as GitHub would fold it.
+func TestOneResultPerFingerprint(t *testing.T) {
+	r := report()
+	r.Keys = append(r.Keys, r.Keys[0])
+	run := build(t, r, Options{}).Runs[0]
+	seen := map[string]bool{}
+	for _, res := range run.Results {
+		fp := res.PartialFingerprints["primaryLocationLineHash"].(string)
+		if seen[fp] {
+			t.Errorf("fingerprint %s twice", fp)
+		}
+		seen[fp] = true
+	}
+	if len(run.Results) != 5 {
+		t.Errorf("%d results, want the 5 distinct keys", len(run.Results))
 	}
 }
 
@@ -343,7 +412,7 @@ func TestEdgeCases(t *testing.T) {
 	if *loc.ArtifactLocation.URI != "unreachable/9c1e0b7a" || *loc.Region.StartLine != 1 || loc.Region.StartColumn != nil {
 		t.Errorf("unreachable anchored at %s", *loc.ArtifactLocation.URI)
 	}
-	if d := run.Tool.Driver; *d.Version != "dev" || d.SemanticVersion != nil {
+	if d := run.Tool.Driver; *d.Version != "0.0.0-dev" || *d.SemanticVersion != "0.0.0-dev" {
 		t.Errorf("version %q semantic %v", *d.Version, d.SemanticVersion)
 	}
 	build(t, &finding.Report{}, Options{}) // nothing at all still validates

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-github/v66/github"
+	"github.com/google/go-github/v88/github"
 )
 
 // Upload limits and defaults.
@@ -160,11 +160,11 @@ func Upload(ctx context.Context, o UploadOptions) (*UploadResult, error) {
 		return nil, &UploadError{Message: err.Error(), Err: err}
 	}
 	analysis := &github.SarifAnalysis{
-		CommitSHA:   github.String(o.CommitSHA),
-		Ref:         github.String(o.Ref),
-		Sarif:       github.String(payload.encoded),
+		CommitSHA:   github.Ptr(o.CommitSHA),
+		Ref:         github.Ptr(o.Ref),
+		Sarif:       github.Ptr(payload.encoded),
 		CheckoutURI: optional(o.CheckoutURI),
-		ToolName:    github.String(cmp.Or(o.ToolName, "keysweep")),
+		ToolName:    github.Ptr(cmp.Or(o.ToolName, "keysweep")),
 	}
 	if !o.StartedAt.IsZero() {
 		analysis.StartedAt = &github.Timestamp{Time: o.StartedAt.UTC()}
@@ -205,12 +205,12 @@ func poll(ctx context.Context, client *github.Client, owner, repo string, o Uplo
 	res.Status = StatusPending
 	u := fmt.Sprintf("repos/%s/%s/code-scanning/sarifs/%s", url.PathEscape(owner), url.PathEscape(repo), url.PathEscape(res.ID))
 	for {
-		req, err := client.NewRequest(http.MethodGet, u, nil)
+		req, err := client.NewRequest(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return &UploadError{Message: err.Error(), Err: err}
 		}
 		var st sarifStatus
-		_, err = client.Do(ctx, req, &st)
+		_, err = client.Do(req, &st)
 		var er *github.ErrorResponse
 		switch {
 		case err == nil:
@@ -291,13 +291,15 @@ func newClient(o UploadOptions) (*github.Client, error) {
 	if err != nil || base.Host == "" || (base.Scheme != "https" && base.Scheme != "http") {
 		return nil, fmt.Errorf("API URL %q is not an http(s) URL (GITHUB_API_URL)", o.APIURL)
 	}
-	client := github.NewClient(o.HTTPClient).WithAuthToken(o.Token)
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
 	// GITHUB_API_URL already is the API root, for GitHub Enterprise
-	// Server too (…/api/v3), so it is used as is rather than through
-	// WithEnterpriseURLs, which would append /api/v3/ to a bare host.
-	client.BaseURL = base
-	client.UploadURL = base
-	return client, nil
+	// Server too (…/api/v3), so it is used as is (WithURLs) rather than
+	// through WithEnterpriseURLs, which would append /api/v3/ to a bare
+	// host.
+	return github.NewClient(github.WithHTTPClient(hc), github.WithAuthToken(o.Token), github.WithURLs(&api, &api))
 }
 
 // apiError explains a refused request in terms of what to change.

@@ -69,6 +69,8 @@ type inputs struct {
 	Path          string
 	Since         string
 	RoleToAssume  string
+	Organization  bool
+	MemberRole    string
 	Region        string
 	Audience      string
 	AccountChecks bool
@@ -85,6 +87,7 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 		Path:         cmp.Or(gha.GetInput("path"), "."),
 		Since:        gha.GetInput("since"),
 		RoleToAssume: gha.GetInput("role-to-assume"),
+		MemberRole:   gha.GetInput("member-role"),
 		Region:       cmp.Or(gha.GetInput("aws-region"), "us-east-1"),
 		Audience:     cmp.Or(gha.GetInput("audience"), "sts.amazonaws.com"),
 		KnownKeys:    gha.GetInput("known-keys"),
@@ -97,6 +100,9 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 		return in, err
 	}
 	if in.UploadSARIF, err = boolInput(gha, "upload-sarif", true); err != nil {
+		return in, err
+	}
+	if in.Organization, err = boolInput(gha, "organization", false); err != nil {
 		return in, err
 	}
 	failOn := cmp.Or(gha.GetInput("fail-on"), "high")
@@ -176,6 +182,8 @@ func (r *run) main(ctx context.Context) int {
 			RoleToAssume: in.RoleToAssume,
 			Audience:     in.Audience,
 			Region:       in.Region,
+			Org:          in.Organization,
+			MemberRole:   in.MemberRole,
 		},
 	}
 	awsWarning := r.configureAWS(&cfg, in, sc)

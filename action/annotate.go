@@ -98,6 +98,14 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 	b.WriteString(".")
 	switch rep.InventorySource {
 	case "aws":
+		if org, checked := orgAccounts(rep); org {
+			b.WriteString(" Keys matched in the accounts of the AWS Organization that own them")
+			if checked > 0 {
+				fmt.Fprintf(&b, "; account checks in %d %s", checked, plural(checked, "account", "accounts"))
+			}
+			b.WriteString(".")
+			break
+		}
 		fmt.Fprintf(&b, " Keys matched against the live IAM keys of account `%s`.", cmp.Or(rep.Account, "unknown"))
 	case "known-keys":
 		b.WriteString(" Keys matched against the known-keys list.")
@@ -133,7 +141,7 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 				commit = fmt.Sprintf("`%s` %s, %s", short(k.Commit), k.Author, k.Date.UTC().Format(time.DateOnly))
 			}
 			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n",
-				k.Severity, k.KeyID, k.Status, cell(cmp.Or(k.User, "—")), cell(lastUsed(k)),
+				k.Severity, k.KeyID, k.Status, cell(owner(k)), cell(lastUsed(k)),
 				cell(where), cell(commit), yesNo(k.InHead))
 		}
 		b.WriteString("\n")
@@ -142,7 +150,11 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 	if len(failed) > 0 {
 		b.WriteString("### Failed account checks\n\n| Severity | Rule | Resource | Region | Finding |\n|---|---|---|---|---|\n")
 		for _, c := range failed {
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", c.Severity, c.RuleID, cell(cmp.Or(c.Resource, "account")), cell(cmp.Or(c.Region, "global")), cell(c.Message))
+			resource := cmp.Or(c.Resource, "account")
+			if c.AccountName != "" {
+				resource = c.Account + " (" + c.AccountName + ") " + resource
+			}
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", c.Severity, c.RuleID, cell(resource), cell(cmp.Or(c.Region, "global")), cell(c.Message))
 		}
 		b.WriteString("\n")
 	}
@@ -188,6 +200,31 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// owner is the key's user and, with an organization, its account:
+// "deploy-bot in 210987654321 (prod)".
+func owner(k finding.KeyFinding) string {
+	s := cmp.Or(k.User, "—")
+	if k.AccountName != "" {
+		s += " in " + k.Account + " (" + k.AccountName + ")"
+	}
+	return s
+}
+
+// orgAccounts reports whether the report covers an AWS Organization, and
+// how many of its accounts the checks ran in.
+func orgAccounts(rep *finding.Report) (bool, int) {
+	org, seen := false, map[string]bool{}
+	for _, k := range rep.Keys {
+		org = org || k.AccountName != ""
+	}
+	for _, c := range rep.Checks {
+		if c.AccountName != "" {
+			org, seen[c.Account] = true, true
+		}
+	}
+	return org, len(seen)
 }
 
 func lastUsed(k finding.KeyFinding) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -215,6 +216,25 @@ func TestOrganization(t *testing.T) {
 	if n := calls.Get("sts:AssumeRole"); n != 4 {
 		t.Errorf("AssumeRole called %d times, want 4 (prod, staging, dev, sandbox)", n)
 	}
+
+	// Text and SARIF name the accounts too.
+	sarifPath := t.TempDir() + "/org.sarif"
+	_, text, stderr := run(t, "scan", r.Dir, "--aws", "--org", "--checks", "iam-password-policy", "--sarif", sarifPath, "--fail-on", "none")
+	sarif, err := os.ReadFile(sarifPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"account " + prod + " (prod)", "is ACTIVE in " + prod + " (prod)", staging + " (staging)"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("text report lacks %q:\n%s", w, text)
+		}
+	}
+	for _, w := range []string{`"accountName": "prod"`, `"account": "` + staging + `"`, `"accountName": "staging"`, "account " + staging + " (staging): "} {
+		if !strings.Contains(string(sarif), w) {
+			t.Errorf("SARIF lacks %s", w)
+		}
+	}
+	out += text + string(sarif)
 	for _, s := range []string{activeSecret, inactiveSecret, deletedSecret, deniedSecret, outsideSecret} {
 		if strings.Contains(out+stderr, s) {
 			t.Fatal("a secret from moto appears in the output")

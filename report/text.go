@@ -157,6 +157,9 @@ func (p *printer) key(g *group) {
 	}
 	if t.Account != "" {
 		p.printf("  account %s", t.Account)
+		if t.AccountName != "" {
+			p.printf(" (%s)", t.AccountName)
+		}
 	}
 	if t.Suppressed != nil {
 		// The top finding is suppressed only when all of them are.

@@ -51,13 +51,16 @@ func (b *builder) checkResult(r *run, c finding.CheckResult, anchor string) {
 	if c.Region != "" && !strings.Contains(msg, c.Region) {
 		msg = "[" + c.Region + "] " + msg
 	}
+	if c.AccountName != "" { // an organization: every account shares the run
+		msg = "account " + c.Account + " (" + c.AccountName + "): " + msg
+	}
 	rule := b.rules.get(c.RuleID, c.Severity)
 	res := r.result(c.RuleID, c.Severity, level, cmp.Or(msg, rule.Title))
 	loc := location(anchor, 1, 0, 0)
 	res.AddLocation(loc)
 	fingerprint(res, fp)
 	props := gosarif.Properties{"state": string(c.State), "severity": c.Severity.String()}
-	for k, v := range map[string]string{"resource": c.Resource, "region": c.Region, "account": b.report.Account} {
+	for k, v := range map[string]string{"resource": c.Resource, "region": c.Region, "account": cmp.Or(c.Account, b.report.Account), "accountName": c.AccountName} {
 		if v != "" {
 			props[k] = v
 		}

@@ -241,3 +241,84 @@ func TestOrganization(t *testing.T) {
 		}
 	}
 }
+
+func TestOrganizationFlags(t *testing.T) {
+	r := gittest.New(t)
+	r.Write("a.txt", "clean\n")
+	r.Commit("init")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--org"}, "needs --aws"},
+		{[]string{"--aws", "--member-role", "auditor"}, "need --org"},
+		{[]string{"--aws", "--accounts", "210987654321"}, "need --org"},
+		{[]string{"--aws", "--org", "--accounts", "2109876543210"}, `"2109876543210" is not a 12-digit AWS account ID`},
+		{[]string{"--aws", "--org", "--exclude-accounts", "prod"}, `"prod" is not a 12-digit`},
+	} {
+		code, out, stderr := run(t, append([]string{"scan", r.Dir}, tc.args...)...)
+		if code != ExitError || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || out != "" {
+			t.Errorf("%v: exit %d stderr %q; want 2 and one line with %q", tc.args, code, stderr, tc.want)
+		}
+	}
+
+	// Against an organization: an account ID that is not one of its
+	// accounts is a mistake to report, not an account to skip silently; an
+	// account outside the organization's caller is refused in one line.
+	srv := moto.Get(t)
+	srv.Reset(t)
+	srv.Env(t)
+	ids := motoOrg(t, "prod")
+	code, _, stderr := run(t, "scan", r.Dir, "--aws", "--org", "--no-checks", "--accounts", ids["prod"]+",999999999999")
+	if code != ExitError || !strings.Contains(stderr, `account "999999999999" is not an active account of the organization`) {
+		t.Errorf("unknown account: exit %d stderr %q", code, stderr)
+	}
+	srv.Reset(t)
+	code, _, stderr = run(t, "scan", r.Dir, "--aws", "--org", "--no-checks")
+	if code != ExitError || !strings.Contains(stderr, "not in an AWS Organization") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("no organization: exit %d stderr %q", code, stderr)
+	}
+}
+
+// TestOrganizationExcludedAccount: the key of an excluded account stays
+// unverified, and the gap says why; --accounts leaves the others unread.
+func TestOrganizationExcludedAccount(t *testing.T) {
+	srv := moto.Get(t)
+	srv.Reset(t)
+	srv.Env(t)
+	ids := motoOrg(t, "prod", "staging")
+	key, secret := motoKey(t, iamClient(t, ids["prod"]), "deploy-bot", types.StatusTypeActive)
+	r := gittest.New(t)
+	r.Write("prod.env", "AWS_ACCESS_KEY_ID="+key+"\nAWS_SECRET_ACCESS_KEY="+secret+"\n")
+	r.Commit("key")
+	var calls mototest.Counter
+	mototest.EnvFor(t, srv.Proxy(t, calls.Count).URL)
+	code, out, stderr := run(t, "scan", r.Dir, "--aws", "--org", "--exclude-accounts", ids["prod"], "--checks", "iam-password-policy", "--format", "json", "--fail-on", "none")
+	if code != ExitClean {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Gaps   []string
+		Keys   []struct{ Status, Account, AccountName string }
+		Checks []struct{ Account string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Keys) != 1 || rep.Keys[0].Status != "unverified" || rep.Keys[0].Account != ids["prod"] || rep.Keys[0].AccountName != "prod" {
+		t.Errorf("keys %+v, want the prod key unverified", rep.Keys)
+	}
+	if !slices.ContainsFunc(rep.Gaps, func(g string) bool {
+		return strings.Contains(g, ids["prod"]+" (prod): 1 committed key not matched, left unverified: excluded")
+	}) {
+		t.Errorf("gaps %q", rep.Gaps)
+	}
+	for _, c := range rep.Checks {
+		if c.Account == ids["prod"] {
+			t.Error("a check ran in the excluded account")
+		}
+	}
+	if len(rep.Checks) != 2 || calls.Get("sts:AssumeRole") != 1 {
+		t.Errorf("%d check results, %s; want 2 (management, staging), one AssumeRole", len(rep.Checks), &calls)
+	}
+}

@@ -52,6 +52,12 @@ func listAccounts(ctx context.Context, s *Session) ([]Account, []string, error) 
 		}
 	}
 	slices.SortFunc(accounts, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
+	// The caller is always an account of its organization: a listing
+	// without it is not the organization (an emulator's empty answer).
+	if !slices.ContainsFunc(accounts, func(a Account) bool { return a.ID == s.Account }) {
+		return nil, nil, &Error{Op: "organizations:ListAccounts", Cause: fmt.Sprintf("the account is not in an AWS Organization (the %d accounts listed do not include the caller's %s)", len(accounts), s.Account),
+			Hint: "drop --org, or run with credentials of the organization's management account"}
+	}
 	return accounts, gaps, nil
 }
 

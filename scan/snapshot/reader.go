@@ -109,7 +109,7 @@ func (r *Reader) readReport(ctx context.Context) reportFacts {
 func (r *Reader) RootKeys(ctx context.Context) (keys []finding.AccessKey, known bool, why string) {
 	rows, _, fail := r.CredentialReport(ctx)
 	if fail != nil {
-		return nil, false, fail.Reason()
+		return nil, false, fail.Cause()
 	}
 	for _, row := range rows {
 		if !row.Root() {

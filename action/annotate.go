@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/keysweep/keysweep/cli"
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/sarif"
 )
 
 // annotate writes one annotation per leaked key, on the file and line of
@@ -149,12 +151,23 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 
 	if len(failed) > 0 {
 		b.WriteString("### Failed account checks\n\n| Severity | Rule | Resource | Region | Finding |\n|---|---|---|---|---|\n")
+		// GitHub truncates a job summary over 1 MiB; an organization's
+		// failures are bounded here, and all are in code scanning.
+		more := len(failed) - maxSummaryRows
+		if more > 0 {
+			failed = slices.Clone(failed)
+			slices.SortStableFunc(failed, func(a, b finding.CheckResult) int { return cmp.Compare(b.Severity, a.Severity) })
+			failed = failed[:maxSummaryRows]
+		}
 		for _, c := range failed {
 			resource := cmp.Or(c.Resource, "account")
 			if c.AccountName != "" {
 				resource = c.Account + " (" + c.AccountName + ") " + resource
 			}
 			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", c.Severity, c.RuleID, cell(resource), cell(cmp.Or(c.Region, "global")), cell(c.Message))
+		}
+		if more > 0 {
+			fmt.Fprintf(&b, "\n… and %d more failed checks: see code scanning or the JSON report.\n", more)
 		}
 		b.WriteString("\n")
 	}
@@ -171,7 +184,11 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 	}
 	if len(gaps) > 0 {
 		b.WriteString("### Could not check\n\n")
-		for _, g := range gaps {
+		for i, g := range gaps {
+			if i == maxSummaryRows {
+				fmt.Fprintf(&b, "- … and %d more: see the JSON report\n", len(gaps)-i)
+				break
+			}
 			fmt.Fprintf(&b, "- %s\n", oneLine(g))
 		}
 		b.WriteString("\n")
@@ -192,6 +209,11 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 		}
 	}
 
+	if n := len(failedOrUnrun(rep)); n > sarif.MaxResultsPerRun {
+		fmt.Fprintf(&b, "**%d of %d account check results left out of code scanning** (GitHub accepts %d results per upload; the least severe were dropped). The JSON report (`keysweep scan --format json`) lists them all.\n\n",
+			n-sarif.MaxResultsPerRun, n, sarif.MaxResultsPerRun)
+	}
+
 	if len(uploads) > 0 {
 		b.WriteString("### Code scanning\n\n")
 		for _, u := range uploads {
@@ -200,6 +222,20 @@ func summaryMarkdown(rep *finding.Report, in inputs, sc *scope, uploads []upload
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// maxSummaryRows bounds the failed checks listed in the job summary.
+const maxSummaryRows = 500
+
+// failedOrUnrun are the check results code scanning receives.
+func failedOrUnrun(rep *finding.Report) []finding.CheckResult {
+	var out []finding.CheckResult
+	for _, c := range rep.Checks {
+		if c.State == finding.CheckFail || c.State == finding.CheckCouldNotRun {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // owner is the key's user and, with an organization, its account:

@@ -194,7 +194,6 @@ func (r *Reader) readUsers(ctx context.Context) usersFacts {
 
 type userKeysFacts struct {
 	keys    []finding.AccessKey
-	gone    bool // the user does not exist
 	failure *Failure
 }
 
@@ -227,7 +226,7 @@ func (r *Reader) keysOfUser(ctx context.Context, user string) userKeysFacts {
 			})
 		switch {
 		case isNoSuchEntity(err):
-			return userKeysFacts{gone: true}
+			return userKeysFacts{} // the user is gone, and its keys with it
 		case err != nil:
 			f := newFailure(SrcAccessKeys, "", user, "iam:ListAccessKeys", err)
 			return userKeysFacts{keys: keys, failure: &f}

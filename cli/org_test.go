@@ -321,4 +321,21 @@ func TestOrganizationExcludedAccount(t *testing.T) {
 	if len(rep.Checks) != 2 || calls.Get("sts:AssumeRole") != 1 {
 		t.Errorf("%d check results, %s; want 2 (management, staging), one AssumeRole", len(rep.Checks), &calls)
 	}
+
+	// Matching alone assumes a role only where a leaked key is: here
+	// nowhere (staging has none, prod is excluded).
+	calls.Reset()
+	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--org", "--exclude-accounts", ids["prod"], "--no-checks", "--fail-on", "none"); code != ExitClean {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := calls.Get("sts:AssumeRole"); n != 0 {
+		t.Errorf("%d AssumeRole calls for matching, want none: %s", n, &calls)
+	}
+	calls.Reset()
+	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--org", "--no-checks", "--fail-on", "none"); code != ExitClean {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := calls.Get("sts:AssumeRole"); n != 1 {
+		t.Errorf("%d AssumeRole calls to match one key of prod, want 1: %s", n, &calls)
+	}
 }

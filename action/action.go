@@ -77,6 +77,8 @@ type inputs struct {
 	Path          string
 	Since         string
 	RoleToAssume  string
+	Organization  bool
+	MemberRole    string
 	Region        string
 	Audience      string
 	AccountChecks bool
@@ -104,6 +106,7 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 		Path:         cmp.Or(gha.GetInput("path"), "."),
 		Since:        gha.GetInput("since"),
 		RoleToAssume: gha.GetInput("role-to-assume"),
+		MemberRole:   gha.GetInput("member-role"),
 		Region:       cmp.Or(gha.GetInput("aws-region"), "us-east-1"),
 		Audience:     cmp.Or(gha.GetInput("audience"), "sts.amazonaws.com"),
 		KnownKeys:    gha.GetInput("known-keys"),
@@ -147,6 +150,9 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 	}
 	if in.KnownKeysComplete && in.KnownKeys == "" {
 		return in, fmt.Errorf("input known-keys-complete declares the known-keys file complete: set known-keys too")
+	}
+	if in.Organization, err = boolInput(gha, "organization", false); err != nil {
+		return in, err
 	}
 	failOn := cmp.Or(gha.GetInput("fail-on"), "high")
 	sev, err := finding.ParseSeverity(failOn)
@@ -234,6 +240,8 @@ func (r *run) main(ctx context.Context) int {
 			RoleToAssume: in.RoleToAssume,
 			Audience:     in.Audience,
 			Region:       in.Region,
+			Org:          in.Organization,
+			MemberRole:   in.MemberRole,
 		},
 	}
 	awsWarning := r.configureAWS(&cfg, in, sc)

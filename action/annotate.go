@@ -12,6 +12,7 @@ import (
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/pipeline"
+	"github.com/keysweep/keysweep/sarif"
 )
 
 // GitHub shows at most annotationsPerLevel errors, as many warnings and as
@@ -113,6 +114,8 @@ func failedChecks(rep *finding.Report) []finding.CheckResult {
 			out = append(out, c)
 		}
 	}
+	// Most severe first: the summary and the annotations show the top.
+	slices.SortStableFunc(out, func(a, b finding.CheckResult) int { return cmp.Compare(b.Severity, a.Severity) })
 	return out
 }
 
@@ -161,6 +164,14 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 	b.WriteString(".")
 	switch rep.InventorySource {
 	case "aws":
+		if org, checked := orgAccounts(rep); org {
+			b.WriteString(" Keys matched in the accounts of the AWS Organization that own them")
+			if checked > 0 {
+				fmt.Fprintf(&b, "; account checks in %d %s", checked, plural(checked, "account", "accounts"))
+			}
+			b.WriteString(".")
+			break
+		}
 		fmt.Fprintf(&b, " Keys matched against the live IAM keys of account %s.", escape.Code(cmp.Or(rep.Account, "unknown")))
 	case "known-keys":
 		b.WriteString(" Keys matched against the known-keys list.")
@@ -212,7 +223,7 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 				commit = fmt.Sprintf("%s %s, %s", escape.Code(short(k.Commit)), escape.Markdown(k.Author), k.Date.UTC().Format(time.DateOnly))
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-				k.Severity, escape.Code(k.KeyID), escape.Markdown(string(k.Status)), escape.Markdown(cmp.Or(k.User, k.ARN, k.Canary, "—")), escape.Markdown(lastUsed(k)),
+				k.Severity, escape.Code(k.KeyID), escape.Markdown(string(k.Status)), escape.Markdown(keyOwner(k)), escape.Markdown(lastUsed(k)),
 				where, commit, yesNo(k.InHead))
 		}
 		if more := keys - summaryKeys; more > 0 {
@@ -224,7 +235,11 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 	if len(failed) > 0 {
 		b.WriteString("### Failed account checks\n\n| Severity | Rule | Resource | Region | Finding |\n|---|---|---|---|---|\n")
 		for _, c := range failed[:min(len(failed), summaryChecks)] {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", c.Severity, escape.Code(c.RuleID), escape.Markdown(cmp.Or(c.Resource, "account")), escape.Markdown(cmp.Or(c.Region, "global")), escape.Markdown(oneLine(c.Message)))
+			resource := cmp.Or(c.Resource, "account")
+			if c.AccountName != "" {
+				resource = c.Account + " (" + c.AccountName + ") " + resource
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", c.Severity, escape.Code(c.RuleID), escape.Markdown(resource), escape.Markdown(cmp.Or(c.Region, "global")), escape.Markdown(oneLine(c.Message)))
 		}
 		if more := len(failed) - summaryChecks; more > 0 {
 			fmt.Fprintf(&b, "\n… and %d more failed checks: %s.\n", more, sarifNote)
@@ -280,6 +295,11 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		}
 	}
 
+	if n := len(failedOrUnrun(rep)); n > sarif.MaxResultsPerRun {
+		fmt.Fprintf(&b, "**%d of %d account check results left out of code scanning** (GitHub accepts %d results per upload; the least severe were dropped). The JSON report (`keysweep scan --format json`) lists them all.\n\n",
+			n-sarif.MaxResultsPerRun, n, sarif.MaxResultsPerRun)
+	}
+
 	if len(uploads) > 0 {
 		b.WriteString("### Code scanning\n\n")
 		fmt.Fprintf(&b, "The upload is a full-history analysis of every ref (%d %s, %d %s", full.Stats.Commits, plural(full.Stats.Commits, "commit", "commits"), len(full.Keys), plural(len(full.Keys), "key", "keys"))
@@ -318,6 +338,43 @@ func bound(md string, limit int) string {
 		cut = limit
 	}
 	return md[:cut] + "\n\n… summary cut at " + strconv.Itoa(limit>>10) + " KiB; the SARIF file has every finding.\n"
+}
+
+// failedOrUnrun are the check results code scanning receives.
+func failedOrUnrun(rep *finding.Report) []finding.CheckResult {
+	var out []finding.CheckResult
+	for _, c := range rep.Checks {
+		if c.State == finding.CheckFail || c.State == finding.CheckCouldNotRun {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// keyOwner is the key's user (or, verified, the identity it signs as, or
+// the canary service) and, with an organization, its account:
+// "deploy-bot in 210987654321 (prod)".
+func keyOwner(k finding.KeyFinding) string {
+	s := cmp.Or(k.User, k.ARN, k.Canary, "—")
+	if k.AccountName != "" {
+		s += " in " + k.Account + " (" + k.AccountName + ")"
+	}
+	return s
+}
+
+// orgAccounts reports whether the report covers an AWS Organization, and
+// how many of its accounts the checks ran in.
+func orgAccounts(rep *finding.Report) (bool, int) {
+	org, seen := false, map[string]bool{}
+	for _, k := range rep.Keys {
+		org = org || k.AccountName != ""
+	}
+	for _, c := range rep.Checks {
+		if c.AccountName != "" {
+			org, seen[c.Account] = true, true
+		}
+	}
+	return org, len(seen)
 }
 
 func lastUsed(k finding.KeyFinding) string {

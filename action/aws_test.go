@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/keysweep/keysweep/internal/githubtest"
 	"github.com/keysweep/keysweep/internal/gittest"
@@ -131,4 +133,59 @@ func TestRoleToAssumeWithoutIDTokenSaysWhy(t *testing.T) {
 	r.run()
 	r.wantCode(2)
 	r.wantLog("(?m)^::error title=keysweep could not run::.*ACTIONS_ID_TOKEN_REQUEST_URL.*id-token: write")
+}
+
+// TestOrganizationInput: `organization: true` reads the AWS Organization
+// with the OIDC role of the management account; the summary names the
+// account of the leaked key and of each failed check.
+func TestOrganizationInput(t *testing.T) {
+	moto, roleARN, _ := motoAccount(t)
+	ctx := context.Background()
+	admin, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := organizations.NewFromConfig(admin)
+	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: "ALL"}); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("prod"), Email: aws.String("prod@example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := aws.ToString(acct.CreateAccountStatus.AccountId)
+	prodIAM := iam.NewFromConfig(admin, func(o *iam.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-moto-account-id", prod))
+	})
+	if _, err := prodIAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("payments")}); err != nil {
+		t.Fatal(err)
+	}
+	created, err := prodIAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("payments")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := planted{aws.ToString(created.AccessKey.AccessKeyId), aws.ToString(created.AccessKey.SecretAccessKey)}
+
+	repo := history(t)
+	repo.Write("prod/env", live.file())
+	// One IAM check keeps the test quick: every check reads every region.
+	repo.Write(".keysweep.yml", "checks:\n  enable: [iam-password-policy]\n")
+	repo.Commit("prod settings")
+	r, _ := oidcRunner(t, moto, repo, "schedule", map[string]any{}, roleARN)
+	r.env["INPUT_ORGANIZATION"] = "true"
+	r.env["INPUT_MEMBER-ROLE"] = "keysweep-audit"
+	r.env["GITHUB_SHA"] = repo.Git("rev-parse", "HEAD")
+	r.secrets = append(r.secrets, live)
+	r.run()
+	r.wantCode(1)
+	sum := r.file("summary")
+	for _, want := range []string{
+		"Keys matched in the accounts of the AWS Organization that own them; account checks in 2 accounts.",
+		"| active | payments in " + prod + " (prod) |",
+		"| " + prod + " (prod) account |", // the password policy fails in both accounts
+	} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
 }

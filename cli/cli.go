@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +116,12 @@ Scan flags:
   --verify                  sign sts:GetCallerIdentity with each committed key and
                             secret no inventory resolves, to learn if it works and
                             whose it is (uses the leaked key; never canary tokens)
+  --org                     every account of the AWS Organization (management or
+                            delegated-admin credentials): keys matched in the account
+                            that owns them, checks in every account
+  --member-role NAME        role assumed in member accounts (default keysweep-audit)
+  --accounts LIST           only these account IDs of the organization (comma-separated)
+  --exclude-accounts LIST   not these account IDs
   --format text|json|sarif|markdown  report format on stdout (default text)
   --output FILE             write the report to FILE instead of stdout
   --sarif FILE              also write SARIF to FILE
@@ -180,6 +187,10 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	fs.BoolVar(&cfg.NoInlineAllow, "no-inline-allow", false, "")
 	fs.BoolVar(&cfg.AWS.Enabled, "aws", false, "")
 	fs.BoolVar(&cfg.Verify, "verify", false, "")
+	fs.BoolVar(&cfg.AWS.Org, "org", false, "")
+	fs.StringVar(&cfg.AWS.MemberRole, "member-role", "keysweep-audit", "")
+	accounts := fs.String("accounts", "", "")
+	excludeAccounts := fs.String("exclude-accounts", "", "")
 	checks := fs.String("checks", "", "")
 	noChecks := fs.Bool("no-checks", false, "")
 	fs.StringVar(&cfg.Format, "format", "text", "")
@@ -249,6 +260,22 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	if (cfg.AWS.NoChecks || cfg.AWS.Checks != nil) && !cfg.AWS.Enabled {
 		return cfg, &usageError{msg: "--checks/--no-checks select account checks, which need --aws"}
 	}
+	cfg.AWS.Accounts, cfg.AWS.ExcludeAccounts = splitList(*accounts), splitList(*excludeAccounts)
+	orgFlag := false
+	fs.Visit(func(f *flag.Flag) {
+		orgFlag = orgFlag || f.Name == "member-role" || f.Name == "accounts" || f.Name == "exclude-accounts"
+	})
+	if (cfg.AWS.Org || orgFlag) && !cfg.AWS.Enabled {
+		return cfg, &usageError{msg: "--org reads an AWS Organization, which needs --aws"}
+	}
+	if orgFlag && !cfg.AWS.Org {
+		return cfg, &usageError{msg: "--member-role, --accounts and --exclude-accounts select accounts of an organization, which need --org"}
+	}
+	for _, id := range append(slices.Clone(cfg.AWS.Accounts), cfg.AWS.ExcludeAccounts...) {
+		if !isAccountID(id) {
+			return cfg, &usageError{msg: fmt.Sprintf("--accounts/--exclude-accounts: %q is not a 12-digit AWS account ID", truncate(id, 40))}
+		}
+	}
 	return cfg, nil
 }
 
@@ -292,6 +319,26 @@ func actionCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "keysweep: action takes no arguments, got %q: its settings are the step's inputs (keysweep action --help)\n", args[0])
 	return ExitError
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// truncate keeps a hostile value short when it is quoted back.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
 }
 
 func splitList(s string) []string {

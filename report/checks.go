@@ -73,6 +73,9 @@ func (p *printer) checkState(c finding.CheckResult) styled {
 
 func checkLine(c finding.CheckResult) string {
 	var where []string
+	if c.AccountName != "" { // an organization: say which account
+		where = append(where, c.Account+" ("+c.AccountName+")")
+	}
 	if c.Region != "" {
 		where = append(where, c.Region)
 	}

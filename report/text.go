@@ -213,6 +213,9 @@ func (p *printer) key(g *group) {
 	}
 	if t.Account != "" {
 		p.printf("  account %s", t.Account)
+		if t.AccountName != "" {
+			p.printf(" (%s)", t.AccountName)
+		}
 	}
 	if t.ARN != "" {
 		p.printf("  arn %s", t.ARN)

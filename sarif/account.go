@@ -52,6 +52,9 @@ func where(c finding.CheckResult, msg string) string {
 	if c.Region != "" && !strings.Contains(msg, c.Region) {
 		msg = "[" + c.Region + "] " + msg
 	}
+	if c.AccountName != "" { // an organization: every account shares the run
+		msg = "account " + c.Account + " (" + c.AccountName + "): " + msg
+	}
 	return msg
 }
 
@@ -67,7 +70,7 @@ func (b *builder) checkResult(r *run, c finding.CheckResult, anchor string) {
 	res.AddLocation(loc)
 	fingerprint(res, fp)
 	props := gosarif.Properties{"state": string(c.State), "severity": c.Severity.String()}
-	for k, v := range map[string]string{"resource": c.Resource, "region": c.Region, "account": b.report.Account} {
+	for k, v := range map[string]string{"resource": c.Resource, "region": c.Region, "account": cmp.Or(c.Account, b.report.Account), "accountName": c.AccountName} {
 		if v != "" {
 			props[k] = v
 		}

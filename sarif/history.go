@@ -79,6 +79,9 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.Canary != "" {
 		props["canary"] = k.Canary
 	}
+	if k.AccountName != "" {
+		props["accountName"] = k.AccountName
+	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)
 }

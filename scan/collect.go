@@ -1,9 +1,11 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -86,98 +88,22 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 	}
 	c := &collection{s: s, req: req, readers: map[string]*member{}}
 	inv := &finding.Inventory{Source: "aws", Account: s.Account, Keys: map[string]finding.AccessKey{}, Complete: true}
-	res := &Result{Inventory: inv}
-
 	accounts := []Account{{ID: s.Account}}
 	if req.Org {
-		all, gaps, err := listAccounts(ctx, s)
-		if err != nil {
+		var err error
+		if accounts, err = c.organization(ctx, inv); err != nil {
 			return nil, err
 		}
-		inv.Gaps = append(inv.Gaps, gaps...)
-		inv.Names = map[string]string{}
-		for _, a := range all {
-			inv.Names[a.ID] = a.Name
-		}
-		inv.AccountName = inv.Names[s.Account]
-		if accounts, err = selectAccounts(all, req.Accounts, req.Exclude); err != nil {
-			return nil, &Error{Op: "--org", Cause: err.Error()}
-		}
-		inv.Unread = map[string]string{}
-		for _, a := range all {
-			if !slices.ContainsFunc(accounts, func(b Account) bool { return a.ID == b.ID }) {
-				inv.Unread[a.ID] = "excluded by --accounts/--exclude-accounts"
-			}
-		}
 	}
-	res.Accounts = accounts
-
-	// Which account owns each committed key: the offline decode, confirmed
-	// (or corrected) by STS.
-	ids := keyIDs(leaks)
-	owners, gaps, err := keyAccounts(ctx, s.cfg, ids)
+	byAccount, err := c.owners(ctx, inv, leaks, accounts)
 	if err != nil {
 		return nil, err
 	}
-	inv.Gaps = append(inv.Gaps, gaps...)
-	byAccount := map[string][]string{}
-	for _, id := range ids {
-		a := owners[id]
-		if a != "" {
-			inv.KeyAccounts = setKey(inv.KeyAccounts, id, a)
-		} else {
-			a, _ = detect.DecodeAccount(id)
-		}
-		// A key of another account (outside the organization, or
-		// excluded) is judged on its owner alone.
-		if a == s.Account || slices.ContainsFunc(accounts, func(b Account) bool { return b.ID == a }) {
-			byAccount[a] = append(byAccount[a], id)
-		}
-	}
-
-	// Match each key in its account, the accounts in parallel.
-	matchIn := slices.Sorted(func(yield func(string) bool) {
-		for a := range byAccount {
-			if !yield(a) {
-				return
-			}
-		}
-	})
-	if !slices.Contains(matchIn, s.Account) {
-		matchIn = append([]string{s.Account}, matchIn...) // the top inventory is always the caller's
-	}
-	invs := make([]*finding.Inventory, len(matchIn))
-	fanOut(ctx, req.Parallel, len(matchIn), func(ctx context.Context, i int) {
-		invs[i] = c.match(ctx, matchIn[i], byAccount[matchIn[i]], inv.Names[matchIn[i]])
-	})
+	c.matchAll(ctx, inv, byAccount)
 	if err := ctx.Err(); err != nil {
 		return nil, Classify("match keys", err)
 	}
-	for i, a := range matchIn {
-		m := invs[i]
-		if a == s.Account {
-			inv.Keys, inv.RootKeys, inv.RootKeysKnown = m.Keys, m.RootKeys, m.RootKeysKnown
-			inv.Gaps = append(inv.Gaps, m.Gaps...)
-			if why, ok := c.unread(a); ok {
-				inv.Unread = setKey(inv.Unread, a, why)
-			}
-			continue
-		}
-		if why, ok := c.unread(a); ok {
-			inv.Unread = setKey(inv.Unread, a, why)
-			inv.Gaps = append(inv.Gaps, fmt.Sprintf("account %s: %d committed key%s not matched, left unverified: %s", label(a, inv.Names[a]), len(byAccount[a]), plural(len(byAccount[a])), why))
-			continue
-		}
-		inv.Gaps = append(inv.Gaps, m.Gaps...)
-		if inv.Members == nil {
-			inv.Members = map[string]*finding.Inventory{}
-		}
-		inv.Members[a] = m
-	}
-	if why, ok := c.unread(s.Account); ok && len(byAccount[s.Account]) > 0 {
-		inv.Gaps = append(inv.Gaps, fmt.Sprintf("account %s: %d committed key%s not matched, left unverified: %s", label(s.Account, inv.AccountName), len(byAccount[s.Account]), plural(len(byAccount[s.Account])), why))
-	}
-
+	res := &Result{Inventory: inv, Accounts: accounts}
 	if req.NoChecks {
 		return res, nil
 	}
@@ -195,6 +121,100 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 		res.Gaps = append(res.Gaps, checkGaps[i]...)
 	}
 	return res, nil
+}
+
+// organization lists the organization's accounts into inv (names, and the
+// accounts left out as unread) and returns the selected ones.
+func (c *collection) organization(ctx context.Context, inv *finding.Inventory) ([]Account, error) {
+	all, gaps, err := listAccounts(ctx, c.s)
+	if err != nil {
+		return nil, err
+	}
+	inv.Gaps = append(inv.Gaps, gaps...)
+	inv.Names = map[string]string{}
+	for _, a := range all {
+		inv.Names[a.ID] = a.Name
+	}
+	inv.AccountName = inv.Names[c.s.Account]
+	accounts, err := selectAccounts(all, c.req.Accounts, c.req.Exclude)
+	if err != nil {
+		return nil, &Error{Op: "--org", Cause: err.Error()}
+	}
+	inv.Unread = map[string]string{}
+	for _, a := range all {
+		if !slices.ContainsFunc(accounts, func(b Account) bool { return a.ID == b.ID }) {
+			inv.Unread[a.ID] = "excluded by --accounts/--exclude-accounts"
+		}
+	}
+	return accounts, nil
+}
+
+// owners finds the account of each committed key (the offline decode,
+// confirmed or corrected by sts:GetAccessKeyInfo, whose answers go into
+// inv.KeyAccounts) and returns the keys to match by account: those of the
+// caller's account and of the selected accounts. A key of another account
+// (outside the organization) is judged on its owner alone; one of an
+// excluded account stays unverified, which a gap says.
+func (c *collection) owners(ctx context.Context, inv *finding.Inventory, leaks []finding.Leak, accounts []Account) (map[string][]string, error) {
+	ids := keyIDs(leaks)
+	confirmed, gaps, err := keyAccounts(ctx, c.s.cfg, ids)
+	if err != nil {
+		return nil, err
+	}
+	inv.Gaps = append(inv.Gaps, gaps...)
+	byAccount := map[string][]string{}
+	excluded := map[string]int{}
+	for _, id := range ids {
+		a := confirmed[id]
+		if a != "" {
+			inv.KeyAccounts = setKey(inv.KeyAccounts, id, a)
+		} else {
+			a, _ = detect.DecodeAccount(id)
+		}
+		switch _, out := inv.Unread[a]; {
+		case a == c.s.Account || slices.ContainsFunc(accounts, func(b Account) bool { return b.ID == a }):
+			byAccount[a] = append(byAccount[a], id)
+		case out:
+			excluded[a]++
+		}
+	}
+	for _, a := range slices.Sorted(maps.Keys(excluded)) {
+		inv.Gaps = append(inv.Gaps, unmatched(a, inv.Names[a], excluded[a], inv.Unread[a]))
+	}
+	return byAccount, nil
+}
+
+// matchAll matches each account's keys in that account, the accounts side
+// by side, into inv: the caller's account at the top, the others as
+// Members, and an account that could not be read as Unread with a gap.
+func (c *collection) matchAll(ctx context.Context, inv *finding.Inventory, byAccount map[string][]string) {
+	in := slices.Sorted(maps.Keys(byAccount))
+	invs := make([]*finding.Inventory, len(in))
+	fanOut(ctx, c.req.Parallel, len(in), func(ctx context.Context, i int) {
+		invs[i] = c.match(ctx, in[i], byAccount[in[i]], inv.Names[in[i]])
+	})
+	for i, a := range in {
+		m := invs[i]
+		switch why, unread := c.unread(a); {
+		case unread:
+			inv.Unread = setKey(inv.Unread, a, why)
+			inv.Gaps = append(inv.Gaps, unmatched(a, inv.Names[a], len(byAccount[a]), why))
+		case a == c.s.Account:
+			inv.Keys, inv.RootKeys, inv.RootKeysKnown = m.Keys, m.RootKeys, m.RootKeysKnown
+			inv.Gaps = append(inv.Gaps, m.Gaps...)
+		default:
+			inv.Gaps = append(inv.Gaps, m.Gaps...)
+			if inv.Members == nil {
+				inv.Members = map[string]*finding.Inventory{}
+			}
+			inv.Members[a] = m
+		}
+	}
+}
+
+// unmatched is the gap of an account whose n committed keys stay unverified.
+func unmatched(account, name string, n int, why string) string {
+	return fmt.Sprintf("account %s: %d committed key%s not matched, left unverified: %s", label(account, name), n, plural(n), why)
 }
 
 func setKey(m map[string]string, k, v string) map[string]string {
@@ -274,15 +294,25 @@ func (c *collection) match(ctx context.Context, account string, ids []string, na
 	if r == nil {
 		return inv // the caller reads why from unread
 	}
+	// The lookups run side by side: each is two round trips.
+	type lookup struct {
+		key   finding.AccessKey
+		found bool
+		fail  *snapshot.Failure
+	}
+	looked := make([]lookup, len(ids))
+	fanOut(ctx, cmp.Or(c.req.Snapshot.Parallel, snapshot.DefaultParallel), len(ids), func(ctx context.Context, i int) {
+		l := &looked[i]
+		l.key, l.found, l.fail = r.LookupKey(ctx, ids[i])
+	})
 	missing := false
 	var failed []snapshot.Failure
-	for _, id := range ids {
-		k, found, fail := r.LookupKey(ctx, id)
+	for i, l := range looked {
 		switch {
-		case fail != nil:
-			failed = append(failed, *fail)
-		case found:
-			inv.Keys[id] = k
+		case l.fail != nil:
+			failed = append(failed, *l.fail)
+		case l.found:
+			inv.Keys[ids[i]] = l.key
 		default:
 			missing = true
 		}
@@ -298,7 +328,7 @@ func (c *collection) match(ctx context.Context, account string, ids []string, na
 		}
 		byUser := map[string][]string{}
 		for _, f := range fails {
-			byUser[f.Reason()] = append(byUser[f.Reason()], userOf(users, f.Resource))
+			byUser[f.Cause()] = append(byUser[f.Cause()], userOf(users, f.Resource))
 		}
 		inv.Gaps = append(inv.Gaps, prefixGaps(account, name, lastUsedGaps(byUser))...)
 		for _, u := range users {

@@ -173,7 +173,7 @@ func TestMatchLastUsedDeniedFallsBackToListing(t *testing.T) {
 			t.Errorf("key %s: %+v, want it matched and Active", id, k)
 		}
 	}
-	want := []string{"last-used unknown for user mallory: AccessDenied on iam:GetAccessKeyLastUsed — add it to the role's policy"}
+	want := []string{"last-used unknown for user mallory: AccessDenied on iam:GetAccessKeyLastUsed"}
 	if !slices.Equal(inv.Gaps, want) {
 		t.Errorf("gaps %q, want %q", inv.Gaps, want)
 	}
@@ -277,7 +277,7 @@ func TestMatchCredentialReportDenied(t *testing.T) {
 		return true
 	})
 	inv := match(t, "AKIAQYLPMN5HHHFPZAM2") // keysweep:allow a made-up ID no user has
-	want := []string{"root access keys unknown: AccessDenied on iam:GenerateCredentialReport — add it to the role's policy"}
+	want := []string{"root access keys unknown: AccessDenied on iam:GenerateCredentialReport"}
 	if inv.RootKeysKnown || !slices.Equal(inv.Gaps, want) {
 		t.Errorf("root keys known %v, gaps %q; want %q", inv.RootKeysKnown, inv.Gaps, want)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // DefaultMemberRole is the role keysweep assumes in each member account
-// of an organization (docs/organization.md deploys it as a StackSet).
+// of an organization (docs/aws-organizations.md deploys it as a StackSet).
 const DefaultMemberRole = "keysweep-audit"
 
 // Account is one AWS account keysweep reads.
@@ -52,6 +52,12 @@ func listAccounts(ctx context.Context, s *Session) ([]Account, []string, error) 
 		}
 	}
 	slices.SortFunc(accounts, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
+	// The caller is always an account of its organization: a listing
+	// without it is not the organization (an emulator's empty answer).
+	if !slices.ContainsFunc(accounts, func(a Account) bool { return a.ID == s.Account }) {
+		return nil, nil, &Error{Op: "organizations:ListAccounts", Cause: fmt.Sprintf("the account is not in an AWS Organization (the %d accounts listed do not include the caller's %s)", len(accounts), s.Account),
+			Hint: "drop --org, or run with credentials of the organization's management account"}
+	}
 	return accounts, gaps, nil
 }
 
@@ -112,7 +118,7 @@ func assumeFailure(role, arn string, err error) string {
 	}
 	switch {
 	case IsAccessDenied(err):
-		return fmt.Sprintf("cannot assume %s (%s): deploy the %s role to the account (docs/organization.md) with a trust policy that allows this caller, and check that no SCP denies sts:AssumeRole", arn, code, role)
+		return fmt.Sprintf("cannot assume %s (%s): deploy the %s role to the account (docs/aws-organizations.md) with a trust policy that allows this caller, and check that no SCP denies sts:AssumeRole", arn, code, role)
 	case code == "RegionDisabledException":
 		return fmt.Sprintf("cannot assume %s (%s): activate STS in the region, or use a region enabled for the account", arn, code)
 	}

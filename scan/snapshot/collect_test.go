@@ -235,6 +235,11 @@ func TestCollectWeakAccount(t *testing.T) {
 	if n := calls.Get("iam:GenerateCredentialReport"); n < 2 {
 		t.Errorf("credential report polled %d times; moto answers STARTED first", n)
 	}
+	// moto answers Access Advisor with a 500: one job is tried (with the
+	// SDK's retries), not one per principal.
+	if n := calls.Get("iam:GenerateServiceLastAccessedDetails"); n == 0 || n > 3 {
+		t.Errorf("%d Access Advisor attempts; want the first job's alone", n)
+	}
 
 	// Judge the account 200 days later: moto cannot backdate a key or an
 	// AMI, but the checks are pure functions of the time, so keys and the

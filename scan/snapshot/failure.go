@@ -47,35 +47,34 @@ type Failure struct {
 	Message    string `json:"message"`
 }
 
+// Cause is the short form of Reason, without the fix: "AccessDenied on
+// iam:ListUsers", for a gap that names the fix once for many failures.
+func (f Failure) Cause() string {
+	code := f.Code
+	if accessDenied(code) {
+		code = "AccessDenied"
+	}
+	s := code + " on " + f.Permission
+	if f.Region != "" {
+		s += " in " + f.Region
+	}
+	return s
+}
+
 // Reason is one line for people: what failed, where, and what fixes it.
 func (f Failure) Reason() string {
-	var b strings.Builder
-	// Services spell a denial differently (AccessDenied,
-	// AccessDeniedException, UnauthorizedOperation); people need one word.
-	// The resource is left to the result's own Resource field.
-	if accessDenied(f.Code) {
-		b.WriteString("AccessDenied")
-	} else {
-		b.WriteString(f.Code)
-	}
-	b.WriteString(" on ")
-	b.WriteString(f.Permission)
-	if f.Region != "" {
-		b.WriteString(" in " + f.Region)
-	}
+	s := f.Cause()
 	switch {
 	case accessDenied(f.Code):
-		b.WriteString(" — add it to the role's policy")
+		return s + " — add it to the role's policy"
 	case f.Code == "OptInRequired" || f.Code == "AuthFailure" || f.Code == "UnrecognizedClientException":
-		b.WriteString(" — is the region enabled for this account?")
+		return s + " — is the region enabled for this account?"
 	case strings.Contains(f.Code, "Throttl") || f.Code == "RequestLimitExceeded":
-		b.WriteString(" — throttled after retries; run again later")
-	default:
-		if f.Message != "" {
-			b.WriteString(": " + f.Message)
-		}
+		return s + " — throttled after retries; run again later"
+	case f.Message != "":
+		return s + ": " + f.Message
 	}
-	return b.String()
+	return s
 }
 
 // AccessDenied reports whether an AWS error code is a refusal for lack of

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -177,14 +178,34 @@ func (c *collector) serviceAccess(ctx context.Context, cl *iam.Client, principal
 		c.mu.Unlock()
 		todo = todo[:c.opts.ServiceAccessLimit]
 	}
-	fanOut(ctx, c.opts.Parallel, todo, func(ctx context.Context, i int) {
+	if len(todo) == 0 {
+		return
+	}
+	read := func(ctx context.Context, i int) *Failure {
 		p := &principals[i] // each goroutine owns one element
 		services, err := c.lastAccessed(ctx, cl, p.ARN)
 		if err != nil {
-			c.fail(SrcServiceAccess, "", p.ARN, "iam:GenerateServiceLastAccessedDetails", err)
-			return
+			f := newFailure(SrcServiceAccess, "", p.ARN, "iam:GenerateServiceLastAccessedDetails", err)
+			return &f
 		}
 		p.Services, p.ServicesRead = services, true
+		return nil
+	}
+	// The first job runs alone: a denial or a service that cannot run the
+	// jobs would fail every one of them, a hundred calls an account with
+	// their retries, so it is one failure for all instead.
+	if f := read(ctx, todo[0]); f != nil {
+		if accessDenied(f.Code) || strings.HasPrefix(f.Code, "HTTP 5") || f.Code == "ServiceFailure" {
+			f.Resource = ""
+			c.record(*f)
+			return
+		}
+		c.record(*f)
+	}
+	fanOut(ctx, c.opts.Parallel, todo[1:], func(ctx context.Context, i int) {
+		if f := read(ctx, i); f != nil {
+			c.record(*f)
+		}
 	})
 }
 

@@ -109,7 +109,7 @@ func (r *Reader) readReport(ctx context.Context) reportFacts {
 func (r *Reader) RootKeys(ctx context.Context) (keys []finding.AccessKey, known bool, why string) {
 	rows, _, fail := r.CredentialReport(ctx)
 	if fail != nil {
-		return nil, false, fail.Reason()
+		return nil, false, fail.Cause()
 	}
 	for _, row := range rows {
 		if !row.Root() {
@@ -194,7 +194,6 @@ func (r *Reader) readUsers(ctx context.Context) usersFacts {
 
 type userKeysFacts struct {
 	keys    []finding.AccessKey
-	gone    bool // the user does not exist
 	failure *Failure
 }
 
@@ -227,7 +226,7 @@ func (r *Reader) keysOfUser(ctx context.Context, user string) userKeysFacts {
 			})
 		switch {
 		case isNoSuchEntity(err):
-			return userKeysFacts{gone: true}
+			return userKeysFacts{} // the user is gone, and its keys with it
 		case err != nil:
 			f := newFailure(SrcAccessKeys, "", user, "iam:ListAccessKeys", err)
 			return userKeysFacts{keys: keys, failure: &f}

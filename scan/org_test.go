@@ -1,0 +1,73 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/keysweep/keysweep/internal/mototest"
+)
+
+// jsonError answers a JSON-protocol call (Organizations) with an AWS error.
+func jsonError(op string, status int, code, msg string) mototest.AnswerFunc {
+	return func(w http.ResponseWriter, c *mototest.Call) bool {
+		if c.Operation() != op {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
+		return true
+	}
+}
+
+func TestOrganizationListingFails(t *testing.T) {
+	for _, tc := range []struct {
+		code, want string
+	}{
+		{"AccessDeniedException", "organizations:ListAccounts: access denied (AccessDeniedException): run --org with credentials of the management account or of a delegated administrator"},
+		{"AWSOrganizationsNotInUseException", "organizations:ListAccounts: the account is not in an AWS Organization: drop --org"},
+	} {
+		motoEnv(t, jsonError("organizations:ListAccounts", http.StatusBadRequest, tc.code, "You don't have permissions to access this resource."))
+		s, err := Open(context.Background(), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Collect(context.Background(), s, leaked("AKIAQYLPMN5HHHFPZAM2"), Request{Org: true, NoChecks: true}) // keysweep:allow made-up ID
+		var e *Error
+		if !errors.As(err, &e) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.code, err, tc.want)
+		}
+	}
+}
+
+func TestSelectAccounts(t *testing.T) {
+	all := []Account{{"111111111111", "a"}, {"222222222222", "b"}, {"333333333333", "c"}}
+	for _, tc := range []struct {
+		only, exclude []string
+		want          string
+	}{
+		{nil, nil, "111111111111 222222222222 333333333333"},
+		{[]string{"222222222222", "333333333333"}, nil, "222222222222 333333333333"},
+		{nil, []string{"111111111111"}, "222222222222 333333333333"},
+		{[]string{"222222222222"}, []string{"222222222222"}, ""},
+		{[]string{"444444444444"}, nil, "error"},
+		{nil, []string{"444444444444"}, "error"},
+	} {
+		got, err := selectAccounts(all, tc.only, tc.exclude)
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		s := strings.Join(ids, " ")
+		if err != nil {
+			s = "error"
+		}
+		if s != tc.want {
+			t.Errorf("only %v exclude %v: %q (%v), want %q", tc.only, tc.exclude, s, err, tc.want)
+		}
+	}
+}

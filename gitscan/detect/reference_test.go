@@ -16,6 +16,32 @@ var (
 	refEscape = regexp.MustCompile(`(?:\\[ntr]|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})$`)
 )
 
+// The boundary rule for '/': the path segment on the far side of it must
+// read like a word, not like a piece of base64.
+var (
+	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,6}|[A-Z0-9]{1,6})$`)
+	refSegBefore = regexp.MustCompile(`(?:^|([^A-Za-z0-9]))([A-Za-z0-9]*)$`)
+	refSegAfter  = regexp.MustCompile(`^([A-Za-z0-9]*)(.?)`)
+)
+
+// Only the maxSegment characters next to the '/' are judged; the '+' that
+// may come before or after the segment only if the segment is shorter.
+func refPathBefore(b []byte) bool {
+	m := refSegBefore.FindSubmatch(b)
+	if seg := m[2]; len(seg) > maxSegment {
+		return refWord.Match(seg[len(seg)-maxSegment:])
+	}
+	return string(m[1]) != "+" && refWord.Match(m[2])
+}
+
+func refPathAfter(b []byte) bool {
+	m := refSegAfter.FindSubmatch(b)
+	if seg := m[1]; len(seg) > maxSegment {
+		return refWord.Match(seg[:maxSegment])
+	}
+	return string(m[2]) != "+" && refWord.Match(m[1])
+}
+
 func refB64(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/'
 }
@@ -26,10 +52,12 @@ func refFind(buf []byte) []int {
 		if !refKey.Match(buf[s : s+keyLen]) {
 			continue
 		}
-		if e := s + keyLen; e < len(buf) && refB64(buf[e]) {
+		if e := s + keyLen; e < len(buf) && refB64(buf[e]) && !(buf[e] == '/' && refPathAfter(buf[e+1:])) {
 			continue
 		}
-		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) {
+		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) &&
+			!(buf[s-1] == '+' && (s == 1 || buf[s-2] == '\n')) &&
+			!(buf[s-1] == '/' && refPathBefore(buf[:s-1])) {
 			continue
 		}
 		if !IsExample(string(buf[s : s+keyLen])) {
@@ -46,6 +74,7 @@ func randomText(r *rand.Rand, n int) []byte {
 	pieces := []string{
 		"AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIDA", "A", "Q", "7", "1", "Z2",
 		" ", "\n", "\r\n", "=", "/", "+", "a", "x", `"`, "\\n", "%3D", "\\u0022", "\\x41", "_", "\xff",
+		"/", "/", "\n+", "keys", "20240101", "Users", "aws4", "xY9q", "abcdefghijklmnopqr", "s3://",
 	}
 	var b []byte
 	for len(b) < n {
@@ -64,7 +93,7 @@ func randomText(r *rand.Rand, n int) []byte {
 func TestFindMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	found := 0
-	for i := range 3000 {
+	for i := range 5000 {
 		buf := randomText(r, 1+r.IntN(400))
 		want := refFind(buf)
 		var got []int
@@ -193,5 +222,47 @@ func TestCandidatesMatchReference(t *testing.T) {
 	t.Logf("%d candidates", total)
 	if total < 1000 {
 		t.Errorf("only %d candidates in the random texts; the test is too weak", total)
+	}
+}
+
+// TestContext checks the promise of ContextBefore and ContextAfter: the
+// verdict on a key ID at s does not change whatever the bytes outside
+// buf[s-ContextBefore : s+ContextAfter] are. The pack engine's windows
+// rely on it; a detector change that looks further fails here.
+func TestContext(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	fillers := []byte{'a', 'A', '7', '/', '+', '\n', '=', ' ', '\\', '%'}
+	verdict := func(buf []byte, s int) bool {
+		return keyAt(buf, s) && !isExample(buf[s:s+keyLen])
+	}
+	checked, found := 0, 0
+	for i := range 3000 {
+		buf := randomText(r, 1+r.IntN(300))
+		other := make([]byte, len(buf))
+		for s := 0; s+keyLen <= len(buf); s++ {
+			if !refKey.Match(buf[s : s+keyLen]) {
+				continue
+			}
+			want := verdict(buf, s)
+			a, b := max(s-ContextBefore, 0), min(s+ContextAfter, len(buf))
+			for _, f := range fillers {
+				for j := range other {
+					other[j] = f
+					if j >= a && j < b {
+						other[j] = buf[j]
+					}
+				}
+				if got := verdict(other, s); got != want {
+					t.Fatalf("case %d: verdict at %d is %v, %v with bytes outside the context set to %q: %q", i, s, want, got, f, buf)
+				}
+			}
+			checked++
+			if want {
+				found++
+			}
+		}
+	}
+	if checked < 3000 || found < 500 {
+		t.Errorf("only %d key-shaped strings, %d key IDs: the test is too weak", checked, found)
 	}
 }

@@ -8,17 +8,15 @@ import (
 )
 
 // Whether the detector reports a key ID at s depends on the bytes
-// [s-keyBefore, s+keyLen+1): the key ID, the boundary byte after it, and
-// the boundary before it, which may be the last byte of an escape such as
-// \u002F (six bytes).
+// [s-keyBefore, s+keyAfter), a property detect exports and tests.
 const (
 	keyLen    = 20
-	keyBefore = 6
-	keyAfter  = keyLen + 1
+	keyBefore = detect.ContextBefore
+	keyAfter  = detect.ContextAfter
 	// window is how far around every delta operation edge the result is
-	// scanned; at least the context above, so that any key ID whose context
+	// scanned: the whole context above, so that any key ID whose context
 	// crosses an edge lies wholly inside one scanned window.
-	window = 32
+	window = keyBefore + keyAfter
 )
 
 // keyIDs appends the offsets of the key IDs detect.Find reports in b.

@@ -193,8 +193,19 @@ var findTests = []struct {
 	{"named 20 lines away", "aws_access_key_id = {K1}\n" + lines(19) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
 	{"named 30 lines away", "aws_access_key_id = {K1}\n" + lines(29) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
 	{"named 30 lines before", "aws_secret_access_key = {S1}\n" + lines(29) + "aws_access_key_id = {K1}\n", []want{{"K1", "S1", ""}}},
-	{"named 31 lines before", "aws_secret_access_key = {S1}\n" + lines(30) + "aws_access_key_id = {K1}\n", []want{{"K1", "", ""}}},
-	{"named 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "aws_secret_access_key = {S1}\n", []want{{"K1", "", ""}}},
+	{"named 31 lines before", "aws_secret_access_key = {S1}\n" + lines(30) + "aws_access_key_id = {K1}\n", []want{{"K1", "S1", ""}}},
+	{"named 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
+	{"unnamed 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "{S1}\n", []want{{"K1", "", ""}}},
+	{"s3cfg", "[default]\naccess_key = {K1}\n" + lines(64) + "secret_key = {S1}\n" + lines(10), []want{{"K1", "S1", ""}}},
+	{"fs.s3a properties", "fs.s3a.access.key={K1}\n" + lines(40) + "fs.s3a.secret.key={S1}\n", []want{{"K1", "S1", ""}}},
+	{"Terraform variables", "variable \"access_key\" {\n  default = \"{K1}\"\n}\n" + lines(40) + "variable \"secret_key\" {\n  type    = string\n  default = \"{S1}\"\n}\n", []want{{"K1", "S1", ""}}},
+	{"Terraform other variable", "access_key = \"{K1}\"\n" + lines(40) + "variable \"ami\" {\n  default = \"{S1}\"\n}\n", []want{{"K1", "", ""}}},
+	{"Hadoop core-site.xml", "<configuration>\n<property>\n  <name>fs.s3a.access.key</name>\n  <value>{K1}</value>\n</property>\n" + lines(40) +
+		"<property>\n  <name>fs.s3a.secret.key</name>\n  <value>{S1}</value>\n</property>\n</configuration>\n", []want{{"K1", "S1", ""}}},
+	{"far named secret goes to the nearest ID", "id = {K1}\n" + lines(40) + "id = {K2}\n" + lines(40) + "aws_secret_access_key = {S1}\n",
+		[]want{{"K1", "", ""}, {"K2", "S1", ""}}},
+	{"far named secrets by proximity", "aws_access_key_id = {K1}\n" + lines(40) + "aws_secret_access_key = {S1}\n" + lines(40) +
+		"aws_access_key_id = {K2}\n" + lines(40) + "aws_secret_access_key = {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
 
 	// Choosing among secrets.
 	{"named beats nearer unnamed", "{K1}\nother = {S2}\naws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
@@ -346,16 +357,14 @@ func TestLongLine(t *testing.T) {
 	checkMatches(t, in, got, []want{{"K1", "S1", ""}, {"K2", "", ""}})
 }
 
-// TestFarApart checks that a key ID and a secret many kilobytes apart on
-// one line are not paired, named or not.
+// TestFarApart checks that a key ID and an unnamed secret many kilobytes
+// apart on one line are not paired, and a named one is.
 func TestFarApart(t *testing.T) {
 	pad := strings.Repeat("x.y ", 5000)
-	for _, in := range []string{
-		vals["K1"] + " " + pad + vals["S1"],
-		"accessKeyId:" + vals["K1"] + ";" + pad + "secretAccessKey:" + vals["S1"],
-	} {
-		checkMatches(t, in, Find([]byte(in)), []want{{"K1", "", ""}})
-	}
+	in := vals["K1"] + " " + pad + vals["S1"]
+	checkMatches(t, in, Find([]byte(in)), []want{{"K1", "", ""}})
+	in = "accessKeyId:" + vals["K1"] + ";" + pad + "secretAccessKey:" + vals["S1"]
+	checkMatches(t, in, Find([]byte(in)), []want{{"K1", "S1", ""}})
 }
 
 func TestFindNoAllocWithoutHits(t *testing.T) {

@@ -23,6 +23,11 @@ type Leak struct {
 	Line        int       `json:"line"`
 	Column      int       `json:"column"`
 	Blob        string    `json:"blob"`
+	// Decoded names the encodings undone to find the key, outermost first
+	// ("base64", "zip > base64", "utf-16le"); "" when it is in plain
+	// sight. Line and Column are then those of the encoded token, or of
+	// the line in the archive member (Path "archive.zip!inner/path").
+	Decoded string `json:"decoded,omitempty"`
 
 	// Commits counts the scanned commits whose tree holds the key at Path.
 	Commits int `json:"commits"`

@@ -97,7 +97,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 	record := func(c *commitInfo, p string, blob plumbing.Hash, unreachable bool) {
 		attributed[blob] = true
 		for _, m := range firstPerKey(hits[blob].matches) {
-			k := key{m.KeyID, p}
+			k := key{m.KeyID, m.pathIn(p)}
 			if l, ok := leaks[k]; ok {
 				l.Commits++
 				fillSecrets(l, m.Match)
@@ -109,7 +109,8 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 			}
 			l := &finding.Leak{
 				KeyID:       m.KeyID,
-				Path:        p,
+				Path:        k.path,
+				Decoded:     m.how,
 				Line:        m.line,
 				Column:      m.col,
 				Blob:        blob.String(),
@@ -167,7 +168,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 	if !headTree.IsZero() {
 		for _, pb := range idx.under(headTree, "HEAD") {
 			for _, m := range hits[pb.blob].matches {
-				if l, ok := leaks[key{m.KeyID, pb.path}]; ok {
+				if l, ok := leaks[key{m.KeyID, m.pathIn(pb.path)}]; ok {
 					l.InHead = true
 				}
 			}
@@ -197,15 +198,16 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 	return out, nil
 }
 
-// firstPerKey keeps each key ID's first match in a blob, preferring one
-// that has its secret paired.
+// firstPerKey keeps each key ID's first match in a blob (in each archive
+// member), preferring one that has its secret paired.
 func firstPerKey(ms []located) []located {
 	var out []located
-	index := map[string]int{}
+	type key struct{ id, inner string }
+	index := map[key]int{}
 	for _, m := range ms {
-		i, ok := index[m.KeyID]
+		i, ok := index[key{m.KeyID, m.inner}]
 		if !ok {
-			index[m.KeyID] = len(out)
+			index[key{m.KeyID, m.inner}] = len(out)
 			out = append(out, m)
 			continue
 		}

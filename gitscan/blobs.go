@@ -3,6 +3,7 @@ package gitscan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -26,6 +27,19 @@ type located struct {
 	line, col int
 	// allow: the match's line carries an inline keysweep:allow marker.
 	allow bool
+	// inner is the archive member the match is in ("" for the blob
+	// itself), and how the encodings undone to find it (see
+	// finding.Leak.Decoded).
+	inner, how string
+}
+
+// pathIn returns where the match is when the blob is at p:
+// "archive.zip!inner/path" for an archive member.
+func (m located) pathIn(p string) string {
+	if m.inner == "" {
+		return p
+	}
+	return p + "!" + m.inner
 }
 
 // allowMarker is the inline suppression comment, in any comment syntax.
@@ -60,6 +74,7 @@ func scanBlobs(ctx context.Context, repo *git.Repository, path string, set *blob
 		mu       sync.Mutex
 		hits     = map[plumbing.Hash]*blobHit{}
 		failures []failure
+		cut      []failure // blobs decode stopped short of
 		total    int64
 		openErr  error
 		wg       sync.WaitGroup
@@ -97,14 +112,19 @@ func scanBlobs(ctx context.Context, repo *git.Repository, path string, set *blob
 					mu.Unlock()
 					continue
 				}
-				if !detect.MayContain(buf) {
+				if !mayHold(buf) {
 					continue
 				}
-				ms := detect.Find(buf)
+				ms, gaps := scanContent(buf)
+				if len(gaps) > 0 {
+					mu.Lock()
+					cut = append(cut, failure{hash, errors.New(gaps[0])})
+					mu.Unlock()
+				}
 				if len(ms) == 0 {
 					continue
 				}
-				hit := &blobHit{hash: hash, matches: locate(buf, ms)}
+				hit := &blobHit{hash: hash, matches: ms}
 				mu.Lock()
 				hits[hash] = hit
 				mu.Unlock()
@@ -134,6 +154,9 @@ feed:
 	}
 	for _, f := range failures {
 		skipped.add(f.hash, "blob "+describe(set, f.hash), f.err)
+	}
+	for _, f := range cut {
+		skipped.addLine(f.hash, "blob "+f.hash.String()+" "+describe(set, f.hash)+": partly scanned: "+f.err.Error())
 	}
 	return hits, total, nil
 }
@@ -179,7 +202,7 @@ func readBlob(s objectReader, hash plumbing.Hash, buf []byte) (out []byte, size 
 
 // locate adds line and column to each match. Columns count characters
 // (runes), which is what editors and GitHub show for UTF-8 text.
-func locate(buf []byte, ms []detect.Match) []located {
+func locate(buf []byte, ms []detect.Match, inner, how string) []located {
 	out := make([]located, 0, len(ms))
 	line, lineStart, pos := 1, 0, 0
 	for _, m := range ms {
@@ -200,7 +223,7 @@ func locate(buf []byte, ms []detect.Match) []located {
 			end = len(buf) - m.Start
 		}
 		allow := bytes.Contains(buf[lineStart:m.Start+end], []byte(allowMarker))
-		out = append(out, located{Match: m, line: line, col: col, allow: allow})
+		out = append(out, located{Match: m, line: line, col: col, allow: allow, inner: inner, how: how})
 	}
 	return out
 }

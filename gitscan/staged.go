@@ -84,22 +84,26 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 			skipped.add(e.Hash, "staged blob at "+e.Name, err)
 			continue
 		}
-		if !detect.MayContain(buf) {
+		if !mayHold(buf) {
 			continue
 		}
-		ms := detect.Find(buf)
+		ms, gaps := scanContent(buf)
+		if len(gaps) > 0 {
+			skipped.addLine(e.Hash, "staged blob at "+e.Name+": partly scanned: "+gaps[0])
+		}
 		if len(ms) == 0 {
 			continue
 		}
 		inHead := map[string]bool{}
 		if !old.IsZero() {
 			if oldBuf, _, err := readBlob(repo.Storer, old, nil); err == nil {
-				for _, m := range detect.Find(oldBuf) {
+				oldMs, _ := scanContent(oldBuf)
+				for _, m := range oldMs {
 					inHead[m.KeyID] = true
 				}
 			}
 		}
-		res.Leaks = append(res.Leaks, stagedLeaks(e, locate(buf, ms), inHead)...)
+		res.Leaks = append(res.Leaks, stagedLeaks(e, ms, inHead)...)
 	}
 	linkOtherPaths(res.Leaks)
 	res.Skipped = skipped.list()
@@ -119,17 +123,20 @@ func staged(e *index.Entry) bool {
 // out keys the HEAD version of the file already held.
 func stagedLeaks(e *index.Entry, ms []located, inHead map[string]bool) []finding.Leak {
 	var out []finding.Leak
-	at := map[string]int{}
+	type key struct{ id, path string }
+	at := map[key]int{}
 	for _, m := range ms {
 		if inHead[m.KeyID] {
 			continue
 		}
-		i, ok := at[m.KeyID]
+		k := key{m.KeyID, m.pathIn(e.Name)}
+		i, ok := at[k]
 		if !ok {
-			at[m.KeyID] = len(out)
+			at[k] = len(out)
 			l := finding.Leak{
 				KeyID:       m.KeyID,
-				Path:        e.Name,
+				Path:        k.path,
+				Decoded:     m.how,
 				Commit:      StagedCommit,
 				Line:        m.line,
 				Column:      m.col,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/keysweep/keysweep/gitscan/decode"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/internal/gittest"
 )
@@ -67,7 +68,7 @@ func groundTruth(t testing.TB, dir string) truth {
 		case "blob":
 			tr.blobs++
 			tr.blobBytes += int64(size)
-			if len(detect.Find(content[:size])) > 0 {
+			if b := content[:size]; len(detect.Find(b)) > 0 || detect.MayContainEncoded(b) || decode.IsArchive(b[:min(size, decode.HeadLen)]) {
 				tr.leaky = append(tr.leaky, h)
 			}
 		case "commit":

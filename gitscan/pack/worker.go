@@ -13,6 +13,8 @@ import (
 	"strconv"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/keysweep/keysweep/gitscan/decode"
 )
 
 // maxKeep is the largest buffer a worker keeps between delta trees, so that
@@ -57,11 +59,14 @@ type worker struct {
 // is a blob without delta children) and its key-ID offsets, or a tree's
 // entry offsets and, when listing trees, what Trees keeps of each entry.
 type level struct {
-	buf    []byte
-	keys   []int
-	starts []int
-	ents   []entry
-	broken bool // a malformed tree
+	buf  []byte
+	keys []int
+	// archive: a blob that starts like an archive, which the detectors
+	// cannot read without decode.
+	archive bool
+	starts  []int
+	ents    []entry
+	broken  bool // a malformed tree
 }
 
 func (w *worker) level(d int) *level {
@@ -95,6 +100,7 @@ func (w *worker) root(p *pack, e int32) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], content)
+		lv.archive = isArchive(content)
 	case typeTree:
 		w.treeStarts(lv, w.s.table.hashes[p.num[e]], content, nil, nil, !p.dup[e])
 	}
@@ -150,6 +156,12 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
 	case typeBlob:
 		w.ws = windows(w.ws, w.ops, n)
 		lv.keys = deltaKeys(lv.keys, w.ops, w.ws, base, w.dbuf, content, n, baseLevel.keys, &w.spare)
+		if content == nil {
+			w.spare = gather(w.spare[:0], w.ops, base, w.dbuf, 0, min(n, decode.HeadLen))
+			lv.archive = isArchive(w.spare)
+		} else {
+			lv.archive = isArchive(content)
+		}
 	case typeTree:
 		w.treeStarts(lv, w.s.table.hashes[p.num[c]], content, w.ops, baseLevel, !p.dup[c])
 	}
@@ -174,6 +186,7 @@ func (w *worker) external(p *pack, e int32, h plumbing.Hash) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], base)
+		lv.archive = isArchive(base)
 	case typeTree:
 		w.treeStarts(lv, h, base, nil, nil, false)
 	}
@@ -202,7 +215,7 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 	case typeBlob:
 		w.blobs++
 		w.blobBytes += int64(size)
-		if len(lv.keys) > 0 {
+		if len(lv.keys) > 0 || lv.archive {
 			w.suspects = append(w.suspects, h)
 		}
 	case typeTree:
@@ -441,6 +454,7 @@ func (w *worker) loose(o looseObject) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], content)
+		lv.archive = isArchive(content)
 	case typeTree:
 		w.treeStarts(lv, h, content, nil, nil, true)
 	}

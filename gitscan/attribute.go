@@ -89,14 +89,16 @@ func (x *hitIndex) under(tree plumbing.Hash, where string) []pathBlob {
 
 // attribute turns blob hits into one Leak per distinct (key ID, path),
 // naming the oldest commit that holds the key at that path.
-func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[plumbing.Hash]*blobHit, set *blobSet, headTree plumbing.Hash, includeUnreachable bool) ([]finding.Leak, error) {
+//
+// Credentials in commit and tag messages (msgs) are attributed to their
+// commit, at the message's pseudo-path (see messagePath).
+func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[plumbing.Hash]*blobHit, msgs []messageHit, set *blobSet, headTree plumbing.Hash, includeUnreachable bool) ([]finding.Leak, error) {
 	type key struct{ id, path string }
 	leaks := map[key]*finding.Leak{}
 	var order []key
 	attributed := map[plumbing.Hash]bool{}
-	record := func(c *commitInfo, p string, blob plumbing.Hash, unreachable bool) {
-		attributed[blob] = true
-		for _, m := range firstPerKey(hits[blob].matches) {
+	recordMatches := func(c *commitInfo, p, blob string, ms []located, unreachable bool) {
+		for _, m := range firstPerKey(ms) {
 			k := key{m.KeyID, m.pathIn(p)}
 			if l, ok := leaks[k]; ok {
 				l.Commits++
@@ -113,7 +115,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 				Decoded:     m.how,
 				Line:        m.line,
 				Column:      m.col,
-				Blob:        blob.String(),
+				Blob:        blob,
 				Unreachable: unreachable,
 				InlineAllow: m.allow,
 			}
@@ -130,6 +132,13 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 		}
 	}
 
+	record := func(c *commitInfo, p string, blob plumbing.Hash, unreachable bool) {
+		attributed[blob] = true
+		recordMatches(c, p, blob.String(), hits[blob].matches, unreachable)
+	}
+	for _, mh := range msgs {
+		recordMatches(mh.commit, mh.path, "", mh.matches, false)
+	}
 	idx := &hitIndex{entries: entries, memo: map[plumbing.Hash][]pathBlob{}}
 	sortCommits(h.commits)
 	for _, c := range h.commits {

@@ -156,7 +156,11 @@ feed:
 		skipped.add(f.hash, "blob "+describe(set, f.hash), f.err)
 	}
 	for _, f := range cut {
-		skipped.addLine(f.hash, "blob "+f.hash.String()+" "+describe(set, f.hash)+": partly scanned: "+f.err.Error())
+		where := ""
+		if p := set.where[f.hash]; p != "" {
+			where = " at " + p
+		}
+		skipped.addLine(f.hash, "blob "+f.hash.String()+where+": partly scanned: "+f.err.Error())
 	}
 	return hits, total, nil
 }

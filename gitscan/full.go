@@ -55,12 +55,18 @@ func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.
 	h.packed = make(map[plumbing.Hash]*commitInfo, len(pres.Commits))
 	for i := range pres.Commits {
 		c := &pres.Commits[i]
-		h.packed[c.Hash] = &commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email}
+		h.packed[c.Hash] = &commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email, msgHit: c.MessageHit}
 	}
 	if err := h.allCommits(ctx, roots); err != nil {
 		return nil, err
 	}
 	stats.Blobs, stats.Bytes = pres.Blobs, pres.BlobBytes
+	h.msgTags = map[plumbing.Hash]string{}
+	for _, t := range pres.Tags {
+		if name, ok := h.tagNames[t]; ok {
+			h.msgTags[t] = name
+		}
+	}
 
 	set := newBlobSet()
 	for _, b := range pres.Suspects {

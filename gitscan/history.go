@@ -26,6 +26,8 @@ type commitInfo struct {
 	when    time.Time
 	author  string
 	email   string
+	// msgHit: the message may hold a credential (mayHoldMessage).
+	msgHit bool
 }
 
 // history is the commit graph of one scan.
@@ -42,6 +44,9 @@ type history struct {
 	extraBlobs map[plumbing.Hash]string
 	// extraTrees are trees tags point at directly.
 	extraTrees map[plumbing.Hash]string
+	// tagNames names the annotated tag objects refs point at; msgTags are
+	// those whose message may hold a credential (full scans only).
+	tagNames, msgTags map[plumbing.Hash]string
 }
 
 func shallowSet(repo *git.Repository) (map[plumbing.Hash]bool, error) {
@@ -71,6 +76,7 @@ func (h *history) commit(hash plumbing.Hash) (*commitInfo, error) {
 		when:    c.Committer.When,
 		author:  c.Author.Name,
 		email:   c.Author.Email,
+		msgHit:  mayHoldMessage(c.Message),
 	}, nil
 }
 
@@ -91,6 +97,7 @@ func (h *history) resolve(rev string) (plumbing.Hash, error) {
 func (h *history) roots() ([]plumbing.Hash, int, error) {
 	h.extraBlobs = map[plumbing.Hash]string{}
 	h.extraTrees = map[plumbing.Hash]string{}
+	h.tagNames = map[plumbing.Hash]string{}
 	iter, err := h.repo.Storer.IterReferences()
 	if err != nil {
 		return nil, 0, &Error{Msg: "list refs", Err: err}
@@ -135,6 +142,9 @@ func (h *history) peel(name string, hash plumbing.Hash, roots *[]plumbing.Hash) 
 			h.extraBlobs[hash] = name
 			return
 		case plumbing.TagObject:
+			if _, ok := h.tagNames[hash]; !ok {
+				h.tagNames[hash] = name
+			}
 			tag, err := object.DecodeTag(h.repo.Storer, obj)
 			if err != nil {
 				h.skipped.add(hash, "tag "+name, err)

@@ -126,14 +126,21 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if !headHash.IsZero() {
 		res.Head = headHash.String()
 	}
-	if len(hits) > 0 {
+	msgs, err := h.messages(ctx, h.msgTags)
+	if err != nil {
+		return nil, err
+	}
+	if len(hits) > 0 || len(msgs) > 0 {
 		entries := h.gitTrees(hits)
-		if opts.Since == "" {
+		switch {
+		case len(hits) == 0:
+			entries = noTrees
+		case opts.Since == "":
 			if entries, err = h.treeIndex(ctx, hits); err != nil {
 				return nil, err
 			}
 		}
-		if res.Leaks, err = h.attribute(ctx, entries, hits, set, headTree, opts.IncludeUnreachable); err != nil {
+		if res.Leaks, err = h.attribute(ctx, entries, hits, msgs, set, headTree, opts.IncludeUnreachable); err != nil {
 			return nil, err
 		}
 	}
@@ -141,6 +148,10 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	res.Stats.Duration = time.Since(start)
 	return res, nil
 }
+
+// noTrees is the tree source when no blob had hits: there is nothing to
+// look for in trees.
+func noTrees(plumbing.Hash, string, func(string, plumbing.Hash, bool)) bool { return true }
 
 // open opens the repository at path, or the one path is inside.
 func open(path string) (*git.Repository, error) {

@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"bytes"
 	"slices"
 	"sort"
 
@@ -41,6 +42,17 @@ func keyIDs(out []int, b []byte) []int {
 		out = slices.Compact(out)
 	}
 	return out
+}
+
+// messageHit reports whether the message of a commit or tag object (what
+// follows its headers) holds a key ID or the marker of an encoded one.
+func messageHit(obj []byte) bool {
+	i := bytes.Index(obj, []byte("\n\n"))
+	if i < 0 {
+		return false
+	}
+	msg := obj[i+2:]
+	return detect.MayContain(msg) || detect.MayContainEncoded(msg)
 }
 
 // isArchive reports whether a blob starting with b is an archive the

@@ -46,6 +46,9 @@ type Commit struct {
 	Parents       []plumbing.Hash
 	When          time.Time // committer time, in the committer's zone
 	Author, Email string
+	// MessageHit reports that the message may hold a credential: a key ID
+	// or the marker of an encoded one. The caller reads it and decides.
+	MessageHit bool
 }
 
 // Problem is an object that could not be read, or a tree entry that names
@@ -74,6 +77,9 @@ type Result struct {
 	// Commits are every commit object stored, reachable or not, in hash
 	// order.
 	Commits []Commit
+	// Tags are the annotated tags whose message may hold a credential,
+	// as MessageHit, in hash order.
+	Tags []plumbing.Hash
 	// Objects counts distinct objects, readable or not; Blobs and
 	// BlobBytes count the blobs that were read and their sizes.
 	Objects, Blobs int
@@ -424,12 +430,14 @@ func (s *scanner) result() *Result {
 	for _, w := range s.workers {
 		res.Suspects = append(res.Suspects, w.suspects...)
 		res.Commits = append(res.Commits, w.commits...)
+		res.Tags = append(res.Tags, w.tags...)
 		res.Blobs += w.blobs
 		res.BlobBytes += w.blobBytes
 	}
 	slices.SortFunc(res.Suspects, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
 	res.Suspects = slices.Compact(res.Suspects)
 	slices.SortFunc(res.Commits, func(a, b Commit) int { return bytes.Compare(a.Hash[:], b.Hash[:]) })
+	slices.SortFunc(res.Tags, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
 	return res
 }
 

@@ -40,6 +40,7 @@ type worker struct {
 
 	suspects  []plumbing.Hash
 	commits   []Commit
+	tags      []plumbing.Hash
 	problems  []Problem
 	blobs     int
 	blobBytes int64
@@ -231,10 +232,15 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 		// Trees check the objects they name; a commit's root tree is named
 		// by no tree, so it is checked here. Missing parents are the
 		// caller's to judge: they are how a shallow clone looks.
+		c.MessageHit = messageHit(content)
 		if _, ok := w.s.table.lookup(&c.Tree); !ok {
 			w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("commit %s names missing tree %s", h, c.Tree), Missing: c.Tree})
 		}
 		w.commits = append(w.commits, c)
+	case typeTag:
+		if messageHit(content) {
+			w.tags = append(w.tags, h)
+		}
 	}
 }
 

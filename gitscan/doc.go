@@ -8,4 +8,11 @@
 // therefore costs one pass over its blobs and no attribution at all, and
 // content that exists only in a merge commit, a deleted file, an unmerged
 // branch or behind a tag is found like any other.
+//
+// Each blob goes through one function, scanContent: the detectors on the
+// blob as it is, then, only when the detectors' markers of an encoded key
+// ID are present or the blob starts like an archive, on what package
+// decode makes of it (base64 tokens decoded in place, UTF-16 as UTF-8,
+// archive members), each finding noting how it was decoded. Commit and
+// annotated tag messages go through the same function (see messagePath).
 package gitscan

@@ -58,6 +58,9 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.Account != "" {
 		props["account"] = k.Account
 	}
+	if k.Decoded != "" {
+		props["decoded"] = k.Decoded
+	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)
 }

@@ -203,11 +203,20 @@ func join(how, k string) string {
 // maxName bounds a member name taken from a hostile archive.
 const maxName = 256
 
+// inner names member name of the archive at path. The name comes from a
+// hostile archive: it is cut to maxName bytes, and control characters and
+// bytes that are not UTF-8 become '?', so that no sink sees them.
 func inner(path, name string) string {
 	name = strings.TrimLeft(name, "/")
 	if len(name) > maxName {
-		name = name[:maxName] + "…"
+		name = name[:maxName]
 	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || 0x80 <= r && r < 0xa0 {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(name, "?"))
 	if path == "" {
 		return name
 	}

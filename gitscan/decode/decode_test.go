@@ -82,6 +82,7 @@ func TestExpand(t *testing.T) {
 		{"plain text", []byte("hello world\n"), nil, ""},
 		{"gzip", gz([]byte("inner\n")), []string{"|gzip|inner\n"}, ""},
 		{"zip", zipOf("a/b.txt", "bee\n", "c.txt", "sea\n"), []string{"a/b.txt|zip|bee\n", "c.txt|zip|sea\n"}, ""},
+		{"hostile member name", zipOf("a\x1b[31m\nb\xff.txt", "x"), []string{"a?[31m?b?.txt|zip|x"}, ""},
 		{"zip in zip", zipOf("in.jar", string(zipOf("x.txt", "ex\n"))), []string{"in.jar!x.txt|zip > zip|ex\n"}, ""},
 		{"too deep", zipOf("in.jar", string(zipOf("in2.jar", string(zipOf("x.txt", "ex\n"))))), nil, "nested deeper than 2"},
 		{"too many entries", zipOf("1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"),

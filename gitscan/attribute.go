@@ -4,6 +4,7 @@ import (
 	"context"
 	"path"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -36,7 +37,7 @@ func (h *history) gitTrees(hits map[plumbing.Hash]*blobHit) treeEntries {
 			case e.Mode == filemode.Dir:
 				fn(e.Name, e.Hash, true)
 			case isBlob(e.Mode):
-				if _, ok := hits[e.Hash]; ok {
+				if _, ok := hits[e.Hash]; ok || keyName(e.Name) {
 					fn(e.Name, e.Hash, false)
 				}
 			}
@@ -132,9 +133,18 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 		}
 	}
 
+	// record records what is in the blob at p and, when under a tree, in
+	// its file name.
 	record := func(c *commitInfo, p string, blob plumbing.Hash, unreachable bool) {
-		attributed[blob] = true
-		recordMatches(c, p, blob.String(), hits[blob].matches, unreachable)
+		if hit, ok := hits[blob]; ok {
+			attributed[blob] = true
+			recordMatches(c, p, blob.String(), hit.matches, unreachable)
+		}
+		if !unreachable {
+			if ms := nameMatches(p); len(ms) > 0 {
+				recordMatches(c, p, blob.String(), ms, false)
+			}
+		}
 	}
 	for _, mh := range msgs {
 		recordMatches(mh.commit, mh.path, "", mh.matches, false)
@@ -176,7 +186,11 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 	}
 	if !headTree.IsZero() {
 		for _, pb := range idx.under(headTree, "HEAD") {
-			for _, m := range hits[pb.blob].matches {
+			var ms []located
+			if hit, ok := hits[pb.blob]; ok {
+				ms = hit.matches
+			}
+			for _, m := range append(ms, nameMatches(pb.path)...) {
 				if l, ok := leaks[key{m.KeyID, m.pathIn(pb.path)}]; ok {
 					l.InHead = true
 				}
@@ -205,6 +219,25 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 		return out[i].Path < out[j].Path
 	})
 	return out, nil
+}
+
+// keyName reports whether a tree entry's name may hold a key ID.
+func keyName(name string) bool {
+	return len(name) >= 20 && detect.MayContain([]byte(name))
+}
+
+// nameMatches finds the key IDs in the file name at the end of path p,
+// located at line 1 and their column in the name.
+func nameMatches(p string) []located {
+	name := path.Base(p)
+	if !keyName(name) {
+		return nil
+	}
+	var out []located
+	for _, m := range detect.Find([]byte(name)) {
+		out = append(out, located{Match: m, line: 1, col: 1 + utf8.RuneCountInString(name[:m.Start]), how: "file name"})
+	}
+	return out
 }
 
 // firstPerKey keeps each key ID's first match in a blob (in each archive

@@ -61,6 +61,7 @@ func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.
 		return nil, err
 	}
 	stats.Blobs, stats.Bytes = pres.Blobs, pres.BlobBytes
+	h.keyNames = pres.KeyNames
 	h.msgTags = map[plumbing.Hash]string{}
 	for _, t := range pres.Tags {
 		if name, ok := h.tagNames[t]; ok {

@@ -47,6 +47,8 @@ type history struct {
 	// tagNames names the annotated tag objects refs point at; msgTags are
 	// those whose message may hold a credential (full scans only).
 	tagNames, msgTags map[plumbing.Hash]string
+	// keyNames: some tree entry's name holds a key ID (see nameMatches).
+	keyNames bool
 }
 
 func shallowSet(repo *git.Repository) (map[plumbing.Hash]bool, error) {

@@ -130,10 +130,10 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(hits) > 0 || len(msgs) > 0 {
+	if len(hits) > 0 || len(msgs) > 0 || h.keyNames {
 		entries := h.gitTrees(hits)
 		switch {
-		case len(hits) == 0:
+		case len(hits) == 0 && !h.keyNames:
 			entries = noTrees
 		case opts.Since == "":
 			if entries, err = h.treeIndex(ctx, hits); err != nil {

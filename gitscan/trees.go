@@ -102,6 +102,7 @@ func (h *history) diff(set *blobSet, t *object.Tree, parents []*object.Tree, dir
 			}
 		case isBlob(e.Mode):
 			set.add(e.Hash, p)
+			h.keyNames = h.keyNames || keyName(e.Name)
 		}
 	}
 }

@@ -26,9 +26,12 @@ func TestEncodedMarkers(t *testing.T) {
 		return string(b)
 	}
 	encodings := map[string]func(string) string{
-		"std":      func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
-		"url":      func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) },
-		"twice":    func(s string) string { e := base64.StdEncoding; return e.EncodeToString([]byte(e.EncodeToString([]byte(s)))) },
+		"std": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+		"url": func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) },
+		"twice": func(s string) string {
+			e := base64.StdEncoding
+			return e.EncodeToString([]byte(e.EncodeToString([]byte(s))))
+		},
 		"utf-16le": func(s string) string { return u16(s, false) },
 		"utf-16be": func(s string) string { return u16(s, true) },
 	}

@@ -80,6 +80,9 @@ type Result struct {
 	// Tags are the annotated tags whose message may hold a credential,
 	// as MessageHit, in hash order.
 	Tags []plumbing.Hash
+	// KeyNames reports that the name of some tree entry holds a key ID;
+	// Trees then keeps such entries, for attribution.
+	KeyNames bool
 	// Objects counts distinct objects, readable or not; Blobs and
 	// BlobBytes count the blobs that were read and their sizes.
 	Objects, Blobs int
@@ -431,6 +434,7 @@ func (s *scanner) result() *Result {
 		res.Suspects = append(res.Suspects, w.suspects...)
 		res.Commits = append(res.Commits, w.commits...)
 		res.Tags = append(res.Tags, w.tags...)
+		res.KeyNames = res.KeyNames || w.keyNames
 		res.Blobs += w.blobs
 		res.BlobBytes += w.blobBytes
 	}

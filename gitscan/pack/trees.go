@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/keysweep/keysweep/gitscan/detect"
 )
 
 // TreeEntry is one entry of a stored tree that attribution needs.
@@ -126,11 +128,14 @@ func (x *TreeIndex) Entries(tree plumbing.Hash) iter.Seq[TreeEntry] {
 }
 
 // keep returns what Trees keeps of a tree entry.
+//
+// Entries naming wanted blobs are kept, and so are those whose name holds
+// a key ID: a key in a file name is a finding of its own.
 func (w *worker) keep(mode, name []byte, hash *plumbing.Hash) entry {
 	l := w.s.list
 	// Git writes "40000"; some old tools wrote "040000".
 	dir := string(mode) == "40000" || string(mode) == "040000"
-	if !dir && (string(mode) == "160000" || !l.want[*hash]) {
+	if !dir && (string(mode) == "160000" || !l.want[*hash] && !(len(name) >= keyLen && detect.MayContain(name))) {
 		return entry{name: skipName}
 	}
 	num, found := w.s.table.lookup(hash)

@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/keysweep/keysweep/gitscan/decode"
+	"github.com/keysweep/keysweep/gitscan/detect"
 )
 
 // maxKeep is the largest buffer a worker keeps between delta trees, so that
@@ -41,6 +42,7 @@ type worker struct {
 	suspects  []plumbing.Hash
 	commits   []Commit
 	tags      []plumbing.Hash
+	keyNames  bool // a tree entry's name holds a key ID
 	problems  []Problem
 	blobs     int
 	blobBytes int64
@@ -315,6 +317,9 @@ func (w *worker) treeStarts(lv *level, h plumbing.Hash, b []byte, ops []op, base
 		starts = append(starts, i)
 		mode, name, hash := b[i:modeEnd], b[modeEnd+1:nameEnd], (*plumbing.Hash)(b[end-20:end])
 		i = end
+		if !listing && !w.keyNames && len(name) >= keyLen && detect.MayContain(name) {
+			w.keyNames = true
+		}
 		if listing {
 			ents = append(ents, w.keep(mode, name, hash))
 		}

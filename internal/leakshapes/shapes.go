@@ -247,6 +247,10 @@ func Cases() []Case {
 	add(Case{Name: "jar in a war", Files: map[string]string{"deploy/app.war": zipOf("WEB-INF/web.xml", "<web-app/>\n", "WEB-INF/lib/inner.jar", zipOf("creds.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n"))},
 		Want: []Want{{KeyID: k, Path: "deploy/app.war!WEB-INF/lib/inner.jar!creds.properties", Secret: s, Decoded: "zip > zip"}}})
 
+	k, _ = key(27)
+	add(Case{Name: "key in a file name", Files: map[string]string{"keys/" + k + ".csv": "rotated, see the vault\n"},
+		Want: []Want{{KeyID: k, Path: "keys/" + k + ".csv", Decoded: "file name"}}})
+
 	// Look-alikes.
 	add(Case{Name: "placeholders", Negative: true, Files: map[string]string{"examples/config.ini": "aws_access_key_id = AKIAABCDEFGHIJKLMNOP\naws_access_key_id = AKIAXXXXXXXXXXXXXXXX\naws_access_key_id = AKIA2345XXXXXXXXXXXX\n"},
 		Absent: []string{"AKIAABCDEFGHIJKLMNOP", "AKIAXXXXXXXXXXXXXXXX", "AKIA2345XXXXXXXXXXXX"}})

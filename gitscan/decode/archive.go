@@ -5,7 +5,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -64,8 +63,10 @@ func kind(b []byte) string {
 
 // Expand returns the text parts of a blob that are not the blob itself as
 // it is: its archive members (recursively) and UTF-16 text transcoded to
-// UTF-8. Where it stops at a limit or on a malformed archive, gaps say so
-// in one line each; what was read until then is returned.
+// UTF-8. Where it stops at a limit, gaps say so in one line each; what was
+// read until then is returned. A malformed or truncated archive is not a
+// gap: what it holds is read as far as it goes, and the blob itself is
+// scanned as it is anyway (git's own tests commit such archives).
 func Expand(blob []byte, lim Limits) (parts []Part, gaps []string) {
 	x := &expander{lim: lim}
 	x.expand("", "", blob, 0)
@@ -108,7 +109,6 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 	case "gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(b))
 		if err != nil {
-			x.gap(path, "malformed gzip: %v", err)
 			return
 		}
 		data, ok := x.readAll(path, zr)
@@ -118,7 +118,6 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 	case "zip":
 		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
-			x.gap(path, "malformed zip: %v", err)
 			return
 		}
 		for _, f := range zr.File {
@@ -130,7 +129,6 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 			}
 			rc, err := f.Open()
 			if err != nil {
-				x.gap(inner(path, f.Name), "unreadable zip member: %v", err)
 				continue
 			}
 			data, _ := x.readAll(inner(path, f.Name), rc)
@@ -145,7 +143,6 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 				return
 			}
 			if err != nil {
-				x.gap(path, "malformed tar: %v", err)
 				return
 			}
 			if h.Typeflag != tar.TypeReg || !x.entry(path) {
@@ -186,11 +183,7 @@ func (x *expander) readAll(path string, r io.Reader) ([]byte, bool) {
 		return data, false
 	}
 	x.read += int64(len(data))
-	if err != nil && !errors.Is(err, io.EOF) {
-		x.gap(path, "truncated compressed data: %v", err)
-		return data, false
-	}
-	return data, true
+	return data, err == nil
 }
 
 func join(how, k string) string {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -72,6 +73,12 @@ func gz(b []byte) []byte {
 }
 
 func TestExpand(t *testing.T) {
+	var long []byte
+	for i := range 2000 {
+		long = strconv.AppendInt(long, int64(i*i*7919), 36)
+	}
+	truncated := gz(long)
+	truncated = truncated[:len(truncated)/2]
 	lim := Limits{MaxBytes: 1 << 20, MaxEntries: 5, MaxDepth: 2}
 	tests := []struct {
 		name  string
@@ -88,7 +95,8 @@ func TestExpand(t *testing.T) {
 		{"too many entries", zipOf("1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"),
 			[]string{"1|zip|a", "2|zip|b", "3|zip|c", "4|zip|d", "5|zip|e"}, "stopped after 5 archive members"},
 		{"bomb", zipOf("z", strings.Repeat("\x00", 2<<20)), []string{"z|zip|"}, "stopped at 1 MiB"},
-		{"malformed zip", []byte("PK\x03\x04 not really a zip"), nil, "malformed zip"},
+		{"malformed zip", []byte("PK\x03\x04 not really a zip"), nil, ""},
+		{"truncated gzip", truncated, []string{"|gzip|"}, ""},
 		{"UTF-16LE BOM", []byte("\xff\xfeh\x00i\x00\n\x00"), []string{"|utf-16le|hi\n"}, ""},
 		{"UTF-16BE", []byte("\x00h\x00e\x00l\x00l\x00o"), []string{"|utf-16be|hello"}, ""},
 		{"binary", []byte("\x00\x01\x02\x03\x00\x00\x7f\x80\x90\xa0"), nil, ""},

@@ -170,7 +170,7 @@ func Cases() []Case {
 	var cs []Case
 	add := func(c Case) { cs = append(cs, c) }
 
-	k, s := key(1)
+	k, _ := key(1)
 	add(Case{Name: "presigned URL", Files: map[string]string{"docs/presigned.txt": "https://reports.s3.amazonaws.com/q1.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + k +
 		"/20240101/us-east-1/s3/aws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=" + strings.Repeat("3f9a", 16) + "\n"},
 		Want: []Want{{KeyID: k, Path: "docs/presigned.txt"}}})
@@ -178,7 +178,7 @@ func Cases() []Case {
 	add(Case{Name: "SigV4 Authorization header", Files: map[string]string{"logs/request.log": "GET /?list-type=2 HTTP/1.1\nHost: reports.s3.amazonaws.com\nX-Amz-Date: 20240101T000000Z\nAuthorization: AWS4-HMAC-SHA256 Credential=" + k +
 		"/20240101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + strings.Repeat("be07", 16) + "\n"},
 		Want: []Want{{KeyID: k, Path: "logs/request.log"}}})
-	k, s = key(3)
+	k, s := key(3)
 	add(Case{Name: "s3n://ID:SECRET@ URL", Files: map[string]string{"conf/spark.conf": "spark.input s3n://" + k + ":" + s + "@logs-bucket/2024/\n"},
 		Want: []Want{{KeyID: k, Path: "conf/spark.conf", Secret: s}}})
 	k, s = key(4)
@@ -310,8 +310,10 @@ func Build(r Repo, cases []Case) map[string]string {
 	return commits
 }
 
+// isText tells the text files, which get a line appended, from the UTF-16
+// and archive ones, which do not.
 func isText(s string) bool {
-	return !strings.ContainsAny(s, "\x00\x1f\x8b") && !strings.HasPrefix(s, "PK")
+	return !strings.ContainsRune(s, 0) && !strings.HasPrefix(s, "\x1f\x8b") && !strings.HasPrefix(s, "PK")
 }
 
 // WantPath is w.Path with {message} resolved for the case's commit.

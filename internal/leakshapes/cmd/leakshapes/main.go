@@ -33,8 +33,13 @@ func (r repo) Git(args ...string) string {
 
 func (r repo) Write(path, content string) {
 	full := filepath.Join(r.dir, filepath.FromSlash(path))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err == nil {
+	err := os.MkdirAll(filepath.Dir(full), 0o755)
+	if err == nil {
 		err = os.WriteFile(full, []byte(content), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leakshapes:", err)
+		os.Exit(2)
 	}
 }
 

@@ -124,8 +124,11 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[p
 				l.Account = acct
 			}
 			if c != nil {
-				l.Commit, l.Author, l.AuthorEmail, l.Date = c.hash.String(), c.author, c.email, c.when.UTC()
+				l.Author, l.AuthorEmail, l.Date = c.author, c.email, c.when.UTC()
 				l.Commits = 1
+				if !c.hash.IsZero() { // a tag of a tree has no commit
+					l.Commit = c.hash.String()
+				}
 			}
 			fillSecrets(l, m.Match)
 			leaks[k] = l

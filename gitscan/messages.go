@@ -71,23 +71,29 @@ func (h *history) messages(ctx context.Context, tags map[plumbing.Hash]string) (
 		if len(ms) == 0 {
 			continue
 		}
+		// A tag of a tree or a blob has no commit to name.
 		c := &commitInfo{author: tag.Tagger.Name, email: tag.Tagger.Email, when: tag.Tagger.When}
-		if target, err := h.peelCommit(tag.Target); err == nil {
-			c.hash, c.tree = target, plumbing.ZeroHash
+		if target := h.peelTags(tag.Target); h.isCommit(target) {
+			c.hash = target
 		}
 		out = append(out, messageHit{commit: c, path: messagePath("tags", strings.TrimPrefix(name, "refs/tags/")), matches: ms})
 	}
 	return out, nil
 }
 
-// peelCommit follows tags from hash to a commit.
-func (h *history) peelCommit(hash plumbing.Hash) (plumbing.Hash, error) {
+// peelTags follows tags from hash to what the innermost one points at.
+func (h *history) peelTags(hash plumbing.Hash) plumbing.Hash {
 	for depth := 0; depth < 10; depth++ {
 		tag, err := object.GetTag(h.repo.Storer, hash)
 		if err != nil {
-			return hash, nil // not a tag: the commit (or tree, or blob) itself
+			return hash // not a tag
 		}
 		hash = tag.Target
 	}
-	return hash, nil
+	return hash
+}
+
+func (h *history) isCommit(hash plumbing.Hash) bool {
+	_, err := h.commit(hash)
+	return err == nil
 }

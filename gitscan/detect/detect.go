@@ -268,7 +268,7 @@ func escapeEndsAt(buf []byte, i int) bool {
 // (AKIAXXXXXXXXXXXXXXXX, AKIAABABABABABABABAB), a run of 6 consecutive
 // letters of the alphabet (AKIAABCDEFGHIJKLMNOP), 5 of one character in a
 // row or XXXX (AKIA2345XXXXXXXXXXXX). A random key ID has about 12
-// distinct characters; these rules drop about one real key ID in 50,000.
+// distinct characters; these rules drop about one real key ID in 40,000.
 func IsExample(keyIDOrSecret string) bool {
 	return isExample([]byte(keyIDOrSecret))
 }

@@ -73,6 +73,9 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.Canary != "" {
 		props["canary"] = k.Canary
 	}
+	if k.Decoded != "" {
+		props["decoded"] = k.Decoded
+	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)
 }

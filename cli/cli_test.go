@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/keysweep/keysweep/internal/gittest"
+	"github.com/keysweep/keysweep/internal/leakshapes"
 )
 
 // run invokes the CLI in-process and returns exit code, stdout, stderr.
@@ -315,5 +316,48 @@ func TestMissingHeadAllowPartial(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "scan", r.Dir, "--allow-partial"); code != ExitFindings {
 		t.Fatalf("--allow-partial: exit %d, want 1 (the side branch's key); %s", code, stderr)
+	}
+}
+
+// TestNoDecodedSecretInAnyOutput checks redaction of the secrets found by
+// decoding (base64, archives, UTF-16) and in commit messages, in every
+// format.
+func TestNoDecodedSecretInAnyOutput(t *testing.T) {
+	r := gittest.New(t)
+	var cases []leakshapes.Case
+	for _, c := range leakshapes.Cases() {
+		if c.Gap == "" { // the archive bomb makes the scan partial
+			cases = append(cases, c)
+		}
+	}
+	leakshapes.Build(r, cases)
+	var outputs []string
+	for _, f := range []string{"text", "json", "sarif"} {
+		code, out, stderr := run(t, "scan", r.Dir, "--fail-on", "none", "--format", f)
+		if code != ExitClean {
+			t.Fatalf("%s: exit %d: %s", f, code, stderr)
+		}
+		outputs = append(outputs, out, stderr)
+	}
+	all := strings.Join(outputs, "\n")
+	secrets := 0
+	for _, c := range cases {
+		for _, w := range c.Want {
+			if !strings.Contains(all, w.KeyID) {
+				t.Errorf("%s: %s not reported: the test would prove nothing", c.Name, w.KeyID)
+			}
+			if w.Secret == "" {
+				continue
+			}
+			secrets++
+			for i := 0; i+12 <= len(w.Secret); i++ {
+				if strings.Contains(all, w.Secret[i:i+12]) {
+					t.Fatalf("%s: output contains 12 characters of its secret (at offset %d)", c.Name, i)
+				}
+			}
+		}
+	}
+	if secrets < 10 {
+		t.Fatalf("only %d secrets planted", secrets)
 	}
 }

@@ -28,6 +28,13 @@ type Leak struct {
 	Line        int       `json:"line"`
 	Column      int       `json:"column"`
 	Blob        string    `json:"blob"`
+	// Decoded names the encodings undone to find the key, outermost first
+	// ("base64", "zip > base64", "utf-16le"), or "file name" for a key in
+	// the name of the file at Path; "" when it is in plain sight. Line and
+	// Column are then those of the encoded token, of the line in the
+	// archive member (Path "archive.zip!inner/path"), or 1 and the column
+	// in the file name.
+	Decoded string `json:"decoded,omitempty"`
 
 	// Commits counts the scanned commits whose tree holds the key at Path.
 	Commits int `json:"commits"`

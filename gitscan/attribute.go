@@ -6,6 +6,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -37,7 +38,7 @@ func (h *history) storeTrees(hits map[repo.ID]*blobHit) treeEntries {
 			case e.Dir():
 				fn(e.Name, e.Hash, true)
 			case isBlob(e):
-				if _, ok := hits[e.Hash]; ok {
+				if _, ok := hits[e.Hash]; ok || keyName(e.Name) {
 					fn(e.Name, e.Hash, false)
 				}
 			}
@@ -92,15 +93,17 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 // naming the first commit in history order that holds the key at that
 // path. Hits in objects no ref reaches are leaks only with
 // includeUnreachable; otherwise each is named in unreached.
-func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[repo.ID]*blobHit, set *blobSet, headTree repo.ID, includeUnreachable bool) (leaks []finding.Leak, unreached []string, err error) {
+//
+// Credentials in commit and tag messages (msgs) are attributed to their
+// commit, at the message's pseudo-path (see messagePath).
+func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[repo.ID]*blobHit, msgs []messageHit, set *blobSet, headTree repo.ID, includeUnreachable bool) (leaks []finding.Leak, unreached []string, err error) {
 	type key struct{ id, path string }
 	byKey := map[key]*finding.Leak{}
 	var order []key
 	attributed := map[repo.ID]bool{}
-	record := func(c *commitInfo, p string, blob repo.ID, unreachable bool) {
-		attributed[blob] = true
-		for _, m := range firstPerKey(hits[blob].matches) {
-			k := key{m.KeyID, p}
+	recordMatches := func(c *commitInfo, p, blob string, ms []located, unreachable bool) {
+		for _, m := range firstPerKey(ms) {
+			k := key{m.KeyID, m.pathIn(p)}
 			if l, ok := byKey[k]; ok {
 				l.Commits++
 				fillSecrets(l, m.Match)
@@ -112,10 +115,11 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 			}
 			l := &finding.Leak{
 				KeyID:       m.KeyID,
-				Path:        p,
+				Path:        k.path,
+				Decoded:     m.how,
 				Line:        m.line,
 				Column:      m.col,
-				Blob:        blob.String(),
+				Blob:        blob,
 				Unreachable: unreachable,
 				InlineAllow: m.allow,
 			}
@@ -123,8 +127,11 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 				l.Account = acct
 			}
 			if c != nil {
-				l.Commit, l.Author, l.AuthorEmail, l.Date = c.hash.String(), c.author, c.email, c.when.UTC()
+				l.Author, l.AuthorEmail, l.Date = c.author, c.email, c.when.UTC()
 				l.Commits = 1
+				if !c.hash.IsZero() { // a tag of a tree has no commit
+					l.Commit = c.hash.String()
+				}
 			}
 			fillSecrets(l, m.Match)
 			byKey[k] = l
@@ -132,6 +139,22 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 		}
 	}
 
+	// record records what is in the blob at p and, when under a tree, in
+	// its file name.
+	record := func(c *commitInfo, p string, blob repo.ID, unreachable bool) {
+		if hit, ok := hits[blob]; ok {
+			attributed[blob] = true
+			recordMatches(c, p, blob.String(), hit.matches, unreachable)
+		}
+		if !unreachable {
+			if ms := nameMatches(p); len(ms) > 0 {
+				recordMatches(c, p, blob.String(), ms, false)
+			}
+		}
+	}
+	for _, mh := range msgs {
+		recordMatches(mh.commit, mh.path, "", mh.matches, false)
+	}
 	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}}
 	sortCommits(h.commits)
 	for _, c := range h.commits {
@@ -177,8 +200,12 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 	}
 	if !headTree.IsZero() {
 		for _, pb := range idx.under(headTree, "HEAD") {
-			for _, m := range hits[pb.blob].matches {
-				if l, ok := byKey[key{m.KeyID, pb.path}]; ok {
+			var ms []located
+			if hit, ok := hits[pb.blob]; ok {
+				ms = hit.matches
+			}
+			for _, m := range append(ms, nameMatches(pb.path)...) {
+				if l, ok := byKey[key{m.KeyID, m.pathIn(pb.path)}]; ok {
 					l.InHead = true
 				}
 			}
@@ -208,15 +235,35 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 	return out, unreached, nil
 }
 
-// firstPerKey keeps each key ID's first match in a blob, preferring one
-// that has its secret paired.
+// keyName reports whether a tree entry's name may hold a key ID.
+func keyName(name string) bool {
+	return len(name) >= 20 && detect.MayContain([]byte(name))
+}
+
+// nameMatches finds the key IDs in the file name at the end of path p,
+// located at line 1 and their column in the name.
+func nameMatches(p string) []located {
+	name := path.Base(p)
+	if !keyName(name) {
+		return nil
+	}
+	var out []located
+	for _, m := range detect.Find([]byte(name)) {
+		out = append(out, located{Match: m, line: 1, col: 1 + utf8.RuneCountInString(name[:m.Start]), how: "file name"})
+	}
+	return out
+}
+
+// firstPerKey keeps each key ID's first match in a blob (in each archive
+// member), preferring one that has its secret paired.
 func firstPerKey(ms []located) []located {
 	var out []located
-	index := map[string]int{}
+	type key struct{ id, inner string }
+	index := map[key]int{}
 	for _, m := range ms {
-		i, ok := index[m.KeyID]
+		i, ok := index[key{m.KeyID, m.inner}]
 		if !ok {
-			index[m.KeyID] = len(out)
+			index[key{m.KeyID, m.inner}] = len(out)
 			out = append(out, m)
 			continue
 		}

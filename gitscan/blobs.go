@@ -3,11 +3,13 @@ package gitscan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"sync"
 
+	"github.com/keysweep/keysweep/gitscan/decode"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/pack"
 	"github.com/keysweep/keysweep/gitscan/repo"
@@ -25,6 +27,19 @@ type located struct {
 	line, col int
 	// allow: the match's line carries an inline keysweep:allow marker.
 	allow bool
+	// inner is the archive member the match is in ("" for the blob
+	// itself), and how the encodings undone to find it (see
+	// finding.Leak.Decoded).
+	inner, how string
+}
+
+// pathIn returns where the match is when the blob is at p:
+// "archive.zip!inner/path" for an archive member.
+func (m located) pathIn(p string) string {
+	if m.inner == "" {
+		return p
+	}
+	return p + "!" + m.inner
 }
 
 // allowMarker is the inline suppression comment, in any comment syntax.
@@ -55,6 +70,7 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 		mu       sync.Mutex
 		hits     = map[repo.ID]*blobHit{}
 		failures []failure
+		cut      []failure // blobs decode stopped short of
 		total    int64
 		wg       sync.WaitGroup
 	)
@@ -67,9 +83,10 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 			var buf, win []byte
 			for hash := range next {
 				var found []located
+				var gaps []string
 				var size int64
 				var err error
-				found, size, buf, win, err = findBlob(store, hash, threshold, buf, win)
+				found, gaps, size, buf, win, err = findBlob(store, hash, threshold, buf, win)
 				if opts.Progress != nil {
 					opts.Progress.Add(1, size)
 				}
@@ -79,6 +96,11 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 					failures = append(failures, failure{hash, err})
 					mu.Unlock()
 					continue
+				}
+				if len(gaps) > 0 {
+					mu.Lock()
+					cut = append(cut, failure{hash, errors.New(gaps[0])})
+					mu.Unlock()
 				}
 				if len(found) == 0 {
 					continue
@@ -111,43 +133,65 @@ feed:
 	for _, f := range failures {
 		skipped.add(f.hash, "blob "+describe(set, f.hash), f.err)
 	}
+	for _, f := range cut {
+		where := ""
+		if p := set.where[f.hash]; p != "" {
+			where = " at " + p
+		}
+		skipped.addLine(f.hash, "blob "+f.hash.String()+where+": partly scanned: "+f.err.Error())
+	}
 	return hits, total, nil
 }
 
-// findBlob runs the detectors on one blob: read whole into buf if it is
-// at most threshold bytes, else streamed through windows held in win.
-func findBlob(store *pack.Store, hash repo.ID, threshold int64, buf, win []byte) ([]located, int64, []byte, []byte, error) {
+// findBlob runs scanContent on one blob read whole into buf if it is at
+// most threshold bytes; a larger one is streamed through windows held in
+// win (see findStream), unless it starts like an archive, which is read
+// whole to be opened if it is within decode's bound (and is a gap if it
+// is not). gaps are the parts decoding stopped short of.
+func findBlob(store *pack.Store, hash repo.ID, threshold int64, buf, win []byte) (found []located, gaps []string, size int64, _, _ []byte, err error) {
 	r, size, err := store.Stream(hash)
 	if err != nil {
-		return nil, 0, buf, win, err
+		return nil, nil, 0, buf, win, err
 	}
 	defer r.Close()
+	var head []byte // what was read of a large blob before deciding
 	if size > threshold {
-		found, win, err := findStream(r, pack.StreamChunk(threshold), win)
-		return found, size, buf, win, err
+		var hb [decode.HeadLen]byte
+		n, err := io.ReadFull(r, hb[:])
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return nil, nil, size, buf, win, err
+		}
+		head = hb[:n]
+		switch {
+		case !decode.IsArchive(head):
+			found, win, err := findStream(io.MultiReader(bytes.NewReader(head), r), pack.StreamChunk(threshold), win)
+			return found, nil, size, buf, win, err
+		case size > decode.DefaultLimits.MaxBytes:
+			found, win, err := findStream(io.MultiReader(bytes.NewReader(head), r), pack.StreamChunk(threshold), win)
+			gap := fmt.Sprintf("the blob: an archive of %d bytes, more than the %d MiB decoding bound: its members were not read", size, decode.DefaultLimits.MaxBytes>>20)
+			return found, []string{gap}, size, buf, win, err
+		}
 	}
 	if int64(cap(buf)) < size {
 		buf = make([]byte, size)
 	}
 	buf = buf[:size]
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, size, buf, win, err
+	n := copy(buf, head)
+	if _, err := io.ReadFull(r, buf[n:]); err != nil {
+		return nil, nil, size, buf, win, err
 	}
 	// The reader checks the object's end and checksum on the next read.
 	if n, err := r.Read(make([]byte, 1)); n > 0 || err != io.EOF {
 		if err == nil || err == io.EOF {
 			err = fmt.Errorf("object longer than its header says")
 		}
-		return nil, size, buf, win, err
+		return nil, nil, size, buf, win, err
 	}
-	if !detect.MayContain(buf) {
-		return nil, size, buf, win, nil
+	if !mayHold(buf) {
+		return nil, nil, size, buf, win, nil
 	}
-	ms := detect.Find(buf)
-	if len(ms) == 0 {
-		return nil, size, buf, win, nil
-	}
-	return locate(buf, ms), size, buf, win, nil
+	found, gaps = scanContent(buf)
+	return found, gaps, size, buf, win, nil
 }
 
 func describe(set *blobSet, h repo.ID) string {
@@ -159,7 +203,7 @@ func describe(set *blobSet, h repo.ID) string {
 
 // locate adds line and column to each match. Columns count characters
 // (runes), which is what editors and GitHub show for UTF-8 text.
-func locate(buf []byte, ms []detect.Match) []located {
+func locate(buf []byte, ms []detect.Match, inner, how string) []located {
 	out := make([]located, 0, len(ms))
 	line, lineStart, pos := 1, 0, 0
 	for _, m := range ms {
@@ -180,7 +224,7 @@ func locate(buf []byte, ms []detect.Match) []located {
 			end = len(buf) - m.Start
 		}
 		allow := bytes.Contains(buf[lineStart:m.Start+end], []byte(allowMarker))
-		out = append(out, located{Match: m, line: line, col: col, allow: allow})
+		out = append(out, located{Match: m, line: line, col: col, allow: allow, inner: inner, how: how})
 	}
 	return out
 }

@@ -46,6 +46,13 @@ func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.
 		return nil, err
 	}
 	stats.Blobs, stats.Bytes = pres.Blobs, pres.BlobBytes
+	h.keyNames = pres.KeyNames
+	h.msgTags = map[repo.ID]string{}
+	for _, t := range pres.Tags {
+		if name, ok := h.tagNames[t.Hash]; t.MessageHit && ok {
+			h.msgTags[t.Hash] = name
+		}
+	}
 
 	set := newBlobSet()
 	for _, b := range pres.Suspects {

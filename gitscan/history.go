@@ -23,10 +23,12 @@ type commitInfo struct {
 	when    time.Time
 	author  string
 	email   string
+	// msgHit: the message may hold a credential (pack.Commit.MessageHit).
+	msgHit bool
 }
 
 func fromPack(c *pack.Commit) *commitInfo {
-	return &commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email}
+	return &commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email, msgHit: c.MessageHit}
 }
 
 // history is the commit graph of one scan.
@@ -47,6 +49,11 @@ type history struct {
 	extraBlobs map[repo.ID]string
 	// extraTrees are trees tags point at directly.
 	extraTrees map[repo.ID]string
+	// tagNames names the annotated tag objects refs point at; msgTags are
+	// those whose message may hold a credential (full scans only).
+	tagNames, msgTags map[repo.ID]string
+	// keyNames: some tree entry's name holds a key ID (see nameMatches).
+	keyNames bool
 }
 
 func (h *history) commit(hash repo.ID) (*commitInfo, error) {
@@ -212,6 +219,7 @@ func (h *history) peelCommit(id repo.ID) (repo.ID, bool) {
 func (h *history) roots() []repo.ID {
 	h.extraBlobs = map[repo.ID]string{}
 	h.extraTrees = map[repo.ID]string{}
+	h.tagNames = map[repo.ID]string{}
 	var roots []repo.ID
 	for _, ref := range h.refs.List {
 		h.peel(ref.Name, ref.Target, &roots)
@@ -227,6 +235,9 @@ func (h *history) peel(name string, hash repo.ID, roots *[]repo.ID) {
 			return
 		}
 		if target, ok := h.tags[hash]; ok {
+			if _, ok := h.tagNames[hash]; !ok {
+				h.tagNames[hash] = name
+			}
 			hash = target
 			continue
 		}

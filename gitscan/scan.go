@@ -147,14 +147,21 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 		res.Stats.Bytes = bytes
 	}
 
-	if len(hits) > 0 {
+	msgs, err := h.messages(ctx, h.msgTags)
+	if err != nil {
+		return nil, err
+	}
+	if len(hits) > 0 || len(msgs) > 0 || h.keyNames {
 		entries := h.storeTrees(hits)
-		if opts.Since == "" {
+		switch {
+		case len(hits) == 0 && !h.keyNames:
+			entries = noTrees
+		case opts.Since == "":
 			if entries, err = h.treeIndex(ctx, hits); err != nil {
 				return nil, err
 			}
 		}
-		if res.Leaks, res.Unreached, err = h.attribute(ctx, entries, hits, set, headTree, opts.IncludeUnreachable); err != nil {
+		if res.Leaks, res.Unreached, err = h.attribute(ctx, entries, hits, msgs, set, headTree, opts.IncludeUnreachable); err != nil {
 			return nil, err
 		}
 	}
@@ -165,6 +172,10 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	res.Stats.Duration = time.Since(start)
 	return res, nil
 }
+
+// noTrees is the tree source when no blob had hits: there is nothing to
+// look for in trees.
+func noTrees(repo.ID, string, func(string, repo.ID, bool)) bool { return true }
 
 // openRepo opens the repository at path, or the one path is inside.
 func openRepo(path string) (*repo.Repo, error) {

@@ -91,20 +91,24 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 			continue
 		}
 		var found []located
+		var gaps []string
 		var size int64
-		found, size, buf, win, err = findBlob(store, blob, threshold, buf, win)
+		found, gaps, size, buf, win, err = findBlob(store, blob, threshold, buf, win)
 		res.Stats.Blobs++
 		res.Stats.Bytes += size
 		if err != nil {
 			h.skipped.add(blob, "staged blob at "+e.Name, err)
 			continue
 		}
+		if len(gaps) > 0 {
+			h.skipped.addLine(blob, "staged blob at "+e.Name+": partly scanned: "+gaps[0])
+		}
 		if len(found) == 0 {
 			continue
 		}
 		inHead := map[string]bool{}
 		if !old.IsZero() {
-			if was, _, _, _, err := findBlob(store, old, threshold, nil, nil); err == nil {
+			if was, _, _, _, _, err := findBlob(store, old, threshold, nil, nil); err == nil {
 				for _, m := range was {
 					inHead[m.KeyID] = true
 				}
@@ -182,17 +186,20 @@ func staged(e *index.Entry) bool {
 // out keys the HEAD version of the file already held.
 func stagedLeaks(e *index.Entry, blob repo.ID, ms []located, inHead map[string]bool) []finding.Leak {
 	var out []finding.Leak
-	at := map[string]int{}
+	type key struct{ id, path string }
+	at := map[key]int{}
 	for _, m := range ms {
 		if inHead[m.KeyID] {
 			continue
 		}
-		i, ok := at[m.KeyID]
+		k := key{m.KeyID, m.pathIn(e.Name)}
+		i, ok := at[k]
 		if !ok {
-			at[m.KeyID] = len(out)
+			at[k] = len(out)
 			l := finding.Leak{
 				KeyID:       m.KeyID,
-				Path:        e.Name,
+				Path:        k.path,
+				Decoded:     m.how,
 				Commit:      StagedCommit,
 				Line:        m.line,
 				Column:      m.col,

@@ -12,6 +12,16 @@ import (
 // pack.Windows) and places each match by line and column as locate does,
 // counting lines as it goes, so a blob of any size costs one window.
 // Offsets in the matches are offsets in the stream.
+//
+// Each window gets the text scan of a blob read whole (findText): plain
+// and base64-decoded. A base64 token is decoded whole when it fits in the
+// window's overlap (detect.MaxContext bytes past the window's range), so a
+// key ID in a longer token (a base64 file of more than 64 KiB) is found
+// only in its first 64 KiB. Pairing reaches as far as the overlap: a named
+// secret farther than detect.MaxContext from its key ID, which a blob read
+// whole still pairs, is not paired in a streamed blob. UTF-16 text is not
+// transcoded in a streamed blob; archives are read whole by findBlob
+// within decode's bounds, and one beyond them is a gap.
 func findStream(r io.Reader, chunk int, buf []byte) ([]located, []byte, error) {
 	var (
 		out       []located
@@ -39,11 +49,9 @@ func findStream(r io.Reader, chunk int, buf []byte) ([]located, []byte, error) {
 		}
 	}
 	buf, err := pack.Windows(r, chunk, buf, func(win []byte, base int64, lo, hi int) error {
-		if !detect.MayContain(win) {
-			advance(win, base, base+int64(hi))
-			return nil
-		}
-		for _, m := range detect.Find(win) {
+		plain, decoded := findText(win)
+		for _, f := range mergeMatches(plain, decoded) {
+			m := f.Match
 			if m.Start < lo || m.Start >= hi {
 				continue
 			}
@@ -59,10 +67,32 @@ func findStream(r io.Reader, chunk int, buf []byte) ([]located, []byte, error) {
 			if m.SecretStart >= 0 {
 				m.SecretStart += int(base)
 			}
-			out = append(out, located{Match: m, line: line, col: col + 1, allow: allow})
+			out = append(out, located{Match: m, line: line, col: col + 1, allow: allow, how: f.how})
 		}
 		advance(win, base, base+int64(hi))
 		return nil
 	})
 	return out, buf, err
+}
+
+// howMatch is a match and how it was decoded ("" or "base64").
+type howMatch struct {
+	detect.Match
+	how string
+}
+
+// mergeMatches merges findText's two lists into one in offset order.
+func mergeMatches(plain, decoded []detect.Match) []howMatch {
+	out := make([]howMatch, 0, len(plain)+len(decoded))
+	i, j := 0, 0
+	for i < len(plain) || j < len(decoded) {
+		if j == len(decoded) || i < len(plain) && plain[i].Start <= decoded[j].Start {
+			out = append(out, howMatch{plain[i], ""})
+			i++
+			continue
+		}
+		out = append(out, howMatch{decoded[j], "base64"})
+		j++
+	}
+	return out
 }

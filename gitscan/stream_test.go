@@ -1,8 +1,11 @@
 package gitscan
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/base64"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -66,5 +69,68 @@ func TestStreamedBlob(t *testing.T) {
 	packed := scanOK(t, r.Dir, Options{StreamThreshold: 256 << 10})
 	if got, want := summarize(packed.Leaks), summarize(whole.Leaks); got != want {
 		t.Fatalf("packed streamed scan found\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestStreamedBlobDecoded: a streamed blob gets the decoding a blob read
+// whole gets. Base64 values placed across window edges are found on the
+// same lines and columns, and an archive above the streaming threshold is
+// opened (read whole within decode's bound).
+func TestStreamedBlobDecoded(t *testing.T) {
+	r := gittest.New(t)
+	var b bytes.Buffer
+	var keys []string
+	for i := 0; b.Len() < 1<<20; i++ {
+		if i%97 == 13 {
+			k, s := gittest.FakeKey(410 + len(keys))
+			keys = append(keys, k)
+			b.WriteString("  value: " + base64.StdEncoding.EncodeToString([]byte(envFile(k, s))) + "\n")
+			continue
+		}
+		fmt.Fprintf(&b, "line %d of filler text, long enough to move the next value along\n", i)
+	}
+	r.Write("big.yaml", b.String())
+
+	zk, zs := gittest.FakeKey(440)
+	var z bytes.Buffer
+	zw := zip.NewWriter(&z)
+	filler, _ := zw.CreateHeader(&zip.FileHeader{Name: "lib/blob.bin", Method: zip.Store})
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 400 << 10 {
+		filler.Write([]byte{byte(rng.Uint32())})
+	}
+	w, _ := zw.Create("conf/app.env")
+	w.Write([]byte(envFile(zk, zs)))
+	zw.Close()
+	r.Write("big.zip", z.String())
+	c := r.Commit("big")
+
+	whole := scanOK(t, r.Dir, Options{})
+	complete(t, whole)
+	if len(keys) < 8 {
+		t.Fatalf("only %d keys planted", len(keys))
+	}
+	for _, k := range keys {
+		if l := wantLeak(t, whole, k, "big.yaml", c, true); l.Decoded != "base64" || l.Secret.IsZero() {
+			t.Fatalf("%s: decoded %q, secret paired %v", k, l.Decoded, !l.Secret.IsZero())
+		}
+	}
+	wantLeak(t, whole, zk, "big.zip!conf/app.env", c, true)
+	for _, name := range []string{"loose", "packed"} {
+		if name == "packed" {
+			r.Repack()
+		}
+		streamed := scanOK(t, r.Dir, Options{StreamThreshold: 256 << 10})
+		complete(t, streamed)
+		if got, want := summarize(streamed.Leaks), summarize(whole.Leaks); got != want {
+			t.Fatalf("%s: streamed scan found\n%s\nwhole scan found\n%s", name, got, want)
+		}
+		for _, k := range keys {
+			l, w := wantLeak(t, streamed, k, "big.yaml", c, true), wantLeak(t, whole, k, "big.yaml", c, true)
+			if l.Line != w.Line || l.Column != w.Column || l.Decoded != w.Decoded || l.Secret != w.Secret {
+				t.Errorf("%s: %s streamed line %d col %d %q, whole line %d col %d %q", name, k, l.Line, l.Column, l.Decoded, w.Line, w.Column, w.Decoded)
+			}
+		}
+		wantLeak(t, streamed, zk, "big.zip!conf/app.env", c, true)
 	}
 }

@@ -114,6 +114,7 @@ func (h *history) diff(set *blobSet, t []pack.Entry, parents [][]pack.Entry, dir
 			}
 		case isBlob(e):
 			set.add(e.Hash, p)
+			h.keyNames = h.keyNames || keyName(e.Name)
 		}
 	}
 }

@@ -275,6 +275,9 @@ func notes(f, top finding.KeyFinding, shown map[string]bool) string {
 	} else {
 		n = append(n, "with secret")
 	}
+	if f.Decoded != "" {
+		n = append(n, "decoded: "+f.Decoded)
+	}
 	if f.Severity != top.Severity || f.RuleID != top.RuleID {
 		n = append(n, f.Severity.String()+" ("+f.RuleID+")")
 	}

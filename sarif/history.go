@@ -82,6 +82,9 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	if k.AccountName != "" {
 		props["accountName"] = k.AccountName
 	}
+	if k.Decoded != "" {
+		props["decoded"] = k.Decoded
+	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)
 }

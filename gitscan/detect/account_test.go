@@ -54,7 +54,11 @@ func TestDecodeAccountRoundTrip(t *testing.T) {
 		if got, ok := DecodeAccount(id); !ok || got != want {
 			t.Fatalf("DecodeAccount(%s) = %q, %v; want %q, true", id, got, ok, want)
 		}
-		// The ID is what Find reports, too.
+		// The ID is what Find reports, too, unless an account ID as small
+		// as 0 or 1 leaves it looking like a placeholder.
+		if IsExample(id) && a < 1e9 {
+			continue
+		}
 		if ms := Find([]byte("id: " + id + "\n")); len(ms) != 1 || ms[0].KeyID != id {
 			t.Fatalf("Find does not report %s", id)
 		}

@@ -164,3 +164,15 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkMayContainEncoded(b *testing.B) {
+	for _, name := range []string{"source", "base64"} {
+		buf := benchInputs()[name]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(buf)))
+			for b.Loop() {
+				MayContainEncoded(buf)
+			}
+		})
+	}
+}

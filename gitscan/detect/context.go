@@ -1,8 +1,47 @@
 package detect
 
+// The detectors' context: how far around an offset the bytes that decide
+// a verdict there may be. It is the one property both ways of scanning
+// less than a whole blob rely on, and both derive their bounds from it:
+// the pack engine scans a delta's result only in windows of Context bytes
+// around its edges, and a streamed blob is scanned in windows that overlap
+// by 2*MaxContext. TestContext fails if a detector ever looks further.
+
+// ContextBefore and ContextAfter bound the bytes that decide whether a key
+// ID is reported at offset s of a buffer: Find's verdict on a key ID at s
+// depends only on buf[s-ContextBefore : s+ContextAfter] (clipped to the
+// buffer), and on nothing else.
+//
+// Before a key ID: a '/' and the path segment before it, with the byte
+// before that segment (pathBefore), which covers the escapes (six bytes,
+// \u002F) and a patch's "\n+". After it: a '/', the segment after it and
+// the byte after that segment (pathAfter).
+const (
+	ContextBefore = 1 + maxSegment + 1
+	ContextAfter  = keyLen + 1 + maxSegment + 1
+)
+
+// EncodedContextAfter bounds the bytes that decide whether Encoded reports
+// an offset s: buf[s : s+EncodedContextAfter], nothing before s.
+const EncodedContextAfter = maxMarker
+
+// Context is the width of the bytes that decide whether a key ID or the
+// marker of an encoded one is reported at s: from s-ContextBefore to
+// s+max(ContextAfter, EncodedContextAfter). A window this wide around
+// every edge between two delta operations holds the whole context of any
+// offset whose context crosses the edge, so scanning only those windows
+// finds exactly what scanning the whole result finds.
+const Context = ContextBefore + max(ContextAfter, EncodedContextAfter)
+
+// pairedLen is room past namedBytes for the paired secret or session
+// token itself (STS session tokens are a few KiB).
+const pairedLen = 48<<10 - Context
+
 // MaxContext is how many bytes on either side of a key ID Find may look
-// at to report and pair it: the distance a named secret may be
-// (namedBytes), with room for the secret or session token itself. A
+// at to report it (Context) and to pair it with a secret or session token
+// within reach (namedBytes, with room for the secret or token itself). A
 // buffer scanned in windows that overlap by twice this much yields each
-// match once, decided on the same bytes as a scan of the whole buffer.
-const MaxContext = 64 << 10
+// key ID once, decided on the same bytes as a scan of the whole buffer,
+// paired the same way unless its secret is a named one farther away than
+// this: only a scan of the whole buffer pairs those (see pair).
+const MaxContext = Context + namedBytes + pairedLen

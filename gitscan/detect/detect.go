@@ -128,10 +128,93 @@ func keyAt(buf []byte, s int) bool {
 			return false
 		}
 	}
-	if e := s + keyLen; e < len(buf) && class[buf[e]]&cB64 != 0 {
+	e := s + keyLen
+	if e < len(buf) && class[buf[e]]&cB64 != 0 && !(buf[e] == '/' && pathAfter(buf, e+1)) {
 		return false
 	}
-	return s == 0 || class[buf[s-1]]&cB64 == 0 || escapeEndsAt(buf, s)
+	if s == 0 || class[buf[s-1]]&cB64 == 0 || escapeEndsAt(buf, s) {
+		return true
+	}
+	switch buf[s-1] {
+	case '+':
+		// An added line of a patch: "+AKIA...,secret".
+		return s == 1 || buf[s-2] == '\n'
+	case '/':
+		return pathBefore(buf, s-1)
+	}
+	return false
+}
+
+// maxSegment is how much of the path segment next to a key ID pathBefore
+// and pathAfter look at; it bounds the detector's context (see Context).
+const maxSegment = 16
+
+// pathBefore reports whether the '/' at buf[i] ends a path or URL prefix
+// rather than part of a base64 run: the segment before it (its last
+// maxSegment characters) is empty ("s3://", " /etc") or a word as paths
+// have them ("keys/", "etc/", "com/"), and does not follow a '+'. A random
+// base64 segment mixes upper and lower case letters and digits.
+func pathBefore(buf []byte, i int) bool {
+	j := i
+	for j > 0 && i-j < maxSegment && class[buf[j-1]]&(cUpper|cLower|cDigit) != 0 {
+		j--
+	}
+	if j > 0 && buf[j-1] == '+' {
+		return false // "+" inside a run is base64, not a path
+	}
+	return wordish(buf[j:i])
+}
+
+// pathAfter reports whether what follows the '/' ending at buf[i-1] is a
+// path, as after a key ID in a SigV4 credential scope
+// ("AKIA.../20240101/us-east-1/s3/aws4_request") or a path segment
+// ("keys/AKIA.../file"): a segment (its first maxSegment characters) that
+// is empty, a date or a word, and not followed by a '+'.
+func pathAfter(buf []byte, i int) bool {
+	j := i
+	for j < len(buf) && j-i < maxSegment && class[buf[j]]&(cUpper|cLower|cDigit) != 0 {
+		j++
+	}
+	if j < len(buf) && buf[j] == '+' {
+		return false
+	}
+	return wordish(buf[i:j])
+}
+
+// wordish reports whether seg, a run of letters and digits, reads like a
+// path segment: all digits (a date), or letters of one case with digits
+// only after them (etc, keys, us, s3, aws4, v2), or a capitalised word.
+func wordish(seg []byte) bool {
+	var k uint8
+	for _, c := range seg {
+		k |= class[c]
+	}
+	switch {
+	case len(seg) == 0, k&(cUpper|cLower) == 0:
+		return true
+	case k&cUpper != 0 && k&cLower != 0:
+		// Capitalised words only: "Users", "Keys".
+		if k&cDigit != 0 || class[seg[0]]&cUpper == 0 {
+			return false
+		}
+		for _, c := range seg[1:] {
+			if class[c]&cUpper != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	// One case: letters, then maybe digits ("s3", "aws4"), but not digits
+	// strewn among the letters as in base64.
+	digits := false
+	for _, c := range seg {
+		if class[c]&cDigit != 0 {
+			digits = true
+		} else if digits && class[c]&(cUpper|cLower) != 0 && len(seg) > 6 {
+			return false
+		}
+	}
+	return true
 }
 
 // escapeEndsAt reports whether buf[:i] ends with an escape sequence
@@ -164,9 +247,12 @@ func escapeEndsAt(buf []byte, i int) bool {
 // IsExample reports whether a key ID or secret is one of the AWS
 // documentation examples (AKIAIOSFODNN7EXAMPLE,
 // wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and anything else ending in
-// EXAMPLE or EXAMPLEKEY) or an obvious placeholder such as
-// AKIAXXXXXXXXXXXXXXXX: a key ID whose last 16 characters use fewer than 4
-// distinct characters. Real key IDs have about 12.
+// EXAMPLE or EXAMPLEKEY) or an obvious placeholder, judged by the last 16
+// characters of a key ID: fewer than 5 distinct characters
+// (AKIAXXXXXXXXXXXXXXXX, AKIAABABABABABABABAB), a run of 6 consecutive
+// letters of the alphabet (AKIAABCDEFGHIJKLMNOP), 5 of one character in a
+// row or XXXX (AKIA2345XXXXXXXXXXXX). A random key ID has about 12
+// distinct characters; these rules drop about one real key ID in 40,000.
 func IsExample(keyIDOrSecret string) bool {
 	return isExample([]byte(keyIDOrSecret))
 }
@@ -180,8 +266,26 @@ func isExample(s []byte) bool {
 		return false
 	}
 	var seen uint64
-	for _, c := range s[4:] {
+	ascending, same := 0, 0
+	for i, c := range s[4:] {
 		seen |= 1 << (c & 63) // A-Z and 2-7 do not collide mod 64
+		if i == 0 {
+			continue
+		}
+		p := s[4+i-1]
+		if c == p+1 {
+			ascending++
+		} else {
+			ascending = 0
+		}
+		if c == p {
+			same++
+		} else {
+			same = 0
+		}
+		if ascending == 5 || same == 4 || same == 3 && c == 'X' {
+			return true
+		}
 	}
-	return bits.OnesCount64(seen) < 4
+	return bits.OnesCount64(seen) < 5
 }

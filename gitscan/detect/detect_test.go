@@ -28,6 +28,9 @@ var vals = map[string]string{
 	"EXS":  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 	"PHK":  "AKIA" + strings.Repeat("X", 16),
 	"PHK2": "AKIA" + strings.Repeat("AB", 8),
+	"PHK3": "AKIA" + "ABCDEFGHIJKLMNOP",
+	"PHK4": "AKIA" + "Q7ZK3MWPXXXXR2TV",
+	"PHK5": "AKIA" + "Q7ZK3MWPR2TNNNNN",
 
 	"K1LOWER": strings.ToLower(fakeKey("AKIA", 1)),
 	"KBADC":   fakeKey("AKIA", 1)[:19] + "1", // 1 is not base32
@@ -85,9 +88,26 @@ var findTests = []struct {
 	{"inside base64 run", "{B64}{K1}{B64}", nil},
 	{"base64 run before", "{B64}{K1} x", nil},
 	{"base64 run after", "x {K1}{B64}", nil},
-	{"after slash", "keys/{K1}", nil},
-	{"before slash", "{K1}/x", nil},
-	{"after plus", "+{K1}", nil},
+	{"base64 run with slashes", "{B64}/{K1}/{B64}", nil},
+	{"base64 segments around", "Xq9Tz3kLmR/{K1}/bN8wQ2pYv", nil},
+	{"base64 segment before", "Xq9Tz3kLmR/{K1} x", nil},
+	{"base64 segment after", "x {K1}/bN8wQ2pYv", nil},
+	{"plus inside base64", "Xq9T+{K1}=", nil},
+	{"plus mid-line", "a +{K1}", nil},
+	{"plus after", "x {K1}+", nil},
+	{"long base64 segment after", "{K1}/" + "abcdefghijklmnopQ7xY2", []want{{"K1", "", ""}}},
+	{"base64 16 after", "{K1}/" + "abcdefgh1jklmnop", nil},
+	{"path segment", "keys/{K1}/", []want{{"K1", "", ""}}},
+	{"after slash", "keys/{K1}", []want{{"K1", "", ""}}},
+	{"before slash", "{K1}/x", []want{{"K1", "", ""}}},
+	{"etc path", "cat /etc/{K1}\n", []want{{"K1", "", ""}}},
+	{"capitalised segment", "/Users/{K1}/x", []want{{"K1", "", ""}}},
+	{"diff line", "+{K1}", []want{{"K1", "", ""}}},
+	{"presigned URL", "https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={K1}/20240101/us-east-1/s3/aws4_request&X-Amz-Date=20240101T000000Z", []want{{"K1", "", ""}}},
+	{"SigV4 header", "Authorization: AWS4-HMAC-SHA256 Credential={K1}/20240101/us-east-1/s3/aws4_request, SignedHeaders=host", []want{{"K1", "", ""}}},
+	{"s3n URL", "s3n://{K1}:{S1}@bucket/path", []want{{"K1", "S1", ""}}},
+	{"s3 URL", "path = \"s3://{K1}:{S1}@bucket/x\"", []want{{"K1", "S1", ""}}},
+	{"patch of a CSV", "--- a/creds.csv\n+++ b/creds.csv\n@@ -1 +1,2 @@\n Access key ID,Secret access key\n+{K1},{S1}\n", []want{{"K1", "S1", ""}}},
 	{"after lower-case letter", "x{K1}", nil},
 	{"before lower-case letter", "{K1}x", nil},
 	{"after digit", "9{K1}", nil},
@@ -122,6 +142,9 @@ var findTests = []struct {
 	{"example key and secret", "aws_access_key_id = {EXK}\naws_secret_access_key = {EXS}\n", nil},
 	{"placeholder", "aws_access_key_id = {PHK}\n", nil},
 	{"placeholder pattern", "aws_access_key_id = {PHK2}\n", nil},
+	{"placeholder alphabet", "aws_access_key_id = {PHK3}\n", nil},
+	{"placeholder XXXX", "aws_access_key_id = {PHK4}\n", nil},
+	{"placeholder repeated", "aws_access_key_id = {PHK5}\n", nil},
 	{"example secret not paired", "aws_access_key_id = {K1}\naws_secret_access_key = {EXS}\n", []want{{"K1", "", ""}}},
 	{"secret without key ID", "aws_secret_access_key = {S1}\n", nil},
 
@@ -170,8 +193,19 @@ var findTests = []struct {
 	{"named 20 lines away", "aws_access_key_id = {K1}\n" + lines(19) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
 	{"named 30 lines away", "aws_access_key_id = {K1}\n" + lines(29) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
 	{"named 30 lines before", "aws_secret_access_key = {S1}\n" + lines(29) + "aws_access_key_id = {K1}\n", []want{{"K1", "S1", ""}}},
-	{"named 31 lines before", "aws_secret_access_key = {S1}\n" + lines(30) + "aws_access_key_id = {K1}\n", []want{{"K1", "", ""}}},
-	{"named 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "aws_secret_access_key = {S1}\n", []want{{"K1", "", ""}}},
+	{"named 31 lines before", "aws_secret_access_key = {S1}\n" + lines(30) + "aws_access_key_id = {K1}\n", []want{{"K1", "S1", ""}}},
+	{"named 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "aws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
+	{"unnamed 31 lines away", "aws_access_key_id = {K1}\n" + lines(30) + "{S1}\n", []want{{"K1", "", ""}}},
+	{"s3cfg", "[default]\naccess_key = {K1}\n" + lines(64) + "secret_key = {S1}\n" + lines(10), []want{{"K1", "S1", ""}}},
+	{"fs.s3a properties", "fs.s3a.access.key={K1}\n" + lines(40) + "fs.s3a.secret.key={S1}\n", []want{{"K1", "S1", ""}}},
+	{"Terraform variables", "variable \"access_key\" {\n  default = \"{K1}\"\n}\n" + lines(40) + "variable \"secret_key\" {\n  type    = string\n  default = \"{S1}\"\n}\n", []want{{"K1", "S1", ""}}},
+	{"Terraform other variable", "access_key = \"{K1}\"\n" + lines(40) + "variable \"ami\" {\n  default = \"{S1}\"\n}\n", []want{{"K1", "", ""}}},
+	{"Hadoop core-site.xml", "<configuration>\n<property>\n  <name>fs.s3a.access.key</name>\n  <value>{K1}</value>\n</property>\n" + lines(40) +
+		"<property>\n  <name>fs.s3a.secret.key</name>\n  <value>{S1}</value>\n</property>\n</configuration>\n", []want{{"K1", "S1", ""}}},
+	{"far named secret goes to the nearest ID", "id = {K1}\n" + lines(40) + "id = {K2}\n" + lines(40) + "aws_secret_access_key = {S1}\n",
+		[]want{{"K1", "", ""}, {"K2", "S1", ""}}},
+	{"far named secrets by proximity", "aws_access_key_id = {K1}\n" + lines(40) + "aws_secret_access_key = {S1}\n" + lines(40) +
+		"aws_access_key_id = {K2}\n" + lines(40) + "aws_secret_access_key = {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
 
 	// Choosing among secrets.
 	{"named beats nearer unnamed", "{K1}\nother = {S2}\naws_secret_access_key = {S1}\n", []want{{"K1", "S1", ""}}},
@@ -323,16 +357,14 @@ func TestLongLine(t *testing.T) {
 	checkMatches(t, in, got, []want{{"K1", "S1", ""}, {"K2", "", ""}})
 }
 
-// TestFarApart checks that a key ID and a secret many kilobytes apart on
-// one line are not paired, named or not.
+// TestFarApart checks that a key ID and an unnamed secret many kilobytes
+// apart on one line are not paired, and a named one is.
 func TestFarApart(t *testing.T) {
 	pad := strings.Repeat("x.y ", 5000)
-	for _, in := range []string{
-		vals["K1"] + " " + pad + vals["S1"],
-		"accessKeyId:" + vals["K1"] + ";" + pad + "secretAccessKey:" + vals["S1"],
-	} {
-		checkMatches(t, in, Find([]byte(in)), []want{{"K1", "", ""}})
-	}
+	in := vals["K1"] + " " + pad + vals["S1"]
+	checkMatches(t, in, Find([]byte(in)), []want{{"K1", "", ""}})
+	in = "accessKeyId:" + vals["K1"] + ";" + pad + "secretAccessKey:" + vals["S1"]
+	checkMatches(t, in, Find([]byte(in)), []want{{"K1", "S1", ""}})
 }
 
 func TestFindNoAllocWithoutHits(t *testing.T) {

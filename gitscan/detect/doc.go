@@ -8,11 +8,17 @@
 // # Key IDs
 //
 // A key ID is (AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16} standing alone:
-// the 20 characters must be a whole run of [A-Za-z0-9+/], so a key-like
-// substring of a base64 blob, a longer identifier or a path segment such as
-// "dir/AKIA..." is not reported. Any other byte is a boundary, and so is an
-// escape that ends right before the ID (\n, \t, \r, %XX, \xXX, \uXXXX), so
-// that keys inside JSON strings and URL-encoded text are still found. IAM
+// the 20 characters must be a whole run of [A-Za-z0-9], so a key-like
+// substring of a base64 blob or a longer identifier is not reported. Any
+// byte outside [A-Za-z0-9+/] is a boundary, and so is an escape that ends
+// right before the ID (\n, \t, \r, %XX, \xXX, \uXXXX), so that keys inside
+// JSON strings and URL-encoded text are still found. '+' and '/' are base64
+// characters too, so they are boundaries only where they are not base64:
+// a '+' that starts a line (an added line of a patch), and a '/' whose
+// path segment on the other side is empty or reads like a word rather than
+// like base64 ("s3://ID:SECRET@", "keys/ID/", "/etc/ID",
+// "Credential=ID/20240101/us-east-1/s3/aws4_request"); see pathBefore,
+// pathAfter and Context, which bounds what the verdict depends on. IAM
 // unique IDs (AIDA, AROA, AGPA, ANPA, ...) name principals, not
 // credentials, and never match. AWS documentation keys and obvious
 // placeholders are dropped (see IsExample).
@@ -25,14 +31,17 @@
 // It is paired with a key ID when it is
 //
 //   - assigned to a secret-like name (aws_secret_access_key,
-//     secretAccessKey, SECRET_KEY, <SecretAccessKey>, ...) within 30 lines
-//     and 16 KiB of the key ID, or
+//     secretAccessKey, SECRET_KEY, fs.s3a.secret.key, <SecretAccessKey>,
+//     Terraform variable "secret_key" { default = ... }, Hadoop
+//     <name>...secret.key</name><value>...</value>) anywhere in the buffer
+//     (an .s3cfg has them 60 lines apart), or
 //   - unnamed, within 5 lines and 4 KiB, and it also holds a digit or a
 //     '+', which a random secret almost always does and a long camelCase
 //     identifier or a path does not.
 //
 // When several secrets qualify the nearest wins: same line first (named
-// before unnamed), then named before unnamed, then fewer lines away, then
+// before unnamed), then named before unnamed within 30 lines and 16 KiB,
+// then unnamed, then named ones further away; within each, fewer lines, then
 // after the key ID rather than before it (credentials files list the ID
 // first), then fewer bytes away. A secret goes to one key ID only, unless
 // the same ID appears several times. A secret with no key ID nearby is not

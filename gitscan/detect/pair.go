@@ -57,13 +57,13 @@ func pair(buf []byte, ms []Match) {
 		}
 	}
 
-	for k, c := range assign(ms, lines, secrets, func(int) bool { return true }) {
+	for k, c := range assign(ms, lines, secrets, true, func(int) bool { return true }) {
 		if c >= 0 {
 			ms[k].Secret = string(buf[secrets[c].start:secrets[c].end])
 			ms[k].SecretStart = secrets[c].start
 		}
 	}
-	for k, c := range assign(ms, lines, tokens, asia) {
+	for k, c := range assign(ms, lines, tokens, false, asia) {
 		if c >= 0 {
 			ms[k].SessionToken = string(buf[tokens[c].start:tokens[c].end])
 		}
@@ -71,85 +71,58 @@ func pair(buf []byte, ms []Match) {
 }
 
 // candidates collects the secrets and, if wantTokens, the session tokens
-// within reach of any key ID, in offset order.
+// in buf, in offset order: unnamed ones within reach of a key ID, named
+// secrets anywhere, since a named secret pairs with a key ID anywhere in
+// the same file.
 //
 // Only runs of 40 or more base64 characters matter, so, as for key IDs,
-// probing every 40th byte finds them all; the windows around the key IDs
-// are read sparsely and no byte is walked twice.
+// probing every 40th byte finds them all, and no byte is walked twice.
 func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand) {
 	n := len(buf)
-	done := 0 // end of the last run walked
-	for k := 0; k < len(ms); {
-		a, b := window(buf, ms[k].Start, ms[k].End())
-		for k++; k < len(ms); k++ {
-			a2, b2 := window(buf, ms[k].Start, ms[k].End())
-			if a2 > b {
-				break
-			}
-			b = b2
+	done := 0     // end of the last run walked
+	k, kt := 0, 0 // the first key ID a secret, a token may still reach
+	for p := 0; p < n; {
+		if class[buf[p]]&cB64 == 0 {
+			p += secretLen
+			continue
 		}
-		for p := max(a, done); p < b; {
-			if class[buf[p]]&cB64 == 0 {
-				p += secretLen
-				continue
+		s, e := p, p+1
+		for s > done && class[buf[s-1]]&cB64 != 0 {
+			s--
+		}
+		for e < n && class[buf[e]]&cB64 != 0 {
+			e++
+		}
+		done, p = e, e+secretLen
+		s += escapeTail(buf, s, e)
+		if e-s < secretLen {
+			continue
+		}
+		// Is the run within reach of a key ID, for an unnamed candidate?
+		for k < len(ms) && ms[k].End()+nearBytes < s {
+			k++
+		}
+		near := k < len(ms) && ms[k].Start-nearBytes <= e
+		if e-s == secretLen {
+			named := isSecretName(nameOf(buf, s))
+			if (near || named) && plausibleSecret(buf[s:e], named) {
+				secrets = append(secrets, cand{start: s, end: e, named: named})
 			}
-			s, e := p, p+1
-			for s > done && class[buf[s-1]]&cB64 != 0 {
-				s--
+		}
+		for kt < len(ms) && ms[kt].End()+namedBytes < s {
+			kt++
+		}
+		if wantTokens && kt < len(ms) && ms[kt].Start-namedBytes <= e && e-s >= minTokenLen {
+			pad := e
+			for pad < n && pad-e < 2 && buf[pad] == '=' {
+				pad++
 			}
-			for e < n && class[buf[e]]&cB64 != 0 {
-				e++
-			}
-			done, p = e, e+secretLen
-			s += escapeTail(buf, s, e)
-			if e-s == secretLen {
-				named := isSecretName(assignedName(buf, s))
-				if plausibleSecret(buf[s:e], named) {
-					secrets = append(secrets, cand{start: s, end: e, named: named})
-				}
-			}
-			if wantTokens && e-s >= minTokenLen {
-				pad := e
-				for pad < n && pad-e < 2 && buf[pad] == '=' {
-					pad++
-				}
-				if c, ok := token(buf, s, pad); ok {
-					tokens = append(tokens, c)
-				}
+			if c, ok := token(buf, s, pad); ok {
+				tokens = append(tokens, c)
 			}
 		}
 	}
 	return secrets, tokens
-}
-
-// window returns the part of buf that a secret or token for the key ID at
-// buf[s:e] may start in: namedLines lines either side, and no more than
-// namedBytes.
-func window(buf []byte, s, e int) (a, b int) {
-	a = max(s-namedBytes, 0)
-	for i, l := s, 0; ; l++ {
-		j := bytes.LastIndexByte(buf[a:i], '\n')
-		if j < 0 {
-			break
-		}
-		if i = a + j; l == namedLines {
-			a = i + 1
-			break
-		}
-	}
-	b = min(e+namedBytes, len(buf))
-	for i, l := e, 0; ; l++ {
-		j := bytes.IndexByte(buf[i:b], '\n')
-		if j < 0 {
-			break
-		}
-		if i += j; l == namedLines {
-			b = i
-			break
-		}
-		i++
-	}
-	return a, b
 }
 
 // tokenPrefixes start the base64 of STS session tokens as issued over the
@@ -227,8 +200,40 @@ func assignedName(buf []byte, i int) []byte {
 	for j > 0 && end-j < 64 && isIdent(buf[j-1]) {
 		j--
 	}
-	var name []byte
-	for _, c := range buf[j:end] {
+	return normalize(nil, buf[j:end])
+}
+
+// nameOf is assignedName, seeing through the shapes where the value is
+// assigned to a generic name and the real one comes before it:
+//
+//	variable "secret_key" { default = "v" }           (Terraform)
+//	<name>fs.s3a.secret.key</name><value>v</value>    (Hadoop XML)
+func nameOf(buf []byte, i int) []byte {
+	name := assignedName(buf, i)
+	var open, close string
+	switch string(name) {
+	case "default":
+		open, close = "variable", "{"
+	case "value":
+		open, close = "<name>", "</name>"
+	default:
+		return name
+	}
+	before := buf[max(i-256, 0):i]
+	o := bytes.LastIndex(before, []byte(open))
+	if o < 0 {
+		return name
+	}
+	rest := before[o+len(open):]
+	c := bytes.Index(rest, []byte(close))
+	if c < 0 {
+		return name
+	}
+	return normalize(nil, rest[:c])
+}
+
+func normalize(name, b []byte) []byte {
+	for _, c := range b {
 		switch {
 		case 'A' <= c && c <= 'Z':
 			name = append(name, c+'a'-'A')
@@ -298,9 +303,11 @@ func escapeTail(buf []byte, s, e int) int {
 }
 
 // assign pairs each key ID k for which want(k) with at most one of cs,
-// nearest first; see the package comment for what nearest means. It
-// returns, for each key ID, the index of its candidate or -1.
-func assign(ms []Match, lines []int, cs []cand, want func(k int) bool) []int {
+// nearest first; see the package comment for what nearest means. If far,
+// a named candidate anywhere in the buffer is within reach, after every
+// nearer one. It returns, for each key ID, the index of its candidate or
+// -1.
+func assign(ms []Match, lines []int, cs []cand, far bool, want func(k int) bool) []int {
 	type pairing struct {
 		score   uint64
 		key, at int
@@ -309,6 +316,14 @@ func assign(ms []Match, lines []int, cs []cand, want func(k int) bool) []int {
 		return cmp.Or(cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
 	}
 	var all, best []pairing
+	var named []int // indexes of the named candidates, for far pairing
+	if far {
+		for i, c := range cs {
+			if c.named {
+				named = append(named, i)
+			}
+		}
+	}
 	for k, m := range ms {
 		if !want(k) {
 			continue
@@ -324,6 +339,13 @@ func assign(ms []Match, lines []int, cs []cand, want func(k int) bool) []int {
 		}
 		for i := at - 1; i >= 0 && lines[k]-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
 			if s, ok := score(m, lines[k], cs[i]); ok {
+				best = append(best, pairing{s, k, i})
+			}
+		}
+		// The nearest named candidates on either side, however far.
+		j, _ := slices.BinarySearch(named, at)
+		for _, i := range named[max(j-maxPairs, 0):min(j+maxPairs, len(named))] {
+			if s, ok := farScore(m, lines[k], cs[i]); ok {
 				best = append(best, pairing{s, k, i})
 			}
 		}
@@ -389,6 +411,25 @@ func score(m Match, line int, c cand) (uint64, bool) {
 		b = 1
 	}
 	return rank<<60 | uint64(lines)<<50 | b<<40 | uint64(dist), true
+}
+
+// farScore ranks a named candidate beyond the reach of score, after every
+// candidate within it, in the same order: fewer lines, after rather than
+// before, fewer bytes.
+func farScore(m Match, line int, c cand) (uint64, bool) {
+	if _, ok := score(m, line, c); ok {
+		return 0, false // ranked by score already
+	}
+	var b uint64
+	dist := c.start - m.End()
+	if c.end <= m.Start {
+		dist, b = m.Start-c.end, 1
+	}
+	lines := c.line - line
+	if lines < 0 {
+		lines = -lines
+	}
+	return 4<<60 | uint64(min(lines, 1<<19-1))<<41 | b<<40 | uint64(min(dist, 1<<40-1)), true
 }
 
 // lineCounter numbers lines for offsets visited in increasing order.

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"encoding/base64"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -16,6 +17,32 @@ var (
 	refEscape = regexp.MustCompile(`(?:\\[ntr]|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})$`)
 )
 
+// The boundary rule for '/': the path segment on the far side of it must
+// read like a word, not like a piece of base64.
+var (
+	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,6}|[A-Z0-9]{1,6})$`)
+	refSegBefore = regexp.MustCompile(`(?:^|([^A-Za-z0-9]))([A-Za-z0-9]*)$`)
+	refSegAfter  = regexp.MustCompile(`^([A-Za-z0-9]*)(.?)`)
+)
+
+// Only the maxSegment characters next to the '/' are judged; the '+' that
+// may come before or after the segment only if the segment is shorter.
+func refPathBefore(b []byte) bool {
+	m := refSegBefore.FindSubmatch(b)
+	if seg := m[2]; len(seg) > maxSegment {
+		return refWord.Match(seg[len(seg)-maxSegment:])
+	}
+	return string(m[1]) != "+" && refWord.Match(m[2])
+}
+
+func refPathAfter(b []byte) bool {
+	m := refSegAfter.FindSubmatch(b)
+	if seg := m[1]; len(seg) > maxSegment {
+		return refWord.Match(seg[:maxSegment])
+	}
+	return string(m[2]) != "+" && refWord.Match(m[1])
+}
+
 func refB64(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/'
 }
@@ -26,10 +53,12 @@ func refFind(buf []byte) []int {
 		if !refKey.Match(buf[s : s+keyLen]) {
 			continue
 		}
-		if e := s + keyLen; e < len(buf) && refB64(buf[e]) {
+		if e := s + keyLen; e < len(buf) && refB64(buf[e]) && !(buf[e] == '/' && refPathAfter(buf[e+1:])) {
 			continue
 		}
-		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) {
+		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) &&
+			!(buf[s-1] == '+' && (s == 1 || buf[s-2] == '\n')) &&
+			!(buf[s-1] == '/' && refPathBefore(buf[:s-1])) {
 			continue
 		}
 		if !IsExample(string(buf[s : s+keyLen])) {
@@ -46,6 +75,7 @@ func randomText(r *rand.Rand, n int) []byte {
 	pieces := []string{
 		"AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIDA", "A", "Q", "7", "1", "Z2",
 		" ", "\n", "\r\n", "=", "/", "+", "a", "x", `"`, "\\n", "%3D", "\\u0022", "\\x41", "_", "\xff",
+		"/", "/", "\n+", "keys", "20240101", "Users", "aws4", "xY9q", "abcdefghijklmnopqr", "s3://",
 	}
 	var b []byte
 	for len(b) < n {
@@ -64,7 +94,7 @@ func randomText(r *rand.Rand, n int) []byte {
 func TestFindMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	found := 0
-	for i := range 3000 {
+	for i := range 5000 {
 		buf := randomText(r, 1+r.IntN(400))
 		want := refFind(buf)
 		var got []int
@@ -194,4 +224,108 @@ func TestCandidatesMatchReference(t *testing.T) {
 	if total < 1000 {
 		t.Errorf("only %d candidates in the random texts; the test is too weak", total)
 	}
+}
+
+// TestContext checks the promise of the detectors' context (context.go):
+// the verdict on a key ID at s does not change whatever the bytes outside
+// buf[s-ContextBefore : s+ContextAfter] are, nor that on a marker outside
+// buf[s : s+EncodedContextAfter]; and pairing within reach is decided
+// within MaxContext. The pack engine's windows and the streamed scan's
+// overlap rely on it; a detector change that looks further fails here.
+func TestContext(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	fillers := []byte{'a', 'A', '7', '/', '+', '\n', '=', ' ', '\\', '%'}
+	verdict := func(buf []byte, s int) bool {
+		return keyAt(buf, s) && !isExample(buf[s:s+keyLen])
+	}
+	checked, found := 0, 0
+	for i := range 3000 {
+		buf := randomText(r, 1+r.IntN(300))
+		other := make([]byte, len(buf))
+		for s := 0; s+keyLen <= len(buf); s++ {
+			if !refKey.Match(buf[s : s+keyLen]) {
+				continue
+			}
+			want := verdict(buf, s)
+			a, b := max(s-ContextBefore, 0), min(s+ContextAfter, len(buf))
+			for _, f := range fillers {
+				for j := range other {
+					other[j] = f
+					if j >= a && j < b {
+						other[j] = buf[j]
+					}
+				}
+				if got := verdict(other, s); got != want {
+					t.Fatalf("case %d: verdict at %d is %v, %v with bytes outside the context set to %q: %q", i, s, want, got, f, buf)
+				}
+			}
+			checked++
+			if want {
+				found++
+			}
+		}
+	}
+	if checked < 3000 || found < 500 {
+		t.Errorf("only %d key-shaped strings, %d key IDs: the test is too weak", checked, found)
+	}
+
+	// The markers of encoded key IDs: the verdict at s depends only on
+	// buf[s : s+EncodedContextAfter].
+	markers := 0
+	for i := range 2000 {
+		text := string(randomText(r, r.IntN(40))) + "=" + fakeKey([]string{"AKIA", "ASIA"}[i%2], uint64(i)) + "\n"
+		enc := base64.StdEncoding.EncodeToString([]byte(text))
+		if i%3 == 0 {
+			enc = base64.RawURLEncoding.EncodeToString([]byte(text))
+		}
+		buf := append(randomText(r, r.IntN(50)), enc...)
+		buf = append(buf, randomText(r, r.IntN(50))...)
+		other := make([]byte, len(buf))
+		for _, s := range Encoded(nil, buf) {
+			markers++
+			a, b := s, min(s+EncodedContextAfter, len(buf))
+			for _, f := range fillers {
+				for j := range other {
+					other[j] = f
+					if j >= a && j < b {
+						other[j] = buf[j]
+					}
+				}
+				if !slices.Contains(Encoded(nil, other), s) {
+					t.Fatalf("case %d: marker at %d gone with bytes outside its context set to %q", i, s, f)
+				}
+			}
+		}
+	}
+	if markers < 2000 {
+		t.Errorf("only %d markers: the test is too weak", markers)
+	}
+
+	// Context is what the pack engine's window is, and MaxContext covers
+	// it and the pairing reach: a key ID's verdict and its pairing with a
+	// secret or token as far as pairing reaches are the same in the
+	// buffer cut to MaxContext bytes either side of it.
+	if Context < ContextBefore+ContextAfter || Context < ContextBefore+EncodedContextAfter {
+		t.Fatalf("Context %d is narrower than the contexts it spans", Context)
+	}
+	for i, far := range []int{0, 100, nearBytes - 100, namedBytes - 200} {
+		key, secret := fakeKey("ASIA", uint64(900+i)), fakeSecret(uint64(900+i))
+		token := fakeToken(uint64(900+i), 3000)
+		pad := "# " + strings.Repeat("x", far) + "\n"
+		buf := []byte(pad + pad + pad + "aws_secret_access_key = " + secret + "\n" + pad + "id = " + key + "\n" + pad + "aws_session_token = " + token + "\n" + pad + pad + pad)
+		s := bytes.Index(buf, []byte(key))
+		a, b := max(s-MaxContext, 0), min(s+MaxContext, len(buf))
+		whole, cut := Find(buf), Find(buf[a:b])
+		if len(whole) != 1 || len(cut) != 1 || whole[0].Secret != secret || cut[0].Secret != whole[0].Secret || cut[0].SessionToken != whole[0].SessionToken || whole[0].SessionToken != token {
+			t.Fatalf("distance %d: whole buffer %v, cut to MaxContext %v", far, redactMatches(whole), redactMatches(cut))
+		}
+	}
+}
+
+func redactMatches(ms []Match) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, redactMatch(m))
+	}
+	return out
 }

@@ -4,36 +4,55 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/keysweep/keysweep/gitscan/decode"
 	"github.com/keysweep/keysweep/gitscan/detect"
 )
 
-// Whether the detector reports a key ID at s depends on the bytes
-// [s-keyBefore, s+keyLen+1): the key ID, the boundary byte after it, and
-// the boundary before it, which may be the last byte of an escape such as
-// \u002F (six bytes).
+// Whether the detectors report a key ID, or the marker of an encoded one,
+// at s depends on the bytes [s-keyBefore, s+keyAfter), a property detect
+// exports and tests (detect.Context).
 const (
 	keyLen    = 20
-	keyBefore = 6
-	keyAfter  = keyLen + 1
+	keyBefore = detect.ContextBefore
+	keyAfter  = detect.Context - detect.ContextBefore
 	// window is how far around every delta operation edge the result is
-	// scanned; at least the context above, so that any key ID whose context
+	// scanned: the whole context above, so that any key ID whose context
 	// crosses an edge lies wholly inside one scanned window.
-	window = 32
+	window = detect.Context
 )
 
-// keyIDs appends the offsets of the key IDs detect.Find reports in b.
+// keyIDs appends the offsets of the key IDs detect.Find reports in b and
+// of the markers of encoded key IDs (detect.Encoded), in order. A blob
+// with either is a suspect; the caller decodes it.
 //
 // TODO(detect): a detect function that returns key-ID offsets without
 // pairing secrets would save the pairing work on hits; hits are rare, so
 // it does not show in profiles.
 func keyIDs(out []int, b []byte) []int {
-	if !detect.MayContain(b) {
-		return out
+	n := len(out)
+	if detect.MayContain(b) {
+		for _, m := range detect.Find(b) {
+			out = append(out, m.Start)
+		}
 	}
-	for _, m := range detect.Find(b) {
-		out = append(out, m.Start)
+	if detect.MayContainEncoded(b) {
+		out = detect.Encoded(out, b)
+		slices.Sort(out[n:])
+		out = slices.Compact(out)
 	}
 	return out
+}
+
+// messageHit reports whether the message of a commit or tag object (see
+// Message) may hold a key ID or the marker of an encoded one.
+func messageHit(msg []byte) bool {
+	return detect.MayContain(msg) || detect.MayContainEncoded(msg)
+}
+
+// isArchive reports whether a blob starting with b is an archive the
+// caller must open (decode.IsArchive); only its first bytes are looked at.
+func isArchive(b []byte) bool {
+	return decode.IsArchive(b[:min(len(b), decode.HeadLen)])
 }
 
 // span is a half-open range of a delta result.

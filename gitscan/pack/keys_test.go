@@ -73,7 +73,7 @@ func piece(r *rand.Rand) []byte {
 		k := key()
 		return k[r.IntN(len(k)):]
 	case 4:
-		return []byte([]string{`\n`, `\u002F`, `%2F`, `\x41`, `\t`, `\q`, `%zz`}[r.IntN(7)])
+		return []byte([]string{`\n`, `\u002F`, `%2F`, `\x41`, `\t`, `\q`, `%zz`, "\n+", "keys/", "/20240101", "QUtJQ", "FLSU", "UVV0Sl", "A\x00K\x00I\x00A"}[r.IntN(14)])
 	case 5:
 		b := make([]byte, 1+r.IntN(30))
 		for i := range b {
@@ -93,12 +93,16 @@ func text(r *rand.Rand, n int) []byte {
 	return b
 }
 
+// findKeys is what keyIDs promises on a whole blob: the key IDs Find
+// reports and the markers of encoded ones.
 func findKeys(b []byte) []int {
 	var out []int
 	for _, m := range detect.Find(b) {
 		out = append(out, m.Start)
 	}
-	return out
+	out = detect.Encoded(out, b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // TestDeltaKeysMatchFind checks, on random deltas, that the key IDs found

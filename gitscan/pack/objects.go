@@ -48,20 +48,52 @@ func parseCommit(h repo.ID, b []byte) (Commit, error) {
 	if !haveTree || !haveCommitter {
 		return c, errors.New("commit without tree or committer")
 	}
+	c.MessageHit = messageHit(b)
 	return c, nil
 }
 
-// parseHex parses the hexadecimal name of an hs-byte object name.
-// parseTag reads the object a tag object points at.
+// parseTag reads the object a tag object points at, and its tagger.
 func parseTag(h repo.ID, b []byte) (Tag, error) {
-	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	line, rest, _ := bytes.Cut(b, []byte{'\n'})
 	val, ok := bytes.CutPrefix(line, []byte("object "))
 	t := Tag{Hash: h}
 	if !ok || !parseHex(&t.Target, val, h.Size()) {
 		return t, errors.New("no object line")
 	}
+	for len(rest) > 0 {
+		line, rest, _ = bytes.Cut(rest, []byte{'\n'})
+		if len(line) == 0 {
+			break
+		}
+		if val, ok := bytes.CutPrefix(line, []byte("tagger ")); ok {
+			t.Tagger, t.Email, t.When = parseSignature(val)
+		}
+	}
+	t.MessageHit = messageHit(Message(TypeTag, b))
 	return t, nil
 }
+
+// Message returns the message of a commit or tag object: what follows
+// its headers, and for a tag without the signature git appends to it (as
+// go-git and git show it).
+func Message(typ uint8, obj []byte) []byte {
+	i := bytes.Index(obj, []byte("\n\n"))
+	if i < 0 {
+		return nil
+	}
+	msg := obj[i+2:]
+	if typ == TypeTag {
+		for _, sig := range []string{"-----BEGIN PGP SIGNATURE-----", "-----BEGIN PGP MESSAGE-----", "-----BEGIN SSH SIGNATURE-----", "-----BEGIN SIGNED MESSAGE-----"} {
+			if j := bytes.LastIndex(msg, []byte(sig)); j >= 0 && (j == 0 || msg[j-1] == '\n') {
+				msg = msg[:j]
+				break
+			}
+		}
+	}
+	return msg
+}
+
+// parseHex parses the hexadecimal name of an hs-byte object name.
 
 func parseHex(h *repo.ID, s []byte, hs int) bool {
 	return len(s) == 2*hs && h.SetHex(s)

@@ -54,11 +54,20 @@ type Commit struct {
 	Parents       []repo.ID
 	When          time.Time // committer time, in the committer's zone
 	Author, Email string
+	// MessageHit reports that the message may hold a credential: a key ID
+	// or the marker of an encoded one. The caller reads it and decides.
+	MessageHit bool
 }
 
-// Tag is the part of an annotated tag object that peeling needs.
+// Tag is the part of an annotated tag object that peeling and the
+// attribution of its message need.
 type Tag struct {
-	Hash, Target repo.ID
+	Hash, Target  repo.ID
+	Tagger, Email string
+	When          time.Time // the tagger's time, in the tagger's zone
+	// MessageHit reports that the message may hold a credential, as
+	// Commit.MessageHit.
+	MessageHit bool
 }
 
 // Problem is an object that could not be read, or a tree entry that names
@@ -89,6 +98,9 @@ type Result struct {
 	Commits []Commit
 	// Tags are every annotated tag object stored, in hash order.
 	Tags []Tag
+	// KeyNames reports that the name of some tree entry holds a key ID;
+	// Trees then keeps such entries, for attribution.
+	KeyNames bool
 	// Objects counts distinct objects, readable or not; Blobs and
 	// BlobBytes count the blobs that were read and their sizes.
 	Objects, Blobs int
@@ -288,6 +300,7 @@ func (s *scanner) result() *Result {
 		res.Suspects = append(res.Suspects, w.suspects...)
 		res.Commits = append(res.Commits, w.commits...)
 		res.Tags = append(res.Tags, w.tags...)
+		res.KeyNames = res.KeyNames || w.keyNames
 		res.Blobs += w.blobs
 		res.BlobBytes += w.blobBytes
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/keysweep/keysweep/gitscan/repo"
 
+	"github.com/keysweep/keysweep/gitscan/decode"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/internal/gittest"
 )
@@ -68,7 +69,7 @@ func groundTruth(t testing.TB, dir string) truth {
 		case "blob":
 			tr.blobs++
 			tr.blobBytes += int64(size)
-			if len(detect.Find(content[:size])) > 0 {
+			if b := content[:size]; len(detect.Find(b)) > 0 || detect.MayContainEncoded(b) || decode.IsArchive(b[:min(size, decode.HeadLen)]) {
 				tr.leaky = append(tr.leaky, h)
 			}
 		case "commit":

@@ -47,7 +47,10 @@ func TestStreamAndReadMatchGit(t *testing.T) {
 	if blobs < 50 {
 		t.Fatalf("only %d blobs", blobs)
 	}
-	if v := r.Git("verify-pack", "-v", must1(filepath.Glob(filepath.Join(r.Dir, ".git/objects/pack/*.idx")))); !strings.Contains(v, "chain length = 8") {
+	// git's delta search depends on object names, which depend on commit
+	// times: the deepest chain varies from run to run (7 or 8 here), so
+	// the check asks for a depth every run reaches.
+	if v := r.Git("verify-pack", "-v", must1(filepath.Glob(filepath.Join(r.Dir, ".git/objects/pack/*.idx")))); !strings.Contains(v, "chain length = 5") {
 		t.Fatalf("the pack has no deep delta chains:\n%s", v[max(0, len(v)-400):])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"sync"
 
+	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
@@ -122,11 +123,14 @@ func (x *TreeIndex) Entries(tree repo.ID) iter.Seq[TreeEntry] {
 }
 
 // keep returns what Trees keeps of a tree entry.
+//
+// Entries naming wanted blobs are kept, and so are those whose name holds
+// a key ID: a key in a file name is a finding of its own.
 func (w *worker) keep(mode, name []byte, hash *repo.ID) entry {
 	l := w.s.list
 	// Git writes "40000"; some old tools wrote "040000".
 	dir := string(mode) == "40000" || string(mode) == "040000"
-	if !dir && (string(mode) == "160000" || !l.want[*hash]) {
+	if !dir && (string(mode) == "160000" || !l.want[*hash] && !(len(name) >= keyLen && detect.MayContain(name))) {
 		return entry{name: skipName}
 	}
 	num, found := w.s.table.lookup(hash)

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/keysweep/keysweep/gitscan/decode"
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
@@ -41,6 +42,7 @@ type worker struct {
 	suspects  []repo.ID
 	commits   []Commit
 	tags      []Tag
+	keyNames  bool // a tree entry's name holds a key ID
 	problems  []Problem
 	blobs     int
 	blobBytes int64
@@ -60,11 +62,14 @@ type worker struct {
 // is a blob without delta children) and its key-ID offsets, or a tree's
 // entry offsets and, when listing trees, what Trees keeps of each entry.
 type level struct {
-	buf    []byte
-	keys   []int
-	starts []int
-	ents   []entry
-	broken bool // a malformed tree
+	buf  []byte
+	keys []int
+	// archive: a blob that starts like an archive, which the detectors
+	// cannot read without decode.
+	archive bool
+	starts  []int
+	ents    []entry
+	broken  bool // a malformed tree
 }
 
 func (w *worker) level(d int) *level {
@@ -102,6 +107,7 @@ func (w *worker) root(p *pack, e int32) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], content)
+		lv.archive = isArchive(content)
 	case typeTree:
 		w.treeStarts(lv, w.s.table.hashes[p.num[e]], content, nil, nil, !p.dup[e])
 	}
@@ -157,6 +163,12 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
 	case typeBlob:
 		w.ws = windows(w.ws, w.ops, n)
 		lv.keys = deltaKeys(lv.keys, w.ops, w.ws, base, w.dbuf, content, n, baseLevel.keys, &w.spare)
+		if content == nil {
+			w.spare = gather(w.spare[:0], w.ops, base, w.dbuf, 0, min(n, decode.HeadLen))
+			lv.archive = isArchive(w.spare)
+		} else {
+			lv.archive = isArchive(content)
+		}
 	case typeTree:
 		w.treeStarts(lv, w.s.table.hashes[p.num[c]], content, w.ops, baseLevel, !p.dup[c])
 	}
@@ -181,6 +193,7 @@ func (w *worker) external(p *pack, e int32, h repo.ID) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], base)
+		lv.archive = isArchive(base)
 	case typeTree:
 		w.treeStarts(lv, h, base, nil, nil, false)
 	}
@@ -209,7 +222,7 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 	case typeBlob:
 		w.blobs++
 		w.blobBytes += int64(size)
-		if len(lv.keys) > 0 {
+		if len(lv.keys) > 0 || lv.archive {
 			w.suspects = append(w.suspects, h)
 		}
 	case typeTree:
@@ -312,6 +325,9 @@ func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, ops []op, base *leve
 		id := repo.IDFromBytes(b[nameEnd+1 : end])
 		hash := &id
 		i = end
+		if !listing && !w.keyNames && len(name) >= keyLen && detect.MayContain(name) {
+			w.keyNames = true
+		}
 		if listing {
 			ents = append(ents, w.keep(mode, name, hash))
 		}
@@ -460,6 +476,7 @@ func (w *worker) loose(o looseObject) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], content)
+		lv.archive = isArchive(content)
 	case typeTree:
 		w.treeStarts(lv, h, content, nil, nil, true)
 	}
@@ -623,15 +640,16 @@ func (w *worker) streamLoose(o looseObject) bool {
 	return true
 }
 
-// streamKeys reports whether the detectors find a key ID in r, read in
-// overlapping windows. A key ID cut by a window's end is whole in the
-// next window; one the cut makes look whole only costs the suspect pass
-// a read.
+// streamKeys reports whether r is a suspect as a blob read whole would be
+// (keyIDs, isArchive), read in overlapping windows: a key ID or marker in
+// some window, or an archive head. A key ID cut by a window's end is
+// whole in the next window; one the cut makes look whole only costs the
+// suspect pass a read.
 func (w *worker) streamKeys(r io.Reader) (bool, error) {
 	found := false
 	var err error
-	w.spare, err = Windows(r, StreamChunk(w.s.opts.streamThreshold()), w.spare, func(win []byte, _ int64, _, _ int) error {
-		if !found && detect.MayContain(win) && len(detect.Find(win)) > 0 {
+	w.spare, err = Windows(r, StreamChunk(w.s.opts.streamThreshold()), w.spare, func(win []byte, base int64, _, _ int) error {
+		if !found && (base == 0 && isArchive(win) || detect.MayContainEncoded(win) || detect.MayContain(win) && len(detect.Find(win)) > 0) {
 			found = true
 		}
 		return nil

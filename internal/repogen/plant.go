@@ -390,7 +390,9 @@ func (g *gen) negativeFiles() []change {
 	add("config/templates/app.env.example",
 		Negative{Kind: "placeholder", KeyID: "AKIAXXXXXXXXXXXXXXXX", Text: "AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX"})
 	add("scripts/cache/notes.md",
-		Negative{Kind: "path-segment", KeyID: "AKIA" + body, Text: "Artifacts live under s3://build-cache/AKIA" + body + "/artifact.tgz for now."},
+		// A '/' next to a key ID is a boundary only in a path or URL
+		// (s3://bucket/AKIA.../ is found); between base64 segments it is not.
+		Negative{Kind: "base64-slashes", KeyID: "AKIA" + body, Text: "Cache token " + run[:60] + "Xq9Tz3kLmR/AKIA" + body + "/bN8wQ2pYv" + run[60:120] + " for now."},
 		Negative{Kind: "too-long-id", KeyID: "AKIA" + body + "Q", Text: "The fixture id AKIA" + body + "Q is one character too long."})
 	return changes
 }

@@ -1,0 +1,202 @@
+package decode
+
+import (
+	"encoding/base64"
+	"unicode/utf8"
+)
+
+// Span maps a decoded region of Base64's output back to its token.
+type Span struct {
+	// Out is the decoded text's range in the output.
+	OutStart, OutEnd int
+	// In is the encoded token's range in the input.
+	InStart, InEnd int
+}
+
+// MinToken is the shortest base64 token decoded: base64 of a 20-character
+// key ID is 27 characters without padding.
+const MinToken = 27
+
+// maxLayers is how many times a value may have been base64-encoded.
+const maxLayers = 2
+
+// Base64 returns buf with every base64 token (a run of at least MinToken
+// characters of one alphabet, or a block of equal-length lines of them)
+// that decodes to text replaced by that text, up to two layers deep, and
+// where each replacement came from. Text around the tokens is kept, so
+// "AWS_SECRET_ACCESS_KEY: <base64>" still names the decoded secret. It
+// returns nil if no token decodes to text.
+func Base64(buf []byte) ([]byte, []Span) {
+	return base64Layer(buf, maxLayers)
+}
+
+func base64Layer(buf []byte, layers int) ([]byte, []Span) {
+	var out []byte
+	var spans []Span
+	last := 0 // end of the input copied so far
+	for i := 0; i < len(buf); {
+		s, e, wrapped := nextToken(buf, i)
+		if s < 0 {
+			break
+		}
+		i = e
+		dec := decodeToken(buf[s:e], wrapped)
+		if dec == nil {
+			continue
+		}
+		if layers > 1 {
+			if inner, _ := base64Layer(dec, layers-1); inner != nil {
+				dec = inner
+			}
+		}
+		out = append(out, buf[last:s]...)
+		spans = append(spans, Span{OutStart: len(out), OutEnd: len(out) + len(dec), InStart: s, InEnd: e})
+		out = append(out, dec...)
+		last = e
+	}
+	if spans == nil {
+		return nil, nil
+	}
+	return append(out, buf[last:]...), spans
+}
+
+const (
+	cStd = 1 << iota // A-Za-z0-9+/
+	cURL             // A-Za-z0-9-_
+)
+
+var alphabet = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			t[c] = cStd | cURL
+		case c == '+' || c == '/':
+			t[c] = cStd
+		case c == '-' || c == '_':
+			t[c] = cURL
+		}
+	}
+	return t
+}()
+
+// nextToken returns the next base64 token at or after i: a maximal run of
+// one alphabet's characters with its '=' padding, at least MinToken long,
+// or a block of whole lines of them (as base64(1) and PEM wrap them) whose
+// lines but the last have one length. wrapped reports the latter.
+func nextToken(buf []byte, i int) (s, e int, wrapped bool) {
+	n := len(buf)
+	for i < n {
+		if alphabet[buf[i]] == 0 {
+			i++
+			continue
+		}
+		s = i
+		k := uint8(cStd | cURL)
+		for i < n && alphabet[buf[i]]&k != 0 {
+			k &= alphabet[buf[i]]
+			i++
+		}
+		e = i
+		for e < n && e-i < 2 && buf[e] == '=' {
+			e++
+		}
+		// A block of wrapped lines: this run fills its line, and the next
+		// lines are runs of the same length.
+		if w := e - s; w >= 40 && (s == 0 || buf[s-1] == '\n' || buf[s-1] == ' ') && e < n && (buf[e] == '\n' || buf[e] == '\r') {
+			end, lines := e, 1
+			for {
+				j := end
+				if j < n && buf[j] == '\r' {
+					j++
+				}
+				if j >= n || buf[j] != '\n' {
+					break
+				}
+				j++
+				// Indentation as in YAML block scalars.
+				ind := s - lineStart(buf, s)
+				for q := 0; q < ind && j < n && buf[j] == ' '; q++ {
+					j++
+				}
+				t := j
+				for t < n && alphabet[buf[t]]&k != 0 {
+					t++
+				}
+				for t < n && t-j < w && buf[t] == '=' {
+					t++
+				}
+				if t-j == 0 || t-j > w || (t < n && buf[t] != '\n' && buf[t] != '\r') {
+					break
+				}
+				end, lines = t, lines+1
+				if t-j < w {
+					break // the last, shorter line
+				}
+			}
+			if lines > 1 {
+				return s, end, true
+			}
+		}
+		if e-s >= MinToken {
+			return s, e, false
+		}
+		i = e
+	}
+	return -1, -1, false
+}
+
+func lineStart(buf []byte, i int) int {
+	for i > 0 && buf[i-1] != '\n' {
+		i--
+	}
+	return i
+}
+
+// decodeToken decodes a token in whichever alphabet it is written and
+// returns the result if it is text, or nil.
+func decodeToken(tok []byte, wrapped bool) []byte {
+	if wrapped {
+		var joined []byte
+		for _, c := range tok {
+			if alphabet[c] != 0 || c == '=' {
+				joined = append(joined, c)
+			}
+		}
+		tok = joined
+	}
+	for len(tok) > 0 && tok[len(tok)-1] == '=' {
+		tok = tok[:len(tok)-1]
+	}
+	if len(tok)%4 == 1 {
+		tok = tok[:len(tok)-1]
+	}
+	enc := base64.RawStdEncoding
+	for _, c := range tok {
+		if c == '-' || c == '_' {
+			enc = base64.RawURLEncoding
+			break
+		}
+	}
+	dec := make([]byte, enc.DecodedLen(len(tok)))
+	n, err := enc.Decode(dec, tok)
+	if err != nil || !isText(dec[:n]) {
+		return nil
+	}
+	return dec[:n]
+}
+
+// isText reports whether b reads as text: valid UTF-8 without control
+// characters other than whitespace. Base64 of anything else, and runs that
+// only look like base64 (long identifiers, hex digests), decode to bytes
+// that are not.
+func isText(b []byte) bool {
+	if len(b) == 0 || !utf8.Valid(b) {
+		return false
+	}
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,139 @@
+package decode
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var enc = base64.StdEncoding.EncodeToString
+
+func TestBase64(t *testing.T) {
+	secretish := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz"
+	tests := []struct {
+		name string
+		in   string
+		want string // "" for no token decoded
+	}{
+		{"field", "id: " + enc([]byte("AKIAQ7ZK3MWPR2TVBN4D")) + "\n", "id: AKIAQ7ZK3MWPR2TVBN4D\n"},
+		{"two fields", "a: " + enc([]byte("AKIAQ7ZK3MWPR2TVBN4D")) + "\nb: " + enc([]byte(secretish)) + "\n",
+			"a: AKIAQ7ZK3MWPR2TVBN4D\nb: " + secretish + "\n"},
+		{"URL-safe", "t=" + base64.RawURLEncoding.EncodeToString([]byte("AKIAQ7ZK3MWPR2TVBN4D:??>>")) + ";", "t=AKIAQ7ZK3MWPR2TVBN4D:??>>;"},
+		{"twice", "x " + enc([]byte(`{"auth":"`+enc([]byte("AKIAQ7ZK3MWPR2TVBN4D:p"))+`"}`)) + " y", `x {"auth":"AKIAQ7ZK3MWPR2TVBN4D:p"} y`},
+		{"wrapped", wrap(enc([]byte(strings.Repeat("line of text\n", 12))), 76), strings.Repeat("line of text\n", 12) + "\n"},
+		{"garbage", "v: " + enc([]byte("\x00\x01\x02\xff\xfe binary \x03\x04\x05\x06\x07\x08\x09")) + "\n", ""},
+		{"identifier", "const ThisIsAVeryLongIdentifierNameIndeed = 1", ""},
+		{"short", "v: " + enc([]byte("short text")) + "\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, spans := Base64([]byte(tt.in))
+			if string(out) != tt.want {
+				t.Fatalf("Base64 = %q, want %q", out, tt.want)
+			}
+			for _, s := range spans {
+				if s.InEnd > len(tt.in) || s.OutEnd > len(out) || s.InStart >= s.InEnd {
+					t.Errorf("bad span %+v", s)
+				}
+			}
+		})
+	}
+}
+
+func wrap(s string, w int) string {
+	var b strings.Builder
+	for len(s) > w {
+		b.WriteString(s[:w] + "\n")
+		s = s[w:]
+	}
+	return b.String() + s + "\n"
+}
+
+func zipOf(files ...string) []byte {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for i := 0; i+1 < len(files); i += 2 {
+		f, _ := w.Create(files[i])
+		f.Write([]byte(files[i+1]))
+	}
+	w.Close()
+	return b.Bytes()
+}
+
+func gz(b []byte) []byte {
+	var out bytes.Buffer
+	w := gzip.NewWriter(&out)
+	w.Write(b)
+	w.Close()
+	return out.Bytes()
+}
+
+func TestExpand(t *testing.T) {
+	var long []byte
+	for i := range 2000 {
+		long = strconv.AppendInt(long, int64(i*i*7919), 36)
+	}
+	truncated := gz(long)
+	truncated = truncated[:len(truncated)/2]
+	lim := Limits{MaxBytes: 1 << 20, MaxEntries: 5, MaxDepth: 2}
+	tests := []struct {
+		name  string
+		in    []byte
+		parts []string // "path|how|data"
+		gap   string
+	}{
+		{"plain text", []byte("hello world\n"), nil, ""},
+		{"gzip", gz([]byte("inner\n")), []string{"|gzip|inner\n"}, ""},
+		{"zip", zipOf("a/b.txt", "bee\n", "c.txt", "sea\n"), []string{"a/b.txt|zip|bee\n", "c.txt|zip|sea\n"}, ""},
+		{"hostile member name", zipOf("a\x1b[31m\nb\xff.txt", "x"), []string{"a?[31m?b?.txt|zip|x"}, ""},
+		{"zip in zip", zipOf("in.jar", string(zipOf("x.txt", "ex\n"))), []string{"in.jar!x.txt|zip > zip|ex\n"}, ""},
+		{"too deep", zipOf("in.jar", string(zipOf("in2.jar", string(zipOf("x.txt", "ex\n"))))), nil, "nested deeper than 2"},
+		{"too many entries", zipOf("1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"),
+			[]string{"1|zip|a", "2|zip|b", "3|zip|c", "4|zip|d", "5|zip|e"}, "stopped after 5 archive members"},
+		{"bomb", zipOf("z", strings.Repeat("\x00", 2<<20)), []string{"z|zip|"}, "stopped at 1 MiB"},
+		{"malformed zip", []byte("PK\x03\x04 not really a zip"), nil, ""},
+		{"truncated gzip", truncated, []string{"|gzip|"}, ""},
+		{"UTF-16LE BOM", []byte("\xff\xfeh\x00i\x00\n\x00"), []string{"|utf-16le|hi\n"}, ""},
+		{"UTF-16BE", []byte("\x00h\x00e\x00l\x00l\x00o"), []string{"|utf-16be|hello"}, ""},
+		{"binary", []byte("\x00\x01\x02\x03\x00\x00\x7f\x80\x90\xa0"), nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parts, gaps := Expand(tt.in, lim)
+			var got []string
+			for _, p := range parts {
+				d := string(p.Data)
+				if len(d) > 16 {
+					d = ""
+				}
+				got = append(got, p.Path+"|"+p.How+"|"+d)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.parts, ",") {
+				t.Errorf("parts %q, want %q", got, tt.parts)
+			}
+			if g := strings.Join(gaps, "\n"); tt.gap == "" && g != "" || !strings.Contains(g, tt.gap) {
+				t.Errorf("gaps %q, want one saying %q", gaps, tt.gap)
+			}
+		})
+	}
+}
+
+func TestIsArchive(t *testing.T) {
+	tar := make([]byte, 512)
+	copy(tar[257:], "ustar")
+	for _, tt := range []struct {
+		in   []byte
+		want bool
+	}{
+		{gz([]byte("x")), true}, {zipOf("a", "b"), true}, {tar, true},
+		{[]byte("PK"), false}, {[]byte("plain"), false}, {nil, false},
+	} {
+		if got := IsArchive(tt.in[:min(len(tt.in), HeadLen)]); got != tt.want {
+			t.Errorf("IsArchive(%q) = %v", tt.in[:min(len(tt.in), 8)], got)
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package gitscan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keysweep/keysweep/gitscan/pack"
+	"github.com/keysweep/keysweep/gitscan/repo"
+)
+
+// Credentials in commit and annotated tag messages are reported at a
+// pseudo-path under .git/, which no tracked file can have (git refuses to
+// track .git), so it never collides with a file and never moves: the
+// fingerprint, built from key ID and path, is stable for as long as the
+// commit or tag exists. Line and column are within the message, line 1
+// being its subject. GitHub code scanning accepts such a path: the alert
+// shows it without a file preview.
+//
+//	.git/commits/<commit hash>/message
+//	.git/tags/<tag name>/message
+func messagePath(kind, name string) string {
+	return ".git/" + kind + "/" + name + "/message"
+}
+
+// messageHit is the credentials found in one message, with the commit
+// they are attributed to: the commit itself, or for a tag the commit it
+// points at, with the tagger as author.
+type messageHit struct {
+	commit  *commitInfo
+	path    string
+	matches []located
+}
+
+// messages scans the messages of the commits in scope whose prefilter
+// hit (pack.Commit.MessageHit), and of the annotated tags in tags (by
+// hash, with their names).
+func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]messageHit, error) {
+	var out []messageHit
+	for _, c := range h.commits {
+		if !c.msgHit {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		typ, b, err := h.store.Read(c.hash)
+		if err != nil {
+			h.skipped.add(c.hash, "commit message", err)
+			continue
+		}
+		ms, _ := scanContent(pack.Message(typ, b))
+		if len(ms) > 0 {
+			out = append(out, messageHit{commit: c, path: messagePath("commits", c.hash.String()), matches: ms})
+		}
+	}
+	for hash, name := range tags {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		typ, b, err := h.store.Read(hash)
+		if err == nil && typ != pack.TypeTag {
+			err = fmt.Errorf("%s is not a tag", hash)
+		}
+		var tag pack.Tag
+		if err == nil {
+			tag, err = pack.ParseTag(hash, b)
+		}
+		if err != nil {
+			h.skipped.add(hash, "tag "+name, err)
+			continue
+		}
+		ms, _ := scanContent(pack.Message(typ, b))
+		if len(ms) == 0 {
+			continue
+		}
+		// A tag of a tree or a blob has no commit to name.
+		c := &commitInfo{author: tag.Tagger, email: tag.Email, when: tag.When}
+		if target, ok := h.peelCommit(tag.Target); ok {
+			c.hash = target
+		}
+		out = append(out, messageHit{commit: c, path: messagePath("tags", strings.TrimPrefix(name, "refs/tags/")), matches: ms})
+	}
+	// Map order must not decide the order of findings.
+	slices.SortFunc(out, func(a, b messageHit) int { return strings.Compare(a.path, b.path) })
+	return out, nil
+}

@@ -1,0 +1,52 @@
+package pack
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keysweep/keysweep/gitscan/repo"
+	"github.com/keysweep/keysweep/internal/gittest"
+)
+
+// TestMessages: the message of a commit or tag is what follows its
+// headers, a tag's without its signature, and MessageHit is set from it
+// alone, in both object formats.
+func TestMessages(t *testing.T) {
+	k, _ := gittest.FakeKey(77)
+	sig := "-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE\n-----END PGP SIGNATURE-----\n"
+	for _, hs := range []int{20, 32} {
+		hex := strings.Repeat("ab", hs)
+		var id repo.ID
+		if !id.SetHex([]byte(hex)) {
+			t.Fatalf("SetHex of %d bytes failed", hs)
+		}
+		cases := []struct {
+			name, obj, msg string
+			typ            uint8
+			hit            bool
+		}{
+			{"commit", "tree " + hex + "\nparent " + hex + "\nauthor A <a@x> 1700000000 +0000\ncommitter C <c@x> 1700000000 +0000\n\nsubject\n\nid " + k + "\n", "subject\n\nid " + k + "\n", TypeCommit, true},
+			{"key in a header only", "tree " + hex + "\nauthor " + k + " <a@x> 1700000000 +0000\ncommitter C <c@x> 1700000000 +0000\n\nclean\n", "clean\n", TypeCommit, false},
+			{"tag", "object " + hex + "\ntype commit\ntag v1\ntagger T <t@x> 1700000100 +0100\n\nrelease " + k + "\n", "release " + k + "\n", TypeTag, true},
+			{"signed tag", "object " + hex + "\ntype commit\ntag v1\ntagger T <t@x> 1700000100 +0100\n\nrelease\n" + sig, "release\n", TypeTag, false},
+		}
+		for _, c := range cases {
+			if got := string(Message(c.typ, []byte(c.obj))); got != c.msg {
+				t.Errorf("%d-byte %s: message %q, want %q", hs, c.name, got, c.msg)
+			}
+			switch c.typ {
+			case TypeCommit:
+				cm, err := parseCommit(id, []byte(c.obj))
+				if err != nil || cm.MessageHit != c.hit || cm.Tree != id {
+					t.Errorf("%d-byte %s: %+v, %v; want MessageHit %v", hs, c.name, cm, err, c.hit)
+				}
+			case TypeTag:
+				tg, err := parseTag(id, []byte(c.obj))
+				if err != nil || tg.MessageHit != c.hit || tg.Target != id || tg.Tagger != "T" || tg.Email != "t@x" || !tg.When.Equal(time.Unix(1700000100, 0)) {
+					t.Errorf("%d-byte %s: %+v, %v; want MessageHit %v", hs, c.name, tg, err, c.hit)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package gitscan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/gittest"
+	"github.com/keysweep/keysweep/internal/leakshapes"
+)
+
+// TestLeakShapes scans the leakshapes repository, every shape a committed
+// credential takes and look-alikes that are none, loose, through a
+// pull-request range, and repacked with deep delta chains.
+func TestLeakShapes(t *testing.T) { testLeakShapes(t) }
+
+// TestLeakShapesSHA256 is the same in a SHA-256 repository: markers carried
+// through deltas, messages, file names and the tags whose messages are
+// scanned all go through object names of 32 bytes.
+func TestLeakShapesSHA256(t *testing.T) { testLeakShapes(t, "--object-format=sha256") }
+
+func testLeakShapes(t *testing.T, initArgs ...string) {
+	r := gittest.New(t, initArgs...)
+	base := r.Commit("init")
+	if len(initArgs) > 0 && len(base) != 64 {
+		t.Fatalf("not a SHA-256 repository: commit %s", base)
+	}
+	cases := leakshapes.Cases()
+	commits := leakshapes.Build(r, cases)
+
+	check := func(t *testing.T, res *Result, rangeScan bool) {
+		t.Helper()
+		byKey := map[string][]finding.Leak{}
+		for _, l := range res.Leaks {
+			byKey[l.KeyID] = append(byKey[l.KeyID], l)
+		}
+		wanted := map[string]bool{}
+		for _, c := range cases {
+			if rangeScan && c.TagName != "" {
+				continue // a range holds commits, not tags
+			}
+			for _, w := range c.Want {
+				wanted[w.KeyID] = true
+				path := leakshapes.WantPath(w, commits[c.Name])
+				var got *finding.Leak
+				for i, l := range byKey[w.KeyID] {
+					if l.Path == path {
+						got = &byKey[w.KeyID][i]
+					}
+				}
+				if got == nil {
+					var paths []string
+					for _, l := range byKey[w.KeyID] {
+						paths = append(paths, l.Path)
+					}
+					t.Errorf("%s: %s not reported at %s (at %q)", c.Name, w.KeyID, path, paths)
+					continue
+				}
+				if got.Secret.Reveal() != w.Secret {
+					t.Errorf("%s: secret %v, want %v", c.Name, got.Secret, finding.NewSecret(w.Secret))
+				}
+				if got.Decoded != w.Decoded {
+					t.Errorf("%s: decoded %q, want %q", c.Name, got.Decoded, w.Decoded)
+				}
+				if got.Commit != commits[c.Name] {
+					t.Errorf("%s: attributed to %.12s, want %.12s", c.Name, got.Commit, commits[c.Name])
+				}
+			}
+			for _, id := range c.Absent {
+				if len(byKey[id]) > 0 {
+					t.Errorf("%s: %s reported at %s", c.Name, id, byKey[id][0].Path)
+				}
+			}
+			if c.Gap != "" && !strings.Contains(strings.Join(res.Skipped, "\n"), c.Gap) {
+				t.Errorf("%s: no skipped line says %q: %q", c.Name, c.Gap, res.Skipped)
+			}
+		}
+		for _, l := range res.Leaks {
+			if !wanted[l.KeyID] {
+				t.Errorf("unexpected %s at %s", l.KeyID, l.Path)
+			}
+		}
+		if len(res.Skipped) != 1 {
+			t.Errorf("skipped %q, want the bomb alone", res.Skipped)
+		}
+	}
+	t.Run("loose", func(t *testing.T) { check(t, scanOK(t, r.Dir, Options{}), false) })
+	t.Run("range", func(t *testing.T) { check(t, scanOK(t, r.Dir, Options{Since: base}), true) })
+	r.Repack()
+	t.Run("repacked", func(t *testing.T) { check(t, scanOK(t, r.Dir, Options{}), false) })
+}

@@ -1,0 +1,330 @@
+// Package leakshapes builds a git repository holding an AWS credential in
+// every shape keysweep must find (issue 10), and look-alikes it must not
+// report, one commit per shape, with what a scan should report for each.
+// gitscan's tests scan it loose and repacked; cmd/leakshapes writes it to
+// a directory to compare scanners on it.
+package leakshapes
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/keysweep/keysweep/internal/gittest"
+)
+
+// Repo is what Build needs of a repository under construction;
+// *gittest.Repo is one.
+type Repo interface {
+	Write(path, content string)
+	Git(args ...string) string
+	Commit(msg string) string
+}
+
+// Want is one finding a scan must report. Path may name the commit of its
+// case as {commit}.
+type Want struct {
+	KeyID   string
+	Path    string
+	Secret  string // "" if no secret is to be paired
+	Decoded string // finding.Leak.Decoded
+}
+
+// Case is one shape: the files of its commit, or its commit or tag message.
+type Case struct {
+	Name     string
+	Files    map[string]string
+	Message  string // commit message, if the shape is in one
+	TagName  string // annotated tag on the case's commit, with TagMessage
+	TagMsg   string
+	Gitlink  string // path of a submodule gitlink the commit adds
+	Want     []Want
+	Absent   []string // key IDs that must not be reported
+	Gap      string   // a substring one of the scan's skipped lines must hold
+	Negative bool     // a look-alike: nothing to find
+}
+
+// MessagePath is where keysweep reports a credential in the commit
+// message of commit.
+func MessagePath(commit string) string { return ".git/commits/" + commit + "/message" }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+var b64u = base64.URLEncoding.EncodeToString
+
+func env(id, secret string) string {
+	return "AWS_ACCESS_KEY_ID=" + id + "\nAWS_SECRET_ACCESS_KEY=" + secret + "\n"
+}
+
+func filler(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "# setting %d: nothing secret here\n", i)
+	}
+	return b.String()
+}
+
+func wrap(s string, width int) string {
+	var b strings.Builder
+	for len(s) > width {
+		b.WriteString(s[:width] + "\n")
+		s = s[width:]
+	}
+	return b.String() + s + "\n"
+}
+
+func utf16LE(s string, bom bool) string {
+	var b []byte
+	if bom {
+		b = append(b, 0xff, 0xfe)
+	}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
+func utf16BE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return string(b)
+}
+
+func gz(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.String()
+}
+
+// zipOf builds a zip of name/content pairs.
+func zipOf(files ...string) string {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for i := 0; i+1 < len(files); i += 2 {
+		f, _ := w.Create(files[i])
+		f.Write([]byte(files[i+1]))
+	}
+	w.Close()
+	return b.String()
+}
+
+func tarOf(files ...string) string {
+	var b bytes.Buffer
+	w := tar.NewWriter(&b)
+	for i := 0; i+1 < len(files); i += 2 {
+		w.WriteHeader(&tar.Header{Name: files[i], Mode: 0o644, Size: int64(len(files[i+1])), Typeflag: tar.TypeReg})
+		w.Write([]byte(files[i+1]))
+	}
+	w.Close()
+	return b.String()
+}
+
+// bomb is a small zip that inflates to n bytes of zeros.
+func bomb(n int) string {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	f, _ := w.Create("zeros.txt")
+	zero := make([]byte, 1<<20)
+	for range n >> 20 {
+		f.Write(zero)
+	}
+	w.Close()
+	return b.String()
+}
+
+func randB64(seed uint64, n int) string {
+	r := rand.New(rand.NewPCG(seed, 10))
+	const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = a[r.IntN(64)]
+	}
+	return string(b)
+}
+
+func randBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 11))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// iam turns a key ID into the IAM unique ID of the same body.
+func iam(prefix, id string) string { return prefix + id[4:] }
+
+// Cases returns every shape, keys derived from gittest.FakeKey.
+func Cases() []Case {
+	key := func(seed int) (string, string) { return gittest.FakeKey(1000 + seed) }
+	var cs []Case
+	add := func(c Case) { cs = append(cs, c) }
+
+	k, _ := key(1)
+	add(Case{Name: "presigned URL", Files: map[string]string{"docs/presigned.txt": "https://reports.s3.amazonaws.com/q1.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + k +
+		"/20240101/us-east-1/s3/aws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=" + strings.Repeat("3f9a", 16) + "\n"},
+		Want: []Want{{KeyID: k, Path: "docs/presigned.txt"}}})
+	k, _ = key(2)
+	add(Case{Name: "SigV4 Authorization header", Files: map[string]string{"logs/request.log": "GET /?list-type=2 HTTP/1.1\nHost: reports.s3.amazonaws.com\nX-Amz-Date: 20240101T000000Z\nAuthorization: AWS4-HMAC-SHA256 Credential=" + k +
+		"/20240101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + strings.Repeat("be07", 16) + "\n"},
+		Want: []Want{{KeyID: k, Path: "logs/request.log"}}})
+	k, s := key(3)
+	add(Case{Name: "s3n://ID:SECRET@ URL", Files: map[string]string{"conf/spark.conf": "spark.input s3n://" + k + ":" + s + "@logs-bucket/2024/\n"},
+		Want: []Want{{KeyID: k, Path: "conf/spark.conf", Secret: s}}})
+	k, s = key(4)
+	add(Case{Name: "s3://ID:SECRET@ URL", Files: map[string]string{"etl/job.py": "SOURCE = \"s3://" + k + ":" + s + "@bucket/data\"\n"},
+		Want: []Want{{KeyID: k, Path: "etl/job.py", Secret: s}}})
+	k, _ = key(5)
+	add(Case{Name: "path segment keys/ID/", Files: map[string]string{"backup/list.txt": "keys/" + k + "/credentials.csv\n"},
+		Want: []Want{{KeyID: k, Path: "backup/list.txt"}}})
+	k, _ = key(6)
+	add(Case{Name: "path /etc/ID", Files: map[string]string{"scripts/load.sh": "#!/bin/sh\nsource /etc/" + k + "\n"},
+		Want: []Want{{KeyID: k, Path: "scripts/load.sh"}}})
+	k, s = key(7)
+	add(Case{Name: "patch line +ID,SECRET", Files: map[string]string{"patches/add-key.patch": "--- a/creds.csv\n+++ b/creds.csv\n@@ -1 +1,2 @@\n Access key ID,Secret access key\n+" + k + "," + s + "\n"},
+		Want: []Want{{KeyID: k, Path: "patches/add-key.patch", Secret: s}}})
+	k, s = key(8)
+	add(Case{Name: "Kubernetes Secret, base64 fields", Files: map[string]string{"k8s/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ntype: Opaque\ndata:\n  AWS_ACCESS_KEY_ID: " + b64(k) + "\n  AWS_SECRET_ACCESS_KEY: " + b64(s) + "\n"},
+		Want: []Want{{KeyID: k, Path: "k8s/secret.yaml", Secret: s, Decoded: "base64"}}})
+	k, s = key(9)
+	add(Case{Name: "whole file base64, wrapped", Files: map[string]string{"k8s/credentials.b64": wrap(b64("[default]\nregion = eu-west-1\naws_access_key_id = "+k+"\naws_secret_access_key = "+s+"\noutput = json\n"), 76)},
+		Want: []Want{{KeyID: k, Path: "k8s/credentials.b64", Secret: s, Decoded: "base64"}}})
+	k, s = key(10)
+	add(Case{Name: ".dockerconfigjson, base64 twice", Files: map[string]string{"k8s/pull-secret.yaml": "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: " +
+		b64(`{"auths":{"registry.example.com":{"auth":"`+b64(k+":"+s)+`"}}}`) + "\n"},
+		Want: []Want{{KeyID: k, Path: "k8s/pull-secret.yaml", Secret: s, Decoded: "base64"}}})
+	k, s = key(11)
+	tok := b64u([]byte(k + ":" + s + " ?>?>"))
+	add(Case{Name: "URL-safe base64 token", Files: map[string]string{"config/token.txt": "token=" + strings.TrimRight(tok, "=") + "\n"},
+		Want: []Want{{KeyID: k, Path: "config/token.txt", Secret: s, Decoded: "base64"}}})
+	k, s = key(12)
+	add(Case{Name: "commit message", Message: "Rotate credentials\n\nThe old pair was " + k + " " + s + "\n",
+		Want: []Want{{KeyID: k, Path: "{message}", Secret: s}}})
+	k, _ = key(13)
+	add(Case{Name: "annotated tag message", Files: map[string]string{"VERSION": "1.0\n"}, TagName: "v1.0", TagMsg: "Release 1.0\n\nDeployed with " + k + "\n",
+		Want: []Want{{KeyID: k, Path: ".git/tags/v1.0/message"}}})
+	k, s = key(14)
+	add(Case{Name: ".s3cfg, secret 60 lines away", Files: map[string]string{".s3cfg": "[default]\naccess_key = " + k + "\n" + filler(62) + "secret_key = " + s + "\n" + filler(5)},
+		Want: []Want{{KeyID: k, Path: ".s3cfg", Secret: s}}})
+	k, s = key(15)
+	add(Case{Name: "Terraform variable defaults", Files: map[string]string{"infra/variables.tf": "variable \"access_key\" {\n  default = \"" + k + "\"\n}\n\n" + filler(40) +
+		"variable \"secret_key\" {\n  type      = string\n  sensitive = true\n  default   = \"" + s + "\"\n}\n"},
+		Want: []Want{{KeyID: k, Path: "infra/variables.tf", Secret: s}}})
+	k, s = key(16)
+	add(Case{Name: "Hadoop core-site.xml", Files: map[string]string{"hadoop/core-site.xml": "<configuration>\n  <property>\n    <name>fs.s3a.access.key</name>\n    <value>" + k + "</value>\n  </property>\n" +
+		strings.Repeat("  <property>\n    <name>fs.s3a.connection.maximum</name>\n    <value>100</value>\n  </property>\n", 10) +
+		"  <property>\n    <name>fs.s3a.secret.key</name>\n    <value>" + s + "</value>\n  </property>\n</configuration>\n"},
+		Want: []Want{{KeyID: k, Path: "hadoop/core-site.xml", Secret: s}}})
+	k, s = key(17)
+	add(Case{Name: "UTF-16LE with BOM", Files: map[string]string{"win/creds.ini": utf16LE("[default]\r\naws_access_key_id = "+k+"\r\naws_secret_access_key = "+s+"\r\n", true)},
+		Want: []Want{{KeyID: k, Path: "win/creds.ini", Secret: s, Decoded: "utf-16le"}}})
+	k, s = key(18)
+	add(Case{Name: "UTF-16BE without BOM", Files: map[string]string{"win/creds-be.txt": utf16BE(env(k, s))},
+		Want: []Want{{KeyID: k, Path: "win/creds-be.txt", Secret: s, Decoded: "utf-16be"}}})
+	k, s = key(19)
+	add(Case{Name: "gzip", Files: map[string]string{"backup/creds.env.gz": gz(env(k, s))},
+		Want: []Want{{KeyID: k, Path: "backup/creds.env.gz", Secret: s, Decoded: "gzip"}}})
+	k, s = key(20)
+	add(Case{Name: "jar (zip)", Files: map[string]string{"lib/app.jar": zipOf("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n", "config/aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n")},
+		Want: []Want{{KeyID: k, Path: "lib/app.jar!config/aws.properties", Secret: s, Decoded: "zip"}}})
+	k, s = key(21)
+	add(Case{Name: "wheel (zip)", Files: map[string]string{"dist/pkg-1.0-py3-none-any.whl": zipOf("pkg/__init__.py", "", "pkg/settings.py", "AWS_ACCESS_KEY_ID = '"+k+"'\nAWS_SECRET_ACCESS_KEY = '"+s+"'\n")},
+		Want: []Want{{KeyID: k, Path: "dist/pkg-1.0-py3-none-any.whl!pkg/settings.py", Secret: s, Decoded: "zip"}}})
+	k, s = key(22)
+	add(Case{Name: "tar.gz", Files: map[string]string{"release/bundle.tar.gz": gz(tarOf("bundle/README", "hello\n", "bundle/.env", env(k, s)))},
+		Want: []Want{{KeyID: k, Path: "release/bundle.tar.gz!bundle/.env", Secret: s, Decoded: "gzip > tar"}}})
+	k, s = key(23)
+	add(Case{Name: "jar in a war", Files: map[string]string{"deploy/app.war": zipOf("WEB-INF/web.xml", "<web-app/>\n", "WEB-INF/lib/inner.jar", zipOf("creds.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n"))},
+		Want: []Want{{KeyID: k, Path: "deploy/app.war!WEB-INF/lib/inner.jar!creds.properties", Secret: s, Decoded: "zip > zip"}}})
+
+	k, _ = key(27)
+	add(Case{Name: "key in a file name", Files: map[string]string{"keys/" + k + ".csv": "rotated, see the vault\n"},
+		Want: []Want{{KeyID: k, Path: "keys/" + k + ".csv", Decoded: "file name"}}})
+
+	// Look-alikes.
+	add(Case{Name: "placeholders", Negative: true, Files: map[string]string{"examples/config.ini": "aws_access_key_id = AKIAABCDEFGHIJKLMNOP\naws_access_key_id = AKIAXXXXXXXXXXXXXXXX\naws_access_key_id = AKIA2345XXXXXXXXXXXX\n"},
+		Absent: []string{"AKIAABCDEFGHIJKLMNOP", "AKIAXXXXXXXXXXXXXXXX", "AKIA2345XXXXXXXXXXXX"}})
+	k, s = key(24)
+	var ids []string
+	var shapes strings.Builder
+	for _, p := range []string{"AIDA", "AROA", "AGPA", "ANPA", "AIPA", "ANVA", "ASCA", "APKA"} {
+		id := iam(p, k)
+		ids = append(ids, id)
+		fmt.Fprintf(&shapes, "X-Amz-Credential=%s/20240101/us-east-1/s3/aws4_request\nkeys/%s/\ns3://%s:%s@bucket\n+%s,%s\n  AWS_ACCESS_KEY_ID: %s\n", id, id, id, s, id, s, b64(id))
+	}
+	add(Case{Name: "IAM unique IDs in the same shapes", Negative: true, Files: map[string]string{"iam/principals.txt": shapes.String()}, Absent: ids})
+	k, _ = key(25)
+	add(Case{Name: "key-shaped substrings in long base64", Negative: true, Files: map[string]string{"assets/blob.b64": randB64(1, 2000) + k + randB64(2, 2000) + "/" + k + "+" + randB64(3, 1000) +
+		"Xq9Tz3kLmR/" + k + "/bN8wQ2pYv" + randB64(4, 1000) + "\n"}, Absent: []string{k}})
+	k, _ = key(26)
+	add(Case{Name: "base64 that decodes to garbage", Negative: true, Files: map[string]string{"data/garbage.txt": "value: " + base64.StdEncoding.EncodeToString(append([]byte(k[:4]), randBytes(5, 300)...)) + "\n"}, Absent: []string{k}})
+	add(Case{Name: "archive bomb", Negative: true, Files: map[string]string{"bomb.zip": bomb(80 << 20)}, Gap: "stopped at 64 MiB decompressed"})
+	add(Case{Name: "Git LFS pointer", Negative: true, Files: map[string]string{"model.bin": "version https://git-lfs.github.com/spec/v1\noid sha256:" + strings.Repeat("4d7a", 16) + "\nsize 1048576\n"}})
+	add(Case{Name: "submodule gitlink", Negative: true, Gitlink: "vendor/lib"})
+	return cs
+}
+
+// Build commits every case, one commit each in order, then a commit that
+// appends a line to every text file, so that a repack stores them as
+// deltas. It returns the commit of each case by name.
+func Build(r Repo, cases []Case) map[string]string {
+	commits := map[string]string{}
+	for _, c := range cases {
+		for p, content := range c.Files {
+			r.Write(p, content)
+		}
+		msg := "add " + c.Name
+		if c.Message != "" {
+			msg = c.Message
+		}
+		if c.Gitlink != "" {
+			// A gitlink names a commit in the repository's object format.
+			hexLen := 40
+			if strings.TrimSpace(r.Git("rev-parse", "--show-object-format")) == "sha256" {
+				hexLen = 64
+			}
+			r.Git("update-index", "--add", "--cacheinfo", "160000,"+strings.Repeat("5e", hexLen/2)+","+c.Gitlink)
+			r.Git("commit", "-q", "-m", msg)
+			commits[c.Name] = r.Git("rev-parse", "HEAD")
+		} else {
+			commits[c.Name] = r.Commit(msg)
+		}
+		if c.TagName != "" {
+			r.Git("tag", "-a", c.TagName, "-m", c.TagMsg)
+		}
+	}
+	for _, c := range cases {
+		for p, content := range c.Files {
+			if isText(content) {
+				r.Write(p, content+"# reviewed\n")
+			}
+		}
+	}
+	r.Git("add", "-u")
+	r.Git("commit", "-q", "-m", "review")
+	return commits
+}
+
+// isText tells the text files, which get a line appended, from the UTF-16
+// and archive ones, which do not.
+func isText(s string) bool {
+	return !strings.ContainsRune(s, 0) && !strings.HasPrefix(s, "\x1f\x8b") && !strings.HasPrefix(s, "PK")
+}
+
+// WantPath is w.Path with {message} resolved for the case's commit.
+func WantPath(w Want, commit string) string {
+	if w.Path == "{message}" {
+		return MessagePath(commit)
+	}
+	return w.Path
+}

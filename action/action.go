@@ -2,7 +2,7 @@
 // inputs and the event that started the workflow, scans the range the event
 // calls for, and reports the way a job does — masked secrets, annotations,
 // a job summary, step outputs, SARIF uploaded to code scanning — with an
-// exit status that fails the job on a leak (DESIGN.md, "Action contract").
+// exit status that fails the job on a leak (docs/github-action.md).
 package action
 
 import (

@@ -313,8 +313,8 @@ func (f *repoFacts) missing(what, sha string) error {
 	return fmt.Errorf("%s %s is not in the checkout; check out the full history (actions/checkout with `fetch-depth: 0`) or fetch it (git fetch origin %s)", what, sha, sha)
 }
 
-// planScope derives what to scan from the event. The contract (DESIGN.md,
-// "Action contract"):
+// planScope derives what to scan from the event. The contract
+// (docs/github-action.md, "What each event scans"):
 //
 //	pull_request(_target)  base.sha..HEAD (HEAD = the merge commit or head.sha)
 //	push                   before..after; before all zeros: the commits not on

@@ -17,7 +17,7 @@ import (
 	"github.com/keysweep/keysweep/internal/safefile"
 )
 
-// keyIDPattern is a credential access key ID (DESIGN.md, "Detection").
+// keyIDPattern is a credential access key ID (README, "What it finds").
 var keyIDPattern = regexp.MustCompile(`^(AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}$`)
 
 // LoadKnownKeys reads the offline inventory given by --known-keys: access

@@ -17,9 +17,9 @@ func TestJudgeInOrganization(t *testing.T) {
 		goneKey, vendorKey          = "AKIAEXAMPLEPRODGONE1", "AKIAEXAMPLEVENDORKY1" // keysweep:allow made-up IDs
 	)
 	inv := &finding.Inventory{
-		Source: "aws", Account: mgmt, AccountName: "management", Keys: map[string]finding.AccessKey{},
+		Source: "aws", Account: mgmt, AccountName: "management", Keys: map[string]finding.AccessKey{}, Complete: true,
 		KeyAccounts: map[string]string{prodKey: prod, sandboxKey: sandbox, goneKey: prod, vendorKey: vendor},
-		Members: map[string]*finding.Inventory{prod: {Source: "aws", Account: prod, AccountName: "prod",
+		Members: map[string]*finding.Inventory{prod: {Source: "aws", Account: prod, AccountName: "prod", Complete: true,
 			Keys: map[string]finding.AccessKey{prodKey: {ID: prodKey, User: "deploy-bot", Status: "Active"}}}},
 		Unread: map[string]string{sandbox: "cannot assume arn:aws:iam::333333333333:role/keysweep-audit (AccessDenied)"},
 		Names:  map[string]string{mgmt: "management", prod: "prod", sandbox: "sandbox"},

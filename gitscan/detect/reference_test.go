@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// The reference finds key IDs the slow, obvious way: the DESIGN.md regular
-// expression at every offset, then the boundary rule.
+// The reference finds key IDs the slow, obvious way: the documented regular
+// expression (README, "What it finds") at every offset, then the boundary rule.
 var (
 	refKey    = regexp.MustCompile(`^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}$`)
 	refEscape = regexp.MustCompile(`(?:\\[ntr]|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})$`)

@@ -11,6 +11,8 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+
+	"github.com/keysweep/keysweep/finding"
 )
 
 //go:embed accounts.txt
@@ -47,7 +49,7 @@ func Parse(text string) (*List, error) {
 		}
 		account, service, _ := strings.Cut(line, " ")
 		service = strings.TrimSpace(service)
-		if !IsAccountID(account) || service == "" {
+		if !finding.IsAccountID(account) || service == "" {
 			return nil, fmt.Errorf("line %d: want a 12-digit account ID and a service name", i+1)
 		}
 		if _, dup := l.accounts[account]; dup {
@@ -90,17 +92,4 @@ func (l *List) Len() int {
 		return 0
 	}
 	return len(l.accounts)
-}
-
-// IsAccountID reports whether s is 12 decimal digits.
-func IsAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -272,7 +272,7 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 		return cfg, &usageError{msg: "--member-role, --accounts and --exclude-accounts select accounts of an organization, which need --org"}
 	}
 	for _, id := range append(slices.Clone(cfg.AWS.Accounts), cfg.AWS.ExcludeAccounts...) {
-		if !isAccountID(id) {
+		if !finding.IsAccountID(id) {
 			return cfg, &usageError{msg: fmt.Sprintf("--accounts/--exclude-accounts: %q is not a 12-digit AWS account ID", truncate(id, 40))}
 		}
 	}
@@ -319,18 +319,6 @@ func actionCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "keysweep: action takes no arguments, got %q: its settings are the step's inputs (keysweep action --help)\n", args[0])
 	return ExitError
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // truncate keeps a hostile value short when it is quoted back.

@@ -250,25 +250,13 @@ func (p *parser) accounts(n *yaml.Node, where string) []string {
 			article = "an "
 		}
 		v := p.scalar(item, article+where+" entry")
-		if !isAccountID(v) {
+		if !finding.IsAccountID(v) {
 			p.fail(item, "%s: %s is not an AWS account ID, expected 12 digits (quote it: \"012345678901\")", where, escape.Excerpt(v))
 			continue
 		}
 		out = append(out, v)
 	}
 	return out
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // parser walks the YAML tree, keeping the first error.

@@ -110,7 +110,7 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 	res.Rules = checks.Rules()
 	results := make([][]finding.CheckResult, len(accounts))
 	checkGaps := make([][]string, len(accounts))
-	fanOut(ctx, req.Parallel, len(accounts), func(ctx context.Context, i int) {
+	snapshot.FanOut(ctx, req.Parallel, indexes(len(accounts)), func(ctx context.Context, i int) {
 		results[i], checkGaps[i] = c.check(ctx, accounts[i])
 	})
 	if err := ctx.Err(); err != nil {
@@ -190,7 +190,7 @@ func (c *collection) owners(ctx context.Context, inv *finding.Inventory, leaks [
 func (c *collection) matchAll(ctx context.Context, inv *finding.Inventory, byAccount map[string][]string) {
 	in := slices.Sorted(maps.Keys(byAccount))
 	invs := make([]*finding.Inventory, len(in))
-	fanOut(ctx, c.req.Parallel, len(in), func(ctx context.Context, i int) {
+	snapshot.FanOut(ctx, c.req.Parallel, indexes(len(in)), func(ctx context.Context, i int) {
 		invs[i] = c.match(ctx, in[i], byAccount[in[i]], inv.Names[in[i]])
 	})
 	for i, a := range in {
@@ -301,7 +301,7 @@ func (c *collection) match(ctx context.Context, account string, ids []string, na
 		fail  *snapshot.Failure
 	}
 	looked := make([]lookup, len(ids))
-	fanOut(ctx, cmp.Or(c.req.Snapshot.Parallel, snapshot.DefaultParallel), len(ids), func(ctx context.Context, i int) {
+	snapshot.FanOut(ctx, cmp.Or(c.req.Snapshot.Parallel, snapshot.DefaultParallel), indexes(len(ids)), func(ctx context.Context, i int) {
 		l := &looked[i]
 		l.key, l.found, l.fail = r.LookupKey(ctx, ids[i])
 	})
@@ -485,25 +485,6 @@ func lastUsedGaps(byCause map[string][]string) []string {
 	return gaps
 }
 
-// fanOut runs fn(i) for i in [0, n) with at most bound at once.
-func fanOut(ctx context.Context, bound, n int, fn func(context.Context, int)) {
-	sem := make(chan struct{}, max(bound, 1))
-	var wg sync.WaitGroup
-	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			fn(ctx, i)
-		})
-	}
-	wg.Wait()
-}
-
 func plural(n int) string {
 	if n == 1 {
 		return ""
@@ -538,4 +519,14 @@ func FullInventory(ctx context.Context, s *Session) (*finding.Inventory, error) 
 		inv.Gaps = append(inv.Gaps, "root access keys unknown: "+why)
 	}
 	return inv, nil
+}
+
+// indexes is 0, 1, …, n-1: the items for snapshot.FanOut over a slice's
+// positions.
+func indexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/keysweep/keysweep/canary"
 	"github.com/keysweep/keysweep/finding"
 )
 
@@ -281,7 +280,7 @@ func describe(err error, timeout time.Duration) string {
 // account is an account ID as STS returned it, or "" if it is not one:
 // what the response says goes into reports, so it is checked.
 func account(s string) string {
-	if !canary.IsAccountID(s) {
+	if !finding.IsAccountID(s) {
 		return ""
 	}
 	return s

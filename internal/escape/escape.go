@@ -129,7 +129,7 @@ func percent(s string, property bool) string {
 // shows them (so a value stays on its line and in its cell), HTML's
 // special characters as entities (no tag, comment or </details> can be
 // written), and the characters that open inline markdown — emphasis,
-// code, links, images, strikethrough — or split a table cell
+// code, links, images, strikethrough, @mentions — or split a table cell
 // backslash-escaped.
 func Markdown(s string) string {
 	s = Text(s)
@@ -145,7 +145,7 @@ func Markdown(s string) string {
 			b.WriteString("&gt;")
 		case '"':
 			b.WriteString("&quot;")
-		case '\\', '`', '*', '_', '[', ']', '|', '~', '!':
+		case '\\', '`', '*', '_', '[', ']', '|', '~', '!', '@':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:

@@ -42,6 +42,7 @@ func TestMarkdown(t *testing.T) {
 		{"alice", "alice"},
 		{"pull request #7 of deploy-bot", "pull request #7 of deploy-bot"},
 		{"a|b", `a\|b`},
+		{"cc @security-team", `cc \@security-team`}, // no mention notifies anyone
 		{"<img src=x onerror=alert(1)>", `&lt;img src=x onerror=alert(1)&gt;`},
 		{"**bold** [link](http://x) ![i](y) ~~s~~ `c`", "\\*\\*bold\\*\\* \\[link\\](http://x) \\!\\[i\\](y) \\~\\~s\\~\\~ \\`c\\`"},
 		{"line\n# heading", `line\\n# heading`},

@@ -58,7 +58,7 @@ func (c *collector) describeTrails(ctx context.Context, region string) {
 // works from any region).
 func (c *collector) trailStatuses(ctx context.Context) {
 	seen := slices.SortedFunc(maps.Values(c.trails), func(a, b *trailSeen) int { return cmp.Compare(a.trail.ARN, b.trail.ARN) })
-	fanOut(ctx, c.opts.Parallel, seen, func(ctx context.Context, t *trailSeen) {
+	FanOut(ctx, c.opts.Parallel, seen, func(ctx context.Context, t *trailSeen) {
 		region := t.seenIn
 		if slices.Contains(c.snap.Regions, t.trail.HomeRegion) {
 			region = t.trail.HomeRegion

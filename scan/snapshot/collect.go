@@ -122,7 +122,7 @@ func Collect(ctx context.Context, r *Reader, opts Options) (*Snapshot, error) {
 			tasks = append(tasks, func(ctx context.Context) { c.region(ctx, r) })
 		}
 	}
-	fanOut(ctx, opts.Parallel, tasks, func(ctx context.Context, task func(context.Context)) { task(ctx) })
+	FanOut(ctx, opts.Parallel, tasks, func(ctx context.Context, task func(context.Context)) { task(ctx) })
 	// Trails are seen from every region (multi-region and organization
 	// trails appear as shadows everywhere); their status is read once each.
 	if opts.wants(SrcTrailStatus) {
@@ -162,8 +162,9 @@ func (c *collector) record(fs ...Failure) {
 	c.mu.Unlock()
 }
 
-// fanOut runs fn on every item with at most bound running at once.
-func fanOut[T any](ctx context.Context, bound int, items []T, fn func(context.Context, T)) {
+// FanOut runs fn on every item with at most bound running at once; it
+// returns when all have, or as soon as ctx is done and the started ones have.
+func FanOut[T any](ctx context.Context, bound int, items []T, fn func(context.Context, T)) {
 	sem := make(chan struct{}, max(bound, 1))
 	var wg sync.WaitGroup
 	for _, it := range items {

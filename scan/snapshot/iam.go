@@ -202,7 +202,7 @@ func (c *collector) serviceAccess(ctx context.Context, cl *iam.Client, principal
 		}
 		c.record(*f)
 	}
-	fanOut(ctx, c.opts.Parallel, todo[1:], func(ctx context.Context, i int) {
+	FanOut(ctx, c.opts.Parallel, todo[1:], func(ctx context.Context, i int) {
 		if f := read(ctx, i); f != nil {
 			c.record(*f)
 		}

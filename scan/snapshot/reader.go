@@ -172,7 +172,7 @@ func (r *Reader) readUsers(ctx context.Context) usersFacts {
 	for i := range idx {
 		idx[i] = i
 	}
-	fanOut(ctx, r.opts.Parallel, idx, func(ctx context.Context, i int) {
+	FanOut(ctx, r.opts.Parallel, idx, func(ctx context.Context, i int) {
 		u := &users[i] // each goroutine owns one element
 		keys, fail := r.keysOf(ctx, u.Name)
 		var fs []Failure

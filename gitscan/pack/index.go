@@ -102,7 +102,7 @@ func (t *objectTable) insert(num int32) (holder int32, inserted bool) {
 			t.count++
 			return num, true
 		}
-		if s>>32 == tag && t.hashes[int32(s)-1] == *h {
+		if s>>32 == tag && t.hashes[int32(s)-1].Equal(h) {
 			return int32(s) - 1, false
 		}
 	}
@@ -117,7 +117,7 @@ func (t *objectTable) lookup(h *repo.ID) (int32, bool) {
 		if s == 0 {
 			return -1, false
 		}
-		if s>>32 == tag && t.hashes[int32(s)-1] == *h {
+		if s>>32 == tag && t.hashes[int32(s)-1].Equal(h) {
 			return int32(s) - 1, true
 		}
 	}

@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 )
@@ -83,6 +84,19 @@ func (id *ID) Key8() uint64 {
 	b := id.b[:8]
 	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// Equal reports whether id and o name the same object. It compares the
+// name as four machine words (the bytes past a SHA-1 name are zero in
+// both): the object table's lookups do this for every tree entry, where
+// comparing the struct calls the runtime's memequal.
+func (id *ID) Equal(o *ID) bool {
+	a, b := &id.b, &o.b
+	return id.n == o.n &&
+		binary.LittleEndian.Uint64(a[0:8]) == binary.LittleEndian.Uint64(b[0:8]) &&
+		binary.LittleEndian.Uint64(a[8:16]) == binary.LittleEndian.Uint64(b[8:16]) &&
+		binary.LittleEndian.Uint64(a[16:24]) == binary.LittleEndian.Uint64(b[16:24]) &&
+		binary.LittleEndian.Uint64(a[24:32]) == binary.LittleEndian.Uint64(b[24:32])
 }
 
 // Key4 is bytes 8..11 of the name.

@@ -145,6 +145,11 @@ func Run(ctx context.Context, opts Options, cfg pipeline.Config) (*finding.Repor
 	if err := sess.Conclude(ctx, cfg, pipeline.Scanned{Report: rep, Leaks: leaks, Verify: true}); err != nil {
 		return nil, err
 	}
+	for _, res := range results {
+		if res.settings != nil {
+			pipeline.SuppressRepository(rep, res.scan.Name, res.settings, cfg.Now)
+		}
+	}
 	fmt.Fprintf(opts.Log, "keysweep: %d of %d repositories scanned completely (%s) in %s\n",
 		len(repos)-failed, len(repos), shardNote(opts.Filter.Shard), rep.Stats.Duration.Round(time.Millisecond))
 	return rep, nil
@@ -154,6 +159,9 @@ type repoResult struct {
 	scan    finding.RepoScan
 	leaks   []finding.Leak
 	skipped []string
+	// settings are the repository's own .keysweep.yml and .keysweepignore
+	// at its HEAD (its reviewed default branch); nil for an empty one.
+	settings *pipeline.Settings
 }
 
 // scanOne clones or fetches one repository and runs the history stage
@@ -191,6 +199,25 @@ func scanOne(ctx context.Context, cl *cloner, cfg pipeline.Config, r Repo, tempo
 		res.Leaks[i].Repository = r.Name
 	}
 	out.leaks = res.Leaks
+	if res.Head != "" {
+		// The repository's reviewed suppressions count as in a scan of it
+		// alone; a settings file it cannot read fails the repository
+		// (closed: its keys stay reported), never the run.
+		rs, err := repoSettings(cfg)
+		if err != nil {
+			out.scan.Error = "settings: " + oneLine(err)
+			out.skipped = append(out.skipped, "repository "+r.Name+": "+out.scan.Error)
+		} else {
+			out.settings = rs
+			out.leaks, _ = rs.Exclude(out.leaks)
+			for _, l := range out.leaks {
+				if l.InlineAllow {
+					// Decided now, while the clone is still on disk.
+					rs.InlineAllowed(l.Path, l.KeyID)
+				}
+			}
+		}
+	}
 	if len(res.Skipped) > 0 {
 		out.scan.Error = fmt.Sprintf("%d object(s) could not be read: the scan of this repository is partial", len(res.Skipped))
 		for _, s := range res.Skipped {
@@ -198,6 +225,15 @@ func scanOne(ctx context.Context, cl *cloner, cfg pipeline.Config, r Repo, tempo
 		}
 	}
 	return out
+}
+
+// repoSettings reads a cloned repository's own settings from its HEAD
+// commit through git objects (a bare clone has no work tree); the run's
+// --config, --baseline and --known-keys apply to every repository and are
+// not read again.
+func repoSettings(cfg pipeline.Config) (*pipeline.Settings, error) {
+	cfg.ConfigFile, cfg.Baseline, cfg.KnownKeys, cfg.KnownKeysComplete = "", "", "", false
+	return pipeline.LoadSettings(cfg, pipeline.Source{Rev: "HEAD"})
 }
 
 // orgName is how the report names the organization: host/org.

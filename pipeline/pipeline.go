@@ -354,6 +354,34 @@ func ExitCode(rep *finding.Report, cfg Config) (int, string) {
 	return ExitClean, ""
 }
 
+// Exclude drops the leaks the settings' exclude-paths cover: for a run
+// over many repositories, each repository's own settings on its leaks.
+func (s *Settings) Exclude(leaks []finding.Leak) ([]finding.Leak, int) {
+	return excludePaths(leaks, s.Config)
+}
+
+// SuppressRepository applies one repository's own settings to its
+// findings in a report of many repositories (keysweep org): the findings
+// naming that repository are marked by its ignores, allowed accounts and
+// inline allows, as a scan of that repository alone would mark them.
+func SuppressRepository(rep *finding.Report, name string, s *Settings, now time.Time) {
+	var at []int
+	sub := &finding.Report{}
+	for i, k := range rep.Keys {
+		if k.Repository == name {
+			at = append(at, i)
+			sub.Keys = append(sub.Keys, k)
+		}
+	}
+	if len(at) == 0 {
+		return
+	}
+	Suppress(sub, s, now)
+	for j, i := range at {
+		rep.Keys[i] = sub.Keys[j]
+	}
+}
+
 // excludePaths drops the leaks the configuration's exclude-paths cover,
 // before the inventory is asked about them.
 func excludePaths(leaks []finding.Leak, c *config.Config) ([]finding.Leak, int) {

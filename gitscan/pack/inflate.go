@@ -37,7 +37,11 @@ var errBadStream = errors.New("inflate: corrupt stream")
 const fastBits = 10
 
 type huffman struct {
-	fast   [1 << fastBits]uint16 // symbol<<4 | length; 0 for longer codes
+	fast [1 << fastBits]uint16 // symbol<<4 | length; 0 for longer codes
+	// mask selects the used part of fast: 1<<min(fastBits, longest code)-1.
+	// Most objects are small, their codes short, and filling the whole
+	// table for each of their blocks was a tenth of a full scan's CPU.
+	mask   uint64
 	count  [16]uint16
 	symbol [288]uint16 // symbols in canonical code order
 }
@@ -63,15 +67,23 @@ func (h *huffman) init(lengths []uint8) bool {
 			offs[l]++
 		}
 	}
-	h.fast = [1 << fastBits]uint16{}
+	tb := 1
+	for l := 1; l < 16; l++ {
+		if h.count[l] != 0 {
+			tb = l
+		}
+	}
+	tb = min(tb, fastBits)
+	h.mask = 1<<tb - 1
+	clear(h.fast[:1<<tb])
 	code, idx := 0, 0
-	for l := 1; l <= fastBits; l++ {
+	for l := 1; l <= tb; l++ {
 		for range h.count[l] {
 			// Codes are sent most significant bit first into an LSB-first
 			// stream: index the table by the reversed code.
 			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
 			e := h.symbol[idx]<<4 | uint16(l)
-			for j := rev; j < 1<<fastBits; j += 1 << l {
+			for j := rev; j < 1<<tb; j += 1 << l {
 				h.fast[j] = e
 			}
 			code++
@@ -120,7 +132,7 @@ func (d *decoder) take(n uint) uint64 {
 
 // sym decodes one symbol; the bit buffer must hold 15 bits.
 func (d *decoder) sym(h *huffman) (int, bool) {
-	if e := h.fast[d.bits&(1<<fastBits-1)]; e != 0 {
+	if e := h.fast[d.bits&h.mask]; e != 0 {
 		d.take(uint(e & 15))
 		return int(e >> 4), true
 	}

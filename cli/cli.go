@@ -161,15 +161,7 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "keysweep: HEAD changes %s; settings were read from %s, so the change applies once it is there\n", f, cfg.Settings.Source.Rev)
 		}
 	}
-	if err := pipeline.Render(rep, cfg, stdout); err != nil {
-		fmt.Fprintf(stderr, "keysweep: %s\n", oneLine(err))
-		return ExitError
-	}
-	code, why := pipeline.ExitCode(rep, cfg)
-	if why != "" {
-		fmt.Fprintf(stderr, "keysweep: %s\n", why)
-	}
-	return code
+	return finish(rep, cfg, stdout, stderr)
 }
 
 func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {

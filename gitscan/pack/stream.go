@@ -96,13 +96,8 @@ func (r *opsReader) Read(p []byte) (int, error) {
 
 // streamLoose opens a loose blob for reading as it inflates.
 func streamLoose(path string) (io.ReadCloser, int64, error) {
-	f, err := os.Open(path)
+	f, fileSize, err := openFile(path)
 	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, 0, err
 	}
 	zr, err := zlib.NewReader(bufio.NewReaderSize(f, 64<<10))
@@ -111,7 +106,7 @@ func streamLoose(path string) (io.ReadCloser, int64, error) {
 		return nil, 0, fmt.Errorf("inflate: %w", err)
 	}
 	br := bufio.NewReaderSize(zr, 64<<10)
-	typ, size, err := looseHeaderFrom(br, fi.Size())
+	typ, size, err := looseHeaderFrom(br, fileSize)
 	if err != nil {
 		f.Close()
 		return nil, 0, err

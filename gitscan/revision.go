@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/keysweep/keysweep/gitscan/pack"
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
@@ -21,16 +20,11 @@ func Resolve(path, rev string) (repo.ID, error) {
 	if err != nil {
 		return repo.ID{}, err
 	}
-	refs, err := r.Refs()
+	h, err := newHistory(r)
 	if err != nil {
-		return repo.ID{}, &Error{Msg: err.Error()}
+		return repo.ID{}, err
 	}
-	store, err := pack.Open(r)
-	if err != nil {
-		return repo.ID{}, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
-	}
-	defer store.Close()
-	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
+	defer h.store.Close()
 	if h.shallow, err = r.Shallow(); err != nil {
 		return repo.ID{}, &Error{Msg: "read shallow list of " + path, Err: err}
 	}

@@ -77,16 +77,12 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs, err := r.Refs()
+	h, err := newHistory(r)
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, err
 	}
-	store, err := pack.Open(r)
-	if err != nil {
-		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
-	}
-	defer store.Close()
-	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
+	defer h.store.Close()
+	refs, store := h.refs, h.store
 	for _, p := range refs.Problems {
 		h.skipped.addLine(repo.ID{}, p)
 	}
@@ -178,6 +174,20 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 func noTrees(repo.ID, string, func(string, repo.ID, bool)) bool { return true }
 
 // openRepo opens the repository at path, or the one path is inside.
+// newHistory reads r's refs and opens its object store: what every scan
+// and revision lookup starts from. The caller closes h.store.
+func newHistory(r *repo.Repo) (*history, error) {
+	refs, err := r.Refs()
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	store, err := pack.Open(r)
+	if err != nil {
+		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
+	}
+	return &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}, nil
+}
+
 func openRepo(path string) (*repo.Repo, error) {
 	r, err := repo.Open(path)
 	if errors.Is(err, repo.ErrNotRepository) {

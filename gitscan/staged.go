@@ -48,16 +48,12 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	refs, err := r.Refs()
+	h, err := newHistory(r)
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, err
 	}
-	store, err := pack.Open(r)
-	if err != nil {
-		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
-	}
-	defer store.Close()
-	h := &history{repo: r, store: store, refs: refs, skipped: newSkipList(r.Promisor != "")}
+	defer h.store.Close()
+	refs, store := h.refs, h.store
 
 	res := &Result{}
 	var headTree []pack.Entry

@@ -61,29 +61,13 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 		// that want it; not the alert's identity.
 		"statusRule": k.RuleID,
 	}
-	if k.User != "" {
-		props["user"] = k.User
-	}
-	if k.Account != "" {
-		props["account"] = k.Account
-	}
-	if k.Repository != "" {
-		props["repository"] = k.Repository
-	}
-	if k.ARN != "" {
-		props["arn"] = k.ARN
-	}
-	if k.RejectedCode != "" {
-		props["rejectedCode"] = k.RejectedCode
-	}
-	if k.Canary != "" {
-		props["canary"] = k.Canary
-	}
-	if k.AccountName != "" {
-		props["accountName"] = k.AccountName
-	}
-	if k.Decoded != "" {
-		props["decoded"] = k.Decoded
+	for name, v := range map[string]string{
+		"user": k.User, "account": k.Account, "accountName": k.AccountName, "repository": k.Repository,
+		"arn": k.ARN, "rejectedCode": k.RejectedCode, "canary": k.Canary, "decoded": k.Decoded,
+	} {
+		if v != "" {
+			props[name] = v
+		}
 	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)

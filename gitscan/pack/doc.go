@@ -33,7 +33,8 @@
 // is built on is streamed through the detectors in overlapping windows
 // (Windows) rather than inflated whole.
 //
-// Objects are not hashed: pack and loose object integrity is left to
-// zlib's checksum, the sizes recorded in headers and delta streams, and
-// the structure of each object.
+// Objects are not hashed: integrity is left to the CRC-32 a version 2
+// pack index records for each entry (zlib's Adler-32 for version 1
+// indexes and loose objects), the sizes recorded in headers and delta
+// streams, and the structure of each object.
 package pack

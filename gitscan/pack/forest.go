@@ -39,6 +39,9 @@ type pack struct {
 
 	offs []int64 // n+1: the last is where the trailing checksum starts
 	num  []int32 // object number of each entry
+	// crc is the CRC-32 of each entry's bytes, header included, from a
+	// version 2 index; nil for version 1.
+	crc []uint32
 
 	// Filled by readHeaders.
 	typ     []uint8 // 1-4 for full objects, 6-7 for deltas, 0 if unreadable
@@ -68,9 +71,15 @@ func newPack(pf *packFile) (*pack, error) {
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(offs[a], offs[b]) })
 	p := &pack{name: pf.name, hs: pf.hs, f: pf.f, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
+	if pf.crcs != nil {
+		p.crc = make([]uint32, n)
+	}
 	for e, i := range order {
 		p.offs[e] = offs[i]
 		p.num[e] = first + i
+		if p.crc != nil {
+			p.crc[e] = pf.crcs[i]
+		}
 	}
 	p.offs[n] = pf.size - int64(pf.hs)
 	for e := range n {

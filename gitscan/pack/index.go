@@ -12,33 +12,36 @@ import (
 )
 
 // readIdx reads a pack index (version 1 or 2) whose object names are hs
-// bytes long and returns the names in index order and each one's pack
-// offset.
-func readIdx(path string, hs int) (names []repo.ID, offs []int64, err error) {
+// bytes long and returns the names in index order, each one's pack
+// offset and, from version 2, the CRC-32 of each entry's bytes in the
+// pack.
+func readIdx(path string, hs int) (names []repo.ID, offs []int64, crcs []uint32, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	be := binary.BigEndian
 	if len(b) >= 8 && bytes.Equal(b[:4], []byte{0xff, 't', 'O', 'c'}) {
 		if v := be.Uint32(b[4:]); v != 2 {
-			return nil, nil, fmt.Errorf("unsupported pack index version %d", v)
+			return nil, nil, nil, fmt.Errorf("unsupported pack index version %d", v)
 		}
 		if len(b) < 8+1024 {
-			return nil, nil, errors.New("truncated pack index")
+			return nil, nil, nil, errors.New("truncated pack index")
 		}
 		n := int(be.Uint32(b[8+1020:]))
 		names0 := 8 + 1024
 		off32 := names0 + (hs+4)*n // names, then CRCs
 		large := off32 + 4*n
 		if n < 0 || len(b) < large+2*hs {
-			return nil, nil, errors.New("truncated pack index")
+			return nil, nil, nil, errors.New("truncated pack index")
 		}
 		nlarge := (len(b) - 2*hs - large) / 8
 		names = make([]repo.ID, n)
 		offs = make([]int64, n)
+		crcs = make([]uint32, n)
 		for i := range n {
 			names[i] = repo.IDFromBytes(b[names0+hs*i : names0+hs*(i+1)])
+			crcs[i] = be.Uint32(b[names0+hs*n+4*i:])
 			o := be.Uint32(b[off32+4*i:])
 			if o&0x80000000 == 0 {
 				offs[i] = int64(o)
@@ -46,19 +49,19 @@ func readIdx(path string, hs int) (names []repo.ID, offs []int64, err error) {
 			}
 			j := int(o & 0x7fffffff)
 			if j >= nlarge {
-				return nil, nil, errors.New("pack index: bad large offset")
+				return nil, nil, nil, errors.New("pack index: bad large offset")
 			}
 			offs[i] = int64(be.Uint64(b[large+8*j:]))
 		}
-		return names, offs, nil
+		return names, offs, crcs, nil
 	}
 	// Version 1: the fan-out table, then offset and name pairs.
 	if len(b) < 1024 {
-		return nil, nil, errors.New("truncated pack index")
+		return nil, nil, nil, errors.New("truncated pack index")
 	}
 	n := int(be.Uint32(b[1020:]))
 	if hs != 20 || len(b) < 1024+24*n+40 {
-		return nil, nil, errors.New("truncated pack index")
+		return nil, nil, nil, errors.New("truncated pack index")
 	}
 	names = make([]repo.ID, n)
 	offs = make([]int64, n)
@@ -67,7 +70,7 @@ func readIdx(path string, hs int) (names []repo.ID, offs []int64, err error) {
 		offs[i] = int64(be.Uint32(e))
 		names[i] = repo.IDFromBytes(e[4:24])
 	}
-	return names, offs, nil
+	return names, offs, nil, nil
 }
 
 // objectTable maps object names to object numbers: an open-addressing

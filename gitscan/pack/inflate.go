@@ -7,49 +7,114 @@ import (
 	"math/bits"
 )
 
+// A decoder inflates zlib streams. It is a plain RFC 1950/1951 decoder
+// that writes straight into the destination and uses it as the window,
+// where compress/flate goes through a ring buffer, an io.ByteReader and a
+// copy. A pack's objects are small (git/git's average a kilobyte), so
+// what counts is the cost per symbol and per block header: the bit buffer
+// lives in registers through a block, each table entry carries a length's
+// or distance's base and extra-bit count, and short matches are copied a
+// word at a time. A worker keeps one decoder, so its tables are not
+// cleared for every object.
+type decoder struct {
+	src  []byte
+	i    int
+	bits uint64
+	nb   uint
+	dst  []byte
+	o    int
+
+	lit, dist *huffman // the current block's tables
+	dynLit    huffman
+	dynDist   huffman
+	codes     huffman // the code-length code of a dynamic block
+}
+
+var errBadStream = errors.New("inflate: corrupt stream")
+
 // inflate decodes the zlib stream src into dst, which must be exactly the
-// inflated size. It is a plain RFC 1950/1951 decoder that writes straight
-// into dst and uses dst itself as the window, where compress/flate goes
-// through a ring buffer, an io.ByteReader and a copy; the pack's objects
-// are inflated about twice as fast. Any failure, including a checksum
-// mismatch, is reported without detail: the caller then inflates with
-// compress/zlib, which names the error.
-func inflate(src, dst []byte) error {
+// inflated size, and verifies its Adler-32 sum if adler is set. Any
+// failure, including a checksum mismatch, is reported without detail: the
+// caller then inflates with compress/zlib, which names the error.
+func (d *decoder) inflate(src, dst []byte, adler bool) error {
 	if len(src) < 6 || src[0]&0x0f != 8 || src[1]&0x20 != 0 || (uint(src[0])<<8|uint(src[1]))%31 != 0 {
 		return errBadStream
 	}
-	d := decoder{src: src, i: 2, dst: dst}
+	d.src, d.i, d.bits, d.nb, d.dst, d.o = src, 2, 0, 0, dst, 0
 	if err := d.run(); err != nil {
 		return err
 	}
 	// The Adler-32 sum follows the last block, byte aligned.
 	d.i -= int(d.nb / 8)
-	if d.i < 0 || d.i+4 > len(d.src) || binary.BigEndian.Uint32(d.src[d.i:]) != adler32.Checksum(dst) {
+	if d.i < 0 || d.i+4 > len(d.src) || adler && binary.BigEndian.Uint32(d.src[d.i:]) != adler32.Checksum(dst) {
 		return errBadStream
 	}
 	return nil
 }
 
-var errBadStream = errors.New("inflate: corrupt stream")
+const (
+	// fastBits is how many bits the first-level Huffman table resolves;
+	// longer codes are rare and decoded one bit at a time.
+	fastBits = 11
+	fastMask = 1<<fastBits - 1
+)
 
-// fastBits is how many bits the first-level Huffman table resolves;
-// longer codes are rare and decoded one bit at a time.
-const fastBits = 10
+// A table entry is value<<16 | flags | extra<<4 | code length, and zero
+// for a code longer than fastBits (or an unused one). The value is a
+// literal byte, a length's or distance's base (extra bits follow the
+// code), or, in the code-length code, the symbol itself.
+const (
+	flagLit = 1 << 8 // a literal, or any symbol of the code-length code
+	flagLen = 2 << 8 // a match length; in the distance code, a distance
+	flagEnd = 4 << 8 // end of block
+	// Symbols the format reserves (literal/length 286 and 287, distances
+	// 30 and 31) carry no flag and are rejected where they are decoded.
+)
+
+// Kinds of table: what a symbol means.
+const (
+	kindCodes = iota
+	kindLit
+	kindDist
+)
 
 type huffman struct {
-	fast [1 << fastBits]uint16 // symbol<<4 | length; 0 for longer codes
+	fast [1 << fastBits]uint32
 	// mask selects the used part of fast: 1<<min(fastBits, longest code)-1.
 	// Most objects are small, their codes short, and filling the whole
 	// table for each of their blocks was a tenth of a full scan's CPU.
 	mask   uint64
+	kind   uint8
 	count  [16]uint16
 	symbol [288]uint16 // symbols in canonical code order
 }
 
-func (h *huffman) init(lengths []uint8) bool {
+// entry is the table entry of symbol s, whose code is l bits long.
+func (h *huffman) entry(s uint16, l int) uint32 {
+	e := uint32(l)
+	switch {
+	case h.kind == kindCodes:
+		return e | uint32(s)<<16 | flagLit
+	case h.kind == kindDist:
+		if s < 30 {
+			e |= uint32(distBase[s])<<16 | uint32(distExtra[s])<<4 | flagLen
+		}
+		return e
+	case s < 256:
+		return e | uint32(s)<<16 | flagLit
+	case s == 256:
+		return e | flagEnd
+	case s < 286:
+		return e | uint32(lenBase[s-257])<<16 | uint32(lenExtra[s-257])<<4 | flagLen
+	}
+	return e
+}
+
+func (h *huffman) init(kind uint8, lengths []uint8) bool {
+	h.kind = kind
 	h.count = [16]uint16{}
 	for _, l := range lengths {
-		h.count[l]++
+		h.count[l&15]++
 	}
 	h.count[0] = 0
 	var offs [16]uint16
@@ -63,8 +128,8 @@ func (h *huffman) init(lengths []uint8) bool {
 	}
 	for s, l := range lengths {
 		if l != 0 {
-			h.symbol[offs[l]] = uint16(s)
-			offs[l]++
+			h.symbol[offs[l&15]] = uint16(s)
+			offs[l&15]++
 		}
 	}
 	tb := 1
@@ -82,9 +147,9 @@ func (h *huffman) init(lengths []uint8) bool {
 			// Codes are sent most significant bit first into an LSB-first
 			// stream: index the table by the reversed code.
 			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			e := h.symbol[idx]<<4 | uint16(l)
+			e := h.entry(h.symbol[idx], l)
 			for j := rev; j < 1<<tb; j += 1 << l {
-				h.fast[j] = e
+				h.fast[j&fastMask] = e
 			}
 			code++
 			idx++
@@ -94,33 +159,46 @@ func (h *huffman) init(lengths []uint8) bool {
 	return true
 }
 
-type decoder struct {
-	src       []byte
-	i         int
-	bits      uint64
-	nb        uint
-	dst       []byte
-	o         int
-	lit, dist huffman
+// slow decodes a code longer than the fast table resolves, from the low
+// 15 bits of b, and returns its entry, or zero.
+func (h *huffman) slow(b uint64) uint32 {
+	code, first, idx := 0, 0, 0
+	for l := 1; l < 16; l++ {
+		code |= int(b & 1)
+		b >>= 1
+		count := int(h.count[l])
+		if code-first < count {
+			return h.entry(h.symbol[idx+code-first], l)
+		}
+		idx += count
+		first = (first + count) << 1
+		code <<= 1
+	}
+	return 0
 }
 
 // refill tops the bit buffer up to at least 56 bits, with zeros past the
 // end of the input (which the checksum then rejects).
 func (d *decoder) refill() {
-	if d.i+8 <= len(d.src) {
-		d.bits |= binary.LittleEndian.Uint64(d.src[d.i:]) << d.nb
-		n := (63 - d.nb) >> 3
-		d.i += int(n)
-		d.nb |= 56
-		return
+	d.bits, d.nb, d.i = refill(d.src, d.i, d.bits, d.nb)
+}
+
+// refill is the decoder's refill on values, so that block can keep the
+// bit buffer in registers. Bits above nb may already hold the bytes that
+// follow; or-ing them in again changes nothing.
+func refill(src []byte, i int, b uint64, nb uint) (uint64, uint, int) {
+	if i+8 <= len(src) {
+		b |= binary.LittleEndian.Uint64(src[i:]) << nb
+		return b, nb | 56, i + int((63-nb)>>3)
 	}
-	for d.nb <= 56 {
-		if d.i < len(d.src) {
-			d.bits |= uint64(d.src[d.i]) << d.nb
+	for nb <= 56 {
+		if i < len(src) {
+			b |= uint64(src[i]) << nb
 		}
-		d.i++
-		d.nb += 8
+		i++
+		nb += 8
 	}
+	return b, nb, i
 }
 
 func (d *decoder) take(n uint) uint64 {
@@ -130,32 +208,25 @@ func (d *decoder) take(n uint) uint64 {
 	return v
 }
 
-// sym decodes one symbol; the bit buffer must hold 15 bits.
+// sym decodes one symbol of the code-length code; the bit buffer must
+// hold 15 bits.
 func (d *decoder) sym(h *huffman) (int, bool) {
-	if e := h.fast[d.bits&h.mask]; e != 0 {
-		d.take(uint(e & 15))
-		return int(e >> 4), true
-	}
-	code, first, idx := 0, 0, 0
-	for l := 1; l < 16; l++ {
-		code |= int(d.take(1))
-		count := int(h.count[l])
-		if code-first < count {
-			return int(h.symbol[idx+code-first]), true
+	e := h.fast[d.bits&h.mask&fastMask]
+	if e == 0 {
+		if e = h.slow(d.bits); e == 0 {
+			return 0, false
 		}
-		idx += count
-		first = (first + count) << 1
-		code <<= 1
 	}
-	return 0, false
+	d.take(uint(e & 15))
+	return int(e >> 16), true
 }
 
 var (
-	lenBase  = [29]uint16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
-	lenExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
-	distBase = [30]uint16{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
-	distExtr = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
-	clOrder  = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+	lenBase   = [29]uint16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lenExtra  = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase  = [30]uint16{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtra = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	clOrder   = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 )
 
 func (d *decoder) run() error {
@@ -179,7 +250,7 @@ func (d *decoder) run() error {
 			d.i += 4 + n
 			d.o += n
 		case 1:
-			d.lit, d.dist = fixedLit, fixedDist
+			d.lit, d.dist = &fixed.lit, &fixed.dist
 			if err := d.block(); err != nil {
 				return err
 			}
@@ -187,6 +258,7 @@ func (d *decoder) run() error {
 			if err := d.dynamic(); err != nil {
 				return err
 			}
+			d.lit, d.dist = &d.dynLit, &d.dynDist
 			if err := d.block(); err != nil {
 				return err
 			}
@@ -202,7 +274,9 @@ func (d *decoder) run() error {
 	}
 }
 
-var fixedLit, fixedDist = func() (lit, dist huffman) {
+// fixed holds the tables of RFC 1951's fixed Huffman codes; they are only
+// read.
+var fixed = func() (f struct{ lit, dist huffman }) {
 	var l [288]uint8
 	for i := range l {
 		switch {
@@ -216,13 +290,13 @@ var fixedLit, fixedDist = func() (lit, dist huffman) {
 			l[i] = 8
 		}
 	}
-	lit.init(l[:])
+	f.lit.init(kindLit, l[:])
 	var dl [30]uint8
 	for i := range dl {
 		dl[i] = 5
 	}
-	dist.init(dl[:])
-	return lit, dist
+	f.dist.init(kindDist, dl[:])
+	return f
 }()
 
 func (d *decoder) dynamic() error {
@@ -238,14 +312,13 @@ func (d *decoder) dynamic() error {
 		d.refill()
 		cl[clOrder[i]] = uint8(d.take(3))
 	}
-	var clh huffman
-	if !clh.init(cl[:]) {
+	if !d.codes.init(kindCodes, cl[:]) {
 		return errBadStream
 	}
 	var lengths [286 + 30]uint8
 	for i := 0; i < nlit+ndist; {
 		d.refill()
-		s, ok := d.sym(&clh)
+		s, ok := d.sym(&d.codes)
 		if !ok {
 			return errBadStream
 		}
@@ -275,58 +348,98 @@ func (d *decoder) dynamic() error {
 			i++
 		}
 	}
-	if lengths[256] == 0 || !d.lit.init(lengths[:nlit]) || !d.dist.init(lengths[nlit:nlit+ndist]) {
+	if lengths[256] == 0 || !d.dynLit.init(kindLit, lengths[:nlit]) || !d.dynDist.init(kindDist, lengths[nlit:nlit+ndist]) {
 		return errBadStream
 	}
 	return nil
 }
 
-// block decodes one Huffman-coded block with d.lit and d.dist.
+// block decodes one Huffman-coded block with d.lit and d.dist. The bit
+// buffer is held in locals, which the compiler keeps in registers where
+// it would reload and store the decoder's fields around every write to
+// dst.
 func (d *decoder) block() error {
+	src, i, b, nb := d.src, d.i, d.bits, d.nb
 	dst, o := d.dst, d.o
+	lit, dist := d.lit, d.dist
 	for {
-		if d.nb < 48 {
-			d.refill()
+		// 48 bits cover the longest length code and its extra bits (15+5)
+		// and the longest distance code and its extra bits (15+13).
+		if nb < 48 {
+			b, nb, i = refill(src, i, b, nb)
 		}
-		s, ok := d.sym(&d.lit)
-		if !ok {
-			return errBadStream
+		e := lit.fast[b&lit.mask&fastMask]
+		if e == 0 {
+			if e = lit.slow(b); e == 0 {
+				return errBadStream
+			}
 		}
-		if s < 256 {
+		b >>= e & 15
+		nb -= uint(e & 15)
+		if e&flagLit != 0 {
 			if o >= len(dst) {
 				return errBadStream
 			}
-			dst[o] = byte(s)
+			dst[o] = byte(e >> 16)
 			o++
 			continue
 		}
-		if s == 256 {
-			d.o = o
+		if e&flagLen == 0 {
+			if e&flagEnd == 0 {
+				return errBadStream
+			}
+			d.i, d.bits, d.nb, d.o = i, b, nb, o
 			return nil
 		}
-		s -= 257
-		if s >= 29 {
+		x := (e >> 4) & 15
+		n := int(e>>16) + int(b&(1<<x-1))
+		b >>= x
+		nb -= uint(x)
+
+		e = dist.fast[b&dist.mask&fastMask]
+		if e == 0 {
+			if e = dist.slow(b); e == 0 {
+				return errBadStream
+			}
+		}
+		if e&flagLen == 0 {
 			return errBadStream
 		}
-		n := int(lenBase[s]) + int(d.take(uint(lenExtra[s])))
-		if d.nb < 30 {
-			d.refill()
-		}
-		ds, ok := d.sym(&d.dist)
-		if !ok || ds >= 30 {
+		b >>= e & 15
+		nb -= uint(e & 15)
+		x = (e >> 4) & 15
+		dd := int(e>>16) + int(b&(1<<x-1))
+		b >>= x
+		nb -= uint(x)
+		if dd > o || n > len(dst)-o {
 			return errBadStream
 		}
-		dist := int(distBase[ds]) + int(d.take(uint(distExtr[ds])))
-		if dist > o || o+n > len(dst) {
-			return errBadStream
-		}
-		if dist >= n {
-			copy(dst[o:o+n], dst[o-dist:])
-			o += n
-			continue
-		}
-		for end := o + n; o < end; o++ {
-			dst[o] = dst[o-dist]
-		}
+		o = match(dst, o, dd, n)
 	}
+}
+
+// match copies the n bytes that start dd bytes back to dst[o:] and
+// returns the new end. Most matches are short: away from the end of dst
+// they are copied a word at a time, which may write past o+n; those bytes
+// are written again before the stream ends.
+func match(dst []byte, o, dd, n int) int {
+	if dd >= 8 && n+8 <= len(dst)-o {
+		for k := 0; k < n; k += 8 {
+			binary.LittleEndian.PutUint64(dst[o+k:], binary.LittleEndian.Uint64(dst[o-dd+k:]))
+		}
+		return o + n
+	}
+	end := o + n
+	if n <= 16 {
+		for ; o < end; o++ {
+			dst[o] = dst[o-dd]
+		}
+		return end
+	}
+	// A long run of a short pattern: copy what is already there, doubling.
+	start := o - dd
+	for o < end {
+		o += copy(dst[o:end], dst[start:o])
+	}
+	return end
 }

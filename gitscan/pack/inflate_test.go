@@ -9,6 +9,8 @@ import (
 
 func TestInflateMatchesZlib(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
+	var d decoder
+	inflate := func(src, dst []byte) error { return d.inflate(src, dst, true) }
 	for iter := range 3000 {
 		var data []byte
 		switch iter % 4 {

@@ -3,6 +3,7 @@ package pack
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -127,5 +128,54 @@ func realTrees(t testing.TB, dir string) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("HEAD's tree:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// BenchmarkInflateReal inflates every entry of the largest pack of the
+// repository KEYSWEEP_BENCH_REPO names, on one core, from memory: the
+// inflater's share of a scan, without reads or detection.
+func BenchmarkInflateReal(b *testing.B) {
+	dir := os.Getenv("KEYSWEEP_BENCH_REPO")
+	if dir == "" {
+		b.Skip("KEYSWEEP_BENCH_REPO not set")
+	}
+	st, err := openDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	s := st.scanner(Options{})
+	var p *pack
+	for _, q := range s.packs {
+		if p == nil || q.n() > p.n() {
+			p = q
+		}
+	}
+	if err := p.readHeaders(s.table); err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(io.NewSectionReader(p.f, 0, p.offs[p.n()]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var in, out int64
+	for e := range p.n() {
+		in += p.offs[e+1] - p.offs[e] - int64(p.hlen[e])
+		out += p.size[e]
+	}
+	b.Logf("%d entries, %d compressed bytes, %d inflated", p.n(), in, out)
+	b.SetBytes(out)
+	b.ReportMetric(float64(in), "in-bytes")
+	b.ResetTimer()
+	var dst []byte
+	var d decoder
+	for range b.N {
+		for e := range p.n() {
+			src := data[p.offs[e]+int64(p.hlen[e]) : p.offs[e+1]]
+			dst = grow(dst, int(p.size[e]))
+			if err := d.inflate(src, dst, true); err != nil {
+				b.Fatalf("entry %d: %v", e, err)
+			}
+		}
 	}
 }

@@ -167,7 +167,7 @@ func (st *Store) scanner(opts Options) *scanner {
 		n = runtime.GOMAXPROCS(0)
 	}
 	for range n {
-		s.workers = append(s.workers, &worker{s: s})
+		s.workers = append(s.workers, &worker{s: s, seen: new([seenSize]repo.ID)})
 	}
 	return s
 }

@@ -514,3 +514,49 @@ func TestSafelyTurnsPanicIntoProblem(t *testing.T) {
 		t.Fatalf("problems = %v, want one naming the delta tree and the internal error", w.problems)
 	}
 }
+
+// TestEntryChecksums flips a byte inside a blob stored without
+// compression, which inflates without error: only a checksum notices.
+// With a version 2 index that is the entry's CRC-32; with version 1,
+// which has none, zlib's Adler-32.
+func TestEntryChecksums(t *testing.T) {
+	for _, version := range []string{"1", "2"} {
+		t.Run("index v"+version, func(t *testing.T) {
+			r := gittest.New(t)
+			content := strings.Repeat("stored, not deflated: a checksum is all that can notice a flip\n", 20)
+			r.Write("plain.txt", content)
+			r.Commit("one")
+			blob := r.Git("rev-parse", "HEAD:plain.txt")
+			r.Git("-c", "pack.compression=0", "repack", "-adf")
+			packFile, entries := verifyPack(t, r)
+			idx := strings.TrimSuffix(packFile, ".pack") + ".idx"
+			_ = os.Chmod(idx, 0o644)
+			_ = os.Remove(idx)
+			r.Git("index-pack", "--index-version="+version, packFile)
+			var victim packEntry
+			for _, e := range entries {
+				if e.hash == blob {
+					victim = e
+				}
+			}
+			data, err := os.ReadFile(packFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := bytes.Index(data[victim.offset:victim.offset+victim.packed], []byte("a checksum"))
+			if at < 0 {
+				t.Fatalf("blob %s is not stored uncompressed", blob)
+			}
+			data[victim.offset+int64(at)] ^= 0x20
+			_ = os.Chmod(packFile, 0o644)
+			if err := os.WriteFile(packFile, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := scan(t, r.Dir, Options{})
+			want := map[string]string{"1": "checksum", "2": "CRC-32"}[version]
+			if len(res.Problems) != 1 || res.Problems[0].Hash.String() != blob || !strings.Contains(res.Problems[0].String(), want) {
+				t.Fatalf("problems %v; want one for blob %s naming the %s", res.Problems, blob, want)
+			}
+		})
+	}
+}

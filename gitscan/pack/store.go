@@ -52,6 +52,7 @@ type packFile struct {
 	size  int64
 	first int32
 	offs  []int64
+	crcs  []uint32 // nil for a version 1 index
 }
 
 type looseObject struct {
@@ -79,7 +80,7 @@ func Open(r *repo.Repo) (*Store, error) {
 			if _, err := os.Stat(stem + ".pack"); err != nil {
 				continue // an index being written, or left behind
 			}
-			hs, offs, err := readIdx(idx, st.hs)
+			hs, offs, crcs, err := readIdx(idx, st.hs)
 			if err != nil {
 				st.problems = append(st.problems, Problem{What: "unreadable pack index " + idx + " (its objects are missing; rebuild it: delete it, then `git index-pack " + stem + ".pack`)", Err: err})
 				continue
@@ -92,7 +93,7 @@ func Open(r *repo.Repo) (*Store, error) {
 			if _, err := os.Stat(stem + ".mtimes"); err == nil {
 				st.Cruft += len(hs)
 			}
-			st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size, first: int32(len(hashes)), offs: offs})
+			st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size, first: int32(len(hashes)), offs: offs, crcs: crcs})
 			hashes = append(hashes, hs...)
 		}
 	}

@@ -59,7 +59,7 @@ const (
 	fastMask = 1<<fastBits - 1
 )
 
-// A table entry is value<<16 | flags | extra<<4 | code length, and zero
+// A table entry is value<<16 | extra<<12 | flags | code length, and zero
 // for a code longer than fastBits (or an unused one). The value is a
 // literal byte, a length's or distance's base (extra bits follow the
 // code), or, in the code-length code, the symbol itself.
@@ -97,7 +97,7 @@ func (h *huffman) entry(s uint16, l int) uint32 {
 		return e | uint32(s)<<16 | flagLit
 	case h.kind == kindDist:
 		if s < 30 {
-			e |= uint32(distBase[s])<<16 | uint32(distExtra[s])<<4 | flagLen
+			e |= uint32(distBase[s])<<16 | uint32(distExtra[s])<<12 | flagLen
 		}
 		return e
 	case s < 256:
@@ -105,7 +105,7 @@ func (h *huffman) entry(s uint16, l int) uint32 {
 	case s == 256:
 		return e | flagEnd
 	case s < 286:
-		return e | uint32(lenBase[s-257])<<16 | uint32(lenExtra[s-257])<<4 | flagLen
+		return e | uint32(lenBase[s-257])<<16 | uint32(lenExtra[s-257])<<12 | flagLen
 	}
 	return e
 }
@@ -140,17 +140,21 @@ func (h *huffman) init(kind uint8, lengths []uint8) bool {
 	}
 	tb = min(tb, fastBits)
 	h.mask = 1<<tb - 1
-	clear(h.fast[:1<<tb])
+	// The table for codes of up to l bits is the one for l-1 bits twice
+	// over, plus each l-bit code in one slot: filling it by doubling is a
+	// few copies, where writing every slot of every short code was a
+	// strided loop over the whole table for each block.
+	h.fast[0], h.fast[1] = 0, 0
 	code, idx := 0, 0
 	for l := 1; l <= tb; l++ {
+		if l > 1 {
+			copy(h.fast[1<<(l-1):1<<l], h.fast[:1<<(l-1)])
+		}
 		for range h.count[l] {
 			// Codes are sent most significant bit first into an LSB-first
 			// stream: index the table by the reversed code.
 			rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
-			e := h.entry(h.symbol[idx], l)
-			for j := rev; j < 1<<tb; j += 1 << l {
-				h.fast[j&fastMask] = e
-			}
+			h.fast[rev&fastMask] = h.entry(h.symbol[idx], l)
 			code++
 			idx++
 		}
@@ -217,7 +221,7 @@ func (d *decoder) sym(h *huffman) (int, bool) {
 			return 0, false
 		}
 	}
-	d.take(uint(e & 15))
+	d.take(uint(e & 63))
 	return int(e >> 16), true
 }
 
@@ -357,25 +361,29 @@ func (d *decoder) dynamic() error {
 // block decodes one Huffman-coded block with d.lit and d.dist. The bit
 // buffer is held in locals, which the compiler keeps in registers where
 // it would reload and store the decoder's fields around every write to
-// dst.
+// dst. An entry's low six bits are its code length and nothing else, so
+// that the shift by it is one instruction on the chain from one symbol to
+// the next.
 func (d *decoder) block() error {
 	src, i, b, nb := d.src, d.i, d.bits, d.nb
 	dst, o := d.dst, d.o
 	lit, dist := d.lit, d.dist
+	lfast, dfast := lit.fast[:lit.mask+1], dist.fast[:dist.mask+1]
+	lmask, dmask := lit.mask, dist.mask
 	for {
 		// 48 bits cover the longest length code and its extra bits (15+5)
 		// and the longest distance code and its extra bits (15+13).
 		if nb < 48 {
 			b, nb, i = refill(src, i, b, nb)
 		}
-		e := lit.fast[b&lit.mask&fastMask]
+		e := lfast[b&lmask]
 		if e == 0 {
 			if e = lit.slow(b); e == 0 {
 				return errBadStream
 			}
 		}
-		b >>= e & 15
-		nb -= uint(e & 15)
+		b >>= e & 63
+		nb -= uint(e & 63)
 		if e&flagLit != 0 {
 			if o >= len(dst) {
 				return errBadStream
@@ -391,12 +399,12 @@ func (d *decoder) block() error {
 			d.i, d.bits, d.nb, d.o = i, b, nb, o
 			return nil
 		}
-		x := (e >> 4) & 15
+		x := (e >> 12) & 15
 		n := int(e>>16) + int(b&(1<<x-1))
 		b >>= x
 		nb -= uint(x)
 
-		e = dist.fast[b&dist.mask&fastMask]
+		e = dfast[b&dmask]
 		if e == 0 {
 			if e = dist.slow(b); e == 0 {
 				return errBadStream
@@ -405,9 +413,9 @@ func (d *decoder) block() error {
 		if e&flagLen == 0 {
 			return errBadStream
 		}
-		b >>= e & 15
-		nb -= uint(e & 15)
-		x = (e >> 4) & 15
+		b >>= e & 63
+		nb -= uint(e & 63)
+		x = (e >> 12) & 15
 		dd := int(e>>16) + int(b&(1<<x-1))
 		b >>= x
 		nb -= uint(x)

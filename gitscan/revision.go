@@ -3,7 +3,6 @@ package gitscan
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -67,7 +66,7 @@ func (h *history) reflogRevision(rev string) (repo.ID, error) {
 // the common one. An empty REF is the current branch, as in git.
 func (h *history) reflogRef(name string) (string, string, error) {
 	if name == "" || name == "@" {
-		b, err := os.ReadFile(filepath.Join(h.repo.GitDir, "HEAD"))
+		b, err := repo.ReadFile(filepath.Join(h.repo.GitDir, "HEAD"), 64<<10)
 		target, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "ref:")
 		if err != nil || !ok {
 			return "", "", fmt.Errorf("@{N} reads the current branch's reflog, and HEAD is not on a branch")
@@ -88,7 +87,7 @@ func (h *history) reflogRef(name string) (string, string, error) {
 // readReflog reads the new values of a reflog, oldest first; the format
 // is one line per entry: "<old> <new> <who> <when>\t<message>".
 func readReflog(path, ref string) ([]repo.ID, error) {
-	f, err := os.Open(path)
+	f, _, err := repo.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s has no reflog in this repository (a fresh clone has none)", ref)
 	}

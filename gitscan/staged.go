@@ -125,7 +125,7 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 // has none.
 func readIndex(path string) (*index.Index, error) {
 	idx := &index.Index{}
-	f, err := os.Open(path)
+	f, _, err := repo.OpenFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return idx, nil
 	}

@@ -417,3 +417,56 @@ func TestAWSSDKLogsDoNotReachStderr(t *testing.T) {
 		t.Errorf("an SDK log line reached stderr:\n%s", stderr.String())
 	}
 }
+
+// TestGitDirectoryFIFOs: a repository directory someone else prepared may
+// hold FIFOs where git keeps files. Opening one for reading would wait
+// for a writer forever; the scan must end, say which file, and fail.
+func TestGitDirectoryFIFOs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fifo func(r *gittest.Repo) string
+	}{
+		{"packed-refs", func(r *gittest.Repo) string { return ".git/packed-refs" }},
+		{"a pack", func(r *gittest.Repo) string {
+			idx, _ := filepath.Glob(filepath.Join(r.Dir, ".git/objects/pack/*.idx"))
+			copyFile(t, idx[0], filepath.Join(r.Dir, ".git/objects/pack/pack-0000000000000000000000000000000000000000.idx"))
+			return ".git/objects/pack/pack-0000000000000000000000000000000000000000.pack"
+		}},
+		{"a pack index", func(r *gittest.Repo) string {
+			copyFile(t, filepath.Join(r.Dir, "README.md"), filepath.Join(r.Dir, ".git/objects/pack/pack-0000000000000000000000000000000000000000.pack"))
+			return ".git/objects/pack/pack-0000000000000000000000000000000000000000.idx"
+		}},
+		{"a loose object", func(r *gittest.Repo) string {
+			if err := os.MkdirAll(filepath.Join(r.Dir, ".git/objects/ab"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return ".git/objects/ab/cdef0123456789abcdef0123456789abcdef01"
+		}},
+		{"a ref", func(r *gittest.Repo) string { return ".git/refs/tags/v1" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gittest.New(t)
+			r.Write("README.md", "# app\n")
+			r.Commit("initial")
+			r.Repack()
+			if err := syscall.Mkfifo(filepath.Join(r.Dir, tc.fifo(r)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := run(t, r.Dir, nil, nil, "scan", ".")
+			if p.code != 2 || p.took > 5*time.Second || !strings.Contains(p.stdout+p.stderr, "not a regular file (a FIFO)") {
+				t.Errorf("exit %d in %s; want 2 within 5 s naming the FIFO:\n%s%s", p.code, p.took, p.stdout, p.stderr)
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

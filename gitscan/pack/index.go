@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"os"
 
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
@@ -16,7 +15,8 @@ import (
 // offset and, from version 2, the CRC-32 of each entry's bytes in the
 // pack.
 func readIdx(path string, hs int) (names []repo.ID, offs []int64, crcs []uint32, err error) {
-	b, err := os.ReadFile(path)
+	// The largest index git writes is 2^32 objects of 32-byte names.
+	b, err := repo.ReadFile(path, 1<<40)
 	if err != nil {
 		return nil, nil, nil, err
 	}

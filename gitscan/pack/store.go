@@ -127,13 +127,8 @@ func Open(r *repo.Repo) (*Store, error) {
 }
 
 func openFile(name string) (*os.File, int64, error) {
-	f, err := os.Open(name)
+	f, fi, err := repo.OpenFile(name)
 	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, 0, err
 	}
 	return f, fi.Size(), nil
@@ -287,15 +282,11 @@ func inflateAt(f *os.File, off, size int64) ([]byte, error) {
 
 // readLooseFile reads a whole loose object.
 func readLooseFile(path string) (uint8, []byte, error) {
-	f, err := os.Open(path)
+	f, fi, err := repo.OpenFile(path)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, nil, err
-	}
 	zr, err := zlib.NewReader(bufio.NewReaderSize(f, 64<<10))
 	if err != nil {
 		return 0, nil, fmt.Errorf("inflate: %w", err)

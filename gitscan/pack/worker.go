@@ -528,15 +528,11 @@ const looseProbe = 4 << 10
 // not 0 and the object is of another type, it returns just the type,
 // having read no more than looseProbe bytes of the file.
 func (w *worker) readLoose(path string, only uint8) (uint8, []byte, error) {
-	f, err := os.Open(path)
+	f, st, err := repo.OpenFile(path)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, nil, err
-	}
 	w.rpack = nil
 	n := st.Size()
 	if only != 0 {

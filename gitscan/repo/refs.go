@@ -160,7 +160,7 @@ func (r *Repo) head(dir string, shared map[string]ID) (ID, string, error) {
 // packedRefs reads packed-refs: "<id> <name>" lines, "^<id>" lines giving
 // the peeled target of the tag above (read again from the tag itself).
 func (r *Repo) packedRefs(into map[string]ID) error {
-	f, err := os.Open(filepath.Join(r.CommonDir, "packed-refs"))
+	f, _, err := OpenFile(filepath.Join(r.CommonDir, "packed-refs"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -199,8 +199,14 @@ func (r *Repo) looseRefs(dir, sub, prefix string, into map[string]ID, out *Refs)
 			out.Problems = append(out.Problems, fmt.Sprintf("unreadable ref directory %s: %v", escape(path), err))
 			return nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
-			return nil // a symlink is a legacy symbolic ref: its target is listed
+		switch {
+		case d.IsDir():
+			return nil
+		case d.Type()&fs.ModeSymlink != 0:
+			return nil // a legacy symbolic ref: its target is listed
+		case !d.Type().IsRegular():
+			out.Problems = append(out.Problems, fmt.Sprintf("unreadable ref %s: not a regular file (%s)", escape(path), kindOf(d.Type())))
+			return nil
 		}
 		rel, err := filepath.Rel(dir, path)
 		if err != nil {
@@ -237,7 +243,7 @@ func (r *Repo) looseRefs(dir, sub, prefix string, into map[string]ID, out *Refs)
 // stashLog returns stash@{1} and older, which only the stash's reflog
 // remembers: lines "<old> <new> <who> <when>\t<message>".
 func (r *Repo) stashLog() []Ref {
-	f, err := os.Open(filepath.Join(r.CommonDir, "logs", "refs", "stash"))
+	f, _, err := OpenFile(filepath.Join(r.CommonDir, "logs", "refs", "stash"))
 	if err != nil {
 		return nil
 	}
@@ -257,7 +263,7 @@ func (r *Repo) stashLog() []Ref {
 
 // Shallow returns the commits whose parents a shallow clone left out.
 func (r *Repo) Shallow() (map[ID]bool, error) {
-	f, err := os.Open(filepath.Join(r.CommonDir, "shallow"))
+	f, _, err := OpenFile(filepath.Join(r.CommonDir, "shallow"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -3,7 +3,6 @@ package repo
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -301,17 +300,5 @@ func (r *Repo) objectDirs() {
 
 // readSmall reads a file of at most maxSmallFile bytes.
 func readSmall(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSmallFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxSmallFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxSmallFile)
-	}
-	return b, nil
+	return ReadFile(path, maxSmallFile)
 }

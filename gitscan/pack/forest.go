@@ -35,7 +35,8 @@ type pack struct {
 	name  string // the .pack path
 	hs    int    // object name size
 	f     *os.File
-	first int32 // object number of the entry at index position 0
+	m     *mapping // nil where the pack is read with pread
+	first int32    // object number of the entry at index position 0
 
 	offs []int64 // n+1: the last is where the trailing checksum starts
 	num  []int32 // object number of each entry
@@ -70,7 +71,7 @@ func newPack(pf *packFile) (*pack, error) {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(offs[a], offs[b]) })
-	p := &pack{name: pf.name, hs: pf.hs, f: pf.f, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
+	p := &pack{name: pf.name, hs: pf.hs, f: pf.f, m: pf.m, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
 	if pf.crcs != nil {
 		p.crc = make([]uint32, n)
 	}

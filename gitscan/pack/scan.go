@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -179,6 +180,10 @@ func (s *scanner) parallel(f func(w *worker)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A mapped pack that shrinks under the scan (another process
+			// truncating it) faults on the next read: that becomes a panic
+			// which safely turns into a Problem, not a crash.
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			f(w)
 			w.flush()
 		}()
@@ -192,7 +197,13 @@ func (s *scanner) parallel(f func(w *worker)) {
 func (w *worker) safely(what string, f func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			w.problems = append(w.problems, Problem{What: "unreadable " + what, Err: fmt.Errorf("internal error: %v", r)})
+			err := fmt.Errorf("internal error: %v", r)
+			if _, ok := r.(interface{ Addr() uintptr }); ok {
+				// Only a fault under debug.SetPanicOnFault has an address:
+				// a mapped pack's pages could not be read.
+				err = errors.New("a memory fault reading the mapped pack (did the file shrink while the scan ran?)")
+			}
+			w.problems = append(w.problems, Problem{What: "unreadable " + what, Err: err})
 		}
 	}()
 	f()

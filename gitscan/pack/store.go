@@ -53,6 +53,7 @@ type packFile struct {
 	first int32
 	offs  []int64
 	crcs  []uint32 // nil for a version 1 index
+	m     *mapping // nil where the pack is read with pread
 }
 
 type looseObject struct {
@@ -93,7 +94,7 @@ func Open(r *repo.Repo) (*Store, error) {
 			if _, err := os.Stat(stem + ".mtimes"); err == nil {
 				st.Cruft += len(hs)
 			}
-			st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size, first: int32(len(hashes)), offs: offs, crcs: crcs})
+			st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size, first: int32(len(hashes)), offs: offs, crcs: crcs, m: newMapping(f.Fd(), size)})
 			hashes = append(hashes, hs...)
 		}
 	}
@@ -137,6 +138,7 @@ func openFile(name string) (*os.File, int64, error) {
 // Close closes the pack files.
 func (st *Store) Close() {
 	for _, pf := range st.packs {
+		pf.m.close()
 		pf.f.Close()
 	}
 }

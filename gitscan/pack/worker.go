@@ -439,8 +439,12 @@ func (w *worker) inflate(p *pack, e int32, dst []byte) ([]byte, error) {
 // near each other), so one read serves several entries.
 const readAhead = 32 << 10
 
-// read returns the pack's bytes [start, end), through a read-ahead buffer.
+// read returns the pack's bytes [start, end), from the mapping or through
+// a read-ahead buffer.
 func (w *worker) read(p *pack, start, end int64) ([]byte, error) {
+	if p.m != nil {
+		return p.m.bytes(start, end), nil
+	}
 	if w.rpack == p && start >= w.rstart && end <= w.rstart+int64(len(w.cbuf)) {
 		return w.cbuf[start-w.rstart : end-w.rstart], nil
 	}

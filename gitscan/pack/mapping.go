@@ -2,7 +2,8 @@ package pack
 
 import "sync/atomic"
 
-// mapping is a pack mapped into memory, where the platform allows it. A
+// mapping is a pack mapped into memory, on Linux (elsewhere packs are
+// read with pread; darwin's syscall package has no madvise). A
 // worker then inflates an entry straight from the page cache: reading it
 // first, through pread into a buffer, cost a copy of every byte read and
 // a system call for every buffer filled, a tenth of a full scan's CPU on

@@ -285,3 +285,64 @@ func TestTreesCanceled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestTreesLongNames: names longer than the window treeStarts gathers of
+// a tree delta it does not build (git itself writes names up to the file
+// system's 255 bytes; a crafted tree may hold any length).
+func TestTreesLongNames(t *testing.T) {
+	r := gittest.New(t)
+	id, _ := gittest.FakeKey(7)
+	long := strings.Repeat("n", 700) + "-" + id + ".txt"
+	blob := r.GitInput("long name\n", "hash-object", "-w", "--stdin")
+	var parent string
+	for i := range 25 {
+		small := r.GitInput(fmt.Sprintf("version %d\n", i), "hash-object", "-w", "--stdin")
+		var b strings.Builder
+		for j := range 12 {
+			fmt.Fprintf(&b, "100644 blob %s\tfile%02d.txt\n", blob, j)
+		}
+		fmt.Fprintf(&b, "100644 blob %s\t%s%d\n", small, long, i%3)
+		fmt.Fprintf(&b, "100644 blob %s\tz-%d.txt\n", small, i)
+		tree := r.GitInput(b.String(), "mktree")
+		args := []string{"commit-tree", tree, "-m", fmt.Sprint(i)}
+		if parent != "" {
+			args = append(args, "-p", parent)
+		}
+		parent = r.Git(args...)
+	}
+	r.Git("update-ref", "refs/heads/main", parent)
+	r.Git("repack", "-adfq", "--depth=50", "--window=50")
+	// Every blob is wanted, so git's listing of each tree is all of it.
+	want := map[repo.ID]bool{}
+	for _, line := range strings.Split(r.Git("cat-file", "--batch-all-objects", "--batch-check"), "\n") {
+		if f := strings.Fields(line); f[1] == "blob" {
+			want[hexID(f[0])] = true
+		}
+	}
+	x, problems := trees(t, r, want)
+	for _, p := range problems {
+		t.Errorf("problem: %s", p)
+	}
+	truth := treeTruth(t, r, want)
+	for tree, ents := range truth {
+		if got := slices.Collect(x.Entries(tree)); !slices.Equal(got, ents) {
+			t.Errorf("tree %s:\ngot  %v\nwant %v", tree, got, ents)
+		}
+	}
+	res := scan(t, r.Dir, Options{})
+	if !res.KeyNames || len(res.Problems) > 0 {
+		t.Errorf("scan: key in a name %v, problems %v", res.KeyNames, res.Problems)
+	}
+	if deltas := r.Git("verify-pack", "-v", mustGlob(t, filepath.Join(r.Dir, ".git/objects/pack/*.idx"))); !strings.Contains(deltas, "chain length = 2") {
+		t.Fatalf("no tree deltas to test:\n%s", deltas)
+	}
+}
+
+func mustGlob(t *testing.T, pattern string) string {
+	t.Helper()
+	m, _ := filepath.Glob(pattern)
+	if len(m) != 1 {
+		t.Fatalf("%s: %d matches", pattern, len(m))
+	}
+	return m[0]
+}

@@ -112,7 +112,7 @@ func (w *worker) root(p *pack, e int32) {
 		lv.keys = keyIDs(lv.keys[:0], content)
 		lv.archive = isArchive(content)
 	case typeTree:
-		w.treeStarts(lv, w.s.table.hashes[p.num[e]], content, nil, nil, !p.dup[e])
+		w.treeStarts(lv, w.s.table.hashes[p.num[e]], content, len(content), nil, nil, !p.dup[e])
 	}
 	w.record(p, e, typ, content, len(content), lv)
 	w.descend(p, e, typ, lv, 1)
@@ -157,7 +157,11 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
 	}
 	lv := w.level(d)
 	var content []byte
-	if typ != typeBlob || len(p.children(c)) > 0 {
+	// A blob's or tree's result is built only for delta children to apply
+	// to: a blob's key IDs come from its windows, a tree's entries from
+	// what the delta inserts (treeStarts gathers those). Building every
+	// tree version of git/git was 3 GB of copying.
+	if typ != typeBlob && typ != typeTree || len(p.children(c)) > 0 {
 		content = grow(lv.buf, n)
 		apply(w.ops, base, w.dbuf, content)
 		lv.buf = content
@@ -173,7 +177,7 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
 			lv.archive = isArchive(content)
 		}
 	case typeTree:
-		w.treeStarts(lv, w.s.table.hashes[p.num[c]], content, w.ops, baseLevel, !p.dup[c])
+		w.treeStarts(lv, w.s.table.hashes[p.num[c]], content, n, w.ops, baseLevel, !p.dup[c])
 	}
 	w.record(p, c, typ, content, n, lv)
 	w.descend(p, c, typ, lv, d+1)
@@ -198,7 +202,7 @@ func (w *worker) external(p *pack, e int32, h repo.ID) {
 		lv.keys = keyIDs(lv.keys[:0], base)
 		lv.archive = isArchive(base)
 	case typeTree:
-		w.treeStarts(lv, h, base, nil, nil, false)
+		w.treeStarts(lv, h, base, len(base), nil, nil, false)
 	}
 	w.delta(p, e, typ, lv, 1)
 	lv.buf = nil
@@ -262,22 +266,23 @@ func (w *worker) flush() {
 	w.pendObjects, w.pendBytes = 0, 0
 }
 
-// treeStarts sets lv.starts to the offsets of the entries of tree b (a
-// delta result if ops is not nil, of base) and, when listing trees,
-// lv.ents to what Trees keeps of each. If check, it reports entries
+// treeStarts sets lv.starts to the offsets of the entries of tree b, n
+// bytes long (a delta result if ops is not nil, of base) and, when listing
+// trees, lv.ents to what Trees keeps of each. If check, it reports entries
 // naming objects the repository lacks.
 //
 // In a delta, an entry copied whole from the base was checked in the base,
 // and a run of the base's entries inside one copy needs no parsing: where
 // the parse reaches a base entry's start inside a copy, the copy's whole
-// entries are the base's, shifted.
-func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, ops []op, base *level, check bool) {
+// entries are the base's, shifted. b is nil for a delta result that was
+// not built; the entries it parses are gathered from base and delta.
+func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, n int, ops []op, base *level, check bool) {
 	listing := w.s.list != nil
 	starts, ents := lv.starts[:0], lv.ents[:0]
 	lv.broken = false
 	defer func() { lv.starts, lv.ents = starts, ents }()
 	j := 0
-	for i := 0; i < len(b); {
+	for i := 0; i < n; {
 		whole := false
 		if ops != nil {
 			for ops[j].dst+ops[j].n <= i {
@@ -312,7 +317,17 @@ func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, ops []op, base *leve
 				whole = true // decided below, once the entry's end is known
 			}
 		}
-		modeEnd, nameEnd, end, err := nextEntry(b, i, h.Size())
+		eb, at := b, i
+		if b == nil {
+			eb, at = w.entryBytes(ops, base.buf, i, n), 0
+		}
+		modeEnd, nameEnd, end, err := nextEntry(eb, at, h.Size())
+		if err != nil && b == nil && len(eb) < n-i {
+			// A name longer than the gathered window: gather the rest.
+			w.spare = gather(w.spare[:0], ops, base.buf, w.dbuf, i, n)
+			eb = w.spare
+			modeEnd, nameEnd, end, err = nextEntry(eb, 0, h.Size())
+		}
 		if err != nil {
 			if check {
 				w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("malformed tree %s at byte %d", h, i), Err: err})
@@ -324,9 +339,10 @@ func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, ops []op, base *leve
 			return
 		}
 		starts = append(starts, i)
-		mode, name := b[i:modeEnd], b[modeEnd+1:nameEnd]
-		id := repo.IDFromBytes(b[nameEnd+1 : end])
+		mode, name := eb[at:modeEnd], eb[modeEnd+1:nameEnd]
+		id := repo.IDFromBytes(eb[nameEnd+1 : end])
 		hash := &id
+		end += i - at // a position in the tree, where eb is a window of it
 		i = end
 		if !listing && !w.keyNames && len(name) >= keyLen && detect.MayContain(name) {
 			w.keyNames = true
@@ -349,6 +365,17 @@ func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, ops []op, base *leve
 			})
 		}
 	}
+}
+
+// entryWindow is how much of an unbuilt tree is gathered to parse one
+// entry: mode, name and object name, unless the name is very long.
+const entryWindow = 320
+
+// entryBytes gathers bytes [i, i+entryWindow) of the delta result ops
+// describe, fewer at its end.
+func (w *worker) entryBytes(ops []op, base []byte, i, n int) []byte {
+	w.spare = gather(w.spare[:0], ops, base, w.dbuf, i, min(n, i+entryWindow))
+	return w.spare
 }
 
 // seenSize is how many names a worker remembers as present. Nine in ten
@@ -518,7 +545,7 @@ func (w *worker) loose(o looseObject) {
 		lv.keys = keyIDs(lv.keys[:0], content)
 		lv.archive = isArchive(content)
 	case typeTree:
-		w.treeStarts(lv, h, content, nil, nil, true)
+		w.treeStarts(lv, h, content, len(content), nil, nil, true)
 	}
 	w.handle(o.num, typ, content, len(content), lv)
 }

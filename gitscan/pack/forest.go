@@ -66,11 +66,21 @@ func (p *pack) children(e int32) []int32 { return p.kids[p.kidFrom[e]:p.kidFrom[
 func newPack(pf *packFile) (*pack, error) {
 	offs, first := pf.offs, pf.first
 	n := len(offs)
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
+	// Sorting offsets with their positions, rather than positions by
+	// their offsets, compares without a random read of offs per compare.
+	type placed struct {
+		off int64
+		i   int32
 	}
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(offs[a], offs[b]) })
+	sorted := make([]placed, n)
+	for i, off := range offs {
+		sorted[i] = placed{off, int32(i)}
+	}
+	slices.SortFunc(sorted, func(a, b placed) int { return cmp.Compare(a.off, b.off) })
+	order := make([]int32, n)
+	for e, s := range sorted {
+		order[e] = s.i
+	}
 	p := &pack{name: pf.name, hs: pf.hs, f: pf.f, m: pf.m, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
 	if pf.crcs != nil {
 		p.crc = make([]uint32, n)

@@ -382,7 +382,7 @@ func (w *worker) entryBytes(ops []op, base []byte, i, n int) []byte {
 // tree entries a scan of git/git checks were checked before, most of them
 // a few trees earlier in the same delta chain; a hit costs a compare in
 // the cache where the object table costs two misses to main memory.
-const seenSize = 1 << 15
+const seenSize = 1 << 16
 
 // present reports whether the repository has the object named h.
 func (w *worker) present(h *repo.ID) bool {

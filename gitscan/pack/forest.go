@@ -1,7 +1,6 @@
 package pack
 
 import (
-	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -66,21 +65,7 @@ func (p *pack) children(e int32) []int32 { return p.kids[p.kidFrom[e]:p.kidFrom[
 func newPack(pf *packFile) (*pack, error) {
 	offs, first := pf.offs, pf.first
 	n := len(offs)
-	// Sorting offsets with their positions, rather than positions by
-	// their offsets, compares without a random read of offs per compare.
-	type placed struct {
-		off int64
-		i   int32
-	}
-	sorted := make([]placed, n)
-	for i, off := range offs {
-		sorted[i] = placed{off, int32(i)}
-	}
-	slices.SortFunc(sorted, func(a, b placed) int { return cmp.Compare(a.off, b.off) })
-	order := make([]int32, n)
-	for e, s := range sorted {
-		order[e] = s.i
-	}
+	order := byOffset(offs)
 	p := &pack{name: pf.name, hs: pf.hs, f: pf.f, m: pf.m, first: first, offs: make([]int64, n+1), num: make([]int32, n), dup: make([]bool, n)}
 	if pf.crcs != nil {
 		p.crc = make([]uint32, n)
@@ -99,6 +84,45 @@ func newPack(pf *packFile) (*pack, error) {
 		}
 	}
 	return p, nil
+}
+
+// byOffset returns the positions of offs in increasing order of offset.
+// It is a radix sort, 11 bits a pass, of (offset, position) pairs: the
+// comparison sort it replaced was a sixth of the time before a scan's
+// workers start, on one core.
+func byOffset(offs []int64) []int32 {
+	type placed struct {
+		off int64
+		i   int32
+	}
+	a := make([]placed, len(offs))
+	var top int64
+	for i, off := range offs {
+		a[i] = placed{off, int32(i)}
+		top = max(top, off)
+	}
+	b := make([]placed, len(offs))
+	const radix = 11
+	for shift := 0; shift < 64 && top>>shift > 0; shift += radix {
+		var count [1<<radix + 1]int
+		for _, x := range a {
+			count[(x.off>>shift)&(1<<radix-1)+1]++
+		}
+		for d := 1; d <= 1<<radix; d++ {
+			count[d] += count[d-1]
+		}
+		for _, x := range a {
+			d := (x.off >> shift) & (1<<radix - 1)
+			b[count[d]] = x
+			count[d]++
+		}
+		a, b = b, a
+	}
+	order := make([]int32, len(a))
+	for e, x := range a {
+		order[e] = x.i
+	}
+	return order
 }
 
 // chunkReader reads a file sequentially in large chunks, for the header
@@ -133,8 +157,16 @@ func (p *pack) readHeaders(table *objectTable) error {
 	p.base = make([]int32, n)
 	p.done = make([]bool, n)
 
-	c := &chunkReader{f: p.f, buf: make([]byte, 0, 1<<20)}
-	hdr, err := c.at(0, 12)
+	// at returns up to 64 bytes at an offset: from the mapping, or read
+	// sequentially in large chunks.
+	at := func(off int64, k int) ([]byte, error) {
+		return p.m.bytes(off, min(off+int64(k), p.offs[n]+int64(p.hs))), nil
+	}
+	if p.m == nil {
+		c := &chunkReader{f: p.f, buf: make([]byte, 0, 1<<20)}
+		at = c.at
+	}
+	hdr, err := at(0, 12)
 	if err != nil {
 		return err
 	}
@@ -149,9 +181,10 @@ func (p *pack) readHeaders(table *objectTable) error {
 	}
 
 	var entryOf []int32 // index position -> entry, for REF_DELTA bases
+	find := p.entryAt()
 	for e := range int32(n) {
 		off := p.offs[e]
-		b, err := c.at(off, 64)
+		b, err := at(off, 64)
 		if err != nil {
 			return err
 		}
@@ -172,7 +205,7 @@ func (p *pack) readHeaders(table *objectTable) error {
 			}
 			i = j
 			bo := off - rel
-			be, found := slices.BinarySearch(p.offs[:n], bo)
+			be, found := find(bo)
 			if !found {
 				p.setBad(e, fmt.Errorf("OFS_DELTA base offset %d is no entry", bo))
 				continue
@@ -229,6 +262,38 @@ func (p *pack) readHeaders(table *objectTable) error {
 		}
 	}
 	return nil
+}
+
+// entryAt returns a function giving the entry at a pack offset. Entries
+// are bucketed by offset, about one per bucket, so a lookup reads a
+// bucket and an entry or two, where a binary search of every offset read
+// twenty.
+func (p *pack) entryAt() func(off int64) (int, bool) {
+	n := p.n()
+	end := p.offs[n]
+	shift := 0
+	for shift < 40 && end>>shift > int64(n) {
+		shift++
+	}
+	first := make([]int32, end>>shift+2) // first[k]: the first entry at or past k<<shift
+	e := 0
+	for k := range first {
+		for e < n && p.offs[e] < int64(k)<<shift {
+			e++
+		}
+		first[k] = int32(e)
+	}
+	return func(off int64) (int, bool) {
+		if off < 0 || off >= end {
+			return 0, false
+		}
+		for e := int(first[off>>shift]); e < n && p.offs[e] <= off; e++ {
+			if p.offs[e] == off {
+				return e, true
+			}
+		}
+		return 0, false
+	}
 }
 
 // skip marks entry e and its delta descendants done without reading

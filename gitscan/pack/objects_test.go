@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,32 @@ func TestMessages(t *testing.T) {
 					t.Errorf("%d-byte %s: %+v, %v; want MessageHit %v", hs, c.name, tg, err, c.hit)
 				}
 			}
+		}
+	}
+}
+
+func TestByOffset(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for k, n := range []int{0, 1, 2, 100, 5000, 5000, 5000} {
+		// 1, 2, 3 and 4 radix passes.
+		bound := []int64{1 << 42, 1 << 10, 1 << 20, 1 << 30, 1 << 42, 1 << 11, 1 << 33}[k]
+		offs := make([]int64, n)
+		for i := range offs {
+			offs[i] = r.Int64N(bound)
+		}
+		order := byOffset(offs)
+		if len(order) != n {
+			t.Fatalf("%d positions for %d offsets", len(order), n)
+		}
+		seen := map[int32]bool{}
+		for e, i := range order {
+			seen[i] = true
+			if e > 0 && offs[order[e-1]] > offs[i] {
+				t.Fatalf("n=%d: offsets out of order at %d", n, e)
+			}
+		}
+		if len(seen) != n {
+			t.Fatalf("n=%d: %d distinct positions", n, len(seen))
 		}
 	}
 }

@@ -33,6 +33,47 @@ type cand struct {
 	start, end int
 	line       int
 	named      bool // assigned to a secret-like or token-like name
+	// val is the value percent-decoded when buf[start:end] holds %2B or
+	// %2F (a secret in a URL), "" when the value is those bytes as they are.
+	val string
+	scope
+}
+
+// text returns the candidate's value.
+func (c cand) text(buf []byte) string {
+	if c.val != "" {
+		return c.val
+	}
+	return string(buf[c.start:c.end])
+}
+
+// A scope is what says that a key ID and a secret belong together beyond
+// their distance: the word a name adds to the credential words (prod of
+// PROD_AWS_ACCESS_KEY_ID and PROD_AWS_SECRET_ACCESS_KEY, fss3abucketlogs of
+// fs.s3a.bucket.logs.access.key), "" if the name has none or the value has
+// no credential-like name; and the section of an INI or YAML file it is in
+// ([prod], a top-level "prod:"), counted from the start of the buffer.
+type scope struct {
+	qual string
+	sec  int
+}
+
+// mismatch ranks how surely a and b belong to different credentials: 2
+// when their names say so, 1 when only their sections do, 0 otherwise.
+func (a scope) mismatch(b scope) uint64 {
+	switch {
+	case a.qual != "" && b.qual != "" && a.qual != b.qual:
+		return 2
+	case a.sec != b.sec:
+		return 1
+	}
+	return 0
+}
+
+// A key is what pairing knows of a key ID besides its Match.
+type key struct {
+	line int
+	scope
 }
 
 // pair fills in Secret, SecretStart and SessionToken of ms, which are in
@@ -45,10 +86,10 @@ func pair(buf []byte, ms []Match) {
 		return
 	}
 
-	lines := make([]int, len(ms))
+	keys := make([]key, len(ms))
 	lc := lineCounter{buf: buf}
 	for k := range ms {
-		lines[k] = lc.at(ms[k].Start)
+		keys[k].line = lc.at(ms[k].Start)
 	}
 	for _, cs := range [][]cand{secrets, tokens} {
 		lc = lineCounter{buf: buf}
@@ -56,18 +97,86 @@ func pair(buf []byte, ms []Match) {
 			cs[i].line = lc.at(cs[i].start)
 		}
 	}
+	if slices.ContainsFunc(ms[1:], func(m Match) bool { return m.KeyID != ms[0].KeyID }) {
+		scopes(buf, ms, keys, secrets, tokens)
+	}
 
-	for k, c := range assign(ms, lines, secrets, true, func(int) bool { return true }) {
+	for k, c := range assign(ms, keys, secrets, true, func(int) bool { return true }) {
 		if c >= 0 {
-			ms[k].Secret = string(buf[secrets[c].start:secrets[c].end])
+			ms[k].Secret = secrets[c].text(buf)
 			ms[k].SecretStart = secrets[c].start
 		}
 	}
-	for k, c := range assign(ms, lines, tokens, false, asia) {
+	for k, c := range assign(ms, keys, tokens, false, asia) {
 		if c >= 0 {
-			ms[k].SessionToken = string(buf[tokens[c].start:tokens[c].end])
+			ms[k].SessionToken = tokens[c].text(buf)
 		}
 	}
+}
+
+// scopes fills in the scope of every key ID and candidate. Only a buffer
+// holding more than one key ID needs them: they decide which credential a
+// secret belongs to, never whether it is one.
+func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
+	heads := sections(buf)
+	sec := func(off int) int { return sort.SearchInts(heads, off+1) }
+	for k := range ms {
+		keys[k].scope = scope{qual: qualifier(nameOf(buf, ms[k].Start), idWords), sec: sec(ms[k].Start)}
+	}
+	for _, cs := range []struct {
+		cs    []cand
+		words []string
+	}{{secrets, secretWords}, {tokens, tokenWords}} {
+		for i := range cs.cs {
+			c := &cs.cs[i]
+			c.sec = sec(c.start)
+			if c.named {
+				c.qual = qualifier(nameOf(buf, c.start), cs.words)
+			}
+		}
+	}
+}
+
+// The words that make a name a credential's, longest first; what else a
+// name holds, besides "aws", qualifies it.
+var (
+	idWords     = []string{"accesskeyid", "accesskey", "keyid", "access"}
+	secretWords = []string{"secretaccesskey", "secretkey", "secret"}
+	tokenWords  = []string{"sessiontoken", "securitytoken"}
+)
+
+// qualifier returns what name (normalized, see assignedName) holds besides
+// the first of words it holds and "aws"; "" if it holds none of words.
+func qualifier(name []byte, words []string) string {
+	for _, w := range words {
+		if i := bytes.Index(name, []byte(w)); i >= 0 {
+			q := slices.Concat(name[:i], name[i+len(w):])
+			return string(bytes.ReplaceAll(q, []byte("aws"), nil))
+		}
+	}
+	return ""
+}
+
+// sections returns the offsets of the lines that start a section: an INI
+// or TOML header ("[prod]", "[profile dev]") or a YAML key at the top
+// level with nothing after it ("prod:").
+func sections(buf []byte) []int {
+	var heads []int
+	for off := 0; off < len(buf); {
+		end := bytes.IndexByte(buf[off:], '\n')
+		if end < 0 {
+			end = len(buf)
+		} else {
+			end += off
+		}
+		line := bytes.TrimRight(buf[off:end], " \t\r")
+		if n := len(line); n >= 2 && (line[0] == '[' && line[n-1] == ']' && !bytes.ContainsAny(line[1:n-1], "[]\"'") ||
+			line[n-1] == ':' && isIdent(line[0]) && !slices.ContainsFunc(line[:n-1], func(c byte) bool { return !isIdent(c) })) {
+			heads = append(heads, off)
+		}
+		off = end + 1
+	}
+	return heads
 }
 
 // candidates collects the secrets and, if wantTokens, the session tokens
@@ -82,20 +191,24 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 	done := 0     // end of the last run walked
 	k, kt := 0, 0 // the first key ID a secret, a token may still reach
 	for p := 0; p < n; {
-		if class[buf[p]]&cB64 == 0 {
+		if !inRun(buf, p) {
 			p += secretLen
 			continue
 		}
 		s, e := p, p+1
-		for s > done && class[buf[s-1]]&cB64 != 0 {
+		for s > done && inRun(buf, s-1) {
 			s--
 		}
-		for e < n && class[buf[e]]&cB64 != 0 {
+		for e < n && inRun(buf, e) {
 			e++
 		}
 		done, p = e, e+secretLen
 		s += escapeTail(buf, s, e)
-		if e-s < secretLen {
+		if s < e && buf[s] == '+' && (s == 0 || buf[s-1] == '\n') && runLen(buf, s, e) == secretLen+1 {
+			s++ // an added line of a patch: "+secret"
+		}
+		size := runLen(buf, s, e)
+		if size < secretLen {
 			continue
 		}
 		// Is the run within reach of a key ID, for an unnamed candidate?
@@ -103,26 +216,68 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 			k++
 		}
 		near := k < len(ms) && ms[k].Start-nearBytes <= e
-		if e-s == secretLen {
+		if size == secretLen {
 			named := isSecretName(nameOf(buf, s))
-			if (near || named) && plausibleSecret(buf[s:e], named) {
-				secrets = append(secrets, cand{start: s, end: e, named: named})
+			var val string
+			v := buf[s:e]
+			if e-s != size {
+				val = percentDecode(v)
+				v = []byte(val)
+			}
+			if (near || named) && plausibleSecret(v, named) {
+				secrets = append(secrets, cand{start: s, end: e, named: named, val: val})
 			}
 		}
 		for kt < len(ms) && ms[kt].End()+namedBytes < s {
 			kt++
 		}
-		if wantTokens && kt < len(ms) && ms[kt].Start-namedBytes <= e && e-s >= minTokenLen {
+		if wantTokens && kt < len(ms) && ms[kt].Start-namedBytes <= e && size >= minTokenLen {
 			pad := e
 			for pad < n && pad-e < 2 && buf[pad] == '=' {
 				pad++
 			}
 			if c, ok := token(buf, s, pad); ok {
+				if pad-s != runLen(buf, s, pad) {
+					c.val = percentDecode(buf[s:pad])
+				}
 				tokens = append(tokens, c)
 			}
 		}
 	}
 	return secrets, tokens
+}
+
+// inRun reports whether buf[i] is part of a run of base64 characters: one
+// of them, or the '%' of %2B or %2F, the percent-encoded '+' and '/' of a
+// secret in a URL.
+func inRun(buf []byte, i int) bool {
+	return class[buf[i]]&cB64 != 0 || buf[i] == '%' && pctB64(buf, i)
+}
+
+func pctB64(buf []byte, i int) bool {
+	return i+2 < len(buf) && buf[i+1] == '2' && (buf[i+2]|0x20 == 'b' || buf[i+2]|0x20 == 'f')
+}
+
+// runLen is the length of the run buf[s:e] percent-decoded.
+func runLen(buf []byte, s, e int) int {
+	return e - s - 2*bytes.Count(buf[s:e], []byte{'%'})
+}
+
+// percentDecode decodes the %2B and %2F of a run.
+func percentDecode(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '%' && i+2 < len(b) {
+			c = '/'
+			if b[i+2]|0x20 == 'b' {
+				c = '+'
+			}
+			i += 2
+		}
+		out = append(out, c)
+	}
+	return string(out)
 }
 
 // tokenPrefixes start the base64 of STS session tokens as issued over the
@@ -307,20 +462,28 @@ func escapeTail(buf []byte, s, e int) int {
 // a named candidate anywhere in the buffer is within reach, after every
 // nearer one. It returns, for each key ID, the index of its candidate or
 // -1.
-func assign(ms []Match, lines []int, cs []cand, far bool, want func(k int) bool) []int {
+func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) []int {
 	type pairing struct {
-		score   uint64
-		key, at int
+		mismatch, score uint64
+		key, at         int
 	}
 	byScore := func(a, b pairing) int {
-		return cmp.Or(cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
+		return cmp.Or(cmp.Compare(a.mismatch, b.mismatch), cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
 	}
 	var all, best []pairing
-	var named []int // indexes of the named candidates, for far pairing
+	var named []int             // indexes of the named candidates, for far pairing
+	var byQual map[string][]int // and of those with each qualifier
 	if far {
 		for i, c := range cs {
-			if c.named {
-				named = append(named, i)
+			if !c.named {
+				continue
+			}
+			named = append(named, i)
+			if c.qual != "" {
+				if byQual == nil {
+					byQual = map[string][]int{}
+				}
+				byQual[c.qual] = append(byQual[c.qual], i)
 			}
 		}
 	}
@@ -331,25 +494,30 @@ func assign(ms []Match, lines []int, cs []cand, far bool, want func(k int) bool)
 		// Walk out from the key ID in both directions until out of reach,
 		// so that a file of many credentials costs a few candidates each.
 		best = best[:0]
+		line := keys[k].line
 		at := sort.Search(len(cs), func(i int) bool { return cs[i].start >= m.End() })
-		for i := at; i < len(cs) && cs[i].line-lines[k] <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
-			if s, ok := score(m, lines[k], cs[i]); ok {
-				best = append(best, pairing{s, k, i})
+		for i := at; i < len(cs) && cs[i].line-line <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
+			if s, ok := score(m, line, cs[i]); ok {
+				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
 			}
 		}
-		for i := at - 1; i >= 0 && lines[k]-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
-			if s, ok := score(m, lines[k], cs[i]); ok {
-				best = append(best, pairing{s, k, i})
+		for i := at - 1; i >= 0 && line-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
+			if s, ok := score(m, line, cs[i]); ok {
+				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
 			}
 		}
-		// The nearest named candidates on either side, however far.
-		j, _ := slices.BinarySearch(named, at)
-		for _, i := range named[max(j-maxPairs, 0):min(j+maxPairs, len(named))] {
-			if s, ok := farScore(m, lines[k], cs[i]); ok {
-				best = append(best, pairing{s, k, i})
+		// The nearest named candidates on either side, however far, and
+		// those whose name says they belong to this key ID.
+		for _, list := range [][]int{named, byQual[keys[k].qual]} {
+			j, _ := slices.BinarySearch(list, at)
+			for _, i := range list[max(j-maxPairs, 0):min(j+maxPairs, len(list))] {
+				if s, ok := farScore(m, line, cs[i]); ok {
+					best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
+				}
 			}
 		}
 		slices.SortFunc(best, byScore)
+		best = slices.CompactFunc(best, func(a, b pairing) bool { return a.at == b.at })
 		all = append(all, best[:min(len(best), maxPairs)]...)
 	}
 	slices.SortFunc(all, byScore)

@@ -113,7 +113,13 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 		}
 		data, ok := x.readAll(path, zr)
 		if ok || len(data) > 0 {
-			x.expand(path, how, data, depth+1)
+			// A compressed tarball (.tar.gz, .tgz) is one archive, not
+			// two nested ones.
+			next := depth + 1
+			if kind(data) == "tar" {
+				next = depth
+			}
+			x.expand(path, how, data, next)
 		}
 	case "zip":
 		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
@@ -200,7 +206,9 @@ const maxName = 256
 // hostile archive: it is cut to maxName bytes, and control characters and
 // bytes that are not UTF-8 become '?', so that no sink sees them.
 func inner(path, name string) string {
-	name = strings.TrimLeft(name, "/")
+	for strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
+		name = strings.TrimPrefix(strings.TrimLeft(name, "/"), "./")
+	}
 	if len(name) > maxName {
 		name = name[:maxName]
 	}
@@ -222,7 +230,9 @@ func quote(s string) string {
 
 // utf16Text returns b transcoded to UTF-8 if it is UTF-16 text: it starts
 // with a byte-order mark, or, without one, every other byte of its start
-// is NUL as ASCII text in UTF-16 has it.
+// is NUL as ASCII text in UTF-16 has it, or it holds a run of ASCII text
+// written that way (text whose start is in another script: CJK has no
+// NUL bytes); its offset tells the byte order.
 func utf16Text(b []byte) ([]byte, string) {
 	if len(b) < 4 {
 		return nil, ""
@@ -251,7 +261,9 @@ func utf16Text(b []byte) ([]byte, string) {
 		case zeroEven*10 >= pairs*9 && zeroOdd*10 < pairs:
 			order = "utf-16be"
 		default:
-			return nil, ""
+			if order = utf16Run(b); order == "" {
+				return nil, ""
+			}
 		}
 	}
 	u := make([]uint16, len(b)/2)
@@ -267,4 +279,35 @@ func utf16Text(b []byte) ([]byte, string) {
 		out = utf8.AppendRune(out, r)
 	}
 	return out, order
+}
+
+// minRun is how many ASCII characters in a row, each with a NUL byte,
+// make a buffer that is not UTF-16 by its start UTF-16 after all.
+const minRun = 16
+
+// utf16Run returns the byte order of the first run of minRun printable
+// ASCII characters written in UTF-16 in b, judged by where the run starts
+// (text starts at an even offset: a character at an even offset is little
+// endian), or "" if there is none. Text without NUL bytes, which is all
+// UTF-8 text, costs one IndexByte.
+func utf16Run(b []byte) string {
+	i := bytes.IndexByte(b, 0)
+	if i < 0 {
+		return ""
+	}
+	n := 0 // characters in the run ending at b[i-1]
+	for i = max(i-1, 0); i+1 < len(b); i++ {
+		if b[i+1] != 0 || b[i] < 0x20 || b[i] >= 0x7f {
+			n = 0
+			continue
+		}
+		if n++; n >= minRun {
+			if (i-2*(n-1))%2 == 0 {
+				return "utf-16le"
+			}
+			return "utf-16be"
+		}
+		i++ // past the NUL
+	}
+	return ""
 }

@@ -153,7 +153,7 @@ func lineStart(buf []byte, i int) int {
 }
 
 // decodeToken decodes a token in whichever alphabet it is written and
-// returns the result if it is text, or nil.
+// returns the result if it is text (UTF-8, or UTF-16 transcoded), or nil.
 func decodeToken(tok []byte, wrapped bool) []byte {
 	if wrapped {
 		var joined []byte
@@ -179,10 +179,17 @@ func decodeToken(tok []byte, wrapped bool) []byte {
 	}
 	dec := make([]byte, enc.DecodedLen(len(tok)))
 	n, err := enc.Decode(dec, tok)
-	if err != nil || !isText(dec[:n]) {
+	if err != nil {
 		return nil
 	}
-	return dec[:n]
+	if dec = dec[:n]; isText(dec) {
+		return dec
+	}
+	// UTF-16 text base64-encoded, as PowerShell's -EncodedCommand has it.
+	if u, _ := utf16Text(dec); u != nil && isText(u) {
+		return u
+	}
+	return nil
 }
 
 // isText reports whether b reads as text: valid UTF-8 without control

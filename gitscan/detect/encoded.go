@@ -5,10 +5,13 @@ import "encoding/base64"
 // Key IDs that are encoded are found by their prefix: base64 of "AKIA" at
 // each of the three byte alignments has 4 or 5 characters that depend on
 // nothing else ("QUtJQ", "FLSU", "BS0lB"), and so does base64 of those
-// (a value base64-encoded twice), and UTF-16 spells the prefix with a NUL
-// after or before each letter. These markers say where an encoded key ID
-// may be; the decode package and Find, run on what it decodes, say whether
-// one is. A3T is left out: its markers are 3 characters, common in text.
+// (a value base64-encoded twice), UTF-16 spells the prefix with a NUL
+// after or before each letter, and base64 of UTF-16LE text (PowerShell's
+// -EncodedCommand) has 9 or 10 such characters ("QQBLAEkAQQ"), of which
+// the first maxMarker are enough. These markers say where an encoded key
+// ID may be; the decode package and Find, run on what it decodes, say
+// whether one is. A3T is left out: its markers are 3 characters, common in
+// text.
 
 // markerPrefixes are the key-ID prefixes looked for in encoded form, and
 // twice encoded for the first two: ABIA and ACCA are rare, and their twice
@@ -50,6 +53,11 @@ var markers = func() (m struct {
 			u = append(u, c, 0)
 		}
 		add(string(u[:len(u)-1]))
+		if i < twiceEncoded {
+			for _, b := range b64Markers(string(u)) {
+				add(b[:min(len(b), maxMarker)])
+			}
+		}
 	}
 	byGram := map[uint16][]markerPos{}
 	for i, s := range m.all {

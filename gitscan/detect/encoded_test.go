@@ -32,8 +32,8 @@ func TestEncodedMarkers(t *testing.T) {
 			e := base64.StdEncoding
 			return e.EncodeToString([]byte(e.EncodeToString([]byte(s))))
 		},
-		"utf-16le": func(s string) string { return u16(s, false) },
-		"utf-16be": func(s string) string { return u16(s, true) },
+		"utf-16le":           func(s string) string { return u16(s, false) },
+		"utf-16be":           func(s string) string { return u16(s, true) },
 		"base64 of utf-16le": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(u16(s, false))) },
 	}
 	for name, enc := range encodings {

@@ -37,10 +37,12 @@ func scanContent(buf []byte) (ms []located, gaps []string) {
 		inner = append(inner, scanText(p.Data, p.Path, p.How)...)
 		inner = append(inner, memberNameMatches(p)...)
 	}
-	if archive && len(inner) > 0 {
-		ms = slices.DeleteFunc(ms, func(m located) bool {
-			return slices.ContainsFunc(inner, func(i located) bool { return i.KeyID == m.KeyID })
-		})
+	if archive && len(inner) > 0 && len(ms) > 0 {
+		members := map[string]bool{}
+		for _, m := range inner {
+			members[m.KeyID] = true
+		}
+		ms = slices.DeleteFunc(ms, func(m located) bool { return members[m.KeyID] })
 	}
 	return append(ms, inner...), gaps
 }

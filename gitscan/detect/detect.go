@@ -140,7 +140,7 @@ func keyAt(buf []byte, s int) bool {
 	case '+':
 		// An added line of a patch ("+AKIA...,secret"), or a '+' joining
 		// a word to a key ID that nothing base64 follows ("key+AKIA...",
-		// a form-encoded space).
+		// "q=key+AKIA...&", a form-encoded space).
 		return s == 1 || buf[s-2] == '\n' || alone && plusBefore(buf, s-1)
 	case '/':
 		return pathBefore(buf, s-1)
@@ -149,10 +149,15 @@ func keyAt(buf []byte, s int) bool {
 }
 
 // plusBefore reports whether the '+' at buf[i] joins a word to what
-// follows it: the segment before it (its last maxSegment characters) is a
-// word as pathBefore has them, not empty ("a +AKIA..." is not one).
+// follows it: the segment before it is a word as pathBefore has them, not
+// empty ("a +AKIA..." is not one), shorter than maxSegment and with
+// nothing base64 before it, so that it is not the end of a base64 run.
 func plusBefore(buf []byte, i int) bool {
-	return i > 0 && class[buf[i-1]]&(cUpper|cLower|cDigit) != 0 && pathBefore(buf, i)
+	j := i
+	for j > 0 && i-j < maxSegment && class[buf[j-1]]&(cUpper|cLower|cDigit) != 0 {
+		j--
+	}
+	return j < i && i-j < maxSegment && (j == 0 || class[buf[j-1]]&cB64 == 0) && wordish(buf[j:i])
 }
 
 // maxSegment is how much of the path segment next to a key ID pathBefore

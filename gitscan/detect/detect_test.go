@@ -141,6 +141,7 @@ var findTests = []struct {
 	{"two glued", "{K1}{K2}", nil},
 	{"plus after a word", "old key+{K1} rotated", []want{{"K1", "", ""}}},
 	{"plus after a word, form-encoded", "msg=key+{K1}&x=1", []want{{"K1", "", ""}}},
+	{"plus after the end of a base64 run", "Xq9Tz3kLmRbN8wQ2pYvAbc/xyz+{K1}\n", nil},
 	{"plus after a word, base64 after", "key+{K1}+x", nil},
 	{"plus after a word, slash after", "key+{K1}/x", nil},
 	{"plus after base64 segment", "Xq9Tz3kLmR+{K1} x", nil},

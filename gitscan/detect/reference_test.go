@@ -43,10 +43,12 @@ func refPathAfter(b []byte) bool {
 	return string(m[2]) != "+" && refWord.Match(m[1])
 }
 
-// A '+' joins a word to a key ID nothing base64 follows.
+// A '+' joins a word to a key ID nothing base64 follows: a word shorter
+// than maxSegment with nothing base64 before it.
 func refPlusBefore(b []byte) bool {
-	n := len(b)
-	return n > 0 && (refB64(b[n-1]) && b[n-1] != '+' && b[n-1] != '/') && refPathBefore(b)
+	m := refSegBefore.FindSubmatch(b)
+	seg := m[2]
+	return len(seg) > 0 && len(seg) < maxSegment && (len(m[1]) == 0 || !refB64(m[1][0])) && refWord.Match(seg)
 }
 
 func refB64(c byte) bool {

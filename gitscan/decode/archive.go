@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -33,8 +34,8 @@ type Part struct {
 	// Path is where the part is inside the blob: "inner/path" of an
 	// archive member, "a.jar!b/c" when nested, "" for the blob itself.
 	Path string
-	// How names the encodings undone, outermost first: "gzip", "zip",
-	// "tar", "utf-16le", "utf-16be".
+	// How names the encodings undone, outermost first: "gzip", "bzip2",
+	// "zip", "tar", "utf-16le", "utf-16be".
 	How  string
 	Data []byte
 }
@@ -43,7 +44,7 @@ type Part struct {
 const HeadLen = 262
 
 // IsArchive reports whether a blob starting with head (its first HeadLen
-// bytes, or all of it if shorter) is a gzip, zip or tar archive, which
+// bytes, or all of it if shorter) is a gzip, bzip2, zip or tar archive, which
 // Expand opens and the detectors cannot read as it is.
 func IsArchive(head []byte) bool {
 	return kind(head) != ""
@@ -53,6 +54,8 @@ func kind(b []byte) string {
 	switch {
 	case len(b) >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8:
 		return "gzip"
+	case len(b) >= 10 && string(b[:3]) == "BZh" && '1' <= b[3] && b[3] <= '9' && string(b[4:10]) == "1AY&SY":
+		return "bzip2"
 	case len(b) >= 4 && string(b[:4]) == "PK\x03\x04":
 		return "zip"
 	case len(b) >= 262 && string(b[257:262]) == "ustar":
@@ -106,10 +109,14 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 	}
 	how = join(how, k)
 	switch k {
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return
+	case "gzip", "bzip2":
+		var zr io.Reader = bzip2.NewReader(bytes.NewReader(b))
+		if k == "gzip" {
+			gr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return
+			}
+			zr = gr
 		}
 		data, ok := x.readAll(path, zr)
 		if ok || len(data) > 0 {

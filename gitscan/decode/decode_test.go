@@ -55,6 +55,21 @@ func u16le(s string) []byte {
 	return b
 }
 
+// Made by bzip2(1), which the standard library cannot write: "inner\n",
+// and a tar holding a.txt ("bee\n").
+const (
+	bzip2Inner = "QlpoOTFBWSZTWf41+lkAAAFBgAAQAiEQACAAMM0AwaBYHF3JFOFCQ/jX6WQ="
+	bzip2Tar   = "QlpoOTFBWSZTWavuJ34AAHB7gMkQAAFAAXeAAAhyAB5ABAggAFRAk2o9CYm1GNQSQoeoGgNAfd4XwhBNqEIszkd2hAhlV56esaXI1YDlBUoAxnCxMTKaJEwxh75vt326zERAPxdyRThQkKvuJ34="
+)
+
+func unb64(s string) []byte {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 // swap turns UTF-16LE into UTF-16BE.
 func swap(b []byte) []byte {
 	for i := 0; i+1 < len(b); i += 2 {
@@ -119,6 +134,8 @@ func TestExpand(t *testing.T) {
 		{"plain text", []byte("hello world\n"), nil, ""},
 		{"gzip", gz([]byte("inner\n")), []string{"|gzip|inner\n"}, ""},
 		{"zip", zipOf("a/b.txt", "bee\n", "c.txt", "sea\n"), []string{"a/b.txt|zip|bee\n", "c.txt|zip|sea\n"}, ""},
+		{"bzip2", unb64(bzip2Inner), []string{"|bzip2|inner\n"}, ""},
+		{"tar.bz2 in zip is two levels", zipOf("a.tar.bz2", string(unb64(bzip2Tar))), []string{"a.tar.bz2!a.txt|zip > bzip2 > tar|bee\n"}, ""},
 		{"hostile member name", zipOf("a\x1b[31m\nb\xff.txt", "x"), []string{"a?[31m?b?.txt|zip|x"}, ""},
 		{"zip in zip", zipOf("in.jar", string(zipOf("x.txt", "ex\n"))), []string{"in.jar!x.txt|zip > zip|ex\n"}, ""},
 		{"tarball in zip is two levels", zipOf("app.tgz", string(gz(tarOf("./etc/x.txt", "ex\n")))), []string{"app.tgz!etc/x.txt|zip > gzip > tar|ex\n"}, ""},
@@ -164,7 +181,7 @@ func TestIsArchive(t *testing.T) {
 		in   []byte
 		want bool
 	}{
-		{gz([]byte("x")), true}, {zipOf("a", "b"), true}, {tar, true},
+		{gz([]byte("x")), true}, {zipOf("a", "b"), true}, {tar, true}, {unb64(bzip2Inner), true}, {[]byte("BZh9 not bzip2"), false},
 		{[]byte("PK"), false}, {[]byte("plain"), false}, {nil, false},
 	} {
 		if got := IsArchive(tt.in[:min(len(tt.in), HeadLen)]); got != tt.want {

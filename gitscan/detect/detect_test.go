@@ -70,6 +70,9 @@ func lines(n int) string {
 	return b.String()
 }
 
+// indented is lines indented as deep as the values of a nested block.
+func indented(n int) string { return strings.ReplaceAll(lines(n), "\t", "    ") }
+
 // want names a match by the vals keys of its parts.
 type want struct{ key, secret, token string }
 
@@ -248,6 +251,10 @@ var findTests = []struct {
 		"aws_secret_access_key = {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
 	{"YAML sections far apart", "prod:\n  access_key_id: {K1}\n" + lines(60) + "  secret_access_key: {S1}\ndev:\n  access_key_id: {K2}\n" + lines(60) +
 		"  secret_access_key: {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"nested YAML blocks far apart", "environments:\n  prod:\n    access_key_id: {K1}\n" + indented(60) + "# a comment at the margin\n    secret_access_key: {S1}\n  dev:\n    access_key_id: {K2}\n" + indented(60) +
+		"    secret_access_key: {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"nested JSON objects far apart", "{\n  \"prod\": {\n    \"accessKeyId\": \"{K1}\",\n" + indented(60) + "    \"secretAccessKey\": \"{S1}\"\n  },\n  \"dev\": {\n    \"accessKeyId\": \"{K2}\",\n" + indented(60) +
+		"    \"secretAccessKey\": \"{S2}\"\n  }\n}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
 	{"section without a secret", "[a]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n[b]\naws_access_key_id = {K2}\nrole_arn = x\n[c]\naws_access_key_id = {K3}\naws_secret_access_key = {S3}\n",
 		[]want{{"K1", "S1", ""}, {"K2", "", ""}, {"K3", "S3", ""}}},
 	{"one secret, same key ID twice", "aws_access_key_id = {K1}\naws_secret_access_key = {S1}\n# export AWS_ACCESS_KEY_ID={K1}\n",

@@ -51,12 +51,17 @@ func (c cand) text(buf []byte) string {
 // their distance: the word a name adds to the credential words (prod of
 // PROD_AWS_ACCESS_KEY_ID and PROD_AWS_SECRET_ACCESS_KEY, fss3abucketlogs of
 // fs.s3a.bucket.logs.access.key), "" if the name has none or the value has
-// no credential-like name; and the section of an INI or YAML file it is in
-// ([prod], a top-level "prod:"), counted from the start of the buffer.
+// no credential-like name; and the section of the file it is in.
 type scope struct {
 	qual string
-	sec  int
+	sec  section
 }
+
+// A section is where a line is in a file's structure: the offsets of the
+// INI or TOML header above it ("[prod]", "[profile dev]") and of the line
+// that opens the block it is indented under (YAML "prod:", JSON
+// "\"prod\": {", a Terraform block), -1 for none.
+type section struct{ head, parent int }
 
 // mismatch ranks how surely a and b belong to different credentials: 2
 // when their names say so, 1 when only their sections do, 0 otherwise.
@@ -118,10 +123,10 @@ func pair(buf []byte, ms []Match) {
 // holding more than one key ID needs them: they decide which credential a
 // secret belongs to, never whether it is one.
 func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
-	heads := sections(buf)
-	sec := func(off int) int { return sort.SearchInts(heads, off+1) }
+	var at []sectionAt
 	for k := range ms {
-		keys[k].scope = scope{qual: qualifier(nameOf(buf, ms[k].Start), idWords), sec: sec(ms[k].Start)}
+		keys[k].qual = qualifier(nameOf(buf, ms[k].Start), idWords)
+		at = append(at, sectionAt{ms[k].Start, &keys[k].sec})
 	}
 	for _, cs := range []struct {
 		cs    []cand
@@ -129,12 +134,14 @@ func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
 	}{{secrets, secretWords}, {tokens, tokenWords}} {
 		for i := range cs.cs {
 			c := &cs.cs[i]
-			c.sec = sec(c.start)
 			if c.named {
 				c.qual = qualifier(nameOf(buf, c.start), cs.words)
 			}
+			at = append(at, sectionAt{c.start, &c.sec})
 		}
 	}
+	slices.SortFunc(at, func(a, b sectionAt) int { return cmp.Compare(a.off, b.off) })
+	sections(buf, at)
 }
 
 // The words that make a name a credential's, longest first; what else a
@@ -157,12 +164,21 @@ func qualifier(name []byte, words []string) string {
 	return ""
 }
 
-// sections returns the offsets of the lines that start a section: an INI
-// or TOML header ("[prod]", "[profile dev]") or a YAML key at the top
-// level with nothing after it ("prod:").
-func sections(buf []byte) []int {
-	var heads []int
-	for off := 0; off < len(buf); {
+// sectionAt asks for the section of the line holding offset off.
+type sectionAt struct {
+	off int
+	sec *section
+}
+
+// sections fills in the section of each of at, in offset order, in one
+// pass over the lines of buf. A line opens a block when it ends with ':',
+// '{' or '['; the lines indented deeper than it, up to the next line that
+// is not (blank lines and comments aside), are in its block.
+func sections(buf []byte, at []sectionAt) {
+	type opener struct{ indent, off int }
+	var open []opener
+	head := -1
+	for off := 0; off < len(buf) && len(at) > 0; {
 		end := bytes.IndexByte(buf[off:], '\n')
 		if end < 0 {
 			end = len(buf)
@@ -170,13 +186,30 @@ func sections(buf []byte) []int {
 			end += off
 		}
 		line := bytes.TrimRight(buf[off:end], " \t\r")
-		if n := len(line); n >= 2 && (line[0] == '[' && line[n-1] == ']' && !bytes.ContainsAny(line[1:n-1], "[]\"'") ||
-			line[n-1] == ':' && isIdent(line[0]) && !slices.ContainsFunc(line[:n-1], func(c byte) bool { return !isIdent(c) })) {
-			heads = append(heads, off)
+		body := bytes.TrimLeft(line, " \t")
+		indent := len(line) - len(body)
+		comment := len(body) > 0 && (body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//")))
+		if len(body) > 0 && !comment {
+			for len(open) > 0 && open[len(open)-1].indent >= indent {
+				open = open[:len(open)-1]
+			}
+			if n := len(body); n >= 3 && body[0] == '[' && body[n-1] == ']' && !bytes.ContainsAny(body[1:n-1], "[]\"'") {
+				head, open = off, open[:0]
+			}
+		}
+		parent := -1
+		if len(open) > 0 {
+			parent = open[len(open)-1].off
+		}
+		for len(at) > 0 && at[0].off <= end {
+			*at[0].sec = section{head, parent}
+			at = at[1:]
+		}
+		if n := len(body); n > 0 && !comment && (body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '[') {
+			open = append(open, opener{indent, off})
 		}
 		off = end + 1
 	}
-	return heads
 }
 
 // candidates collects the secrets and, if wantTokens, the session tokens

@@ -173,7 +173,9 @@ type sectionAt struct {
 // sections fills in the section of each of at, in offset order, in one
 // pass over the lines of buf. A line opens a block when it ends with ':',
 // '{' or '['; the lines indented deeper than it, up to the next line that
-// is not (blank lines and comments aside), are in its block.
+// is not (blank lines and comments aside), are in its block. A block
+// opened more than namedBytes before an offset counts as none, so that
+// the section, like the rest of pairing, is decided within MaxContext.
 func sections(buf []byte, at []sectionAt) {
 	type opener struct{ indent, off int }
 	var open []opener
@@ -197,11 +199,11 @@ func sections(buf []byte, at []sectionAt) {
 				head, open = off, open[:0]
 			}
 		}
-		parent := -1
-		if len(open) > 0 {
-			parent = open[len(open)-1].off
-		}
 		for len(at) > 0 && at[0].off <= end {
+			parent := -1
+			if n := len(open); n > 0 && open[n-1].off >= at[0].off-namedBytes {
+				parent = open[n-1].off
+			}
 			*at[0].sec = section{head, parent}
 			at = at[1:]
 		}

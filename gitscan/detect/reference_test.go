@@ -335,6 +335,34 @@ func TestContext(t *testing.T) {
 	if Context < ContextBefore+ContextAfter || Context < ContextBefore+EncodedContextAfter {
 		t.Fatalf("Context %d is narrower than the contexts it spans", Context)
 	}
+	// So is the pairing of several credentials by their sections, however
+	// far before the key ID the block it is in was opened: here the
+	// secret in K1's block is farther than the one after the block ends.
+	for i, far := range []int{0, 1000, namedBytes - 500, namedBytes + 500, MaxContext, 2 * MaxContext} {
+		k1, k2, s1, s2, s3 := fakeKey("AKIA", uint64(950+i)), fakeKey("AKIA", uint64(960+i)), fakeSecret(uint64(950+i)), fakeSecret(uint64(960+i)), fakeSecret(uint64(970+i))
+		deep := strings.Repeat("  # "+strings.Repeat("x", 72)+"\n", far/80)
+		buf := []byte("prod:\n" + deep + "  secret_access_key: " + s1 + "\n" + strings.Repeat("  # nothing here\n", 20) +
+			"  access_key_id: " + k1 + "\ntop_secret_key: " + s3 + "\n" + deep + "dev:\n  access_key_id: " + k2 + "\n  secret_access_key: " + s2 + "\n")
+		whole := Find(buf)
+		for _, m := range whole {
+			a, b := max(m.Start-MaxContext, 0), min(m.Start+MaxContext, len(buf))
+			var cut *Match
+			for _, c := range Find(buf[a:b]) {
+				if c.KeyID == m.KeyID {
+					cut = &c
+				}
+			}
+			if cut == nil {
+				t.Fatalf("block opened %d bytes before: %s not found cut to MaxContext", far, m.KeyID)
+			}
+			if cut.Secret != m.Secret {
+				t.Fatalf("block opened %d bytes before: %s paired with %s in the whole buffer, cut to MaxContext %s", far, m.KeyID, redact(m.Secret), redactMatch(*cut))
+			}
+		}
+		if len(whole) != 2 || whole[1].Secret != s2 || far < namedBytes && whole[0].Secret != s1 {
+			t.Fatalf("block opened %d bytes before: %v", far, redactMatches(whole))
+		}
+	}
 	for i, far := range []int{0, 100, nearBytes - 100, namedBytes - 200} {
 		key, secret := fakeKey("ASIA", uint64(900+i)), fakeSecret(uint64(900+i))
 		token := fakeToken(uint64(900+i), 3000)

@@ -300,6 +300,12 @@ func Cases() []Case {
 	add(Case{Name: "two INI sections, each secret far from its key ID", Files: map[string]string{"conf/boto.cfg": "[prod]\naws_access_key_id = " + k + "\n" + filler(70) + "aws_secret_access_key = " + s +
 		"\n[dev]\naws_access_key_id = " + k2 + "\n" + filler(70) + "aws_secret_access_key = " + s2 + "\n"},
 		Want: []Want{{KeyID: k, Path: "conf/boto.cfg", Secret: s}, {KeyID: k2, Path: "conf/boto.cfg", Secret: s2}}})
+	k, s = key(46)
+	k2, s2 = key(47)
+	indent := strings.ReplaceAll(filler(60), "#", "    #")
+	add(Case{Name: "nested YAML blocks, each secret far from its key ID", Files: map[string]string{"deploy/values.yaml": "environments:\n  prod:\n    aws_access_key_id: " + k + "\n" + indent +
+		"    aws_secret_access_key: " + s + "\n  dev:\n    aws_access_key_id: " + k2 + "\n" + indent + "    aws_secret_access_key: " + s2 + "\n"},
+		Want: []Want{{KeyID: k, Path: "deploy/values.yaml", Secret: s}, {KeyID: k2, Path: "deploy/values.yaml", Secret: s2}}})
 	k, s = key(38)
 	add(Case{Name: "UTF-16LE without BOM, another script first", Files: map[string]string{"win/notes.txt": utf16LE(strings.Repeat("鍵の確認とローテーション。\r\n", 40)+env(k, s), false)},
 		Want: []Want{{KeyID: k, Path: "win/notes.txt", Secret: s, Decoded: "utf-16le"}}})

@@ -170,26 +170,47 @@ type sectionAt struct {
 	sec *section
 }
 
-// sections fills in the section of each of at, in offset order, in one
-// pass over the lines of buf. A line opens a block when it ends with ':',
-// '{' or '['; the lines indented deeper than it, up to the next line that
-// is not (blank lines and comments aside), are in its block. A block
-// opened more than namedBytes before an offset counts as none, so that
-// the section, like the rest of pairing, is decided within MaxContext.
+// sections fills in the section of each of at, in offset order. A line
+// opens a block when it ends with ':', '{' or '['; the lines indented
+// deeper than it, up to the next line that is not (blank lines and
+// comments aside), are in its block. A header or block more than
+// namedBytes before an offset counts as none, so that the section, like
+// the rest of pairing, is decided within MaxContext, and only the lines
+// that far before some offset are read.
 func sections(buf []byte, at []sectionAt) {
+	for len(at) > 0 {
+		// The lines from namedBytes before at[0] up to the last offset
+		// whose reach overlaps theirs.
+		k := 1
+		for k < len(at) && at[k].off-namedBytes <= at[k-1].off {
+			k++
+		}
+		start := bytes.LastIndexByte(buf[:max(at[0].off-namedBytes, 0)], '\n') + 1
+		sectionsIn(buf, start, at[:k])
+		at = at[k:]
+	}
+}
+
+// sectionsIn is sections for the lines from start, a line start, on.
+func sectionsIn(buf []byte, start int, at []sectionAt) {
 	type opener struct{ indent, off int }
 	var open []opener
 	head := -1
-	for off := 0; off < len(buf) && len(at) > 0; {
+	for off := start; off < len(buf) && len(at) > 0; {
 		end := bytes.IndexByte(buf[off:], '\n')
 		if end < 0 {
 			end = len(buf)
 		} else {
 			end += off
 		}
-		line := bytes.TrimRight(buf[off:end], " \t\r")
-		body := bytes.TrimLeft(line, " \t")
-		indent := len(line) - len(body)
+		b, a := off, end // the line without the blanks around it
+		for b < a && (buf[b] == ' ' || buf[b] == '\t') {
+			b++
+		}
+		for a > b && (buf[a-1] == ' ' || buf[a-1] == '\t' || buf[a-1] == '\r') {
+			a--
+		}
+		body, indent := buf[b:a], b-off
 		comment := len(body) > 0 && (body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//")))
 		if len(body) > 0 && !comment {
 			for len(open) > 0 && open[len(open)-1].indent >= indent {
@@ -200,11 +221,14 @@ func sections(buf []byte, at []sectionAt) {
 			}
 		}
 		for len(at) > 0 && at[0].off <= end {
-			parent := -1
-			if n := len(open); n > 0 && open[n-1].off >= at[0].off-namedBytes {
-				parent = open[n-1].off
+			s := section{-1, -1}
+			if head >= at[0].off-namedBytes {
+				s.head = head
 			}
-			*at[0].sec = section{head, parent}
+			if n := len(open); n > 0 && open[n-1].off >= at[0].off-namedBytes {
+				s.parent = open[n-1].off
+			}
+			*at[0].sec = s
 			at = at[1:]
 		}
 		if n := len(body); n > 0 && !comment && (body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '[') {
@@ -223,74 +247,107 @@ func sections(buf []byte, at []sectionAt) {
 // probing every 40th byte finds them all, and no byte is walked twice.
 func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand) {
 	n := len(buf)
-	done := 0     // end of the last run walked
-	k, kt := 0, 0 // the first key ID a secret, a token may still reach
+	done := 0 // end of the last run walked
+	cl := collector{buf: buf, ms: ms, wantTokens: wantTokens}
 	for p := 0; p < n; {
-		if !inRun(buf, p) {
+		if class[buf[p]]&cB64 == 0 && !pctB64(buf, p) {
 			p += secretLen
 			continue
 		}
 		s, e := p, p+1
-		for s > done && inRun(buf, s-1) {
+		for s > done && class[buf[s-1]]&cB64 != 0 {
 			s--
 		}
-		for e < n && inRun(buf, e) {
+		for e < n && class[buf[e]]&cB64 != 0 {
 			e++
 		}
+		// A run with %2B or %2F in it (a secret in a URL) is rare.
+		pct := buf[p] == '%' || s > done && buf[s-1] == '%' || e < n && buf[e] == '%'
+		if pct {
+			s, e = pctRun(buf, s, e, done)
+		}
 		done, p = e, e+secretLen
-		s += escapeTail(buf, s, e)
-		if s < e && buf[s] == '+' && (s == 0 || buf[s-1] == '\n') && runLen(buf, s, e) == secretLen+1 {
-			s++ // an added line of a patch: "+secret"
-		}
-		size := runLen(buf, s, e)
-		if size < secretLen {
-			continue
-		}
-		// Is the run within reach of a key ID, for an unnamed candidate?
-		for k < len(ms) && ms[k].End()+nearBytes < s {
-			k++
-		}
-		near := k < len(ms) && ms[k].Start-nearBytes <= e
-		if size == secretLen {
-			named := isSecretName(nameOf(buf, s))
-			var val string
-			v := buf[s:e]
-			if e-s != size {
-				val = percentDecode(v)
-				v = []byte(val)
-			}
-			if (near || named) && plausibleSecret(v, named) {
-				secrets = append(secrets, cand{start: s, end: e, named: named, val: val})
-			}
-		}
-		for kt < len(ms) && ms[kt].End()+namedBytes < s {
-			kt++
-		}
-		if wantTokens && kt < len(ms) && ms[kt].Start-namedBytes <= e && size >= minTokenLen {
-			pad := e
-			for pad < n && pad-e < 2 && buf[pad] == '=' {
-				pad++
-			}
-			if c, ok := token(buf, s, pad); ok {
-				if pad-s != runLen(buf, s, pad) {
-					c.val = percentDecode(buf[s:pad])
-				}
-				tokens = append(tokens, c)
-			}
+		if e-s >= secretLen {
+			cl.run(s, e, pct)
 		}
 	}
-	return secrets, tokens
+	return cl.secrets, cl.tokens
 }
 
-// inRun reports whether buf[i] is part of a run of base64 characters: one
-// of them, or the '%' of %2B or %2F, the percent-encoded '+' and '/' of a
-// secret in a URL.
-func inRun(buf []byte, i int) bool {
-	return class[buf[i]]&cB64 != 0 || buf[i] == '%' && pctB64(buf, i)
+// A collector keeps the candidates among the runs candidates walks.
+type collector struct {
+	buf             []byte
+	ms              []Match
+	wantTokens      bool
+	k, kt           int // the first key ID a secret, a token may still reach
+	secrets, tokens []cand
 }
 
+// run considers the run buf[s:e]; pct reports that it holds %2B or %2F.
+func (cl *collector) run(s, e int, pct bool) {
+	buf, ms := cl.buf, cl.ms
+	s += escapeTail(buf, s, e)
+	size := e - s
+	if pct {
+		size = runLen(buf, s, e)
+	}
+	if size == secretLen+1 && buf[s] == '+' && (s == 0 || buf[s-1] == '\n') {
+		s, size = s+1, size-1 // an added line of a patch: "+secret"
+	}
+	if size < secretLen {
+		return
+	}
+	// Is the run within reach of a key ID, for an unnamed candidate?
+	for cl.k < len(ms) && ms[cl.k].End()+nearBytes < s {
+		cl.k++
+	}
+	near := cl.k < len(ms) && ms[cl.k].Start-nearBytes <= e
+	if size == secretLen {
+		named := isSecretName(nameOf(buf, s))
+		var val string
+		v := buf[s:e]
+		if pct && e-s != size {
+			val = percentDecode(v)
+			v = []byte(val)
+		}
+		if (near || named) && plausibleSecret(v, named) {
+			cl.secrets = append(cl.secrets, cand{start: s, end: e, named: named, val: val})
+		}
+	}
+	for cl.kt < len(ms) && ms[cl.kt].End()+namedBytes < s {
+		cl.kt++
+	}
+	if cl.wantTokens && cl.kt < len(ms) && ms[cl.kt].Start-namedBytes <= e && size >= minTokenLen {
+		pad := e
+		for pad < len(buf) && pad-e < 2 && buf[pad] == '=' {
+			pad++
+		}
+		if c, ok := token(buf, s, pad); ok {
+			if pct && pad-s != runLen(buf, s, pad) {
+				c.val = percentDecode(buf[s:pad])
+			}
+			cl.tokens = append(cl.tokens, c)
+		}
+	}
+}
+
+// pctRun extends the run buf[s:e] of base64 characters both ways over
+// %2B and %2F and the base64 characters beyond them, not before done.
+func pctRun(buf []byte, s, e, done int) (int, int) {
+	for s > done && (class[buf[s-1]]&cB64 != 0 || pctB64(buf, s-1)) {
+		s--
+	}
+	for e < len(buf) && (class[buf[e]]&cB64 != 0 || pctB64(buf, e)) {
+		e++
+	}
+	return s, e
+}
+
+// pctB64 reports whether buf[i] is the '%' of %2B or %2F, the
+// percent-encoded '+' and '/' of a secret in a URL, which are part of a
+// run of base64 characters.
 func pctB64(buf []byte, i int) bool {
-	return i+2 < len(buf) && buf[i+1] == '2' && (buf[i+2]|0x20 == 'b' || buf[i+2]|0x20 == 'f')
+	return buf[i] == '%' && i+2 < len(buf) && buf[i+1] == '2' && (buf[i+2]|0x20 == 'b' || buf[i+2]|0x20 == 'f')
 }
 
 // runLen is the length of the run buf[s:e] percent-decoded.

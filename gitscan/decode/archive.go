@@ -98,8 +98,17 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 	if k == "" {
 		if u, order := utf16Text(b); u != nil {
 			x.parts = append(x.parts, Part{Path: path, How: join(how, order), Data: u})
+			b = u
 		} else if depth > 0 {
 			x.parts = append(x.parts, Part{Path: path, How: how, Data: b})
+		}
+		// Archives base64-encoded in text (a Kubernetes ConfigMap's
+		// binaryData, a gzip'd value): opened like the blob's own.
+		for _, a := range base64Archives(b) {
+			if x.stopped {
+				return
+			}
+			x.expand(path, join(how, "base64"), a, depth)
 		}
 		return
 	}

@@ -306,6 +306,12 @@ func Cases() []Case {
 	add(Case{Name: "nested YAML blocks, each secret far from its key ID", Files: map[string]string{"deploy/values.yaml": "environments:\n  prod:\n    aws_access_key_id: " + k + "\n" + indent +
 		"    aws_secret_access_key: " + s + "\n  dev:\n    aws_access_key_id: " + k2 + "\n" + indent + "    aws_secret_access_key: " + s2 + "\n"},
 		Want: []Want{{KeyID: k, Path: "deploy/values.yaml", Secret: s}, {KeyID: k2, Path: "deploy/values.yaml", Secret: s2}}})
+	k, s = key(48)
+	add(Case{Name: "gzip'd file base64-encoded in a ConfigMap", Files: map[string]string{"k8s/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nbinaryData:\n  aws.env.gz: " + b64(gz(env(k, s))) + "\n"},
+		Want: []Want{{KeyID: k, Path: "k8s/configmap.yaml", Secret: s, Decoded: "base64 > gzip"}}})
+	k, s = key(49)
+	add(Case{Name: "zip base64-encoded, wrapped", Files: map[string]string{"deploy/bundle.zip.b64": wrap(b64(zipOf("conf/aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n")), 76)},
+		Want: []Want{{KeyID: k, Path: "deploy/bundle.zip.b64!conf/aws.properties", Secret: s, Decoded: "base64 > zip"}}})
 	k, s = key(38)
 	add(Case{Name: "UTF-16LE without BOM, another script first", Files: map[string]string{"win/notes.txt": utf16LE(strings.Repeat("鍵の確認とローテーション。\r\n", 40)+env(k, s), false)},
 		Want: []Want{{KeyID: k, Path: "win/notes.txt", Secret: s, Decoded: "utf-16le"}}})

@@ -30,10 +30,11 @@ type Leak struct {
 	Blob        string    `json:"blob"`
 	// Decoded names the encodings undone to find the key, outermost first
 	// ("base64", "zip > base64", "utf-16le"), or "file name" for a key in
-	// the name of the file at Path; "" when it is in plain sight. Line and
-	// Column are then those of the encoded token, of the line in the
-	// archive member (Path "archive.zip!inner/path"), or 1 and the column
-	// in the file name.
+	// the name of the file or directory at Path (and "zip > file name" in
+	// an archive member's); "" when it is in plain sight. Line and Column
+	// are then those of the encoded token, of the line in the archive
+	// member (Path "archive.zip!inner/path"), or 1 and the column in the
+	// name.
 	Decoded string `json:"decoded,omitempty"`
 
 	// Commits counts the scanned commits whose tree holds the key at Path.

@@ -63,7 +63,8 @@ func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 	}
 }
 
-// hitIndex finds the hit blobs under a tree. Results are memoized by tree
+// hitIndex finds the hit blobs under a tree, and the directories whose
+// name holds a key ID. Results are memoized by tree
 // hash, so every unique tree is read at most once however many commits
 // share it, and a subtree without hits costs one map lookup afterwards.
 type hitIndex struct {
@@ -80,6 +81,11 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 		if !dir {
 			out = append(out, pathBlob{name, hash})
 			return
+		}
+		if keyName(name) {
+			// A key in a directory's name is reported at the directory
+			// (see nameMatches); the tree is the object that holds it.
+			out = append(out, pathBlob{name, hash})
 		}
 		for _, pb := range x.under(hash, where) {
 			out = append(out, pathBlob{path.Join(name, pb.path), pb.blob})
@@ -240,8 +246,9 @@ func keyName(name string) bool {
 	return len(name) >= 20 && detect.MayContain([]byte(name))
 }
 
-// nameMatches finds the key IDs in the file name at the end of path p,
-// located at line 1 and their column in the name.
+// nameMatches finds the key IDs in the file name at the end of path p
+// (that of a file or of a directory), located at line 1 and their column
+// in the name.
 func nameMatches(p string) []located {
 	name := path.Base(p)
 	if !keyName(name) {

@@ -34,14 +34,17 @@ func testLeakShapes(t *testing.T, initArgs ...string) {
 		for _, l := range res.Leaks {
 			byKey[l.KeyID] = append(byKey[l.KeyID], l)
 		}
-		wanted := map[string]bool{}
+		// Each key is reported where it is and nowhere else: a key in an
+		// archive member is not reported at the archive too.
+		type place struct{ id, path string }
+		wanted := map[place]bool{}
 		for _, c := range cases {
 			if rangeScan && c.TagName != "" {
 				continue // a range holds commits, not tags
 			}
 			for _, w := range c.Want {
-				wanted[w.KeyID] = true
 				path := leakshapes.WantPath(w, commits[c.Name])
+				wanted[place{w.KeyID, path}] = true
 				var got *finding.Leak
 				for i, l := range byKey[w.KeyID] {
 					if l.Path == path {
@@ -76,7 +79,7 @@ func testLeakShapes(t *testing.T, initArgs ...string) {
 			}
 		}
 		for _, l := range res.Leaks {
-			if !wanted[l.KeyID] {
+			if !wanted[place{l.KeyID, l.Path}] {
 				t.Errorf("unexpected %s at %s", l.KeyID, l.Path)
 			}
 		}

@@ -73,6 +73,7 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 		threshold = pack.DefaultStreamThreshold
 	}
 	trees := map[repo.ID][]pack.Entry{}
+	names := map[string]bool{} // paths whose names were looked at
 	var buf, win []byte
 	for _, e := range idx.Entries {
 		if err := ctx.Err(); err != nil {
@@ -86,6 +87,7 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 		if old == blob {
 			continue
 		}
+		res.Leaks = append(res.Leaks, h.stagedNames(e, blob, headTree, trees, names)...)
 		var found []located
 		var gaps []string
 		var size int64
@@ -145,20 +147,22 @@ func readIndex(path string) (*index.Index, error) {
 // pathIn returns the blob at a slash-separated path of a tree, or the
 // zero ID; trees caches the subtrees read.
 func (h *history) pathIn(t []pack.Entry, p string, trees map[repo.ID][]pack.Entry) repo.ID {
+	if e := h.lookup(t, p, trees); e != nil && !e.Dir() {
+		return e.Hash
+	}
+	return repo.ID{}
+}
+
+// lookup returns the entry at a slash-separated path of a tree, or nil.
+func (h *history) lookup(t []pack.Entry, p string, trees map[repo.ID][]pack.Entry) *pack.Entry {
 	for t != nil {
 		name, rest, more := strings.Cut(p, "/")
 		e := entry(t, name)
-		if e == nil {
-			return repo.ID{}
-		}
-		if !more {
-			if e.Dir() {
-				return repo.ID{}
-			}
-			return e.Hash
+		if e == nil || !more {
+			return e
 		}
 		if !e.Dir() {
-			return repo.ID{}
+			return nil
 		}
 		sub, ok := trees[e.Hash]
 		if !ok {
@@ -167,7 +171,41 @@ func (h *history) pathIn(t []pack.Entry, p string, trees map[repo.ID][]pack.Entr
 		}
 		t, p = sub, rest
 	}
-	return repo.ID{}
+	return nil
+}
+
+// stagedNames finds the key IDs in the names along a staged file's path
+// (its directories' and its own) that HEAD's tree does not have at that
+// path, each reported once at the path it names, as a full scan reports
+// them (nameMatches).
+func (h *history) stagedNames(e *index.Entry, blob repo.ID, head []pack.Entry, trees map[repo.ID][]pack.Entry, seen map[string]bool) []finding.Leak {
+	var out []finding.Leak
+	for i := 0; i <= len(e.Name); i++ {
+		if i < len(e.Name) && e.Name[i] != '/' {
+			continue
+		}
+		p := e.Name[:i]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		ms := nameMatches(p)
+		if len(ms) == 0 || h.lookup(head, p, trees) != nil {
+			continue // no key, or a name HEAD has already
+		}
+		b := ""
+		if i == len(e.Name) {
+			b = blob.String()
+		}
+		for _, m := range ms {
+			l := finding.Leak{KeyID: m.KeyID, Path: p, Decoded: m.how, Commit: StagedCommit, Line: m.line, Column: m.col, Blob: b}
+			if acct, ok := detect.DecodeAccount(m.KeyID); ok {
+				l.Account = acct
+			}
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // staged reports whether an index entry is content that the next commit

@@ -117,3 +117,33 @@ func TestScanStagedNothingStaged(t *testing.T) {
 		t.Errorf("bare repository: %v", err)
 	}
 }
+
+// TestScanStagedNames checks that keys in the names the commit would add,
+// a file's and a directory's, are found as a full scan finds them, and
+// names HEAD already has are not.
+func TestScanStagedNames(t *testing.T) {
+	r := gittest.New(t)
+	inHead, _ := gittest.FakeKey(211)
+	file, _ := gittest.FakeKey(212)
+	dir, _ := gittest.FakeKey(213)
+	r.Write("keys/"+inHead+"/old.txt", "rotated\n")
+	r.Commit("history already holds a key in a name")
+
+	r.Write("keys/"+inHead+"/new.txt", "another file under the old directory\n")
+	r.Write("keys/"+file+".csv", "rotated\n")
+	r.Write("vault/"+dir+"/a.txt", "a\n")
+	r.Write("vault/"+dir+"/b.txt", "b\n")
+	r.Git("add", "-A")
+
+	res := scanStagedOK(t, r.Dir)
+	want := []string{file + "@keys/" + file + ".csv", dir + "@vault/" + dir}
+	slices.Sort(want)
+	if got := stagedKeyIDs(res.Leaks); !slices.Equal(got, want) {
+		t.Fatalf("staged names %q, want %q", got, want)
+	}
+	for _, l := range res.Leaks {
+		if l.Decoded != "file name" || l.Line != 1 || l.Column < 1 {
+			t.Errorf("%s: decoded %q at %d:%d, want a file name at line 1", l.Path, l.Decoded, l.Line, l.Column)
+		}
+	}
+}

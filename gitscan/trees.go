@@ -109,6 +109,7 @@ func (h *history) diff(set *blobSet, t []pack.Entry, parents [][]pack.Entry, dir
 		}
 		switch {
 		case e.Dir():
+			h.keyNames = h.keyNames || keyName(e.Name)
 			if st := h.tree(e.Hash, p+"/ in "+where); st != nil {
 				h.diff(set, st, sub, p, where)
 			}

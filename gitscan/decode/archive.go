@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -33,8 +34,8 @@ type Part struct {
 	// Path is where the part is inside the blob: "inner/path" of an
 	// archive member, "a.jar!b/c" when nested, "" for the blob itself.
 	Path string
-	// How names the encodings undone, outermost first: "gzip", "zip",
-	// "tar", "utf-16le", "utf-16be".
+	// How names the encodings undone, outermost first: "gzip", "bzip2",
+	// "zip", "tar", "utf-16le", "utf-16be".
 	How  string
 	Data []byte
 }
@@ -43,7 +44,7 @@ type Part struct {
 const HeadLen = 262
 
 // IsArchive reports whether a blob starting with head (its first HeadLen
-// bytes, or all of it if shorter) is a gzip, zip or tar archive, which
+// bytes, or all of it if shorter) is a gzip, bzip2, zip or tar archive, which
 // Expand opens and the detectors cannot read as it is.
 func IsArchive(head []byte) bool {
 	return kind(head) != ""
@@ -53,6 +54,8 @@ func kind(b []byte) string {
 	switch {
 	case len(b) >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8:
 		return "gzip"
+	case len(b) >= 10 && string(b[:3]) == "BZh" && '1' <= b[3] && b[3] <= '9' && string(b[4:10]) == "1AY&SY":
+		return "bzip2"
 	case len(b) >= 4 && string(b[:4]) == "PK\x03\x04":
 		return "zip"
 	case len(b) >= 262 && string(b[257:262]) == "ustar":
@@ -95,8 +98,17 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 	if k == "" {
 		if u, order := utf16Text(b); u != nil {
 			x.parts = append(x.parts, Part{Path: path, How: join(how, order), Data: u})
+			b = u
 		} else if depth > 0 {
 			x.parts = append(x.parts, Part{Path: path, How: how, Data: b})
+		}
+		// Archives base64-encoded in text (a Kubernetes ConfigMap's
+		// binaryData, a gzip'd value): opened like the blob's own.
+		for _, a := range base64Archives(b) {
+			if x.stopped {
+				return
+			}
+			x.expand(path, join(how, "base64"), a, depth)
 		}
 		return
 	}
@@ -106,14 +118,24 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 	}
 	how = join(how, k)
 	switch k {
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return
+	case "gzip", "bzip2":
+		var zr io.Reader = bzip2.NewReader(bytes.NewReader(b))
+		if k == "gzip" {
+			gr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return
+			}
+			zr = gr
 		}
 		data, ok := x.readAll(path, zr)
 		if ok || len(data) > 0 {
-			x.expand(path, how, data, depth+1)
+			// A compressed tarball (.tar.gz, .tgz) is one archive, not
+			// two nested ones.
+			next := depth + 1
+			if kind(data) == "tar" {
+				next = depth
+			}
+			x.expand(path, how, data, next)
 		}
 	case "zip":
 		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
@@ -200,7 +222,9 @@ const maxName = 256
 // hostile archive: it is cut to maxName bytes, and control characters and
 // bytes that are not UTF-8 become '?', so that no sink sees them.
 func inner(path, name string) string {
-	name = strings.TrimLeft(name, "/")
+	for strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
+		name = strings.TrimPrefix(strings.TrimLeft(name, "/"), "./")
+	}
 	if len(name) > maxName {
 		name = name[:maxName]
 	}
@@ -222,7 +246,9 @@ func quote(s string) string {
 
 // utf16Text returns b transcoded to UTF-8 if it is UTF-16 text: it starts
 // with a byte-order mark, or, without one, every other byte of its start
-// is NUL as ASCII text in UTF-16 has it.
+// is NUL as ASCII text in UTF-16 has it, or it holds a run of ASCII text
+// written that way (text whose start is in another script: CJK has no
+// NUL bytes); its offset tells the byte order.
 func utf16Text(b []byte) ([]byte, string) {
 	if len(b) < 4 {
 		return nil, ""
@@ -251,7 +277,9 @@ func utf16Text(b []byte) ([]byte, string) {
 		case zeroEven*10 >= pairs*9 && zeroOdd*10 < pairs:
 			order = "utf-16be"
 		default:
-			return nil, ""
+			if order = utf16Run(b); order == "" {
+				return nil, ""
+			}
 		}
 	}
 	u := make([]uint16, len(b)/2)
@@ -267,4 +295,35 @@ func utf16Text(b []byte) ([]byte, string) {
 		out = utf8.AppendRune(out, r)
 	}
 	return out, order
+}
+
+// minRun is how many ASCII characters in a row, each with a NUL byte,
+// make a buffer that is not UTF-16 by its start UTF-16 after all.
+const minRun = 16
+
+// utf16Run returns the byte order of the first run of minRun printable
+// ASCII characters written in UTF-16 in b, judged by where the run starts
+// (text starts at an even offset: a character at an even offset is little
+// endian), or "" if there is none. Text without NUL bytes, which is all
+// UTF-8 text, costs one IndexByte.
+func utf16Run(b []byte) string {
+	i := bytes.IndexByte(b, 0)
+	if i < 0 {
+		return ""
+	}
+	n := 0 // characters in the run ending at b[i-1]
+	for i = max(i-1, 0); i+1 < len(b); i++ {
+		if b[i+1] != 0 || b[i] < 0x20 || b[i] >= 0x7f {
+			n = 0
+			continue
+		}
+		if n++; n >= minRun {
+			if (i-2*(n-1))%2 == 0 {
+				return "utf-16le"
+			}
+			return "utf-16be"
+		}
+		i++ // past the NUL
+	}
+	return ""
 }

@@ -1,7 +1,9 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/base64"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -152,9 +154,53 @@ func lineStart(buf []byte, i int) int {
 	return i
 }
 
+// archiveMarkers are the base64 of the archive formats' first bytes (gzip,
+// zip, bzip2), which a token holding one of them starts with.
+var archiveMarkers = [][]byte{[]byte("H4sI"), []byte("UEsDB"), []byte("Qlpo")}
+
+// base64Archives returns the archives that base64 tokens of buf decode to,
+// in order. A buffer without the start of one costs three searches.
+func base64Archives(buf []byte) [][]byte {
+	if !slices.ContainsFunc(archiveMarkers, func(m []byte) bool { return bytes.Contains(buf, m) }) {
+		return nil
+	}
+	var out [][]byte
+	for i := 0; i < len(buf); {
+		s, e, wrapped := nextToken(buf, i)
+		if s < 0 {
+			break
+		}
+		i = e
+		if !slices.ContainsFunc(archiveMarkers, func(m []byte) bool { return bytes.HasPrefix(buf[s:e], m) }) {
+			continue
+		}
+		if dec := decodeRaw(buf[s:e], wrapped); dec != nil && kind(dec) != "" {
+			out = append(out, dec)
+		}
+	}
+	return out
+}
+
 // decodeToken decodes a token in whichever alphabet it is written and
-// returns the result if it is text, or nil.
+// returns the result if it is text (UTF-8, or UTF-16 transcoded), or nil.
 func decodeToken(tok []byte, wrapped bool) []byte {
+	dec := decodeRaw(tok, wrapped)
+	if dec == nil {
+		return nil
+	}
+	if isText(dec) {
+		return dec
+	}
+	// UTF-16 text base64-encoded, as PowerShell's -EncodedCommand has it.
+	if u, _ := utf16Text(dec); u != nil && isText(u) {
+		return u
+	}
+	return nil
+}
+
+// decodeRaw decodes a token in whichever alphabet it is written, or
+// returns nil if it is not base64.
+func decodeRaw(tok []byte, wrapped bool) []byte {
 	if wrapped {
 		var joined []byte
 		for _, c := range tok {
@@ -179,7 +225,7 @@ func decodeToken(tok []byte, wrapped bool) []byte {
 	}
 	dec := make([]byte, enc.DecodedLen(len(tok)))
 	n, err := enc.Decode(dec, tok)
-	if err != nil || !isText(dec[:n]) {
+	if err != nil {
 		return nil
 	}
 	return dec[:n]

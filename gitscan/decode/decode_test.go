@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 var enc = base64.StdEncoding.EncodeToString
@@ -25,6 +27,7 @@ func TestBase64(t *testing.T) {
 		{"URL-safe", "t=" + base64.RawURLEncoding.EncodeToString([]byte("AKIAQ7ZK3MWPR2TVBN4D:??>>")) + ";", "t=AKIAQ7ZK3MWPR2TVBN4D:??>>;"},
 		{"twice", "x " + enc([]byte(`{"auth":"`+enc([]byte("AKIAQ7ZK3MWPR2TVBN4D:p"))+`"}`)) + " y", `x {"auth":"AKIAQ7ZK3MWPR2TVBN4D:p"} y`},
 		{"wrapped", wrap(enc([]byte(strings.Repeat("line of text\n", 12))), 76), strings.Repeat("line of text\n", 12) + "\n"},
+		{"UTF-16LE", "powershell -EncodedCommand " + enc(u16le("$env:KEY='AKIAQ7ZK3MWPR2TVBN4D'")) + "\n", "powershell -EncodedCommand $env:KEY='AKIAQ7ZK3MWPR2TVBN4D'\n"},
 		{"garbage", "v: " + enc([]byte("\x00\x01\x02\xff\xfe binary \x03\x04\x05\x06\x07\x08\x09")) + "\n", ""},
 		{"identifier", "const ThisIsAVeryLongIdentifierNameIndeed = 1", ""},
 		{"short", "v: " + enc([]byte("short text")) + "\n", ""},
@@ -42,6 +45,48 @@ func TestBase64(t *testing.T) {
 			}
 		})
 	}
+}
+
+func u16le(s string) []byte {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return b
+}
+
+// Made by bzip2(1), which the standard library cannot write: "inner\n",
+// and a tar holding a.txt ("bee\n").
+const (
+	bzip2Inner = "QlpoOTFBWSZTWf41+lkAAAFBgAAQAiEQACAAMM0AwaBYHF3JFOFCQ/jX6WQ="
+	bzip2Tar   = "QlpoOTFBWSZTWavuJ34AAHB7gMkQAAFAAXeAAAhyAB5ABAggAFRAk2o9CYm1GNQSQoeoGgNAfd4XwhBNqEIszkd2hAhlV56esaXI1YDlBUoAxnCxMTKaJEwxh75vt326zERAPxdyRThQkKvuJ34="
+)
+
+func unb64(s string) []byte {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// swap turns UTF-16LE into UTF-16BE.
+func swap(b []byte) []byte {
+	for i := 0; i+1 < len(b); i += 2 {
+		b[i], b[i+1] = b[i+1], b[i]
+	}
+	return b
+}
+
+func tarOf(files ...string) []byte {
+	var b bytes.Buffer
+	w := tar.NewWriter(&b)
+	for i := 0; i+1 < len(files); i += 2 {
+		w.WriteHeader(&tar.Header{Name: files[i], Mode: 0o644, Size: int64(len(files[i+1])), Typeflag: tar.TypeReg})
+		w.Write([]byte(files[i+1]))
+	}
+	w.Close()
+	return b.Bytes()
 }
 
 func wrap(s string, w int) string {
@@ -89,8 +134,17 @@ func TestExpand(t *testing.T) {
 		{"plain text", []byte("hello world\n"), nil, ""},
 		{"gzip", gz([]byte("inner\n")), []string{"|gzip|inner\n"}, ""},
 		{"zip", zipOf("a/b.txt", "bee\n", "c.txt", "sea\n"), []string{"a/b.txt|zip|bee\n", "c.txt|zip|sea\n"}, ""},
+		{"bzip2", unb64(bzip2Inner), []string{"|bzip2|inner\n"}, ""},
+		{"gzip base64-encoded in text", []byte("data:\n  app.conf.gz: " + enc(gz([]byte("inner\n"))) + "\n"), []string{"|base64 > gzip|inner\n"}, ""},
+		{"zip base64-encoded, wrapped", []byte(wrap(enc(zipOf("a/b.txt", "bee\n")), 76)), []string{"a/b.txt|base64 > zip|bee\n"}, ""},
+		{"bzip2 base64-encoded", []byte("v=" + enc(unb64(bzip2Inner)) + ";"), []string{"|base64 > bzip2|inner\n"}, ""},
+		{"zip member holding a base64 gzip", zipOf("m.yaml", "x: "+enc(gz([]byte("inner\n")))+"\n"), []string{"m.yaml|zip|", "m.yaml|zip > base64 > gzip|inner\n"}, ""},
+		{"base64 of garbage that starts like gzip", []byte("v: H4sI" + enc([]byte("\x00\x01 not gzip at all, just bytes \xff\xfe")) + "\n"), nil, ""},
+		{"tar.bz2 in zip is two levels", zipOf("a.tar.bz2", string(unb64(bzip2Tar))), []string{"a.tar.bz2!a.txt|zip > bzip2 > tar|bee\n"}, ""},
 		{"hostile member name", zipOf("a\x1b[31m\nb\xff.txt", "x"), []string{"a?[31m?b?.txt|zip|x"}, ""},
 		{"zip in zip", zipOf("in.jar", string(zipOf("x.txt", "ex\n"))), []string{"in.jar!x.txt|zip > zip|ex\n"}, ""},
+		{"tarball in zip is two levels", zipOf("app.tgz", string(gz(tarOf("./etc/x.txt", "ex\n")))), []string{"app.tgz!etc/x.txt|zip > gzip > tar|ex\n"}, ""},
+		{"member names start with ./ or /", tarOf("./a.txt", "a", "/b.txt", "b", ".//./c.txt", "c"), []string{"a.txt|tar|a", "b.txt|tar|b", "c.txt|tar|c"}, ""},
 		{"too deep", zipOf("in.jar", string(zipOf("in2.jar", string(zipOf("x.txt", "ex\n"))))), nil, "nested deeper than 2"},
 		{"too many entries", zipOf("1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"),
 			[]string{"1|zip|a", "2|zip|b", "3|zip|c", "4|zip|d", "5|zip|e"}, "stopped after 5 archive members"},
@@ -99,6 +153,9 @@ func TestExpand(t *testing.T) {
 		{"truncated gzip", truncated, []string{"|gzip|"}, ""},
 		{"UTF-16LE BOM", []byte("\xff\xfeh\x00i\x00\n\x00"), []string{"|utf-16le|hi\n"}, ""},
 		{"UTF-16BE", []byte("\x00h\x00e\x00l\x00l\x00o"), []string{"|utf-16be|hello"}, ""},
+		{"UTF-16LE, other script first", append(u16le(strings.Repeat("鍵の確認。", 60)), u16le("\nkey = 0123456789abcdef")...), []string{"|utf-16le|"}, ""},
+		{"UTF-16BE, other script first", swap(append(u16le(strings.Repeat("鍵の確認。", 60)), u16le("\nkey = 0123456789abcdef")...)), []string{"|utf-16be|"}, ""},
+		{"zeros", make([]byte, 4096), nil, ""},
 		{"binary", []byte("\x00\x01\x02\x03\x00\x00\x7f\x80\x90\xa0"), nil, ""},
 	}
 	for _, tt := range tests {
@@ -129,7 +186,7 @@ func TestIsArchive(t *testing.T) {
 		in   []byte
 		want bool
 	}{
-		{gz([]byte("x")), true}, {zipOf("a", "b"), true}, {tar, true},
+		{gz([]byte("x")), true}, {zipOf("a", "b"), true}, {tar, true}, {unb64(bzip2Inner), true}, {[]byte("BZh9 not bzip2"), false},
 		{[]byte("PK"), false}, {[]byte("plain"), false}, {nil, false},
 	} {
 		if got := IsArchive(tt.in[:min(len(tt.in), HeadLen)]); got != tt.want {

@@ -1,6 +1,6 @@
 // Package decode turns the encodings a credential hides in back into text
 // for the detectors: base64 tokens (standard and URL-safe alphabets, up to
-// two layers), UTF-16 text, and gzip, zip (jar, whl, ...) and tar archives.
+// two layers), UTF-16 text, and gzip, bzip2, zip (jar, whl, ...) and tar archives.
 //
 // It knows nothing of credentials. Callers ask it only about buffers the
 // detectors' markers point at (see detect.MayContainEncoded) or that start

@@ -129,7 +129,8 @@ func keyAt(buf []byte, s int) bool {
 		}
 	}
 	e := s + keyLen
-	if e < len(buf) && class[buf[e]]&cB64 != 0 && !(buf[e] == '/' && pathAfter(buf, e+1)) {
+	alone := e == len(buf) || class[buf[e]]&cB64 == 0 // nothing base64 after it
+	if !alone && !(buf[e] == '/' && pathAfter(buf, e+1)) {
 		return false
 	}
 	if s == 0 || class[buf[s-1]]&cB64 == 0 || escapeEndsAt(buf, s) {
@@ -137,12 +138,26 @@ func keyAt(buf []byte, s int) bool {
 	}
 	switch buf[s-1] {
 	case '+':
-		// An added line of a patch: "+AKIA...,secret".
-		return s == 1 || buf[s-2] == '\n'
+		// An added line of a patch ("+AKIA...,secret"), or a '+' joining
+		// a word to a key ID that nothing base64 follows ("key+AKIA...",
+		// "q=key+AKIA...&", a form-encoded space).
+		return s == 1 || buf[s-2] == '\n' || alone && plusBefore(buf, s-1)
 	case '/':
 		return pathBefore(buf, s-1)
 	}
 	return false
+}
+
+// plusBefore reports whether the '+' at buf[i] joins a word to what
+// follows it: the segment before it is a word as pathBefore has them, not
+// empty ("a +AKIA..." is not one), shorter than maxSegment and with
+// nothing base64 before it, so that it is not the end of a base64 run.
+func plusBefore(buf []byte, i int) bool {
+	j := i
+	for j > 0 && i-j < maxSegment && class[buf[j-1]]&(cUpper|cLower|cDigit) != 0 {
+		j--
+	}
+	return j < i && i-j < maxSegment && (j == 0 || class[buf[j-1]]&cB64 == 0) && wordish(buf[j:i])
 }
 
 // maxSegment is how much of the path segment next to a key ID pathBefore
@@ -183,7 +198,8 @@ func pathAfter(buf []byte, i int) bool {
 
 // wordish reports whether seg, a run of letters and digits, reads like a
 // path segment: all digits (a date), or letters of one case with digits
-// only after them (etc, keys, us, s3, aws4, v2), or a capitalised word.
+// only after them (etc, keys, us, s3, aws4, v2), or a capitalised word, or
+// words run together in camel case (deployBot, AccessKeys).
 func wordish(seg []byte) bool {
 	var k uint8
 	for _, c := range seg {
@@ -193,16 +209,7 @@ func wordish(seg []byte) bool {
 	case len(seg) == 0, k&(cUpper|cLower) == 0:
 		return true
 	case k&cUpper != 0 && k&cLower != 0:
-		// Capitalised words only: "Users", "Keys".
-		if k&cDigit != 0 || class[seg[0]]&cUpper == 0 {
-			return false
-		}
-		for _, c := range seg[1:] {
-			if class[c]&cUpper != 0 {
-				return false
-			}
-		}
-		return true
+		return k&cDigit == 0 && camel(seg)
 	}
 	// One case: letters, then maybe digits ("s3", "aws4"), but not digits
 	// strewn among the letters as in base64.
@@ -215,6 +222,31 @@ func wordish(seg []byte) bool {
 		}
 	}
 	return true
+}
+
+// camel reports whether seg, letters of both cases, is words run
+// together: a capitalised word ("Users"), or any letter and lower-case
+// ones followed by capitalised words of at least three letters each
+// ("deployBot", "AccessKeys", "iPhone"). Base64 mixes the cases at random:
+// an upper-case letter with fewer than two lower-case ones after it.
+func camel(seg []byte) bool {
+	words := 0
+	for i := 1; i < len(seg); {
+		if class[seg[i]]&cUpper == 0 {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(seg) && class[seg[j]]&cLower != 0 {
+			j++
+		}
+		if j-i < 3 {
+			return false
+		}
+		words++
+		i = j
+	}
+	return words > 0 || class[seg[0]]&cUpper != 0
 }
 
 // escapeEndsAt reports whether buf[:i] ends with an escape sequence
@@ -250,11 +282,22 @@ func escapeEndsAt(buf []byte, i int) bool {
 // EXAMPLE or EXAMPLEKEY) or an obvious placeholder, judged by the last 16
 // characters of a key ID: fewer than 5 distinct characters
 // (AKIAXXXXXXXXXXXXXXXX, AKIAABABABABABABABAB), a run of 6 consecutive
-// letters of the alphabet (AKIAABCDEFGHIJKLMNOP), 5 of one character in a
-// row or XXXX (AKIA2345XXXXXXXXXXXX). A random key ID has about 12
-// distinct characters; these rules drop about one real key ID in 40,000.
+// letters of the alphabet either way (AKIAABCDEFGHIJKLMNOP,
+// AKIAZYXWVUTSRQPONMLK), 5 of one character in a row or XXXX
+// (AKIA2345XXXXXXXXXXXX), or a word people write into placeholders
+// (AKIAEXAMPLEEXAMPLE22, AKIAYOURACCESSKEYID2, AKIADUMMYDUMMYDUMMY2; see
+// placeholderWords). A random key ID has about 12 distinct characters;
+// these rules drop about one real key ID in 40,000.
 func IsExample(keyIDOrSecret string) bool {
 	return isExample([]byte(keyIDOrSecret))
+}
+
+// placeholderWords mark a key ID someone typed rather than AWS issued.
+// Each has at least 5 letters, so a random key ID holds one about once in
+// 200,000 times.
+var placeholderWords = []string{
+	"EXAMPLE", "SAMPLE", "DUMMY", "PLACEHOLD", "REPLACE", "CHANGEME", "REDACTED",
+	"ACCESSKEY", "YOURKEY", "YOURACCESS", "KEYHERE", "FAKEKEY", "TESTKEY", "NOTAREAL", "NOTREAL",
 }
 
 func isExample(s []byte) bool {
@@ -265,27 +308,33 @@ func isExample(s []byte) bool {
 	if len(s) != keyLen {
 		return false
 	}
+	for _, w := range placeholderWords {
+		if strings.Contains(string(s[4:]), w) {
+			return true
+		}
+	}
 	var seen uint64
-	ascending, same := 0, 0
+	ascending, descending, same := 0, 0, 0
 	for i, c := range s[4:] {
 		seen |= 1 << (c & 63) // A-Z and 2-7 do not collide mod 64
 		if i == 0 {
 			continue
 		}
 		p := s[4+i-1]
-		if c == p+1 {
-			ascending++
-		} else {
-			ascending = 0
-		}
-		if c == p {
-			same++
-		} else {
-			same = 0
-		}
-		if ascending == 5 || same == 4 || same == 3 && c == 'X' {
+		ascending = count(ascending, c == p+1)
+		descending = count(descending, c+1 == p)
+		same = count(same, c == p)
+		if ascending == 5 || descending == 5 || same == 4 || same == 3 && c == 'X' {
 			return true
 		}
 	}
 	return bits.OnesCount64(seen) < 5
+}
+
+// count extends a run by one if more, or ends it.
+func count(run int, more bool) int {
+	if more {
+		return run + 1
+	}
+	return 0
 }

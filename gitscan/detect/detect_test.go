@@ -17,6 +17,11 @@ var vals = map[string]string{
 	"T9": fakeKey("A3T9", 7),
 	"S1": fakeSecret(1),
 	"S2": fakeSecret(2),
+	"S3": fakeSecret(3),
+	"K3": fakeKey("AKIA", 8),
+	// A secret with '+' and '/', and as a URL holds it.
+	"SP":    fakeSecret(4)[:10] + "+" + fakeSecret(4)[11:25] + "/" + fakeSecret(4)[26:],
+	"SPENC": fakeSecret(4)[:10] + "%2B" + fakeSecret(4)[11:25] + "%2f" + fakeSecret(4)[26:],
 
 	"TOK":   fakeToken(1, 356),
 	"TOKPD": fakeToken(2, 298) + "==",
@@ -64,6 +69,9 @@ func lines(n int) string {
 	}
 	return b.String()
 }
+
+// indented is lines indented as deep as the values of a nested block.
+func indented(n int) string { return strings.ReplaceAll(lines(n), "\t", "    ") }
 
 // want names a match by the vals keys of its parts.
 type want struct{ key, secret, token string }
@@ -134,6 +142,16 @@ var findTests = []struct {
 	{"URL-encoded", "?AWSAccessKeyId%3D{K1}%26x", []want{{"K1", "", ""}}},
 	{"two adjacent with space", "{K1} {K2}", []want{{"K1", "", ""}, {"K2", "", ""}}},
 	{"two glued", "{K1}{K2}", nil},
+	{"plus after a word", "old key+{K1} rotated", []want{{"K1", "", ""}}},
+	{"plus after a word, form-encoded", "msg=key+{K1}&x=1", []want{{"K1", "", ""}}},
+	{"plus after the end of a base64 run", "Xq9Tz3kLmRbN8wQ2pYvAbc/xyz+{K1}\n", nil},
+	{"plus after a word, base64 after", "key+{K1}+x", nil},
+	{"plus after a word, slash after", "key+{K1}/x", nil},
+	{"plus after base64 segment", "Xq9Tz3kLmR+{K1} x", nil},
+	{"camel-case segment before", "/home/deployBot/{K1}\n", []want{{"K1", "", ""}}},
+	{"camel-case segment after", "{K1}/AccessKeys.csv", []want{{"K1", "", ""}}},
+	{"mixed-case segment before", "xY/{K1}\n", nil},
+	{"mixed-case segment after", "{K1}/AbCdEf", nil},
 
 	// Not credentials.
 	{"IAM unique IDs", "{IAM}\n", nil},
@@ -147,6 +165,8 @@ var findTests = []struct {
 	{"placeholder repeated", "aws_access_key_id = {PHK5}\n", nil},
 	{"example secret not paired", "aws_access_key_id = {K1}\naws_secret_access_key = {EXS}\n", []want{{"K1", "", ""}}},
 	{"secret without key ID", "aws_secret_access_key = {S1}\n", nil},
+	{"placeholder descending", "aws_access_key_id = AKIAZYXWVUTSRQPONMLK\n", nil},
+	{"placeholder words", "aws_access_key_id = AKIAEXAMPLEEXAMPLE22\naws_access_key_id = AKIAYOURACCESSKEYIDX\n", nil},
 
 	// Secrets by proximity.
 	{"same line", "{K1} {S1}\n", []want{{"K1", "S1", ""}}},
@@ -215,6 +235,28 @@ var findTests = []struct {
 	{"CSV rows", "{K1},{S1}\n{K2},{S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
 	{"alternating lines", "{K1}\n{S1}\n{K2}\n{S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
 	{"one secret, two key IDs", "{K1}\n{K2}\n{S1}\n", []want{{"K1", "", ""}, {"K2", "S1", ""}}},
+	{"patch adds secret then key ID", "@@ -0,0 +1,2 @@\n+{S1}\n+{K1}\n", []want{{"K1", "S1", ""}}},
+	{"percent-encoded secret in userinfo", "s3://{K1}:{SPENC}@bucket/x", []want{{"K1", "SP", ""}}},
+	{"percent-encoded secret in a query", "jdbc:awsathena://x?access_key={K1}&secret_key={SPENC}&region=us-east-1", []want{{"K1", "SP", ""}}},
+	{"raw secret with + and /", "s3a://{K1}:{SP}@bucket/x", []want{{"K1", "SP", ""}}},
+	{"names pair two credentials far apart", "PROD_AWS_ACCESS_KEY_ID={K1}\nDEV_AWS_ACCESS_KEY_ID={K2}\n" + lines(100) +
+		"PROD_AWS_SECRET_ACCESS_KEY={S1}\nDEV_AWS_SECRET_ACCESS_KEY={S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"names pair two credentials side by side", "PROD_AWS_ACCESS_KEY_ID={K1}\nDEV_AWS_ACCESS_KEY_ID={K2}\nPROD_AWS_SECRET_ACCESS_KEY={S1}\nDEV_AWS_SECRET_ACCESS_KEY={S2}\n",
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"names pair across nearer ones", "prod.aws.accessKeyId={K1}\n" + lines(100) + "prod.aws.secretKey={S1}\n" + lines(10) +
+		"dev.aws.accessKeyId={K2}\n" + lines(100) + "dev.aws.secretKey={S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"Hadoop per-bucket names", "fs.s3a.bucket.logs.access.key={K1}\nfs.s3a.access.key={K2}\nfs.s3a.secret.key={S2}\nfs.s3a.bucket.logs.secret.key={S1}\n",
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"INI sections far apart", "[prod]\naws_access_key_id = {K1}\n" + lines(60) + "aws_secret_access_key = {S1}\n[dev]\naws_access_key_id = {K2}\n" + lines(60) +
+		"aws_secret_access_key = {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"YAML sections far apart", "prod:\n  access_key_id: {K1}\n" + lines(60) + "  secret_access_key: {S1}\ndev:\n  access_key_id: {K2}\n" + lines(60) +
+		"  secret_access_key: {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"nested YAML blocks far apart", "environments:\n  prod:\n    access_key_id: {K1}\n" + indented(60) + "# a comment at the margin\n    secret_access_key: {S1}\n  dev:\n    access_key_id: {K2}\n" + indented(60) +
+		"    secret_access_key: {S2}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"nested JSON objects far apart", "{\n  \"prod\": {\n    \"accessKeyId\": \"{K1}\",\n" + indented(60) + "    \"secretAccessKey\": \"{S1}\"\n  },\n  \"dev\": {\n    \"accessKeyId\": \"{K2}\",\n" + indented(60) +
+		"    \"secretAccessKey\": \"{S2}\"\n  }\n}\n", []want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"section without a secret", "[a]\naws_access_key_id = {K1}\naws_secret_access_key = {S1}\n[b]\naws_access_key_id = {K2}\nrole_arn = x\n[c]\naws_access_key_id = {K3}\naws_secret_access_key = {S3}\n",
+		[]want{{"K1", "S1", ""}, {"K2", "", ""}, {"K3", "S3", ""}}},
 	{"one secret, same key ID twice", "aws_access_key_id = {K1}\naws_secret_access_key = {S1}\n# export AWS_ACCESS_KEY_ID={K1}\n",
 		[]want{{"K1", "S1", ""}, {"K1", "S1", ""}}},
 
@@ -293,10 +335,14 @@ func checkOffsets(t *testing.T, in string, m Match) {
 	switch {
 	case m.Secret == "" && m.SecretStart != -1:
 		t.Errorf("no secret but SecretStart %d", m.SecretStart)
-	case m.Secret != "" && (m.SecretStart < 0 || m.SecretStart+len(m.Secret) > len(in) || in[m.SecretStart:m.SecretStart+len(m.Secret)] != m.Secret):
+	case m.Secret != "" && (m.SecretStart < 0 || m.SecretStart+len(m.Secret) > len(in) ||
+		!strings.HasPrefix(unescapeURL.Replace(in[m.SecretStart:]), m.Secret)):
 		t.Errorf("secret %s not at SecretStart %d", redact(m.Secret), m.SecretStart)
 	}
 }
+
+// unescapeURL undoes the percent-encoding a secret in a URL has.
+var unescapeURL = strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/")
 
 func describe(ms []Match) string {
 	var s []string
@@ -391,6 +437,19 @@ func TestIsExample(t *testing.T) {
 		{vals["A1"], false},
 		{vals["S1"], false},
 		{"AKIA" + "IOSFODNN7EXAMPLX", false},
+		{"AKIAZYXWVUTSRQPONMLK", true},
+		{"AKIAQ7ZK3MWP765432TV", true},
+		{"AKIAEXAMPLEEXAMPLE22", true},
+		{"AKIAEXAMPLE234567ABC", true},
+		{"AKIAYOURACCESSKEYIDX", true},
+		{"AKIAMYACCESSKEYID2QZ", true},
+		{"AKIADUMMYDUMMYDUMMY2", true},
+		{"AKIAREPLACEMEREPLACE", true},
+		{"AKIAFAKEKEYFAKEKEY22", true},
+		{"AKIANOTAREALKEYATALL", true},
+		{"AKIAQ7ZK3MWPSAMPLE2T", true},
+		{"AKIAQ7ZK3MWPR2TVBN4D", false},
+		{"AKIA2FAKE7ZK3MWPR2TV", false}, // 4-letter words are too common in random IDs
 		{"", false},
 	}
 	for _, tt := range tests {

@@ -14,20 +14,25 @@
 // right before the ID (\n, \t, \r, %XX, \xXX, \uXXXX), so that keys inside
 // JSON strings and URL-encoded text are still found. '+' and '/' are base64
 // characters too, so they are boundaries only where they are not base64:
-// a '+' that starts a line (an added line of a patch), and a '/' whose
-// path segment on the other side is empty or reads like a word rather than
-// like base64 ("s3://ID:SECRET@", "keys/ID/", "/etc/ID",
+// a '+' that starts a line (an added line of a patch) or joins a word to a
+// key ID nothing base64 follows ("key+ID", a form-encoded space), and a
+// '/' whose path segment on the other side is empty or reads like a word
+// (lower, upper or camel case, a date) rather than like base64
+// ("s3://ID:SECRET@", "keys/ID/", "/etc/ID", "/home/deployBot/ID",
 // "Credential=ID/20240101/us-east-1/s3/aws4_request"); see pathBefore,
 // pathAfter and Context, which bounds what the verdict depends on. IAM
 // unique IDs (AIDA, AROA, AGPA, ANPA, ...) name principals, not
 // credentials, and never match. AWS documentation keys and obvious
-// placeholders are dropped (see IsExample).
+// placeholders (alphabet runs either way, repeated characters, XXXX,
+// words such as EXAMPLE or DUMMY anywhere) are dropped (see IsExample).
 //
 // # Secrets and session tokens
 //
 // A secret access key is a whole run of exactly 40 [A-Za-z0-9+/]
 // characters with both upper and lower case letters and at least 15
 // distinct characters, which rules out git hashes, hex digests and filler.
+// In a URL its '+' and '/' may be percent-encoded (%2B, %2F); the secret
+// is reported decoded. A '+' that starts its line is a patch's, not its.
 // It is paired with a key ID when it is
 //
 //   - assigned to a secret-like name (aws_secret_access_key,
@@ -39,13 +44,18 @@
 //     '+', which a random secret almost always does and a long camelCase
 //     identifier or a path does not.
 //
-// When several secrets qualify the nearest wins: same line first (named
-// before unnamed), then named before unnamed within 30 lines and 16 KiB,
-// then unnamed, then named ones further away; within each, fewer lines, then
-// after the key ID rather than before it (credentials files list the ID
-// first), then fewer bytes away. A secret goes to one key ID only, unless
-// the same ID appears several times. A secret with no key ID nearby is not
-// reported: a Match always has a KeyID.
+// When several secrets qualify, those whose scope agrees with the key
+// ID's come first: the word the two names add to the credential words
+// (PROD_AWS_ACCESS_KEY_ID goes with PROD_AWS_SECRET_ACCESS_KEY, not
+// DEV_AWS_SECRET_ACCESS_KEY, however near), then the section of the file
+// ([prod] of an INI file, a top-level "prod:" of YAML). Then the nearest
+// wins: same line first (named before unnamed), then named before unnamed
+// within 30 lines and 16 KiB, then unnamed, then named ones further away;
+// within each, fewer lines, then after the key ID rather than before it
+// (credentials files list the ID first), then fewer bytes away. A secret
+// goes to one key ID only, unless the same ID appears several times. A
+// secret with no key ID nearby is not reported: a Match always has a
+// KeyID.
 //
 // For ASIA key IDs a session token is a run of at least 100
 // [A-Za-z0-9+/=] characters that is assigned to a name containing

@@ -5,10 +5,15 @@ import "encoding/base64"
 // Key IDs that are encoded are found by their prefix: base64 of "AKIA" at
 // each of the three byte alignments has 4 or 5 characters that depend on
 // nothing else ("QUtJQ", "FLSU", "BS0lB"), and so does base64 of those
-// (a value base64-encoded twice), and UTF-16 spells the prefix with a NUL
-// after or before each letter. These markers say where an encoded key ID
-// may be; the decode package and Find, run on what it decodes, say whether
-// one is. A3T is left out: its markers are 3 characters, common in text.
+// (a value base64-encoded twice), UTF-16 spells the prefix with a NUL
+// after or before each letter, and base64 of UTF-16LE text (PowerShell's
+// -EncodedCommand) has 9 or 10 such characters ("QQBLAEkAQQ"), of which
+// the first maxMarker are enough. An archive base64-encoded (a gzip'd
+// value, a zip in a ConfigMap's binaryData) may hold any of these, so the
+// base64 of its first bytes is a marker too ("H4sI" of gzip). These
+// markers say where an encoded key ID may be; the decode package and
+// Find, run on what it decodes, say whether one is. A3T is left out: its
+// markers are 3 characters, common in text.
 
 // markerPrefixes are the key-ID prefixes looked for in encoded form, and
 // twice encoded for the first two: ABIA and ACCA are rare, and their twice
@@ -50,6 +55,15 @@ var markers = func() (m struct {
 			u = append(u, c, 0)
 		}
 		add(string(u[:len(u)-1]))
+		if i < twiceEncoded {
+			for _, b := range b64Markers(string(u)) {
+				add(b[:min(len(b), maxMarker)])
+			}
+		}
+	}
+	// gzip, zip, bzip2: what decode opens (see decode.IsArchive).
+	for _, magic := range []string{"\x1f\x8b\x08", "PK\x03\x04", "BZh"} {
+		add(b64Markers(magic)[0])
 	}
 	byGram := map[uint16][]markerPos{}
 	for i, s := range m.all {

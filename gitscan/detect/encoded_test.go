@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"math/rand/v2"
 	"strings"
@@ -32,13 +34,21 @@ func TestEncodedMarkers(t *testing.T) {
 			e := base64.StdEncoding
 			return e.EncodeToString([]byte(e.EncodeToString([]byte(s))))
 		},
-		"utf-16le": func(s string) string { return u16(s, false) },
-		"utf-16be": func(s string) string { return u16(s, true) },
+		"utf-16le":           func(s string) string { return u16(s, false) },
+		"utf-16be":           func(s string) string { return u16(s, true) },
+		"base64 of utf-16le": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(u16(s, false))) },
+		"base64 of gzip": func(s string) string {
+			var b bytes.Buffer
+			w := gzip.NewWriter(&b)
+			w.Write([]byte(s))
+			w.Close()
+			return base64.StdEncoding.EncodeToString(b.Bytes())
+		},
 	}
 	for name, enc := range encodings {
 		for i := range 300 {
 			prefix := []string{"AKIA", "ASIA", "ABIA", "ACCA"}[i%4]
-			if name == "twice" && i%4 >= twiceEncoded {
+			if (name == "twice" || name == "base64 of utf-16le") && i%4 >= twiceEncoded {
 				continue
 			}
 			text := randString(uint64(i), r.IntN(7), alphaLetters) + "=" + fakeKey(prefix, uint64(i)) + "\n"

@@ -33,6 +33,52 @@ type cand struct {
 	start, end int
 	line       int
 	named      bool // assigned to a secret-like or token-like name
+	// val is the value percent-decoded when buf[start:end] holds %2B or
+	// %2F (a secret in a URL), "" when the value is those bytes as they are.
+	val string
+	scope
+}
+
+// text returns the candidate's value.
+func (c cand) text(buf []byte) string {
+	if c.val != "" {
+		return c.val
+	}
+	return string(buf[c.start:c.end])
+}
+
+// A scope is what says that a key ID and a secret belong together beyond
+// their distance: the word a name adds to the credential words (prod of
+// PROD_AWS_ACCESS_KEY_ID and PROD_AWS_SECRET_ACCESS_KEY, fss3abucketlogs of
+// fs.s3a.bucket.logs.access.key), "" if the name has none or the value has
+// no credential-like name; and the section of the file it is in.
+type scope struct {
+	qual string
+	sec  section
+}
+
+// A section is where a line is in a file's structure: the offsets of the
+// INI or TOML header above it ("[prod]", "[profile dev]") and of the line
+// that opens the block it is indented under (YAML "prod:", JSON
+// "\"prod\": {", a Terraform block), -1 for none.
+type section struct{ head, parent int }
+
+// mismatch ranks how surely a and b belong to different credentials: 2
+// when their names say so, 1 when only their sections do, 0 otherwise.
+func (a scope) mismatch(b scope) uint64 {
+	switch {
+	case a.qual != "" && b.qual != "" && a.qual != b.qual:
+		return 2
+	case a.sec != b.sec:
+		return 1
+	}
+	return 0
+}
+
+// A key is what pairing knows of a key ID besides its Match.
+type key struct {
+	line int
+	scope
 }
 
 // pair fills in Secret, SecretStart and SessionToken of ms, which are in
@@ -45,10 +91,10 @@ func pair(buf []byte, ms []Match) {
 		return
 	}
 
-	lines := make([]int, len(ms))
+	keys := make([]key, len(ms))
 	lc := lineCounter{buf: buf}
 	for k := range ms {
-		lines[k] = lc.at(ms[k].Start)
+		keys[k].line = lc.at(ms[k].Start)
 	}
 	for _, cs := range [][]cand{secrets, tokens} {
 		lc = lineCounter{buf: buf}
@@ -56,17 +102,139 @@ func pair(buf []byte, ms []Match) {
 			cs[i].line = lc.at(cs[i].start)
 		}
 	}
+	if slices.ContainsFunc(ms[1:], func(m Match) bool { return m.KeyID != ms[0].KeyID }) {
+		scopes(buf, ms, keys, secrets, tokens)
+	}
 
-	for k, c := range assign(ms, lines, secrets, true, func(int) bool { return true }) {
+	for k, c := range assign(ms, keys, secrets, true, func(int) bool { return true }) {
 		if c >= 0 {
-			ms[k].Secret = string(buf[secrets[c].start:secrets[c].end])
+			ms[k].Secret = secrets[c].text(buf)
 			ms[k].SecretStart = secrets[c].start
 		}
 	}
-	for k, c := range assign(ms, lines, tokens, false, asia) {
+	for k, c := range assign(ms, keys, tokens, false, asia) {
 		if c >= 0 {
-			ms[k].SessionToken = string(buf[tokens[c].start:tokens[c].end])
+			ms[k].SessionToken = tokens[c].text(buf)
 		}
+	}
+}
+
+// scopes fills in the scope of every key ID and candidate. Only a buffer
+// holding more than one key ID needs them: they decide which credential a
+// secret belongs to, never whether it is one.
+func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
+	var at []sectionAt
+	for k := range ms {
+		keys[k].qual = qualifier(nameOf(buf, ms[k].Start), idWords)
+		at = append(at, sectionAt{ms[k].Start, &keys[k].sec})
+	}
+	for _, cs := range []struct {
+		cs    []cand
+		words []string
+	}{{secrets, secretWords}, {tokens, tokenWords}} {
+		for i := range cs.cs {
+			c := &cs.cs[i]
+			if c.named {
+				c.qual = qualifier(nameOf(buf, c.start), cs.words)
+			}
+			at = append(at, sectionAt{c.start, &c.sec})
+		}
+	}
+	slices.SortFunc(at, func(a, b sectionAt) int { return cmp.Compare(a.off, b.off) })
+	sections(buf, at)
+}
+
+// The words that make a name a credential's, longest first; what else a
+// name holds, besides "aws", qualifies it.
+var (
+	idWords     = []string{"accesskeyid", "accesskey", "keyid", "access"}
+	secretWords = []string{"secretaccesskey", "secretkey", "secret"}
+	tokenWords  = []string{"sessiontoken", "securitytoken"}
+)
+
+// qualifier returns what name (normalized, see assignedName) holds besides
+// the first of words it holds and "aws"; "" if it holds none of words.
+func qualifier(name []byte, words []string) string {
+	for _, w := range words {
+		if i := bytes.Index(name, []byte(w)); i >= 0 {
+			q := slices.Concat(name[:i], name[i+len(w):])
+			return string(bytes.ReplaceAll(q, []byte("aws"), nil))
+		}
+	}
+	return ""
+}
+
+// sectionAt asks for the section of the line holding offset off.
+type sectionAt struct {
+	off int
+	sec *section
+}
+
+// sections fills in the section of each of at, in offset order. A line
+// opens a block when it ends with ':', '{' or '['; the lines indented
+// deeper than it, up to the next line that is not (blank lines and
+// comments aside), are in its block. A header or block more than
+// namedBytes before an offset counts as none, so that the section, like
+// the rest of pairing, is decided within MaxContext, and only the lines
+// that far before some offset are read.
+func sections(buf []byte, at []sectionAt) {
+	for len(at) > 0 {
+		// The lines from namedBytes before at[0] up to the last offset
+		// whose reach overlaps theirs.
+		k := 1
+		for k < len(at) && at[k].off-namedBytes <= at[k-1].off {
+			k++
+		}
+		start := bytes.LastIndexByte(buf[:max(at[0].off-namedBytes, 0)], '\n') + 1
+		sectionsIn(buf, start, at[:k])
+		at = at[k:]
+	}
+}
+
+// sectionsIn is sections for the lines from start, a line start, on.
+func sectionsIn(buf []byte, start int, at []sectionAt) {
+	type opener struct{ indent, off int }
+	var open []opener
+	head := -1
+	for off := start; off < len(buf) && len(at) > 0; {
+		end := bytes.IndexByte(buf[off:], '\n')
+		if end < 0 {
+			end = len(buf)
+		} else {
+			end += off
+		}
+		b, a := off, end // the line without the blanks around it
+		for b < a && (buf[b] == ' ' || buf[b] == '\t') {
+			b++
+		}
+		for a > b && (buf[a-1] == ' ' || buf[a-1] == '\t' || buf[a-1] == '\r') {
+			a--
+		}
+		body, indent := buf[b:a], b-off
+		comment := len(body) > 0 && (body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//")))
+		if len(body) > 0 && !comment {
+			for len(open) > 0 && open[len(open)-1].indent >= indent {
+				open = open[:len(open)-1]
+			}
+			if n := len(body); n >= 3 && body[0] == '[' && body[n-1] == ']' && !bytes.ContainsAny(body[1:n-1], "[]\"'") {
+				head, open = off, open[:0]
+			}
+		}
+		for len(at) > 0 && at[0].off <= end {
+			s := section{-1, -1}
+			if head >= at[0].off-namedBytes {
+				s.head = head
+			}
+			if n := len(open); n > 0 && open[n-1].off >= at[0].off-namedBytes {
+				s.parent = open[n-1].off
+			}
+			*at[0].sec = s
+			at = at[1:]
+		}
+		if n := len(body); n > 0 && !comment && (body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '[') {
+			open = append(open, opener{indent, off})
+		}
+		off = end + 1
 	}
 }
 
@@ -79,10 +247,10 @@ func pair(buf []byte, ms []Match) {
 // probing every 40th byte finds them all, and no byte is walked twice.
 func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand) {
 	n := len(buf)
-	done := 0     // end of the last run walked
-	k, kt := 0, 0 // the first key ID a secret, a token may still reach
+	done := 0 // end of the last run walked
+	cl := collector{buf: buf, ms: ms, wantTokens: wantTokens}
 	for p := 0; p < n; {
-		if class[buf[p]]&cB64 == 0 {
+		if class[buf[p]]&cB64 == 0 && !pctB64(buf, p) {
 			p += secretLen
 			continue
 		}
@@ -93,36 +261,115 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 		for e < n && class[buf[e]]&cB64 != 0 {
 			e++
 		}
+		// A run with %2B or %2F in it (a secret in a URL) is rare.
+		pct := buf[p] == '%' || s > done && buf[s-1] == '%' || e < n && buf[e] == '%'
+		if pct {
+			s, e = pctRun(buf, s, e, done)
+		}
 		done, p = e, e+secretLen
-		s += escapeTail(buf, s, e)
-		if e-s < secretLen {
-			continue
-		}
-		// Is the run within reach of a key ID, for an unnamed candidate?
-		for k < len(ms) && ms[k].End()+nearBytes < s {
-			k++
-		}
-		near := k < len(ms) && ms[k].Start-nearBytes <= e
-		if e-s == secretLen {
-			named := isSecretName(nameOf(buf, s))
-			if (near || named) && plausibleSecret(buf[s:e], named) {
-				secrets = append(secrets, cand{start: s, end: e, named: named})
-			}
-		}
-		for kt < len(ms) && ms[kt].End()+namedBytes < s {
-			kt++
-		}
-		if wantTokens && kt < len(ms) && ms[kt].Start-namedBytes <= e && e-s >= minTokenLen {
-			pad := e
-			for pad < n && pad-e < 2 && buf[pad] == '=' {
-				pad++
-			}
-			if c, ok := token(buf, s, pad); ok {
-				tokens = append(tokens, c)
-			}
+		if e-s >= secretLen {
+			cl.run(s, e, pct)
 		}
 	}
-	return secrets, tokens
+	return cl.secrets, cl.tokens
+}
+
+// A collector keeps the candidates among the runs candidates walks.
+type collector struct {
+	buf             []byte
+	ms              []Match
+	wantTokens      bool
+	k, kt           int // the first key ID a secret, a token may still reach
+	secrets, tokens []cand
+}
+
+// run considers the run buf[s:e]; pct reports that it holds %2B or %2F.
+func (cl *collector) run(s, e int, pct bool) {
+	buf, ms := cl.buf, cl.ms
+	s += escapeTail(buf, s, e)
+	size := e - s
+	if pct {
+		size = runLen(buf, s, e)
+	}
+	if size == secretLen+1 && buf[s] == '+' && (s == 0 || buf[s-1] == '\n') {
+		s, size = s+1, size-1 // an added line of a patch: "+secret"
+	}
+	if size < secretLen {
+		return
+	}
+	// Is the run within reach of a key ID, for an unnamed candidate?
+	for cl.k < len(ms) && ms[cl.k].End()+nearBytes < s {
+		cl.k++
+	}
+	near := cl.k < len(ms) && ms[cl.k].Start-nearBytes <= e
+	if size == secretLen {
+		named := isSecretName(nameOf(buf, s))
+		var val string
+		v := buf[s:e]
+		if pct && e-s != size {
+			val = percentDecode(v)
+			v = []byte(val)
+		}
+		if (near || named) && plausibleSecret(v, named) {
+			cl.secrets = append(cl.secrets, cand{start: s, end: e, named: named, val: val})
+		}
+	}
+	for cl.kt < len(ms) && ms[cl.kt].End()+namedBytes < s {
+		cl.kt++
+	}
+	if cl.wantTokens && cl.kt < len(ms) && ms[cl.kt].Start-namedBytes <= e && size >= minTokenLen {
+		pad := e
+		for pad < len(buf) && pad-e < 2 && buf[pad] == '=' {
+			pad++
+		}
+		if c, ok := token(buf, s, pad); ok {
+			if pct && pad-s != runLen(buf, s, pad) {
+				c.val = percentDecode(buf[s:pad])
+			}
+			cl.tokens = append(cl.tokens, c)
+		}
+	}
+}
+
+// pctRun extends the run buf[s:e] of base64 characters both ways over
+// %2B and %2F and the base64 characters beyond them, not before done.
+func pctRun(buf []byte, s, e, done int) (int, int) {
+	for s > done && (class[buf[s-1]]&cB64 != 0 || pctB64(buf, s-1)) {
+		s--
+	}
+	for e < len(buf) && (class[buf[e]]&cB64 != 0 || pctB64(buf, e)) {
+		e++
+	}
+	return s, e
+}
+
+// pctB64 reports whether buf[i] is the '%' of %2B or %2F, the
+// percent-encoded '+' and '/' of a secret in a URL, which are part of a
+// run of base64 characters.
+func pctB64(buf []byte, i int) bool {
+	return buf[i] == '%' && i+2 < len(buf) && buf[i+1] == '2' && (buf[i+2]|0x20 == 'b' || buf[i+2]|0x20 == 'f')
+}
+
+// runLen is the length of the run buf[s:e] percent-decoded.
+func runLen(buf []byte, s, e int) int {
+	return e - s - 2*bytes.Count(buf[s:e], []byte{'%'})
+}
+
+// percentDecode decodes the %2B and %2F of a run.
+func percentDecode(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '%' && i+2 < len(b) {
+			c = '/'
+			if b[i+2]|0x20 == 'b' {
+				c = '+'
+			}
+			i += 2
+		}
+		out = append(out, c)
+	}
+	return string(out)
 }
 
 // tokenPrefixes start the base64 of STS session tokens as issued over the
@@ -307,20 +554,28 @@ func escapeTail(buf []byte, s, e int) int {
 // a named candidate anywhere in the buffer is within reach, after every
 // nearer one. It returns, for each key ID, the index of its candidate or
 // -1.
-func assign(ms []Match, lines []int, cs []cand, far bool, want func(k int) bool) []int {
+func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) []int {
 	type pairing struct {
-		score   uint64
-		key, at int
+		mismatch, score uint64
+		key, at         int
 	}
 	byScore := func(a, b pairing) int {
-		return cmp.Or(cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
+		return cmp.Or(cmp.Compare(a.mismatch, b.mismatch), cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
 	}
 	var all, best []pairing
-	var named []int // indexes of the named candidates, for far pairing
+	var named []int             // indexes of the named candidates, for far pairing
+	var byQual map[string][]int // and of those with each qualifier
 	if far {
 		for i, c := range cs {
-			if c.named {
-				named = append(named, i)
+			if !c.named {
+				continue
+			}
+			named = append(named, i)
+			if c.qual != "" {
+				if byQual == nil {
+					byQual = map[string][]int{}
+				}
+				byQual[c.qual] = append(byQual[c.qual], i)
 			}
 		}
 	}
@@ -331,25 +586,30 @@ func assign(ms []Match, lines []int, cs []cand, far bool, want func(k int) bool)
 		// Walk out from the key ID in both directions until out of reach,
 		// so that a file of many credentials costs a few candidates each.
 		best = best[:0]
+		line := keys[k].line
 		at := sort.Search(len(cs), func(i int) bool { return cs[i].start >= m.End() })
-		for i := at; i < len(cs) && cs[i].line-lines[k] <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
-			if s, ok := score(m, lines[k], cs[i]); ok {
-				best = append(best, pairing{s, k, i})
+		for i := at; i < len(cs) && cs[i].line-line <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
+			if s, ok := score(m, line, cs[i]); ok {
+				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
 			}
 		}
-		for i := at - 1; i >= 0 && lines[k]-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
-			if s, ok := score(m, lines[k], cs[i]); ok {
-				best = append(best, pairing{s, k, i})
+		for i := at - 1; i >= 0 && line-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
+			if s, ok := score(m, line, cs[i]); ok {
+				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
 			}
 		}
-		// The nearest named candidates on either side, however far.
-		j, _ := slices.BinarySearch(named, at)
-		for _, i := range named[max(j-maxPairs, 0):min(j+maxPairs, len(named))] {
-			if s, ok := farScore(m, lines[k], cs[i]); ok {
-				best = append(best, pairing{s, k, i})
+		// The nearest named candidates on either side, however far, and
+		// those whose name says they belong to this key ID.
+		for _, list := range [][]int{named, byQual[keys[k].qual]} {
+			j, _ := slices.BinarySearch(list, at)
+			for _, i := range list[max(j-maxPairs, 0):min(j+maxPairs, len(list))] {
+				if s, ok := farScore(m, line, cs[i]); ok {
+					best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
+				}
 			}
 		}
 		slices.SortFunc(best, byScore)
+		best = slices.CompactFunc(best, func(a, b pairing) bool { return a.at == b.at })
 		all = append(all, best[:min(len(best), maxPairs)]...)
 	}
 	slices.SortFunc(all, byScore)

@@ -20,7 +20,7 @@ var (
 // The boundary rule for '/': the path segment on the far side of it must
 // read like a word, not like a piece of base64.
 var (
-	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,6}|[A-Z0-9]{1,6})$`)
+	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]*(?:[A-Z][a-z]{2,})*|[a-z]+(?:[A-Z][a-z]{2,})+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,6}|[A-Z0-9]{1,6})$`)
 	refSegBefore = regexp.MustCompile(`(?:^|([^A-Za-z0-9]))([A-Za-z0-9]*)$`)
 	refSegAfter  = regexp.MustCompile(`^([A-Za-z0-9]*)(.?)`)
 )
@@ -43,6 +43,14 @@ func refPathAfter(b []byte) bool {
 	return string(m[2]) != "+" && refWord.Match(m[1])
 }
 
+// A '+' joins a word to a key ID nothing base64 follows: a word shorter
+// than maxSegment with nothing base64 before it.
+func refPlusBefore(b []byte) bool {
+	m := refSegBefore.FindSubmatch(b)
+	seg := m[2]
+	return len(seg) > 0 && len(seg) < maxSegment && (len(m[1]) == 0 || !refB64(m[1][0])) && refWord.Match(seg)
+}
+
 func refB64(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/'
 }
@@ -53,11 +61,13 @@ func refFind(buf []byte) []int {
 		if !refKey.Match(buf[s : s+keyLen]) {
 			continue
 		}
-		if e := s + keyLen; e < len(buf) && refB64(buf[e]) && !(buf[e] == '/' && refPathAfter(buf[e+1:])) {
+		e := s + keyLen
+		alone := e == len(buf) || !refB64(buf[e])
+		if !alone && !(buf[e] == '/' && refPathAfter(buf[e+1:])) {
 			continue
 		}
 		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) &&
-			!(buf[s-1] == '+' && (s == 1 || buf[s-2] == '\n')) &&
+			!(buf[s-1] == '+' && (s == 1 || buf[s-2] == '\n' || alone && refPlusBefore(buf[:s-1]))) &&
 			!(buf[s-1] == '/' && refPathBefore(buf[:s-1])) {
 			continue
 		}
@@ -76,6 +86,7 @@ func randomText(r *rand.Rand, n int) []byte {
 		"AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIDA", "A", "Q", "7", "1", "Z2",
 		" ", "\n", "\r\n", "=", "/", "+", "a", "x", `"`, "\\n", "%3D", "\\u0022", "\\x41", "_", "\xff",
 		"/", "/", "\n+", "keys", "20240101", "Users", "aws4", "xY9q", "abcdefghijklmnopqr", "s3://",
+		"deployBot", "AccessKeys", "aBcD", "+", "key+",
 	}
 	var b []byte
 	for len(b) < n {
@@ -143,28 +154,44 @@ func FuzzFind(f *testing.F) {
 // refCandidates walks every run in buf, not just the windows around key
 // IDs, and keeps the candidates that some key ID can reach.
 func refCandidates(buf []byte, ms []Match) (secrets, tokens []cand) {
+	// %2B and %2F are '+' and '/' percent-encoded.
+	pct := regexp.MustCompile(`^%2[BbFf]`)
+	inRun := func(i int) bool { return refB64(buf[i]) || pct.Match(buf[i:]) }
+	unescape := strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/")
 	for s := 0; s < len(buf); {
-		if !refB64(buf[s]) {
+		if !inRun(s) {
 			s++
 			continue
 		}
 		e := s
-		for e < len(buf) && refB64(buf[e]) {
+		for e < len(buf) && inRun(e) {
 			e++
 		}
 		r := s + escapeTail(buf, s, e)
-		if e-r == secretLen {
+		val := unescape.Replace(string(buf[r:e]))
+		if r < e && buf[r] == '+' && len(val) == secretLen+1 && (r == 0 || buf[r-1] == '\n') {
+			r, val = r+1, val[1:] // a patch's added line
+		}
+		dec := ""
+		if len(val) != e-r {
+			dec = val
+		}
+		if len(val) == secretLen {
 			named := isSecretName(assignedName(buf, r))
-			if plausibleSecret(buf[r:e], named) {
-				secrets = append(secrets, cand{start: r, end: e, named: named})
+			if plausibleSecret([]byte(val), named) {
+				secrets = append(secrets, cand{start: r, end: e, named: named, val: dec})
 			}
 		}
-		if e-r >= minTokenLen {
+		if len(val) >= minTokenLen {
 			pad := e
 			for pad < len(buf) && pad-e < 2 && buf[pad] == '=' {
 				pad++
 			}
 			if c, ok := token(buf, r, pad); ok {
+				c.val = dec
+				if dec != "" {
+					c.val += string(buf[e:pad])
+				}
 				tokens = append(tokens, c)
 			}
 		}
@@ -189,7 +216,7 @@ func reachable(buf []byte, ms []Match, cs []cand) []cand {
 
 func TestCandidatesMatchReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
-	pieces := []string{"\n", "\n", " ", ",", "=", "\\n", "aws_secret_access_key = ", "SessionToken: ", "word ", "/"}
+	pieces := []string{"\n", "\n", " ", ",", "=", "\\n", "aws_secret_access_key = ", "SessionToken: ", "word ", "/", "%2B", "%2f", "\n+", "%"}
 	total := 0
 	for i := range 500 {
 		var b []byte
@@ -307,6 +334,34 @@ func TestContext(t *testing.T) {
 	// buffer cut to MaxContext bytes either side of it.
 	if Context < ContextBefore+ContextAfter || Context < ContextBefore+EncodedContextAfter {
 		t.Fatalf("Context %d is narrower than the contexts it spans", Context)
+	}
+	// So is the pairing of several credentials by their sections, however
+	// far before the key ID the block it is in was opened: here the
+	// secret in K1's block is farther than the one after the block ends.
+	for i, far := range []int{0, 1000, namedBytes - 500, namedBytes + 500, MaxContext, 2 * MaxContext} {
+		k1, k2, s1, s2, s3 := fakeKey("AKIA", uint64(950+i)), fakeKey("AKIA", uint64(960+i)), fakeSecret(uint64(950+i)), fakeSecret(uint64(960+i)), fakeSecret(uint64(970+i))
+		deep := strings.Repeat("  # "+strings.Repeat("x", 72)+"\n", far/80)
+		buf := []byte("prod:\n" + deep + "  secret_access_key: " + s1 + "\n" + strings.Repeat("  # nothing here\n", 20) +
+			"  access_key_id: " + k1 + "\ntop_secret_key: " + s3 + "\n" + deep + "dev:\n  access_key_id: " + k2 + "\n  secret_access_key: " + s2 + "\n")
+		whole := Find(buf)
+		for _, m := range whole {
+			a, b := max(m.Start-MaxContext, 0), min(m.Start+MaxContext, len(buf))
+			var cut *Match
+			for _, c := range Find(buf[a:b]) {
+				if c.KeyID == m.KeyID {
+					cut = &c
+				}
+			}
+			if cut == nil {
+				t.Fatalf("block opened %d bytes before: %s not found cut to MaxContext", far, m.KeyID)
+			}
+			if cut.Secret != m.Secret {
+				t.Fatalf("block opened %d bytes before: %s paired with %s in the whole buffer, cut to MaxContext %s", far, m.KeyID, redact(m.Secret), redactMatch(*cut))
+			}
+		}
+		if len(whole) != 2 || whole[1].Secret != s2 || far < namedBytes && whole[0].Secret != s1 {
+			t.Fatalf("block opened %d bytes before: %v", far, redactMatches(whole))
+		}
 	}
 	for i, far := range []int{0, 100, nearBytes - 100, namedBytes - 200} {
 		key, secret := fakeKey("ASIA", uint64(900+i)), fakeSecret(uint64(900+i))

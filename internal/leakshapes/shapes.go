@@ -118,6 +118,25 @@ func zipOf(files ...string) string {
 	return b.String()
 }
 
+// storedZip is zipOf without compression: the members' bytes are in the
+// archive as they are.
+func storedZip(files ...string) string {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for i := 0; i+1 < len(files); i += 2 {
+		f, _ := w.CreateHeader(&zip.FileHeader{Name: files[i], Method: zip.Store})
+		f.Write([]byte(files[i+1]))
+	}
+	w.Close()
+	return b.String()
+}
+
+// urlish gives a secret a '+' and a '/', which a URL percent-encodes.
+func urlish(s string) string { return s[:9] + "+" + s[10:19] + "/" + s[20:] }
+
+// pctEncode is what a URL makes of a secret's '+' and '/'.
+func pctEncode(s string) string { return strings.NewReplacer("+", "%2B", "/", "%2F").Replace(s) }
+
 func tarOf(files ...string) string {
 	var b bytes.Buffer
 	w := tar.NewWriter(&b)
@@ -251,9 +270,79 @@ func Cases() []Case {
 	add(Case{Name: "key in a file name", Files: map[string]string{"keys/" + k + ".csv": "rotated, see the vault\n"},
 		Want: []Want{{KeyID: k, Path: "keys/" + k + ".csv", Decoded: "file name"}}})
 
+	// Other variants of the shapes above, each of which keysweep once
+	// missed (or reported twice).
+	k, _ = key(28)
+	add(Case{Name: "a '+' joining a word to the key ID", Files: map[string]string{"notes/rotation.txt": "old key+" + k + " was rotated on Monday\n"},
+		Want: []Want{{KeyID: k, Path: "notes/rotation.txt"}}})
+	k, _ = key(29)
+	k2, _ := key(30)
+	add(Case{Name: "path segments in camel case", Files: map[string]string{"scripts/paths.sh": "cat /home/deployBot/" + k + "\ncp " + k2 + "/AccessKeys.csv /tmp\n"},
+		Want: []Want{{KeyID: k, Path: "scripts/paths.sh"}, {KeyID: k2, Path: "scripts/paths.sh"}}})
+	k, s = key(31)
+	add(Case{Name: "patch adding the secret line before the key ID line", Files: map[string]string{"patches/creds.diff": "--- /dev/null\n+++ b/creds.txt\n@@ -0,0 +1,2 @@\n+" + s + "\n+" + k + "\n"},
+		Want: []Want{{KeyID: k, Path: "patches/creds.diff", Secret: s}}})
+	k, s = key(32)
+	s = urlish(s)
+	add(Case{Name: "s3:// URL, secret percent-encoded", Files: map[string]string{"conf/hive.properties": "location=s3://" + k + ":" + pctEncode(s) + "@warehouse/tables/\n"},
+		Want: []Want{{KeyID: k, Path: "conf/hive.properties", Secret: s}}})
+	k, s = key(33)
+	s = urlish(s)
+	add(Case{Name: "JDBC query string, secret percent-encoded", Files: map[string]string{"conf/athena.url": "jdbc:awsathena://athena.us-east-1.amazonaws.com:443?User=" + k + "&Password=" + pctEncode(s) + "&S3OutputLocation=s3%3A%2F%2Fresults\n"},
+		Want: []Want{{KeyID: k, Path: "conf/athena.url", Secret: s}}})
+	k, s = key(34)
+	k2, s2 := key(35)
+	add(Case{Name: "two credentials told apart by their names", Files: map[string]string{"deploy/.env": "PROD_AWS_ACCESS_KEY_ID=" + k + "\nSTAGING_AWS_ACCESS_KEY_ID=" + k2 + "\n" + filler(80) +
+		"PROD_AWS_SECRET_ACCESS_KEY=" + s + "\nSTAGING_AWS_SECRET_ACCESS_KEY=" + s2 + "\n"},
+		Want: []Want{{KeyID: k, Path: "deploy/.env", Secret: s}, {KeyID: k2, Path: "deploy/.env", Secret: s2}}})
+	k, s = key(36)
+	k2, s2 = key(37)
+	add(Case{Name: "two INI sections, each secret far from its key ID", Files: map[string]string{"conf/boto.cfg": "[prod]\naws_access_key_id = " + k + "\n" + filler(70) + "aws_secret_access_key = " + s +
+		"\n[dev]\naws_access_key_id = " + k2 + "\n" + filler(70) + "aws_secret_access_key = " + s2 + "\n"},
+		Want: []Want{{KeyID: k, Path: "conf/boto.cfg", Secret: s}, {KeyID: k2, Path: "conf/boto.cfg", Secret: s2}}})
+	k, s = key(46)
+	k2, s2 = key(47)
+	indent := strings.ReplaceAll(filler(60), "#", "    #")
+	add(Case{Name: "nested YAML blocks, each secret far from its key ID", Files: map[string]string{"deploy/values.yaml": "environments:\n  prod:\n    aws_access_key_id: " + k + "\n" + indent +
+		"    aws_secret_access_key: " + s + "\n  dev:\n    aws_access_key_id: " + k2 + "\n" + indent + "    aws_secret_access_key: " + s2 + "\n"},
+		Want: []Want{{KeyID: k, Path: "deploy/values.yaml", Secret: s}, {KeyID: k2, Path: "deploy/values.yaml", Secret: s2}}})
+	k, s = key(48)
+	add(Case{Name: "gzip'd file base64-encoded in a ConfigMap", Files: map[string]string{"k8s/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nbinaryData:\n  aws.env.gz: " + b64(gz(env(k, s))) + "\n"},
+		Want: []Want{{KeyID: k, Path: "k8s/configmap.yaml", Secret: s, Decoded: "base64 > gzip"}}})
+	k, s = key(49)
+	add(Case{Name: "zip base64-encoded, wrapped", Files: map[string]string{"deploy/bundle.zip.b64": wrap(b64(zipOf("conf/aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n")), 76)},
+		Want: []Want{{KeyID: k, Path: "deploy/bundle.zip.b64!conf/aws.properties", Secret: s, Decoded: "base64 > zip"}}})
+	k, s = key(38)
+	add(Case{Name: "UTF-16LE without BOM, another script first", Files: map[string]string{"win/notes.txt": utf16LE(strings.Repeat("鍵の確認とローテーション。\r\n", 40)+env(k, s), false)},
+		Want: []Want{{KeyID: k, Path: "win/notes.txt", Secret: s, Decoded: "utf-16le"}}})
+	k, s = key(39)
+	add(Case{Name: "PowerShell -EncodedCommand (base64 of UTF-16LE)", Files: map[string]string{"ci/setup.ps1": "powershell.exe -NoProfile -EncodedCommand " +
+		base64.StdEncoding.EncodeToString([]byte(utf16LE("$env:AWS_ACCESS_KEY_ID='"+k+"'; $env:AWS_SECRET_ACCESS_KEY='"+s+"'", false))) + "\n"},
+		Want: []Want{{KeyID: k, Path: "ci/setup.ps1", Secret: s, Decoded: "base64"}}})
+	k, s = key(40)
+	add(Case{Name: "plain tar, reported at the member only", Files: map[string]string{"backup/etc.tar": tarOf("etc/aws/credentials", "[default]\naws_access_key_id = "+k+"\naws_secret_access_key = "+s+"\n")},
+		Want: []Want{{KeyID: k, Path: "backup/etc.tar!etc/aws/credentials", Secret: s, Decoded: "tar"}}})
+	k, s = key(41)
+	add(Case{Name: "stored zip, reported at the member only", Files: map[string]string{"backup/creds.zip": storedZip("creds.env", env(k, s))},
+		Want: []Want{{KeyID: k, Path: "backup/creds.zip!creds.env", Secret: s, Decoded: "zip"}}})
+	k, s = key(42)
+	add(Case{Name: "tgz with ./ member names", Files: map[string]string{"release/conf.tgz": gz(tarOf("./conf/aws.env", env(k, s)))},
+		Want: []Want{{KeyID: k, Path: "release/conf.tgz!conf/aws.env", Secret: s, Decoded: "gzip > tar"}}})
+	k, s = key(43)
+	add(Case{Name: "jar in a tarball in a zip", Files: map[string]string{"dist/bundle.zip": zipOf("app.tar.gz", gz(tarOf("lib/app.jar", zipOf("aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n"))))},
+		Want: []Want{{KeyID: k, Path: "dist/bundle.zip!app.tar.gz!lib/app.jar!aws.properties", Secret: s, Decoded: "zip > gzip > tar > zip"}}})
+	k, _ = key(44)
+	add(Case{Name: "key in an archive member's name", Files: map[string]string{"backup/keys.zip": zipOf("keys/"+k+".csv", "rotated\n")},
+		Want: []Want{{KeyID: k, Path: "backup/keys.zip!keys/" + k + ".csv", Decoded: "zip > file name"}}})
+	k, _ = key(45)
+	add(Case{Name: "key in a directory name", Files: map[string]string{"keys/" + k + "/README": "rotated, see the vault\n"},
+		Want: []Want{{KeyID: k, Path: "keys/" + k, Decoded: "file name"}}})
+
 	// Look-alikes.
-	add(Case{Name: "placeholders", Negative: true, Files: map[string]string{"examples/config.ini": "aws_access_key_id = AKIAABCDEFGHIJKLMNOP\naws_access_key_id = AKIAXXXXXXXXXXXXXXXX\naws_access_key_id = AKIA2345XXXXXXXXXXXX\n"},
-		Absent: []string{"AKIAABCDEFGHIJKLMNOP", "AKIAXXXXXXXXXXXXXXXX", "AKIA2345XXXXXXXXXXXX"}})
+	placeholders := []string{"AKIAABCDEFGHIJKLMNOP", "AKIAXXXXXXXXXXXXXXXX", "AKIA2345XXXXXXXXXXXX",
+		"AKIAZYXWVUTSRQPONMLK", "AKIAEXAMPLEEXAMPLE22", "AKIADUMMYDUMMYDUMMY2", "AKIAYOURACCESSKEYIDX", "AKIANOTAREALKEYATALL"}
+	add(Case{Name: "placeholders", Negative: true, Files: map[string]string{"examples/config.ini": "aws_access_key_id = " + strings.Join(placeholders, "\naws_access_key_id = ") + "\n"},
+		Absent: placeholders})
 	k, s = key(24)
 	var ids []string
 	var shapes strings.Builder

@@ -1,15 +1,13 @@
 package decode
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/keysweep/keysweep/internal/leakshapes"
 )
 
 var enc = base64.StdEncoding.EncodeToString
@@ -78,44 +76,13 @@ func swap(b []byte) []byte {
 	return b
 }
 
-func tarOf(files ...string) []byte {
-	var b bytes.Buffer
-	w := tar.NewWriter(&b)
-	for i := 0; i+1 < len(files); i += 2 {
-		w.WriteHeader(&tar.Header{Name: files[i], Mode: 0o644, Size: int64(len(files[i+1])), Typeflag: tar.TypeReg})
-		w.Write([]byte(files[i+1]))
-	}
-	w.Close()
-	return b.Bytes()
-}
+func tarOf(files ...string) []byte { return []byte(leakshapes.TarOf(files...)) }
 
-func wrap(s string, w int) string {
-	var b strings.Builder
-	for len(s) > w {
-		b.WriteString(s[:w] + "\n")
-		s = s[w:]
-	}
-	return b.String() + s + "\n"
-}
+func zipOf(files ...string) []byte { return []byte(leakshapes.ZipOf(files...)) }
 
-func zipOf(files ...string) []byte {
-	var b bytes.Buffer
-	w := zip.NewWriter(&b)
-	for i := 0; i+1 < len(files); i += 2 {
-		f, _ := w.Create(files[i])
-		f.Write([]byte(files[i+1]))
-	}
-	w.Close()
-	return b.Bytes()
-}
+func gz(b []byte) []byte { return []byte(leakshapes.Gzip(string(b))) }
 
-func gz(b []byte) []byte {
-	var out bytes.Buffer
-	w := gzip.NewWriter(&out)
-	w.Write(b)
-	w.Close()
-	return out.Bytes()
-}
+var wrap = leakshapes.Wrap
 
 func TestExpand(t *testing.T) {
 	var long []byte

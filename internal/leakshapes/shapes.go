@@ -70,7 +70,7 @@ func filler(n int) string {
 	return b.String()
 }
 
-func wrap(s string, width int) string {
+func Wrap(s string, width int) string {
 	var b strings.Builder
 	for len(s) > width {
 		b.WriteString(s[:width] + "\n")
@@ -98,7 +98,9 @@ func utf16BE(s string) string {
 	return string(b)
 }
 
-func gz(s string) string {
+// Gzip, ZipOf, TarOf and Wrap build the containers of the corpus; the
+// decode package's tests build theirs with them too.
+func Gzip(s string) string {
 	var b bytes.Buffer
 	w := gzip.NewWriter(&b)
 	w.Write([]byte(s))
@@ -106,8 +108,8 @@ func gz(s string) string {
 	return b.String()
 }
 
-// zipOf builds a zip of name/content pairs.
-func zipOf(files ...string) string {
+// ZipOf builds a zip of name/content pairs.
+func ZipOf(files ...string) string {
 	var b bytes.Buffer
 	w := zip.NewWriter(&b)
 	for i := 0; i+1 < len(files); i += 2 {
@@ -118,7 +120,7 @@ func zipOf(files ...string) string {
 	return b.String()
 }
 
-// storedZip is zipOf without compression: the members' bytes are in the
+// storedZip is ZipOf without compression: the members' bytes are in the
 // archive as they are.
 func storedZip(files ...string) string {
 	var b bytes.Buffer
@@ -137,7 +139,7 @@ func urlish(s string) string { return s[:9] + "+" + s[10:19] + "/" + s[20:] }
 // pctEncode is what a URL makes of a secret's '+' and '/'.
 func pctEncode(s string) string { return strings.NewReplacer("+", "%2B", "/", "%2F").Replace(s) }
 
-func tarOf(files ...string) string {
+func TarOf(files ...string) string {
 	var b bytes.Buffer
 	w := tar.NewWriter(&b)
 	for i := 0; i+1 < len(files); i += 2 {
@@ -216,7 +218,7 @@ func Cases() []Case {
 	add(Case{Name: "Kubernetes Secret, base64 fields", Files: map[string]string{"k8s/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws\ntype: Opaque\ndata:\n  AWS_ACCESS_KEY_ID: " + b64(k) + "\n  AWS_SECRET_ACCESS_KEY: " + b64(s) + "\n"},
 		Want: []Want{{KeyID: k, Path: "k8s/secret.yaml", Secret: s, Decoded: "base64"}}})
 	k, s = key(9)
-	add(Case{Name: "whole file base64, wrapped", Files: map[string]string{"k8s/credentials.b64": wrap(b64("[default]\nregion = eu-west-1\naws_access_key_id = "+k+"\naws_secret_access_key = "+s+"\noutput = json\n"), 76)},
+	add(Case{Name: "whole file base64, wrapped", Files: map[string]string{"k8s/credentials.b64": Wrap(b64("[default]\nregion = eu-west-1\naws_access_key_id = "+k+"\naws_secret_access_key = "+s+"\noutput = json\n"), 76)},
 		Want: []Want{{KeyID: k, Path: "k8s/credentials.b64", Secret: s, Decoded: "base64"}}})
 	k, s = key(10)
 	add(Case{Name: ".dockerconfigjson, base64 twice", Files: map[string]string{"k8s/pull-secret.yaml": "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: " +
@@ -251,19 +253,19 @@ func Cases() []Case {
 	add(Case{Name: "UTF-16BE without BOM", Files: map[string]string{"win/creds-be.txt": utf16BE(env(k, s))},
 		Want: []Want{{KeyID: k, Path: "win/creds-be.txt", Secret: s, Decoded: "utf-16be"}}})
 	k, s = key(19)
-	add(Case{Name: "gzip", Files: map[string]string{"backup/creds.env.gz": gz(env(k, s))},
+	add(Case{Name: "gzip", Files: map[string]string{"backup/creds.env.gz": Gzip(env(k, s))},
 		Want: []Want{{KeyID: k, Path: "backup/creds.env.gz", Secret: s, Decoded: "gzip"}}})
 	k, s = key(20)
-	add(Case{Name: "jar (zip)", Files: map[string]string{"lib/app.jar": zipOf("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n", "config/aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n")},
+	add(Case{Name: "jar (zip)", Files: map[string]string{"lib/app.jar": ZipOf("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n", "config/aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n")},
 		Want: []Want{{KeyID: k, Path: "lib/app.jar!config/aws.properties", Secret: s, Decoded: "zip"}}})
 	k, s = key(21)
-	add(Case{Name: "wheel (zip)", Files: map[string]string{"dist/pkg-1.0-py3-none-any.whl": zipOf("pkg/__init__.py", "", "pkg/settings.py", "AWS_ACCESS_KEY_ID = '"+k+"'\nAWS_SECRET_ACCESS_KEY = '"+s+"'\n")},
+	add(Case{Name: "wheel (zip)", Files: map[string]string{"dist/pkg-1.0-py3-none-any.whl": ZipOf("pkg/__init__.py", "", "pkg/settings.py", "AWS_ACCESS_KEY_ID = '"+k+"'\nAWS_SECRET_ACCESS_KEY = '"+s+"'\n")},
 		Want: []Want{{KeyID: k, Path: "dist/pkg-1.0-py3-none-any.whl!pkg/settings.py", Secret: s, Decoded: "zip"}}})
 	k, s = key(22)
-	add(Case{Name: "tar.gz", Files: map[string]string{"release/bundle.tar.gz": gz(tarOf("bundle/README", "hello\n", "bundle/.env", env(k, s)))},
+	add(Case{Name: "tar.gz", Files: map[string]string{"release/bundle.tar.gz": Gzip(TarOf("bundle/README", "hello\n", "bundle/.env", env(k, s)))},
 		Want: []Want{{KeyID: k, Path: "release/bundle.tar.gz!bundle/.env", Secret: s, Decoded: "gzip > tar"}}})
 	k, s = key(23)
-	add(Case{Name: "jar in a war", Files: map[string]string{"deploy/app.war": zipOf("WEB-INF/web.xml", "<web-app/>\n", "WEB-INF/lib/inner.jar", zipOf("creds.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n"))},
+	add(Case{Name: "jar in a war", Files: map[string]string{"deploy/app.war": ZipOf("WEB-INF/web.xml", "<web-app/>\n", "WEB-INF/lib/inner.jar", ZipOf("creds.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n"))},
 		Want: []Want{{KeyID: k, Path: "deploy/app.war!WEB-INF/lib/inner.jar!creds.properties", Secret: s, Decoded: "zip > zip"}}})
 
 	k, _ = key(27)
@@ -307,10 +309,10 @@ func Cases() []Case {
 		"    aws_secret_access_key: " + s + "\n  dev:\n    aws_access_key_id: " + k2 + "\n" + indent + "    aws_secret_access_key: " + s2 + "\n"},
 		Want: []Want{{KeyID: k, Path: "deploy/values.yaml", Secret: s}, {KeyID: k2, Path: "deploy/values.yaml", Secret: s2}}})
 	k, s = key(48)
-	add(Case{Name: "gzip'd file base64-encoded in a ConfigMap", Files: map[string]string{"k8s/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nbinaryData:\n  aws.env.gz: " + b64(gz(env(k, s))) + "\n"},
+	add(Case{Name: "gzip'd file base64-encoded in a ConfigMap", Files: map[string]string{"k8s/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nbinaryData:\n  aws.env.gz: " + b64(Gzip(env(k, s))) + "\n"},
 		Want: []Want{{KeyID: k, Path: "k8s/configmap.yaml", Secret: s, Decoded: "base64 > gzip"}}})
 	k, s = key(49)
-	add(Case{Name: "zip base64-encoded, wrapped", Files: map[string]string{"deploy/bundle.zip.b64": wrap(b64(zipOf("conf/aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n")), 76)},
+	add(Case{Name: "zip base64-encoded, wrapped", Files: map[string]string{"deploy/bundle.zip.b64": Wrap(b64(ZipOf("conf/aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n")), 76)},
 		Want: []Want{{KeyID: k, Path: "deploy/bundle.zip.b64!conf/aws.properties", Secret: s, Decoded: "base64 > zip"}}})
 	k, s = key(38)
 	add(Case{Name: "UTF-16LE without BOM, another script first", Files: map[string]string{"win/notes.txt": utf16LE(strings.Repeat("鍵の確認とローテーション。\r\n", 40)+env(k, s), false)},
@@ -320,19 +322,19 @@ func Cases() []Case {
 		base64.StdEncoding.EncodeToString([]byte(utf16LE("$env:AWS_ACCESS_KEY_ID='"+k+"'; $env:AWS_SECRET_ACCESS_KEY='"+s+"'", false))) + "\n"},
 		Want: []Want{{KeyID: k, Path: "ci/setup.ps1", Secret: s, Decoded: "base64"}}})
 	k, s = key(40)
-	add(Case{Name: "plain tar, reported at the member only", Files: map[string]string{"backup/etc.tar": tarOf("etc/aws/credentials", "[default]\naws_access_key_id = "+k+"\naws_secret_access_key = "+s+"\n")},
+	add(Case{Name: "plain tar, reported at the member only", Files: map[string]string{"backup/etc.tar": TarOf("etc/aws/credentials", "[default]\naws_access_key_id = "+k+"\naws_secret_access_key = "+s+"\n")},
 		Want: []Want{{KeyID: k, Path: "backup/etc.tar!etc/aws/credentials", Secret: s, Decoded: "tar"}}})
 	k, s = key(41)
 	add(Case{Name: "stored zip, reported at the member only", Files: map[string]string{"backup/creds.zip": storedZip("creds.env", env(k, s))},
 		Want: []Want{{KeyID: k, Path: "backup/creds.zip!creds.env", Secret: s, Decoded: "zip"}}})
 	k, s = key(42)
-	add(Case{Name: "tgz with ./ member names", Files: map[string]string{"release/conf.tgz": gz(tarOf("./conf/aws.env", env(k, s)))},
+	add(Case{Name: "tgz with ./ member names", Files: map[string]string{"release/conf.tgz": Gzip(TarOf("./conf/aws.env", env(k, s)))},
 		Want: []Want{{KeyID: k, Path: "release/conf.tgz!conf/aws.env", Secret: s, Decoded: "gzip > tar"}}})
 	k, s = key(43)
-	add(Case{Name: "jar in a tarball in a zip", Files: map[string]string{"dist/bundle.zip": zipOf("app.tar.gz", gz(tarOf("lib/app.jar", zipOf("aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n"))))},
+	add(Case{Name: "jar in a tarball in a zip", Files: map[string]string{"dist/bundle.zip": ZipOf("app.tar.gz", Gzip(TarOf("lib/app.jar", ZipOf("aws.properties", "aws.accessKeyId="+k+"\naws.secretKey="+s+"\n"))))},
 		Want: []Want{{KeyID: k, Path: "dist/bundle.zip!app.tar.gz!lib/app.jar!aws.properties", Secret: s, Decoded: "zip > gzip > tar > zip"}}})
 	k, _ = key(44)
-	add(Case{Name: "key in an archive member's name", Files: map[string]string{"backup/keys.zip": zipOf("keys/"+k+".csv", "rotated\n")},
+	add(Case{Name: "key in an archive member's name", Files: map[string]string{"backup/keys.zip": ZipOf("keys/"+k+".csv", "rotated\n")},
 		Want: []Want{{KeyID: k, Path: "backup/keys.zip!keys/" + k + ".csv", Decoded: "zip > file name"}}})
 	k, _ = key(45)
 	add(Case{Name: "key in a directory name", Files: map[string]string{"keys/" + k + "/README": "rotated, see the vault\n"},

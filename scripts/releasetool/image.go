@@ -279,17 +279,25 @@ func push(ctx context.Context, dir string, refs []string, stdout io.Writer) erro
 	return nil
 }
 
-// pullAnonymously fetches REF@DIGEST without credentials, every platform's
-// manifest, config and layers, as a user's `docker pull` would: a private
-// package or a missing blob fails here rather than in users' jobs.
-func pullAnonymously(ctx context.Context, r string, stdout io.Writer) error {
-	ref, err := name.NewDigest(r, name.StrictValidation)
+// pullAnonymously fetches REF (a tag) without credentials, checks that it
+// names the image index want, and fetches every platform's manifest, config
+// and layers, as a user's `docker pull` would: a private package, a tag
+// that moved or a missing blob fails here rather than in users' jobs.
+func pullAnonymously(ctx context.Context, r, want string, stdout io.Writer) error {
+	ref, err := name.ParseReference(r, name.StrictValidation)
 	if err != nil {
-		return fmt.Errorf("%s: want REPOSITORY@sha256:DIGEST: %w", r, err)
+		return err
 	}
 	idx, err := remote.Index(ref, remote.WithContext(ctx), remote.WithAuth(authn.Anonymous))
 	if err != nil {
 		return fmt.Errorf("anonymous pull of %s: %w", r, err)
+	}
+	got, err := idx.Digest()
+	if err != nil {
+		return err
+	}
+	if got.String() != want {
+		return fmt.Errorf("%s is %s, not the pushed %s", r, got, want)
 	}
 	im, err := idx.IndexManifest()
 	if err != nil {

@@ -14,7 +14,7 @@
 //	releasetool inspect -layout LAYOUT [-extract PLATFORM=FILE]
 //	releasetool modproxy -o DIR -module PATH -version V -created RFC3339 SRC
 //	releasetool push -layout LAYOUT REF...
-//	releasetool pull REF@DIGEST
+//	releasetool pull REF DIGEST
 package main
 
 import (
@@ -109,10 +109,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return push(ctx, *layoutDir, fs.Args(), stdout)
 	case "pull":
-		if len(args) != 1 {
-			return errors.New("usage: releasetool pull REF@DIGEST")
+		if len(args) != 2 {
+			return errors.New("usage: releasetool pull REF DIGEST")
 		}
-		return pullAnonymously(ctx, args[0], stdout)
+		return pullAnonymously(ctx, args[0], args[1], stdout)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

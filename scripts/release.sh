@@ -182,7 +182,7 @@ jq -e --arg v "$version" --arg r "$rev" --arg s "$source_url" '
         and .labels["org.opencontainers.image.licenses"] == "Apache-2.0"
         and (.files | index("etc/ssl/certs/ca-certificates.crt 644 0:0") != null)
         and (.files | index("keysweep 755 0:0") != null)
-        and (.files | index("tmp/ 1777 0:0") != null)
+        and (.files | index("tmp 1777 0:0") != null)
       ] | all)
 ' "$work/image.json" >/dev/null || { cat "$work/image.json"; die "the image's config is not what release.sh builds"; }
 cmp -s "$work/image-keysweep" "$work/${plat/\//-}/keysweep" || die "the image's $plat /keysweep is not the release binary"

@@ -172,7 +172,7 @@ install_source() {
   dir=$(unixpath "${RUNNER_TEMP:?RUNNER_TEMP is not set}")/keysweep-src
   rm -rf "$dir" && mkdir -p "$dir"
   echo "building keysweep $version from $action_path"
-  (cd "$action_path" && GOFLAGS=-mod=readonly go build \
+  (cd "$action_path" && GOFLAGS="-mod=readonly -buildvcs=false" go build \
     -ldflags "-s -w -X github.com/keysweep/keysweep/version.stamped=$version" \
     -o "$dir/keysweep$exe" ./cmd/keysweep) || die "could not build keysweep from $action_path"
   check_version "$dir/keysweep$exe" "$version"

@@ -86,12 +86,14 @@ go build -C scripts/releasetool -o "$work/releasetool" .
 rt="$work/releasetool"
 
 # One build per target. -trimpath and a stamped version: the same commit
-# gives the same binary wherever it is built; CGO off: static binaries.
+# gives the same binary wherever it is built; CGO off: static binaries. No
+# VCS stamping: the version and the image's revision label name the commit,
+# and git may refuse a checkout owned by another user (CI runs as root).
 build() { # OS/ARCH
   local os=${1%/*} arch=${1#*/} ext=""
   [ "$os" = windows ] && ext=.exe
   mkdir -p "$work/$os-$arch"
-  GOOS=$os GOARCH=$arch CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=true" \
+  GOOS=$os GOARCH=$arch CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
     go build -trimpath -ldflags "-s -w -X $module/version.stamped=$version" \
     -o "$work/$os-$arch/keysweep$ext" ./cmd/keysweep
 }

@@ -243,7 +243,7 @@ func (l *lazyIndex) withPrefix(prefix string) []repo.ID {
 		ents, _ := os.ReadDir(filepath.Join(dir, prefix[:2]))
 		for _, e := range ents {
 			var id repo.ID
-			if id.SetHex([]byte(prefix[:2] + e.Name())) && !add(id) {
+			if id.SetHex([]byte(prefix[:2]+e.Name())) && !add(id) {
 				return out
 			}
 		}

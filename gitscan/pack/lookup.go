@@ -250,3 +250,8 @@ func (l *lazyIndex) withPrefix(prefix string) []repo.ID {
 	}
 	return out
 }
+
+// Problems are the parts of the object store that could not be opened (an
+// unreadable pack index, an alternate that does not exist): the objects
+// they hold read as missing.
+func (st *Store) Problems() []Problem { return slices.Clone(st.problems) }

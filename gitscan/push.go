@@ -2,6 +2,7 @@ package gitscan
 
 import (
 	"context"
+	"path"
 	"strings"
 	"time"
 
@@ -138,11 +139,10 @@ func ScanPush(ctx context.Context, path string, push Push, opts Options) (*Resul
 	}
 	res := &Result{Stats: finding.ScanStats{Refs: len(push.Updates), Commits: len(h.commits), Blobs: len(set.order), Bytes: bytes}}
 	if len(hits) > 0 || len(msgs) > 0 || h.keyNames {
-		boundary := h.boundary()
 		if res.Leaks, res.Unreached, err = h.attribute(ctx, h.storeTrees(hits), hits, msgs, set, repo.ID{}, false); err != nil {
 			return nil, err
 		}
-		res.Leaks = h.introduced(res.Leaks, boundary, hits, opts)
+		res.Leaks = h.introduced(res.Leaks, opts, stored, old != nil)
 	}
 	res.Skipped = h.skipped.list()
 	if r.Promisor != "" && h.skipped.promised > 0 {
@@ -243,95 +243,110 @@ func (h *history) newCommits(ctx context.Context, heads, bases []repo.ID, tips m
 	})
 }
 
-// boundary is the existing commits the new ones are built on.
-func (h *history) boundary() []*commitInfo {
-	isNew := make(map[repo.ID]bool, len(h.commits))
-	for _, c := range h.commits {
-		isNew[c.hash] = true
-	}
-	var out []*commitInfo
-	for _, c := range h.commits {
-		for _, p := range c.parents {
-			if isNew[p] {
-				continue
-			}
-			isNew[p] = true // listed once
-			if pc, err := h.commit(p); err == nil {
-				out = append(out, pc)
-			}
-		}
-	}
-	return out
-}
-
 // introduced keeps the leaks the push brings in (see ScanPush): a key in
 // a commit or tag message always, since those objects are new; a key in a
-// file or a name unless a boundary commit already has the blob, or the key
-// at that path.
-func (h *history) introduced(leaks []finding.Leak, boundary []*commitInfo, hits map[repo.ID]*blobHit, opts Options) []finding.Leak {
-	if len(boundary) == 0 || len(leaks) == 0 {
+// file or a name unless the repository stores that blob already (known in
+// a quarantine only), or a parent of the first commit that holds it had the
+// key already: at the same path, or in a file that commit changed or
+// removed (an edit around the key, a move).
+func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(repo.ID) bool, quarantine bool) []finding.Leak {
+	if len(leaks) == 0 {
 		return leaks
-	}
-	idx := &hitIndex{entries: h.storeTrees(hits), memo: map[repo.ID][]pathBlob{}}
-	oldBlob, oldName := map[string]bool{}, map[string]bool{}
-	for _, b := range boundary {
-		for _, pb := range idx.under(b.tree, "commit "+short(b.hash)) {
-			oldBlob[pb.blob.String()] = true
-			oldName[pb.path] = true
-		}
 	}
 	threshold := opts.StreamThreshold
 	if threshold <= 0 {
 		threshold = pack.DefaultStreamThreshold
 	}
-	roots := make([][]pack.Entry, len(boundary))
-	trees := map[repo.ID][]pack.Entry{}
-	keysAt := map[repo.ID]map[string]bool{} // key IDs of a boundary blob
-	hasKeyAt := func(p, keyID string) bool {
-		for i, b := range boundary {
-			if roots[i] == nil {
-				if roots[i] = h.tree(b.tree, "commit "+short(b.hash)); roots[i] == nil {
-					continue
+	byHash := make(map[string]*commitInfo, len(h.commits))
+	for _, c := range h.commits {
+		byHash[c.hash.String()] = c
+	}
+	keys := map[repo.ID]map[string]bool{} // key IDs in a blob
+	keysIn := func(blob repo.ID) map[string]bool {
+		k, ok := keys[blob]
+		if !ok {
+			k = map[string]bool{}
+			if found, _, _, _, _, err := findBlob(h.store, blob, threshold, nil, nil); err == nil {
+				for _, m := range found {
+					k[m.KeyID] = true
 				}
 			}
-			blob := h.pathIn(roots[i], p, trees)
-			if blob.IsZero() {
+			keys[blob] = k
+		}
+		return k
+	}
+	trees := map[repo.ID][]pack.Entry{}
+	changed := map[[2]repo.ID][]pathBlob{}
+	heldBefore := func(c *commitInfo, p, keyID string, name bool) bool {
+		croot := h.tree(c.tree, "commit "+short(c.hash))
+		for _, ph := range c.parents {
+			pc, err := h.commit(ph)
+			if err != nil {
 				continue
 			}
-			keys, ok := keysAt[blob]
-			if !ok {
-				keys = map[string]bool{}
-				if found, _, _, _, _, err := findBlob(h.store, blob, threshold, nil, nil); err == nil {
-					for _, m := range found {
-						keys[m.KeyID] = true
-					}
+			proot := h.tree(pc.tree, "commit "+short(ph))
+			if name {
+				if h.lookup(proot, p, trees) != nil {
+					return true
 				}
-				keysAt[blob] = keys
+				continue
 			}
-			if keys[keyID] {
+			if b := h.pathIn(proot, p, trees); !b.IsZero() && keysIn(b)[keyID] {
 				return true
+			}
+			k := [2]repo.ID{c.hash, ph}
+			if _, ok := changed[k]; !ok {
+				changed[k] = h.changedFrom(proot, croot, "")
+			}
+			for _, pb := range changed[k] {
+				if keysIn(pb.blob)[keyID] {
+					return true
+				}
 			}
 		}
 		return false
 	}
 	out := leaks[:0]
 	for _, l := range leaks {
-		switch {
-		case strings.HasPrefix(l.Path, ".git/"):
-			// A commit or tag message: no file of a tree has this path.
-		case l.Decoded == "file name":
-			if oldName[l.Path] {
-				continue
-			}
-		case oldBlob[l.Blob]:
+		if strings.HasPrefix(l.Path, ".git/") {
+			out = append(out, l) // a commit or tag message: no file has this path
 			continue
-		default:
-			file, _, _ := strings.Cut(l.Path, "!") // a member is in its archive's blob
-			if hasKeyAt(file, l.KeyID) {
-				continue
-			}
+		}
+		if blob, err := repo.ParseID(l.Blob); err == nil && quarantine && stored(blob) {
+			continue
+		}
+		name := l.Decoded == "file name"
+		file, _, _ := strings.Cut(l.Path, "!") // a member is in its archive's blob
+		if c := byHash[l.Commit]; c != nil && heldBefore(c, file, l.KeyID, name) {
+			continue
 		}
 		out = append(out, l)
+	}
+	return out
+}
+
+// changedFrom lists the blobs of a parent's tree at the paths where the
+// child's tree differs: edited, removed or moved away. Subtrees with one
+// hash are skipped, so the cost follows the change.
+func (h *history) changedFrom(parent, child []pack.Entry, dir string) []pathBlob {
+	var out []pathBlob
+	for i := range parent {
+		e := &parent[i]
+		ce := entry(child, e.Name)
+		if ce != nil && ce.Hash == e.Hash {
+			continue
+		}
+		p := path.Join(dir, e.Name)
+		switch {
+		case e.Dir():
+			var sub []pack.Entry
+			if ce != nil && ce.Dir() {
+				sub = h.tree(ce.Hash, p)
+			}
+			out = append(out, h.changedFrom(h.tree(e.Hash, p), sub, p)...)
+		case isBlob(e):
+			out = append(out, pathBlob{p, e.Hash})
+		}
 	}
 	return out
 }

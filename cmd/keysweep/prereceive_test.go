@@ -1,0 +1,342 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/keysweep/keysweep/internal/gittest"
+)
+
+// server is a bare repository with keysweep installed as its pre-receive
+// hook, as docs/pre-receive.md installs it.
+type server struct {
+	t   *testing.T
+	Dir string
+	git *gittest.Repo
+}
+
+// newServer makes a bare repository whose hook runs keysweep pre-receive
+// with flags. The hook also records the quarantine git gave it.
+func newServer(t *testing.T, flags ...string) *server {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "server.git")
+	if out, err := exec.Command("git", "init", "-q", "--bare", "-b", "main", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	s := &server{t: t, Dir: dir, git: gittest.At(t, dir)}
+	s.git.Git("config", "receive.advertisePushOptions", "true")
+	s.hook(append([]string{}, flags...)...)
+	return s
+}
+
+// hook (re)writes the pre-receive hook; no flags at all removes it.
+func (s *server) hook(flags ...string) {
+	s.t.Helper()
+	path := filepath.Join(s.Dir, "hooks", "pre-receive")
+	if flags == nil {
+		os.Remove(path)
+		return
+	}
+	var quoted []string
+	for _, f := range flags {
+		quoted = append(quoted, "'"+f+"'")
+	}
+	script := "#!/bin/sh\n" +
+		"echo \"$GIT_QUARANTINE_PATH\" > \"$GIT_DIR/../quarantine-seen\"\n" +
+		"exec '" + binary + "' pre-receive " + strings.Join(quoted, " ") + "\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// has reports whether the server's object store has an object.
+func (s *server) has(id string) bool {
+	_, err := s.git.TryGit("cat-file", "-e", id)
+	return err == nil
+}
+
+func (s *server) ref(name string) string {
+	out, _ := s.git.TryGit("rev-parse", "--verify", "-q", name)
+	return strings.TrimSpace(out)
+}
+
+// client is a clone that pushes to the server over url.
+func newClient(t *testing.T, url string) *gittest.Repo {
+	c := gittest.New(t)
+	c.Git("remote", "add", "origin", url)
+	return c
+}
+
+// push runs git push and returns its output and whether it was accepted.
+func push(c *gittest.Repo, args ...string) (string, bool) {
+	out, err := c.TryGit(append([]string{"push", "origin"}, args...)...)
+	return out, err == nil
+}
+
+var fingerprintRE = regexp.MustCompile(`fingerprint ([0-9a-f]{16,})`)
+
+func mustReject(t *testing.T, out string, ok bool, want ...string) {
+	t.Helper()
+	if ok {
+		t.Fatalf("push accepted, want it rejected:\n%s", out)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("push output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func mustAccept(t *testing.T, out string, ok bool) {
+	t.Helper()
+	if !ok {
+		t.Fatalf("push rejected, want it accepted:\n%s", out)
+	}
+}
+
+// noSecret fails the test if any output holds a secret.
+func noSecret(t *testing.T, out string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Fatalf("output shows a secret:\n%s", out)
+		}
+	}
+}
+
+// TestPreReceive pushes to a real bare repository over the local and
+// file:// transports with keysweep as its pre-receive hook.
+func TestPreReceive(t *testing.T) {
+	id, secret := gittest.FakeKey(101)
+	keyFile := "aws_access_key_id = " + id + "\naws_secret_access_key = " + secret + "\n"
+	for _, transport := range []string{"local", "file"} {
+		t.Run(transport, func(t *testing.T) {
+			srv := newServer(t)
+			url := srv.Dir
+			if transport == "file" {
+				url = "file://" + srv.Dir
+			}
+			c := newClient(t, url)
+			c.Write("README", "hello\n")
+			c.Commit("first")
+			out, ok := push(c, "main")
+			mustAccept(t, out, ok) // the initial push of a clean history
+
+			// A push that adds a key is rejected, named, with the fix.
+			c.Write("app/main.go", "package main\n")
+			c.Commit("clean before")
+			c.Write("config/aws.ini", keyFile)
+			bad := c.Commit("add credentials")
+			c.Write("app/other.go", "package main\n")
+			c.Commit("clean after")
+			before := srv.ref("main")
+			out, ok = push(c, "main")
+			mustReject(t, out, ok, "remote: keysweep: push rejected", id, "config/aws.ini:1", bad[:12], "Alice Example", "rotate it", "git rebase -i")
+			noSecret(t, out, secret)
+			if srv.ref("main") != before {
+				t.Fatal("the rejected push moved main")
+			}
+			// The quarantine: git gave the hook one, and what it held is gone.
+			q, _ := os.ReadFile(filepath.Join(srv.Dir, "..", "quarantine-seen"))
+			if !strings.Contains(string(q), "incoming") || srv.has(bad) {
+				t.Fatalf("quarantine %q; server has the rejected commit: %v", q, srv.has(bad))
+			}
+
+			// The same push with the commit removed by a rebase is accepted.
+			c.Git("rebase", "-q", "--onto", bad+"~1", bad)
+			out, ok = push(c, "main")
+			mustAccept(t, out, ok)
+		})
+	}
+}
+
+// TestPreReceiveSelection: only what the push brings is judged. History
+// the server had before the hook was installed holds a key; a new branch
+// of its old commits and a force push that brings no key pass, while a
+// force push, a tag and a note that bring one are rejected.
+func TestPreReceiveSelection(t *testing.T) {
+	oldID, oldSecret := gittest.FakeKey(201)
+	newID, newSecret := gittest.FakeKey(202)
+	srv := newServer(t)
+	srv.hook() // no hook yet: the old key gets in
+	c := newClient(t, srv.Dir)
+	c.Write("README", "hello\n")
+	c.Commit("first")
+	c.Write("legacy/creds.txt", "id "+oldID+"\nsecret "+oldSecret+"\n")
+	c.Commit("legacy key")
+	c.Write("README", "hello again\n")
+	c.Commit("third")
+	c.Write("README", "hello once more\n")
+	c.Commit("fourth")
+	out, ok := push(c, "main")
+	mustAccept(t, out, ok)
+	srv.hook("--fail-on", "high")
+
+	// A new branch of old commits (one that is no ref's tip) brings nothing.
+	out, ok = push(c, "HEAD~1:refs/heads/old")
+	mustAccept(t, out, ok)
+	// Editing the file that holds the old key, and moving it, bring no key.
+	c.Write("legacy/creds.txt", "id "+oldID+"\nsecret "+oldSecret+"\nmore\n")
+	c.Commit("edit around the old key")
+	c.Move("legacy/creds.txt", "legacy/moved.txt")
+	c.Commit("move it")
+	out, ok = push(c, "main")
+	mustAccept(t, out, ok)
+	noSecret(t, out, oldSecret)
+
+	// A force push that adds a key is rejected; one without is accepted.
+	c.Git("reset", "-q", "--hard", "HEAD~1")
+	c.Write("new/creds.txt", "id "+newID+"\nsecret "+newSecret+"\n")
+	c.Commit("rewrite with a key")
+	out, ok = push(c, "--force", "main")
+	mustReject(t, out, ok, newID, "new/creds.txt")
+	if strings.Contains(out, oldID) {
+		t.Errorf("the force push was judged on the old key too:\n%s", out)
+	}
+	c.Git("reset", "-q", "--hard", "HEAD~1")
+	c.Write("clean.txt", "clean\n")
+	c.Commit("rewrite without")
+	out, ok = push(c, "--force", "main")
+	mustAccept(t, out, ok)
+
+	// A deletion brings nothing.
+	out, ok = push(c, ":refs/heads/old")
+	mustAccept(t, out, ok)
+
+	// An annotated tag whose message holds a key.
+	c.Git("tag", "-a", "v1", "-m", "release\n\nid "+newID+"\nsecret "+newSecret)
+	out, ok = push(c, "refs/tags/v1")
+	mustReject(t, out, ok, newID, ".git/tags/v1/message")
+	// A lightweight tag of a pushed commit brings nothing new.
+	c.Git("tag", "v1-light")
+	out, ok = push(c, "refs/tags/v1-light")
+	mustAccept(t, out, ok)
+
+	// A note holding a key.
+	c.Git("notes", "add", "-m", "deploy with "+newID+" / "+newSecret, "HEAD")
+	out, ok = push(c, "refs/notes/commits")
+	mustReject(t, out, ok, newID)
+	noSecret(t, out, oldSecret, newSecret)
+}
+
+// TestPreReceiveSettingsFromServer: a push that adds a key and the
+// .keysweepignore entry accepting it is still rejected: settings come from
+// the default branch as the server has it. Once that entry is on the
+// server, the same key passes.
+func TestPreReceiveSettingsFromServer(t *testing.T) {
+	id, secret := gittest.FakeKey(301)
+	srv := newServer(t)
+	c := newClient(t, srv.Dir)
+	c.Write("README", "hello\n")
+	c.Commit("first")
+	out, ok := push(c, "main")
+	mustAccept(t, out, ok)
+
+	c.Write("k.txt", "id "+id+"\nsecret "+secret+"\n")
+	c.Commit("key")
+	out, ok = push(c, "main")
+	mustReject(t, out, ok, id)
+	m := fingerprintRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no fingerprint in:\n%s", out)
+	}
+	c.Write(".keysweepignore", m[1]+" # reviewed: a test key\n")
+	c.Commit("ignore my own key")
+	out, ok = push(c, "main")
+	mustReject(t, out, ok, id)
+
+	// The ignore entry reaches the server's default branch on its own.
+	c.Git("reset", "-q", "--hard", "HEAD~2")
+	c.Write(".keysweepignore", m[1]+" # reviewed: a test key\n")
+	c.Commit("ignore")
+	out, ok = push(c, "main")
+	mustAccept(t, out, ok)
+	c.Write("k.txt", "id "+id+"\nsecret "+secret+"\n")
+	c.Commit("key, accepted on the server")
+	out, ok = push(c, "main")
+	mustAccept(t, out, ok)
+}
+
+// TestPreReceiveBypass: a push option lets a reviewed key through only
+// where the server allows bypass, and the bypass is recorded.
+func TestPreReceiveBypass(t *testing.T) {
+	id, secret := gittest.FakeKey(401)
+	audit := filepath.Join(t.TempDir(), "audit.log")
+	t.Setenv("GL_USERNAME", "carol") // as GitLab names the pusher to its hooks
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprint("allow=", allow), func(t *testing.T) {
+			flags := []string{"--audit-log", audit}
+			if allow {
+				flags = append(flags, "--allow-bypass")
+			}
+			srv := newServer(t, flags...)
+			c := newClient(t, srv.Dir)
+			c.Write("README", "hello\n")
+			c.Commit("first")
+			out, ok := push(c, "main")
+			mustAccept(t, out, ok)
+			c.Write("k.txt", "id "+id+"\nsecret "+secret+"\n")
+			c.Commit("key")
+			out, ok = push(c, "main")
+			mustReject(t, out, ok, id)
+			fp := fingerprintRE.FindStringSubmatch(out)[1]
+
+			out, ok = push(c, "-o", "keysweep.allow="+fp+":reviewed test fixture", "main")
+			if !allow {
+				mustReject(t, out, ok, "does not allow bypass")
+				if _, err := os.Stat(audit); err == nil {
+					t.Fatal("an audit record without a bypass")
+				}
+				return
+			}
+			mustAccept(t, out, ok)
+			if !strings.Contains(out, "bypass by") || !strings.Contains(out, "reviewed test fixture") {
+				t.Errorf("no bypass line:\n%s", out)
+			}
+			b, err := os.ReadFile(audit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec map[string]any
+			if err := json.Unmarshal(b, &rec); err != nil {
+				t.Fatalf("audit log %q: %v", b, err)
+			}
+			if rec["fingerprint"] != fp || rec["reason"] != "reviewed test fixture" || rec["keyId"] != id || rec["pusher"] != "carol" || rec["event"] != "bypass" {
+				t.Errorf("audit record %s", b)
+			}
+			noSecret(t, out+string(b), secret)
+		})
+	}
+}
+
+// TestPreReceiveRefusals: no network in a hook, and the deadline policy.
+func TestPreReceiveRefusals(t *testing.T) {
+	id, secret := gittest.FakeKey(501)
+	for _, c := range []struct {
+		flags []string
+		ok    bool
+		want  string
+	}{
+		{[]string{"--aws"}, false, "runs offline"},
+		{[]string{"--verify"}, false, "runs offline"},
+		{[]string{"--deadline", "1ns"}, false, "not judged within --deadline 1ns: rejected"},
+		{[]string{"--deadline", "1ns", "--on-deadline", "accept"}, true, "accepted unscanned"},
+	} {
+		t.Run(strings.Join(c.flags, " "), func(t *testing.T) {
+			srv := newServer(t, c.flags...)
+			cl := newClient(t, srv.Dir)
+			cl.Write("k.txt", "id "+id+"\nsecret "+secret+"\n")
+			cl.Commit("initial push of a key")
+			out, ok := push(cl, "main")
+			if ok != c.ok || !strings.Contains(out, c.want) {
+				t.Fatalf("accepted %v, want %v, and %q in:\n%s", ok, c.ok, c.want, out)
+			}
+		})
+	}
+}

@@ -340,3 +340,40 @@ func TestPreReceiveRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestPrePush: the client's hook makes the same selection before the push
+// leaves: a key the remote's tracking refs already reach is not the
+// push's, a new one is.
+func TestPrePush(t *testing.T) {
+	oldID, oldSecret := gittest.FakeKey(701)
+	newID, newSecret := gittest.FakeKey(702)
+	srv := newServer(t)
+	srv.hook() // the server takes anything: the client's hook is under test
+	c := newClient(t, srv.Dir)
+	c.Write("legacy.txt", "id "+oldID+"\nsecret "+oldSecret+"\n")
+	c.Commit("old key, pushed before the hook")
+	out, ok := push(c, "main")
+	mustAccept(t, out, ok)
+	hook := filepath.Join(c.Dir, ".git", "hooks", "pre-push")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\nexec '"+binary+"' pre-push \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.Write("README", "clean\n")
+	c.Commit("clean")
+	out, ok = push(c, "main")
+	mustAccept(t, out, ok)
+	c.Write("new.txt", "id "+newID+"\nsecret "+newSecret+"\n")
+	bad := c.Commit("new key")
+	out, ok = push(c, "main")
+	mustReject(t, out, ok, newID, "new.txt:1", bad[:12])
+	if strings.Contains(out, oldID) {
+		t.Errorf("the old key was judged again:\n%s", out)
+	}
+	noSecret(t, out, oldSecret, newSecret)
+	if srv.ref("main") == bad {
+		t.Fatal("the push went through")
+	}
+	// A new branch of pushed commits brings nothing.
+	out, ok = push(c, "HEAD~1:refs/heads/topic")
+	mustAccept(t, out, ok)
+}

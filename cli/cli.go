@@ -51,7 +51,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	case "scan":
 		return scanCommand(ctx, args[1:], stdout, stderr)
 	case "ignore":
-		return ignoreCommand(args[1:], time.Now(), stdout, stderr)
+		return ignoreCommand(ctx, args[1:], time.Now(), stdout, stderr)
 	case "inventory":
 		return inventoryCommand(ctx, args[1:], stdout, stderr)
 	case "org":

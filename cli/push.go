@@ -45,6 +45,11 @@ Flags:
   --allow-partial         judge by findings even if some objects were unreadable
 
 No network: --aws and --verify are refused in a hook.
+
+Exit status: 0 the push is accepted; 1 it adds a key at or above --fail-on
+(or was not judged by --deadline and --on-deadline is reject); 2 it could
+not be judged (the reason in one line); 130/143 interrupted. git rejects
+the push for any status but 0.
 `
 
 // maxUpdates and maxUpdateLine bound what a hook reads from git: a push
@@ -65,8 +70,15 @@ type pushFlags struct {
 	onDeadline  string
 }
 
-func parsePushFlags(name string, args []string) (*pushFlags, []string, error) {
-	pf := &pushFlags{cfg: pipeline.Config{Path: ".", Format: "text"}}
+// pushFlagValues are the flags parsed into pointers before they are
+// checked.
+type pushFlagValues struct {
+	failOn      *string
+	aws, verify *bool
+}
+
+// pushFlagSet is the flag set of both hooks, which completion reads too.
+func pushFlagSet(name string, pf *pushFlags) (*flag.FlagSet, pushFlagValues) {
 	fs := flag.NewFlagSet("keysweep "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&pf.allowBypass, "allow-bypass", false, "")
@@ -78,9 +90,14 @@ func parsePushFlags(name string, args []string) (*pushFlags, []string, error) {
 	fs.StringVar(&pf.cfg.ConfigFile, "config", "", "")
 	fs.BoolVar(&pf.cfg.NoInlineAllow, "no-inline-allow", false, "")
 	fs.BoolVar(&pf.cfg.AllowPartial, "allow-partial", false, "")
-	failOn := fs.String("fail-on", "high", "")
-	aws := fs.Bool("aws", false, "")
-	verify := fs.Bool("verify", false, "")
+	v := pushFlagValues{failOn: fs.String("fail-on", "high", ""), aws: fs.Bool("aws", false, ""), verify: fs.Bool("verify", false, "")}
+	return fs, v
+}
+
+func parsePushFlags(name string, args []string) (*pushFlags, []string, error) {
+	pf := &pushFlags{cfg: pipeline.Config{Path: ".", Format: "text"}}
+	fs, v := pushFlagSet(name, pf)
+	failOn, aws, verify := v.failOn, v.aws, v.verify
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {

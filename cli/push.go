@@ -297,10 +297,38 @@ func judgePush(ctx context.Context, pf *pushFlags, push pipeline.Push, allows ma
 	switch code {
 	case ExitError:
 		fmt.Fprintf(stderr, "keysweep: push rejected: %s\n", escape.Text(why))
+		// There is no report to list them in: the first few here.
+		for i, s := range rep.Skipped {
+			if i == maxListed {
+				fmt.Fprintf(stderr, "keysweep:   and %d more\n", len(rep.Skipped)-i)
+				break
+			}
+			fmt.Fprintf(stderr, "keysweep:   %s\n", escape.Text(truncate(s, 200)))
+		}
 	case ExitFindings:
 		rejectMessage(stderr, rep, cfg.FailOn, pf.allowBypass)
 	}
+	if code != ExitError {
+		belowFailOn(stderr, rep, cfg.FailOn)
+	}
 	return code
+}
+
+// maxListed bounds the lines a hook prints for one kind of thing.
+const maxListed = 10
+
+// belowFailOn notes, in one line, keys the push adds that do not block it
+// (a key ID without its secret at the default fail-on high).
+func belowFailOn(w io.Writer, rep *finding.Report, failOn finding.Severity) {
+	var ids []string
+	for _, k := range rep.Keys {
+		if k.Suppressed == nil && k.Severity < failOn && k.Severity > finding.SeverityInfo && len(ids) < maxListed {
+			ids = append(ids, escape.Text(k.KeyID)+" in "+escape.Text(truncate(k.Path, 100)))
+		}
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "keysweep: note: below fail-on %s, not blocking: %s\n", failOn, strings.Join(ids, "; "))
+	}
 }
 
 // rejectMessage tells the pusher which keys stopped the push and how to
@@ -313,8 +341,12 @@ func rejectMessage(w io.Writer, rep *finding.Report, failOn finding.Severity, al
 		}
 	}
 	fmt.Fprintf(w, "keysweep: push rejected: it adds %d AWS access key(s) at or above fail-on %s\n", len(keys), failOn)
-	for _, k := range keys {
-		where := escape.Text(k.Path)
+	for i, k := range keys {
+		if i == maxListed {
+			fmt.Fprintf(w, "keysweep:   and %d more\n", len(keys)-i)
+			break
+		}
+		where := escape.Text(truncate(k.Path, 200))
 		if k.Line > 0 && !strings.HasPrefix(k.Path, ".git/") {
 			where += ":" + strconv.Itoa(k.Line)
 		}

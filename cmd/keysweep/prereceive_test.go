@@ -377,3 +377,27 @@ func TestPrePush(t *testing.T) {
 	out, ok = push(c, "HEAD~1:refs/heads/topic")
 	mustAccept(t, out, ok)
 }
+
+// TestPreReceiveOutput: a key ID alone does not block at the default
+// fail-on but is noted; a hostile path is escaped, never printed raw.
+func TestPreReceiveOutput(t *testing.T) {
+	idOnly, _ := gittest.FakeKey(801)
+	id, secret := gittest.FakeKey(802)
+	srv := newServer(t)
+	c := newClient(t, srv.Dir)
+	c.Write("ids.txt", "the key "+idOnly+" was rotated\n")
+	c.Commit("a key ID alone")
+	out, ok := push(c, "main")
+	mustAccept(t, out, ok)
+	if !strings.Contains(out, "below fail-on high, not blocking: "+idOnly+" in ids.txt") {
+		t.Errorf("no note of the key ID:\n%s", out)
+	}
+	c.Write("evil\x1b]0;owned\x07.txt", "id "+id+"\nsecret "+secret+"\n")
+	c.Commit("hostile name")
+	out, ok = push(c, "main")
+	mustReject(t, out, ok, id)
+	if strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("a control character reached the pusher's terminal:\n%q", out)
+	}
+	noSecret(t, out, secret)
+}

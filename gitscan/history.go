@@ -54,6 +54,8 @@ type history struct {
 	tagNames, msgTags map[repo.ID]string
 	// keyNames: some tree entry's name holds a key ID (see nameMatches).
 	keyNames bool
+	// treeCache holds the trees read lately (tree).
+	treeCache treeCache
 }
 
 func (h *history) commit(hash repo.ID) (*commitInfo, error) {

@@ -401,3 +401,36 @@ func TestPreReceiveOutput(t *testing.T) {
 	}
 	noSecret(t, out, secret)
 }
+
+// TestPreReceiveKnownKeys: offline, a complete inventory kept on the
+// server still classifies keys: its active key rejects the push as
+// critical; a key of its account it lacks is deleted (not in account,
+// medium) and only noted at fail-on high.
+func TestPreReceiveKnownKeys(t *testing.T) {
+	active, activeSecret := gittest.FakeKeyIn("123456789012", 1)
+	gone, goneSecret := gittest.FakeKeyIn("123456789012", 2)
+	inv := filepath.Join(t.TempDir(), "keys.json")
+	doc := `{"AccessKeyMetadata":[{"UserName":"ci","AccessKeyId":"` + active + `","Status":"Active","CreateDate":"2024-01-01T00:00:00Z"}]}`
+	if err := os.WriteFile(inv, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, "--known-keys", inv, "--known-keys-complete")
+	c := newClient(t, srv.Dir)
+	c.Write("README", "hello\n")
+	c.Commit("first")
+	out, ok := push(c, "main")
+	mustAccept(t, out, ok)
+
+	c.Write("gone.txt", "id "+gone+"\nsecret "+goneSecret+"\n")
+	c.Commit("a deleted key")
+	out, ok = push(c, "main")
+	mustAccept(t, out, ok)
+	if !strings.Contains(out, "not blocking: "+gone) {
+		t.Errorf("the deleted key is not noted:\n%s", out)
+	}
+	c.Write("active.txt", "id "+active+"\nsecret "+activeSecret+"\n")
+	c.Commit("an active key")
+	out, ok = push(c, "main")
+	mustReject(t, out, ok, active+" (critical, active)")
+	noSecret(t, out, activeSecret, goneSecret)
+}

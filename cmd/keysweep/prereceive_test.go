@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keysweep/keysweep/internal/gittest"
+	"github.com/keysweep/keysweep/internal/repogen"
 )
 
 // server is a bare repository with keysweep installed as its pre-receive
@@ -22,7 +26,9 @@ type server struct {
 }
 
 // newServer makes a bare repository whose hook runs keysweep pre-receive
-// with flags. The hook also records the quarantine git gave it.
+// with flags. The hook also records, next to the repository, the
+// quarantine git gave it, whether the repository's own object directory
+// has the first pushed object, and how long keysweep took.
 func newServer(t *testing.T, flags ...string) *server {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "server.git")
@@ -47,9 +53,18 @@ func (s *server) hook(flags ...string) {
 	for _, f := range flags {
 		quoted = append(quoted, "'"+f+"'")
 	}
-	script := "#!/bin/sh\n" +
-		"echo \"$GIT_QUARANTINE_PATH\" > \"$GIT_DIR/../quarantine-seen\"\n" +
-		"exec '" + binary + "' pre-receive " + strings.Join(quoted, " ") + "\n"
+	script := `#!/bin/sh
+input=$(cat)
+new=$(printf '%s\n' "$input" | head -n 1 | cut -d' ' -f2)
+where=quarantine-only
+if GIT_OBJECT_DIRECTORY="$PWD/objects" GIT_ALTERNATE_OBJECT_DIRECTORIES= git cat-file -e "$new" 2>/dev/null; then where=stored; fi
+echo "$GIT_QUARANTINE_PATH $where" > ../quarantine-seen
+start=$(date +%s%N)
+printf '%s\n' "$input" | '` + binary + `' pre-receive ` + strings.Join(quoted, " ") + `
+rc=$?
+echo $(( $(date +%s%N) - start )) > ../hook-ns
+exit $rc
+`
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		s.t.Fatal(err)
 	}
@@ -144,7 +159,7 @@ func TestPreReceive(t *testing.T) {
 			}
 			// The quarantine: git gave the hook one, and what it held is gone.
 			q, _ := os.ReadFile(filepath.Join(srv.Dir, "..", "quarantine-seen"))
-			if !strings.Contains(string(q), "incoming") || srv.has(bad) {
+			if !strings.Contains(string(q), "incoming") || !strings.Contains(string(q), "quarantine-only") || srv.has(bad) {
 				t.Fatalf("quarantine %q; server has the rejected commit: %v", q, srv.has(bad))
 			}
 
@@ -433,4 +448,70 @@ func TestPreReceiveKnownKeys(t *testing.T) {
 	out, ok = push(c, "main")
 	mustReject(t, out, ok, active+" (critical, active)")
 	noSecret(t, out, activeSecret, goneSecret)
+}
+
+// hookTime is how long keysweep ran in the server's last hook.
+func (s *server) hookTime() time.Duration {
+	s.t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Dir, "..", "hook-ns"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return time.Duration(ns)
+}
+
+// TestPreReceiveCost is the push benchmark: real pushes of 1 and 10
+// commits onto a large generated repository, the hook's process timed
+// (start, settings, scan, verdict), and the initial push of that
+// repository into an empty one, which ends at --deadline by the policy.
+func TestPreReceiveCost(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "big.git")
+	start := time.Now()
+	m, err := repogen.Generate(context.Background(), dir, repogen.Options{Commits: 5000, Bare: true, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("generated %d commits in %v", m.Commits, time.Since(start).Round(time.Millisecond))
+	srv := &server{t: t, Dir: dir, git: gittest.At(t, dir)}
+	work := filepath.Join(t.TempDir(), "work")
+	if out, err := exec.Command("git", "clone", "-q", "--branch", "main", dir, work).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	c := gittest.At(t, work)
+	srv.hook("--deadline", "4s")
+	for _, n := range []int{1, 10} {
+		best := time.Hour
+		for round := range 3 {
+			for i := range n {
+				c.Write(fmt.Sprintf("pushed/%d.txt", i), fmt.Sprintf("round %d of %d commits, change %d\n", round, n, i))
+				c.Commit(fmt.Sprintf("push %d/%d", i+1, n))
+			}
+			out, ok := push(c, "main")
+			mustAccept(t, out, ok)
+			best = min(best, srv.hookTime())
+		}
+		t.Logf("push of %d commit(s) onto %d: keysweep pre-receive ran %v (best of 3)", n, m.Commits, best.Round(time.Millisecond))
+		// The budget is 0.3 s on git/git, on an idle machine; this one is
+		// shared and loaded.
+		if best > 1500*time.Millisecond {
+			t.Errorf("a push of %d commit(s) took %v", n, best)
+		}
+	}
+
+	// The initial push of the whole history into an empty server.
+	empty := newServer(t, "--deadline", "300ms")
+	c.Git("remote", "add", "empty", empty.Dir)
+	out, err := c.TryGit("push", "empty", "main")
+	if err == nil || !strings.Contains(out, "not judged within --deadline 300ms: rejected") {
+		t.Fatalf("initial push with a deadline: %v\n%s", err, out)
+	}
+	if took := empty.hookTime(); took > 3*time.Second {
+		t.Errorf("the 300ms deadline ended the hook after %v", took)
+	} else {
+		t.Logf("initial push of %d commits: rejected at the deadline after %v", m.Commits, took.Round(time.Millisecond))
+	}
 }

@@ -116,8 +116,14 @@ func update(t testing.TB, ref, old, new string) RefUpdate {
 // environment) the same push is decided by the painting walk, with the
 // same answer.
 func TestScanPushQuarantine(t *testing.T) {
+	for _, format := range []string{"sha1", "sha256"} {
+		t.Run(format, func(t *testing.T) { scanPushQuarantine(t, format) })
+	}
+}
+
+func scanPushQuarantine(t *testing.T, format string) {
 	id, secret := gittest.FakeKey(601)
-	g := gittest.New(t)
+	g := gittest.New(t, "--object-format="+format)
 	for i := range 5 {
 		g.Write(fmt.Sprintf("f%d.txt", i), fmt.Sprintf("file %d\n", i))
 		g.Commit(fmt.Sprintf("c%d", i))

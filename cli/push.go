@@ -59,6 +59,7 @@ const (
 	maxUpdateLine = 4096
 	maxPushOpts   = 100
 	allowOption   = "keysweep.allow="
+	maxReason     = 500
 )
 
 // pushFlags are the flags both hooks take.
@@ -387,8 +388,9 @@ func pushAllows(getenv func(string) string, allowed bool) (map[string]string, in
 		}
 		seen++
 		fp, reason, _ := strings.Cut(v, ":")
-		if fp = strings.TrimSpace(fp); fp != "" {
-			out[fp] = strings.TrimSpace(reason)
+		if fp = strings.TrimSpace(fp); fp != "" && len(fp) <= 128 {
+			// The pusher writes the reason: bounded before it is logged.
+			out[fp] = truncate(strings.TrimSpace(reason), maxReason)
 		}
 	}
 	if !allowed {

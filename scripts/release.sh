@@ -58,8 +58,12 @@ if [ "$dry" = true ]; then
 else
   [ -n "$tag" ] || die "HEAD ($rev) is no release tag vX.Y.Z; use --dry-run"
   [ -z "$dirty" ] || die "uncommitted changes; a release is built from the tagged commit only"
-  if [ -n "${GITHUB_REF_NAME:-}" ] && [ "$GITHUB_REF_NAME" != "$tag" ]; then
-    die "the workflow runs for $GITHUB_REF_NAME but HEAD is $tag"
+  # In release.yml: the tag that was pushed, compared whole (grep -x).
+  if [ -n "${GITHUB_REF_NAME:-}" ]; then
+    if ! [[ $GITHUB_REF_NAME =~ $semver ]] || ! git tag --points-at HEAD | grep -qxF -- "$GITHUB_REF_NAME"; then
+      die "the workflow runs for $GITHUB_REF_NAME, which is no release tag of HEAD"
+    fi
+    tag=$GITHUB_REF_NAME
   fi
   version=$tag
 fi

@@ -39,14 +39,14 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: releasetool archive|sbom|image|inspect|modproxy|push|pull ...")
+		return errors.New("usage: releasetool archive|sbom|image|inspect|modproxy|push|pull ARGS")
 	}
 	cmd, args := args[0], args[1:]
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	switch cmd {
 	case "archive":
 		if len(args) < 2 {
-			return errors.New("usage: releasetool archive OUT.tar.gz|OUT.zip NAME=FILE...")
+			return errors.New("usage: releasetool archive OUT.tar.gz|OUT.zip NAME=FILE [NAME=FILE]")
 		}
 		created, err := sourceDateEpoch()
 		if err != nil {
@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		created := fs.String("created", "", "timestamp (RFC 3339)")
 		fs.StringVar(&o.certs, "certs", "/etc/ssl/certs/ca-certificates.crt", "CA certificate bundle")
 		if err := fs.Parse(args); err != nil || fs.NArg() == 0 || o.layout == "" || o.version == "" {
-			return errors.New("usage: releasetool image -o LAYOUT -version V -revision SHA -source URL -created RFC3339 OS/ARCH=BINARY...")
+			return errors.New("usage: releasetool image -o LAYOUT -version V -revision SHA -source URL -created RFC3339 OS/ARCH=BINARY [OS/ARCH=BINARY]")
 		}
 		t, err := time.Parse(time.RFC3339, *created)
 		if err != nil {
@@ -105,7 +105,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "push":
 		layoutDir := fs.String("layout", "", "OCI layout directory")
 		if err := fs.Parse(args); err != nil || *layoutDir == "" || fs.NArg() == 0 {
-			return errors.New("usage: releasetool push -layout LAYOUT REF...")
+			return errors.New("usage: releasetool push -layout LAYOUT REF [REF]")
 		}
 		return push(ctx, *layoutDir, fs.Args(), stdout)
 	case "pull":

@@ -9,7 +9,7 @@
 // golang.org/x/mod) never reach keysweep's go.mod or its users.
 //
 //	releasetool archive OUT.tar.gz|OUT.zip NAME=FILE...
-//	releasetool sbom -o OUT.cdx.json -created RFC3339 BINARY
+//	releasetool sbom -o OUT.cdx.json -version V -created RFC3339 BINARY
 //	releasetool image -o LAYOUT -version V -revision SHA -source URL -created RFC3339 -certs FILE linux/amd64=BIN...
 //	releasetool inspect -layout LAYOUT [-extract PLATFORM=FILE]
 //	releasetool modproxy -o DIR -module PATH -version V -created RFC3339 SRC
@@ -55,15 +55,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return writeArchive(args[0], args[1:], created)
 	case "sbom":
 		out := fs.String("o", "", "output file")
+		version := fs.String("version", "", "the binary's version")
 		created := fs.String("created", "", "timestamp (RFC 3339)")
-		if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *out == "" {
-			return errors.New("usage: releasetool sbom -o OUT -created RFC3339 BINARY")
+		if err := fs.Parse(args); err != nil || fs.NArg() != 1 || *out == "" || *version == "" {
+			return errors.New("usage: releasetool sbom -o OUT -version V -created RFC3339 BINARY")
 		}
 		t, err := time.Parse(time.RFC3339, *created)
 		if err != nil {
 			return fmt.Errorf("-created: %w", err)
 		}
-		return writeSBOM(*out, fs.Arg(0), t)
+		return writeSBOM(*out, fs.Arg(0), *version, t)
 	case "image":
 		var o imageOptions
 		fs.StringVar(&o.layout, "o", "", "OCI layout directory to write")

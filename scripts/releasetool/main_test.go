@@ -148,7 +148,7 @@ func TestSBOM(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "sbom.json")
-	if err := writeSBOM(out, exe, time.Unix(1700000000, 0)); err != nil {
+	if err := writeSBOM(out, exe, "v1.2.3", time.Unix(1700000000, 0)); err != nil {
 		t.Fatal(err)
 	}
 	var bom cdxBOM
@@ -159,7 +159,7 @@ func TestSBOM(t *testing.T) {
 	for _, c := range bom.Components {
 		names[c.Name] = c
 	}
-	if bom.BOMFormat != "CycloneDX" || bom.Metadata.Component.Name != "github.com/keysweep/keysweep/scripts/releasetool" {
+	if bom.BOMFormat != "CycloneDX" || bom.Metadata.Component.Name != "github.com/keysweep/keysweep/scripts/releasetool" || bom.Metadata.Component.Version != "v1.2.3" {
 		t.Errorf("metadata: %+v", bom.Metadata)
 	}
 	c, ok := names["github.com/google/go-containerregistry"]

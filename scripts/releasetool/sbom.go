@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -55,11 +54,13 @@ type (
 	}
 )
 
-// writeSBOM writes a CycloneDX SBOM of the Go binary at bin: the main
-// module, every module linked in (with its go.sum hash) and the standard
-// library of the Go that built it, as `go version -m` shows them. It is
-// read from the binary, not the source, so it lists what shipped.
-func writeSBOM(out, bin string, created time.Time) error {
+// writeSBOM writes a CycloneDX SBOM of the Go binary at bin, which is
+// keysweep at version (a -trimpath build records neither its -ldflags nor,
+// built in a checkout, a module version): the main module, every module
+// linked in (with its go.sum hash) and the standard library of the Go that
+// built it, as `go version -m` shows them. It is read from the binary, not
+// the source, so it lists what shipped.
+func writeSBOM(out, bin, version string, created time.Time) error {
 	info, err := buildinfo.ReadFile(bin)
 	if err != nil {
 		return fmt.Errorf("read build information of %s: %w", bin, err)
@@ -71,10 +72,6 @@ func writeSBOM(out, bin string, created time.Time) error {
 		case "GOOS", "GOARCH", "CGO_ENABLED", "-trimpath", "-ldflags", "vcs.revision":
 			props = append(props, cdxProperty{Name: "go:build:" + s.Key, Value: s.Value})
 		}
-	}
-	version := info.Main.Version
-	if v := stampedVersion(info); v != "" {
-		version = v
 	}
 	main := cdxComponent{Type: "application", Name: info.Main.Path, Version: version, PURL: purl(info.Main.Path, version), Properties: props}
 	main.BOMRef = main.PURL
@@ -125,17 +122,4 @@ func writeSBOM(out, bin string, created time.Time) error {
 		return err
 	}
 	return os.WriteFile(out, append(j, '\n'), 0o644)
-}
-
-// stampedVersion is the version release.sh linked in with -X, read back
-// from the recorded -ldflags.
-func stampedVersion(info *buildinfo.BuildInfo) string {
-	const key = "-X github.com/keysweep/keysweep/version.stamped="
-	for _, s := range info.Settings {
-		if _, v, ok := strings.Cut(s.Value, key); s.Key == "-ldflags" && ok {
-			v, _, _ = strings.Cut(v, " ")
-			return strings.Trim(v, `"'`)
-		}
-	}
-	return ""
 }

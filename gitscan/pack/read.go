@@ -165,8 +165,8 @@ walk:
 		if delta, err = st.entry(r, l.pf, l.off, l.hlen, 0, l.size); err != nil {
 			return 0, nil, nil, nil, 0, st.entryErr(id, l.pf, l.off, err)
 		}
-		if r.ops, n, err = parseDelta(delta, len(base), r.ops[:0]); err == nil {
-			err = checkSize(typeName(typ)+" delta result", typ, int64(n))
+		if err = checkSize(typeName(typ)+" delta result", typ, deltaResult(delta)); err == nil {
+			r.ops, n, err = parseDelta(delta, len(base), r.ops[:0])
 		}
 		if err != nil {
 			return 0, nil, nil, nil, 0, st.entryErr(id, l.pf, l.off, err)

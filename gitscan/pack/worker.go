@@ -173,9 +173,8 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel, lv *level) bool {
 		return false
 	}
 	var n int
-	w.ops, n, err = parseDelta(w.dbuf, len(base), w.ops[:0])
-	if err == nil {
-		err = checkSize(typeName(typ)+" delta result", typ, int64(n))
+	if err = checkSize(typeName(typ)+" delta result", typ, deltaResult(w.dbuf)); err == nil {
+		w.ops, n, err = parseDelta(w.dbuf, len(base), w.ops[:0])
 	}
 	if err != nil {
 		w.corrupt(p, c, err)
@@ -431,9 +430,13 @@ func (w *worker) corrupt(p *pack, e int32, err error) {
 	p.done[e] = true
 	if !p.dup[e] {
 		w.count()
+		what := "corrupt pack entry"
+		if _, ok := err.(*BoundError); ok {
+			what = "pack entry"
+		}
 		w.problems = append(w.problems, Problem{
 			Hash: h,
-			What: fmt.Sprintf("corrupt pack entry %s at offset %d in %s", h, p.offs[e], filepath.Base(p.name)),
+			What: fmt.Sprintf("%s %s at offset %d in %s", what, h, p.offs[e], filepath.Base(p.name)),
 			Err:  err,
 		})
 	}

@@ -2,9 +2,11 @@ package pack
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -209,6 +211,7 @@ func (st *Store) entry(r *reader, pf *packFile, off int64, hlen int, typ uint8, 
 	if !fitsCompressed(size, end-off-int64(hlen)) {
 		return nil, fmt.Errorf("entry size %d does not fit its %d compressed bytes", size, end-off-int64(hlen))
 	}
+	st.inflated.Add(1)
 	r.raw = grow(r.raw, int(end-off))
 	if _, err := pf.f.ReadAt(r.raw, off); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
@@ -326,4 +329,35 @@ func (c *baseCache) put(pf *packFile, off int64, typ uint8, b []byte) {
 	c.m[key] = cachedBase{typ, b}
 	c.fifo = append(c.fifo, key)
 	c.bytes += int64(len(b))
+}
+
+// Order sorts ids as the store holds them: by pack, then by offset in the
+// pack, loose objects and absent ones last. git writes a delta after its
+// base, so reading in this order, each read finds its base in the cache
+// Read keeps: reading every version of a file costs one delta each.
+func (st *Store) Order(ids []repo.ID) {
+	type placed struct {
+		pack int
+		off  int64
+		id   repo.ID
+	}
+	ps := make([]placed, len(ids))
+	for i, id := range ids {
+		ps[i] = placed{len(st.packs), 0, id}
+		num, ok := st.table.lookup(&id)
+		if !ok {
+			continue
+		}
+		if _, loose := st.looseAt[num]; loose {
+			continue
+		}
+		k := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
+		ps[i].pack, ps[i].off = k, st.packs[k].offs[num-st.packs[k].first]
+	}
+	slices.SortStableFunc(ps, func(a, b placed) int {
+		return cmp.Or(cmp.Compare(a.pack, b.pack), cmp.Compare(a.off, b.off))
+	})
+	for i := range ps {
+		ids[i] = ps[i].id
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
@@ -36,6 +37,7 @@ type Store struct {
 	problems []Problem        // found while opening
 	readers  sync.Pool        // of *reader, for Read and Stream
 	cache    baseCache        // delta bases Read resolved
+	inflated atomic.Int64     // entries Read and Stream inflated: their work
 	// Cruft counts the objects in cruft packs (those with a .mtimes file):
 	// unreachable when gc wrote them, unless a ref was made since.
 	Cruft int

@@ -361,3 +361,71 @@ func (st *Store) Order(ids []repo.ID) {
 		ids[i] = ps[i].id
 	}
 }
+
+// Type returns an object's type from its headers alone: a delta's is its
+// chain's root's, followed as Read follows it (cycle-safe, bounded).
+func (st *Store) Type(id repo.ID) (uint8, error) {
+	cur := id
+	seen := map[placeKey]bool{}
+	var pf *packFile
+	var off int64
+	byName := true
+	for range maxDeltaSteps {
+		if byName {
+			num, ok := st.table.lookup(&cur)
+			if !ok {
+				return 0, fmt.Errorf("object %s: %w", cur, ErrMissing)
+			}
+			if path, ok := st.looseAt[num]; ok {
+				f, _, err := repo.OpenFile(path)
+				if err != nil {
+					return 0, err
+				}
+				defer f.Close()
+				var head [looseProbe]byte
+				n, _ := f.ReadAt(head[:], 0)
+				var inf inflater
+				typ, _, _, err := inf.looseHeader(head[:n])
+				return typ, err
+			}
+			i := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
+			pf, off = st.packs[i], st.packs[i].offs[num-st.packs[i].first]
+		}
+		if seen[placeKey{pf, off}] {
+			return 0, fmt.Errorf("object %s: its delta bases form a cycle", id)
+		}
+		seen[placeKey{pf, off}] = true
+		var hdr [64]byte
+		m, err := pf.f.ReadAt(hdr[:], off)
+		if m == 0 {
+			return 0, err
+		}
+		typ, _, hlen, err := entryHeader(hdr[:m])
+		if err != nil {
+			return 0, st.entryErr(id, pf, off, err)
+		}
+		switch typ {
+		case typeCommit, typeTree, typeBlob, typeTag:
+			return typ, nil
+		case typeOfsDelta:
+			rel, _, ok := ofsVarint(hdr[:m], hlen)
+			if !ok || rel <= 0 || rel > off {
+				return 0, st.entryErr(id, pf, off, errors.New("bad OFS_DELTA base offset"))
+			}
+			off -= rel
+			byName = false
+		case typeRefDelta:
+			if m < hlen+st.hs {
+				return 0, st.entryErr(id, pf, off, errors.New("truncated REF_DELTA header"))
+			}
+			cur = repo.IDFromBytes(hdr[hlen : hlen+st.hs])
+			byName = true
+		default:
+			return 0, st.entryErr(id, pf, off, fmt.Errorf("unknown object type %d", typ))
+		}
+	}
+	return 0, fmt.Errorf("object %s: delta chain longer than %d entries", id, maxDeltaSteps)
+}
+
+// TypeName is the name git gives an object type Read or Type returns.
+func TypeName(typ uint8) string { return typeName(typ) }

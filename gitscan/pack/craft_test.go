@@ -34,6 +34,10 @@ type crafted struct {
 	z    []byte  // the compressed data as stored
 }
 
+// rawEntry is the type of a crafted entry whose z is all its bytes,
+// header included.
+const rawEntry = 0xff
+
 // objID is a made-up object name: objects are not hashed.
 func objID(s string) repo.ID {
 	sum := sha1.Sum([]byte(s))
@@ -140,7 +144,9 @@ func (c *craft) write(t testing.TB, dir string, pad int64) (string, []int64) {
 	for i, e := range c.entries {
 		offs[i] = int64(pack.Len())
 		start := pack.Len()
-		pack.Write(entryHead(e.typ, e.size))
+		if e.typ != rawEntry {
+			pack.Write(entryHead(e.typ, e.size))
+		}
 		switch e.typ {
 		case typeOfsDelta:
 			pack.Write(ofsHead(offs[i] - offs[e.base]))

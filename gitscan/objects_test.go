@@ -1,7 +1,10 @@
 package gitscan
 
 import (
+	"bytes"
 	"encoding/hex"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,5 +70,52 @@ func TestDirectoryEntryNamingABlob(t *testing.T) {
 				t.Errorf("gaps %q, want one naming blob %s as named with a directory's mode", res.Skipped, blob)
 			}
 		})
+	}
+}
+
+// One byte changed in a stored commit (a broken disk) is a gap naming
+// the commit: never a key ID differing from the committed one by one
+// character reported in place of the real one, whichever path reads it.
+func TestChangedCommitIsAGapNotAKey(t *testing.T) {
+	r := gittest.New(t)
+	r.Git("config", "core.compression", "0")
+	r.Git("config", "pack.compression", "0")
+	k, _ := gittest.FakeKey(62)
+	r.Write("README", "hello\n")
+	base := r.Commit("base")
+	r.Write("b.txt", "more\n")
+	commit := r.Commit("rotate " + k)
+	r.Write("c.txt", "later\n")
+	r.Commit("later")
+	r.Git("repack", "-adq")
+	packs, _ := filepath.Glob(filepath.Join(r.Dir, ".git", "objects", "pack", "*.pack"))
+	data, err := os.ReadFile(packs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte(k))
+	if i < 0 || bytes.Count(data, []byte(k)) != 1 {
+		t.Fatalf("the key is not stored once as is")
+	}
+	data[i+len(k)-1] ^= 1
+	changed := string(data[i : i+len(k)])
+	os.Chmod(packs[0], 0o644)
+	if err := os.WriteFile(packs[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []Options{{}, {Since: base}} {
+		res := scanOK(t, r.Dir, opts)
+		for _, l := range res.Leaks {
+			if l.KeyID == changed {
+				t.Errorf("%+v: reported %s, a key never committed", opts, changed)
+			}
+		}
+		gap := false
+		for _, s := range res.Skipped {
+			gap = gap || strings.Contains(s, commit)
+		}
+		if !gap {
+			t.Errorf("%+v: no gap names commit %s: %q", opts, commit, res.Skipped)
+		}
 	}
 }

@@ -118,10 +118,10 @@ func dynamicStream(eob uint) []byte {
 	zeros(97)
 	w.code(1, 2) // 'a': 1 bit
 	zeros(256 - 98)
-	w.code(uint64(eob), 2) // end of block: eob bits
-	w.code(1, 2)           // the distance code: 1 bit
-	w.code(0, 1)           // 'a' is code 0
-	w.code(1<<(eob-1)|0, eob)
+	w.code(uint64(eob), 2)  // end of block: eob bits
+	w.code(1, 2)            // the distance code: 1 bit
+	w.code(0, 1)            // 'a' is code 0
+	w.code(1<<(eob-1), eob) // end of block: 1, or 10 after the one-bit 'a'
 	data := w.flush()
 	z := append([]byte{0x78, 0x01}, data...)
 	return binary.BigEndian.AppendUint32(z, adler32.Checksum([]byte("a")))

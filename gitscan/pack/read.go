@@ -36,11 +36,10 @@ type reader struct {
 
 // link is a delta of the chain Read resolves.
 type link struct {
-	pf        *packFile
-	off       int64
-	hlen      int
-	size      int64 // of the delta stream
-	at, below repo.ID
+	pf   *packFile
+	off  int64
+	hlen int
+	size int64 // of the delta stream
 }
 
 type placeKey struct {

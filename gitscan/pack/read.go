@@ -3,8 +3,10 @@ package pack
 import (
 	"bufio"
 	"cmp"
+	"compress/zlib"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -84,23 +86,21 @@ func (st *Store) load(r *reader, id repo.ID, lastOps bool) (typ uint8, base, del
 walk:
 	for {
 		if byName {
-			num, ok := st.table.lookup(&cur)
-			if !ok {
+			var path string
+			var ok bool
+			if pf, off, path, ok = st.locate(&cur); !ok {
 				if len(chain) > 0 {
 					return 0, nil, nil, nil, 0, fmt.Errorf("object %s: delta base %s: %w", id, cur, ErrMissing)
 				}
 				return 0, nil, nil, nil, 0, fmt.Errorf("object %s: %w", id, ErrMissing)
 			}
-			if path, ok := st.looseAt[num]; ok {
+			if path != "" {
 				if typ, base, err = st.readLoose(r, path); err != nil {
 					return 0, nil, nil, nil, 0, fmt.Errorf("loose object %s: %w", cur, err)
 				}
 				cached = true // not cached: loose bases are rare
 				break walk
 			}
-			i := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
-			pf = st.packs[i]
-			off = pf.offs[num-pf.first]
 		}
 		if len(chain) > 0 {
 			if typ, base, cached = st.cache.get(pf, off); cached {
@@ -203,9 +203,9 @@ func (st *Store) entry(r *reader, pf *packFile, off int64, hlen int, typ uint8, 
 	if err := checkSize(what, typ, size); err != nil {
 		return nil, err
 	}
-	pos, end := pf.place(off)
+	pos, end := st.extent(pf, off)
 	if pos < 0 {
-		return nil, errors.New("no index entry at this offset")
+		return st.entryStream(pf, off+int64(hlen), size)
 	}
 	if !fitsCompressed(size, end-off-int64(hlen)) {
 		return nil, fmt.Errorf("entry size %d does not fit its %d compressed bytes", size, end-off-int64(hlen))
@@ -220,6 +220,42 @@ func (st *Store) entry(r *reader, pf *packFile, off int64, hlen int, typ uint8, 
 		crc = pf.crcs[pos]
 	}
 	return r.inflateEntry(r.raw, hlen, pf.crcs != nil, crc, make([]byte, size))
+}
+
+// extent returns the index position of the pack entry at off and where
+// it ends, or -1 and the end of the pack's entries where the store does
+// not know (OpenReader's, which reads no index whole).
+func (st *Store) extent(pf *packFile, off int64) (int, int64) {
+	if st.lazy == nil {
+		if pos, end := pf.place(off); pos >= 0 {
+			return pos, end
+		}
+	}
+	return -1, pf.size - int64(pf.hs)
+}
+
+// entryStream inflates size bytes of the zlib stream at start, and checks
+// its end and Adler-32: the verification where the entry's extent, and so
+// its CRC-32, is not known.
+func (st *Store) entryStream(pf *packFile, start, size int64) ([]byte, error) {
+	if size > 1100*(pf.size-start)+64 {
+		return nil, fmt.Errorf("entry size %d does not fit the pack", size)
+	}
+	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(pf.f, start, pf.size-start), 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("inflate: %w", err)
+	}
+	r := exactly(zr, size)
+	defer r.Close()
+	out := make([]byte, size)
+	if _, err := io.ReadFull(r, out); err != nil {
+		return nil, err
+	}
+	var one [1]byte
+	if _, err := r.Read(one[:]); err != io.EOF {
+		return nil, err
+	}
+	return out, nil
 }
 
 // place returns the index position of the entry at off and where the
@@ -340,18 +376,16 @@ func (st *Store) Order(ids []repo.ID) {
 		off  int64
 		id   repo.ID
 	}
+	packNum := make(map[*packFile]int, len(st.packs))
+	for k, pf := range st.packs {
+		packNum[pf] = k
+	}
 	ps := make([]placed, len(ids))
 	for i, id := range ids {
 		ps[i] = placed{len(st.packs), 0, id}
-		num, ok := st.table.lookup(&id)
-		if !ok {
-			continue
+		if pf, off, path, ok := st.locate(&id); ok && path == "" {
+			ps[i].pack, ps[i].off = packNum[pf], off
 		}
-		if _, loose := st.looseAt[num]; loose {
-			continue
-		}
-		k := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
-		ps[i].pack, ps[i].off = k, st.packs[k].offs[num-st.packs[k].first]
 	}
 	slices.SortStableFunc(ps, func(a, b placed) int {
 		return cmp.Or(cmp.Compare(a.pack, b.pack), cmp.Compare(a.off, b.off))
@@ -371,11 +405,12 @@ func (st *Store) Type(id repo.ID) (uint8, error) {
 	byName := true
 	for range maxDeltaSteps {
 		if byName {
-			num, ok := st.table.lookup(&cur)
-			if !ok {
+			var path string
+			var ok bool
+			if pf, off, path, ok = st.locate(&cur); !ok {
 				return 0, fmt.Errorf("object %s: %w", cur, ErrMissing)
 			}
-			if path, ok := st.looseAt[num]; ok {
+			if path != "" {
 				f, _, err := repo.OpenFile(path)
 				if err != nil {
 					return 0, err
@@ -387,8 +422,6 @@ func (st *Store) Type(id repo.ID) (uint8, error) {
 				typ, _, _, err := inf.looseHeader(head[:n])
 				return typ, err
 			}
-			i := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
-			pf, off = st.packs[i], st.packs[i].offs[num-st.packs[i].first]
 		}
 		if seen[placeKey{pf, off}] {
 			return 0, fmt.Errorf("object %s: its delta bases form a cycle", id)

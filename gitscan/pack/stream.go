@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/repo"
@@ -29,19 +28,13 @@ const streamChunk = 8 << 20
 // costs a window, not its size; a delta is built in memory, since its base
 // must be.
 func (st *Store) Stream(id repo.ID) (io.ReadCloser, int64, error) {
-	num, ok := st.table.lookup(&id)
-	if !ok {
+	pf, off, path, ok := st.locate(&id)
+	switch {
+	case !ok:
 		return nil, 0, fmt.Errorf("object %s: %w", id, ErrMissing)
-	}
-	if path, ok := st.looseAt[num]; ok {
+	case path != "":
 		return streamLoose(path)
 	}
-	i := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
-	if i < 0 {
-		return nil, 0, fmt.Errorf("object %s: %w", id, ErrMissing)
-	}
-	pf := st.packs[i]
-	off := pf.offs[num-pf.first]
 	var hdr [64]byte
 	n, err := pf.f.ReadAt(hdr[:], off)
 	if n == 0 {
@@ -54,8 +47,8 @@ func (st *Store) Stream(id repo.ID) (io.ReadCloser, int64, error) {
 	if typ == typeBlob {
 		// Streamed, never held: the size needs no bound, and zlib checks
 		// the Adler-32 at the end, before the reader reports EOF.
-		_, end := pf.place(off)
-		if !fitsCompressed(size, end-off-int64(hlen)) {
+		pos, end := st.extent(pf, off)
+		if n := end - off - int64(hlen); size > 1100*n+64 || pos >= 0 && !fitsCompressed(size, n) {
 			return nil, 0, st.entryErr(id, pf, off, fmt.Errorf("entry size %d does not fit its %d compressed bytes", size, end-off-int64(hlen)))
 		}
 		zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(pf.f, off+int64(hlen), end-off-int64(hlen)), 64<<10))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keysweep/keysweep/gitscan/repo"
 	"github.com/keysweep/keysweep/internal/gittest"
 )
 
@@ -90,6 +91,20 @@ func TestEveryReadIsVerified(t *testing.T) {
 				t.Errorf("Read returned the changed object:\n%s", b)
 			} else if !strings.Contains(err.Error(), target.String()) && !strings.Contains(err.Error(), filepath.Base(target.String()[2:])) {
 				t.Errorf("Read: %v, want the object named", err)
+			}
+			// The store that reads a few objects without listing them
+			// (a push hook, settings) verifies the same way.
+			rp, err := repo.Open(r.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lazy, err := OpenReader(rp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer lazy.Close()
+			if _, b, err := lazy.Read(target); err == nil {
+				t.Errorf("OpenReader's Read returned the changed object:\n%s", b)
 			}
 			if tc.blob {
 				rd, _, err := st.Stream(target)

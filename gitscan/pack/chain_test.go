@@ -19,24 +19,26 @@ import (
 func chainPack(t testing.TB, dir string, depth, filler int, line func(i int) []byte) []repo.ID {
 	t.Helper()
 	rest := bytes.Repeat([]byte("filler text that every version shares\n"), filler/38+1)[:filler]
-	var c craft
+	pw := newPackWriter(t, dir, depth+1)
 	ids := make([]repo.ID, depth+1)
 	ids[0] = numID(0)
-	c.full(ids[0], typeBlob, append(line(0), rest...))
+	first := append(line(0), rest...)
+	prevOff := pw.entry(ids[0], entryHead(typeBlob, int64(len(first))), zstored(first))
 	prev := len(line(0))
-	c.entries = append(make([]crafted, 0, depth+1), c.entries...)
+	var d []byte
 	for i := 1; i <= depth; i++ {
 		l := line(i)
-		d := deltaHead(int64(prev+filler), int64(len(l)+filler))
+		d = append(d[:0], deltaHead(int64(prev+filler), int64(len(l)+filler))...)
 		d = append(append(d, byte(len(l))), l...)
 		if filler > 0 {
 			d = copyOp(d, prev, filler)
 		}
 		ids[i] = numID(i)
-		c.ofs(ids[i], i-1, d)
+		head := append(entryHead(typeOfsDelta, int64(len(d))), ofsHead(pw.off-prevOff)...)
+		prevOff = pw.entry(ids[i], head, zstored(d))
 		prev = len(l)
 	}
-	c.write(t, dir, 0)
+	pw.finish(0)
 	return ids
 }
 
@@ -144,17 +146,17 @@ func TestKeyChainLinear(t *testing.T) {
 	t1, m1, w1 := cost(4000)
 	t2, m2, w2 := cost(8000)
 	t.Logf("depth 4000: %v, %d MB, %d entries inflated; depth 8000: %v, %d MB, %d entries", t1, m1>>20, w1, t2, m2>>20, w2)
-	if t1 > 10*time.Second {
-		t.Errorf("depth 4000 took %v", t1)
-	}
 	if w1 > 3*4000 || float64(w2) > 2.1*float64(w1) {
 		t.Errorf("reading a chain of 4000 inflated %d entries, of 8000 %d", w1, w2)
 	}
 	if float64(m2) > 2.6*float64(m1) {
 		t.Errorf("doubling the chain multiplied the bytes allocated by %.1f", float64(m2)/float64(m1))
 	}
-	if float64(t2) > 4*float64(t1) {
-		t.Errorf("doubling the chain multiplied the time by %.1f", float64(t2)/float64(t1))
+	// Wall time on a shared machine is only a gross bound (resolving each
+	// version from the root took 100 s at depth 2,000); the entries
+	// inflated above are the precise measure.
+	if t2 > 10*time.Second {
+		t.Errorf("depth 8000 took %v", t2)
 	}
 }
 

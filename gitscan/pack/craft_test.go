@@ -1,13 +1,16 @@
 package pack
 
 import (
+	"bufio"
 	"bytes"
 	"compress/zlib"
 	"crypto/sha1"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"hash/adler32"
 	"hash/crc32"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,13 +47,13 @@ func objID(s string) repo.ID {
 	return repo.IDFromBytes(sum[:])
 }
 
-// numID is a made-up object name for entry i of a large pack, cheaper
-// than objID.
+// numID is a made-up object name for entry i (below 1<<22) of a large
+// pack: in the order of i, so the index needs no sort, and spread over
+// the first bytes as real names are, which hash tables take as the hash.
 func numID(i int) repo.ID {
 	var b [20]byte
-	x := uint64(i)*0x9e3779b97f4a7c15 + 1
-	binary.BigEndian.PutUint64(b[:], x^x>>29)
-	binary.BigEndian.PutUint64(b[8:], uint64(i))
+	binary.BigEndian.PutUint64(b[:], uint64(i)<<42|uint64(i)*0x9e3779b9&(1<<42-1))
+	binary.BigEndian.PutUint64(b[8:], uint64(i)*0x9e3779b97f4a7c15)
 	return repo.IDFromBytes(b[:])
 }
 
@@ -129,81 +132,137 @@ func bareRepo(t testing.TB) string {
 	return dir
 }
 
-// write writes the pack and a version 2 index (with each entry's CRC-32)
-// into the repository's object directory, and returns the pack's path and
-// each entry's offset. pad, if positive, is where the pack's trailing
-// checksum goes: the file is extended sparsely to it.
-func (c *craft) write(t testing.TB, dir string, pad int64) (string, []int64) {
+// packWriter writes a pack entry by entry straight to its file, and then
+// a version 2 index with each entry's CRC-32: large crafted packs cost
+// their file, not a copy in memory.
+type packWriter struct {
+	t    testing.TB
+	f    *os.File
+	w    *bufio.Writer
+	sum  hash.Hash
+	off  int64
+	ids  []repo.ID
+	offs []int64
+	crcs []uint32
+}
+
+func newPackWriter(t testing.TB, dir string, n int) *packWriter {
 	t.Helper()
-	var pack bytes.Buffer
-	pack.WriteString("PACK")
-	binary.Write(&pack, binary.BigEndian, uint32(2))
-	binary.Write(&pack, binary.BigEndian, uint32(len(c.entries)))
-	offs := make([]int64, len(c.entries))
-	crcs := make([]uint32, len(c.entries))
-	for i, e := range c.entries {
-		offs[i] = int64(pack.Len())
-		start := pack.Len()
-		if e.typ != rawEntry {
-			pack.Write(entryHead(e.typ, e.size))
-		}
-		switch e.typ {
-		case typeOfsDelta:
-			pack.Write(ofsHead(offs[i] - offs[e.base]))
-		case typeRefDelta:
-			pack.Write(e.ref.Bytes())
-		}
-		pack.Write(e.z)
-		crcs[i] = crc32.ChecksumIEEE(pack.Bytes()[start:])
-	}
-	sum := sha1.Sum(pack.Bytes())
-	name := filepath.Join(dir, "objects", "pack", fmt.Sprintf("pack-%x", sum))
-	f, err := os.Create(name + ".pack")
+	f, err := os.CreateTemp(filepath.Join(dir, "objects", "pack"), "tmp-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write(pack.Bytes())
-	if pad > int64(pack.Len()) {
-		f.Truncate(pad)
-		f.Seek(pad, 0)
+	pw := &packWriter{t: t, f: f, w: bufio.NewWriterSize(f, 1<<20), sum: sha1.New()}
+	pw.write([]byte("PACK"))
+	pw.write(binary.BigEndian.AppendUint32(nil, 2))
+	pw.write(binary.BigEndian.AppendUint32(nil, uint32(n)))
+	return pw
+}
+
+func (pw *packWriter) write(b []byte) {
+	pw.w.Write(b)
+	pw.sum.Write(b)
+	pw.off += int64(len(b))
+}
+
+// entry writes one entry's bytes (header included) as object id and
+// returns its offset.
+func (pw *packWriter) entry(id repo.ID, parts ...[]byte) int64 {
+	off := pw.off
+	crc := uint32(0)
+	for _, b := range parts {
+		pw.write(b)
+		crc = crc32.Update(crc, crc32.IEEETable, b)
 	}
-	f.Write(sum[:])
-	if err := f.Close(); err != nil {
+	pw.ids = append(pw.ids, id)
+	pw.offs = append(pw.offs, off)
+	pw.crcs = append(pw.crcs, crc)
+	return off
+}
+
+// finish writes the trailing checksum (after extending the file sparsely
+// to pad, if that is further) and the index, and returns the pack's path.
+func (pw *packWriter) finish(pad int64) string {
+	t := pw.t
+	t.Helper()
+	sum := pw.sum.Sum(nil)
+	pw.w.Flush()
+	if pad > pw.off {
+		pw.f.Truncate(pad)
+		pw.f.Seek(pad, 0)
+	}
+	pw.f.Write(sum)
+	if err := pw.f.Close(); err != nil {
 		t.Fatal(err)
 	}
-
-	order := make([]int, len(c.entries))
-	for i := range order {
-		order[i] = i
+	name := filepath.Join(filepath.Dir(pw.f.Name()), fmt.Sprintf("pack-%x", sum))
+	if err := os.Rename(pw.f.Name(), name+".pack"); err != nil {
+		t.Fatal(err)
 	}
-	slices.SortFunc(order, func(a, b int) int { return repo.Compare(c.entries[a].id, c.entries[b].id) })
-	var idx bytes.Buffer
+	order := make([]int32, len(pw.ids))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if !slices.IsSortedFunc(pw.ids, repo.Compare) {
+		slices.SortFunc(order, func(a, b int32) int { return repo.Compare(pw.ids[a], pw.ids[b]) })
+	}
+	idx := bufio.NewWriterSize(nil, 0)
+	f, err := os.Create(name + ".idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	isum := sha1.New()
+	idx.Reset(io.MultiWriter(f, isum))
 	idx.Write([]byte{0xff, 't', 'O', 'c', 0, 0, 0, 2})
 	var fan [256]uint32
-	for _, e := range c.entries {
-		fan[e.id.Bytes()[0]]++
+	for i := range pw.ids {
+		fan[pw.ids[i].Bytes()[0]]++
 	}
 	var total uint32
 	for _, n := range fan {
 		total += n
-		binary.Write(&idx, binary.BigEndian, total)
+		idx.Write(binary.BigEndian.AppendUint32(nil, total))
 	}
 	for _, i := range order {
-		idx.Write(c.entries[i].id.Bytes())
+		idx.Write(pw.ids[i].Bytes())
 	}
 	for _, i := range order {
-		binary.Write(&idx, binary.BigEndian, crcs[i])
+		idx.Write(binary.BigEndian.AppendUint32(nil, pw.crcs[i]))
 	}
 	for _, i := range order {
-		binary.Write(&idx, binary.BigEndian, uint32(offs[i]))
+		idx.Write(binary.BigEndian.AppendUint32(nil, uint32(pw.offs[i])))
 	}
-	idx.Write(sum[:])
-	isum := sha1.Sum(idx.Bytes())
-	idx.Write(isum[:])
-	if err := os.WriteFile(name+".idx", idx.Bytes(), 0o644); err != nil {
+	idx.Write(sum)
+	idx.Flush()
+	f.Write(isum.Sum(nil))
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return name + ".pack", offs
+	return name + ".pack"
+}
+
+// write writes the pack and its index into the repository's object
+// directory, and returns the pack's path and each entry's offset. pad,
+// if positive, is where the pack's trailing checksum goes: the file is
+// extended sparsely to it.
+func (c *craft) write(t testing.TB, dir string, pad int64) (string, []int64) {
+	t.Helper()
+	pw := newPackWriter(t, dir, len(c.entries))
+	offs := make([]int64, len(c.entries))
+	for i, e := range c.entries {
+		var head []byte
+		if e.typ != rawEntry {
+			head = entryHead(e.typ, e.size)
+		}
+		switch e.typ {
+		case typeOfsDelta:
+			head = append(head, ofsHead(pw.off-offs[e.base])...)
+		case typeRefDelta:
+			head = append(head, e.ref.Bytes()...)
+		}
+		offs[i] = pw.entry(c.entries[i].id, head, e.z)
+	}
+	return pw.finish(pad), offs
 }
 
 // budget measures what f costs: wall time and bytes allocated.

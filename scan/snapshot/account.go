@@ -57,8 +57,9 @@ func (c *collector) describeTrails(ctx context.Context, region string) {
 }
 
 // trailStatuses reads GetTrailStatus and GetEventSelectors once per
-// trail, in the trail's home region when that region was collected (else
-// where it was seen; the ARN works from any region).
+// trail: the status in the trail's home region when that region was
+// collected (else where it was seen; the ARN works from any region), the
+// selectors in the home region.
 func (c *collector) trailStatuses(ctx context.Context) {
 	seen := slices.SortedFunc(maps.Values(c.trails), func(a, b *trailSeen) int { return cmp.Compare(a.trail.ARN, b.trail.ARN) })
 	FanOut(ctx, c.opts.Parallel, seen, func(ctx context.Context, t *trailSeen) {
@@ -81,9 +82,12 @@ func (c *collector) trailStatuses(ctx context.Context) {
 			}
 		}
 		if c.opts.wants(SrcEventSelectors) {
-			out, err := cl.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: &t.trail.ARN})
+			// Selectors are asked of the trail's home region, which
+			// always knows the trail (a shadow's region may not).
+			home := cmp.Or(t.trail.HomeRegion, region)
+			out, err := cloudtrail.NewFromConfig(c.regionConfig(home)).GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: &t.trail.ARN})
 			if err != nil {
-				c.fail(SrcEventSelectors, region, t.trail.ARN, "cloudtrail:GetEventSelectors", err)
+				c.fail(SrcEventSelectors, home, t.trail.ARN, "cloudtrail:GetEventSelectors", err)
 				return
 			}
 			t.trail.Events = trailEvents(out)

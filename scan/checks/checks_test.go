@@ -574,7 +574,9 @@ func TestTrailEventsAndOrganizationTrails(t *testing.T) {
 		}
 		return t
 	}
-	member := func(ts ...snapshot.Trail) snapshot.Snapshot { return snapshot.Snapshot{Account: "123456789012", Trails: ts} }
+	member := func(ts ...snapshot.Trail) snapshot.Snapshot {
+		return snapshot.Snapshot{Account: "123456789012", Trails: ts}
+	}
 	selectorsDenied := member(trail("t", "us-east-1", true, true, true))
 	selectorsDenied.Trails[0].Events = nil
 	selectorsDenied.Failures = []snapshot.Failure{denied(snapshot.SrcEventSelectors, "us-east-1", selectorsDenied.Trails[0].ARN, "cloudtrail:GetEventSelectors")}

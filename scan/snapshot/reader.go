@@ -26,6 +26,7 @@ type Reader struct {
 
 	report   once[reportFacts]
 	users    once[usersFacts]
+	auth     once[authFacts]
 	mu       sync.Mutex
 	userKeys map[string]*once[userKeysFacts]
 }

@@ -39,6 +39,9 @@ type Snapshot struct {
 	// Principals are the users, roles and groups with the policies that
 	// grant them "*" on "*", and what Access Advisor says they use.
 	Principals []Principal `json:"principals,omitempty"`
+	// Authorization is every user, group and role with its policies
+	// (iam:GetAccountAuthorizationDetails), for judging what they grant.
+	Authorization *Authorization `json:"authorization,omitempty"`
 	// ServiceAccessSkipped counts principals whose Access Advisor job was not
 	// run because of Options.ServiceAccessLimit.
 	ServiceAccessSkipped int `json:"serviceAccessSkipped,omitempty"`

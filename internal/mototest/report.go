@@ -189,3 +189,20 @@ func InterfaceTypes(types map[string]string) AnswerFunc {
 		return true
 	}
 }
+
+// EnabledRegions answers ec2:DescribeRegions as AWS does for an account
+// with exactly these regions enabled (moto enables every region it knows).
+func EnabledRegions(regions ...string) AnswerFunc {
+	return func(w http.ResponseWriter, c *Call) bool {
+		if c.Action != "DescribeRegions" {
+			return false
+		}
+		var b strings.Builder
+		for _, r := range regions {
+			fmt.Fprintf(&b, "<item><regionName>%s</regionName><regionEndpoint>ec2.%s.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>", r, r)
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId><regionInfo>%s</regionInfo></DescribeRegionsResponse>`, b.String())
+		return true
+	}
+}

@@ -321,8 +321,6 @@ func logAll(t *testing.T, rs []finding.CheckResult) {
 	}
 }
 
-
-
 // secondaryEIPInstance answers DescribeInstances with a running instance
 // whose only public address is an Elastic IP on a secondary private IP,
 // in EC2's documented response format.

@@ -8,7 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+
+	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/mototest"
+	"github.com/keysweep/keysweep/scan/checks"
+	"github.com/keysweep/keysweep/scan/snapshot"
 )
 
 // jsonError answers a JSON-protocol call (Organizations) with an AWS error.
@@ -68,6 +74,59 @@ func TestSelectAccounts(t *testing.T) {
 		}
 		if s != tc.want {
 			t.Errorf("only %v exclude %v: %q (%v), want %q", tc.only, tc.exclude, s, err, tc.want)
+		}
+	}
+}
+
+// Centralized root access is read where it can be, in the management
+// account the run has credentials for, and lent to each member: a member
+// cannot read it (AccountNotManagementOrDelegatedAdministrator) and
+// cannot fix it, so its result names the management account.
+func TestOrganizationRootAccessLentToMembers(t *testing.T) {
+	for _, tc := range []struct {
+		features   []string
+		management finding.CheckState
+		member     finding.CheckState
+		memberMsg  string
+	}{
+		{[]string{"RootCredentialsManagement"}, finding.CheckPass, finding.CheckPass, "(management account 123456789012) manages member accounts' root credentials"},
+		{nil, finding.CheckFail, finding.CheckNotApplicable, "the fix belongs in management account 123456789012"},
+	} {
+		features := func(w http.ResponseWriter, c *mototest.Call) bool {
+			if c.AccessKeyID() == "testing" { // the caller: the management account
+				return mototest.OrganizationsFeatures("", tc.features...)(w, c)
+			}
+			return mototest.OrganizationsFeatures("AccountNotManagementOrDelegatedAdministrator")(w, c)
+		}
+		motoEnv(t, features)
+		ctx := context.Background()
+		org := organizations.NewFromConfig(adminConfig(t))
+		if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: "ALL"}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String("member"), Email: aws.String("m@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		member := aws.ToString(out.CreateAccountStatus.AccountId)
+		s, err := Open(ctx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel, _ := checks.ParseSelection("iam-root-credentials-management", "")
+		res, err := Collect(ctx, s, nil, Request{Org: true, Checks: sel, Snapshot: snapshot.Options{Regions: []string{"us-east-1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]finding.CheckResult{}
+		for _, r := range res.Checks {
+			got[r.Account] = r
+		}
+		if r := got[motoAccount]; r.State != tc.management {
+			t.Errorf("features %v: management account %s: %s", tc.features, r.State, r.Message)
+		}
+		if r := got[member]; r.State != tc.member || !strings.Contains(r.Message, tc.memberMsg) {
+			t.Errorf("features %v: member %s: %s; want %s containing %q", tc.features, r.State, r.Message, tc.member, tc.memberMsg)
 		}
 	}
 }

@@ -41,12 +41,41 @@ func (c *collector) rootMFADevices(ctx context.Context) {
 	c.mu.Unlock()
 }
 
-// orgFeatures reads which centralized root access features the
-// organization has enabled. Only the management account or IAM's
-// delegated administrator may ask; elsewhere the answer is a fact about
-// the account (a member, or no organization), not a failure.
+// orgFeatures takes the organization's centralized root access features
+// from the reader.
 func (c *collector) orgFeatures(ctx context.Context) {
-	out, err := c.iam().ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
+	f, fail := c.r.OrgFeatures(ctx)
+	if fail != nil {
+		c.record(*fail)
+		return
+	}
+	c.mu.Lock()
+	c.snap.Organization = f
+	c.mu.Unlock()
+}
+
+type orgFacts struct {
+	features *OrgFeatures
+	failure  *Failure
+}
+
+// OrgFeatures reads, once per Reader, which centralized root access
+// features the account's organization has enabled. Only the management
+// account or IAM's delegated administrator may ask; elsewhere the answer
+// is a fact about the account (a member, or no organization), not a
+// failure. Under --org the caller reads the management account's and
+// lends it to the members.
+func (r *Reader) OrgFeatures(ctx context.Context) (*OrgFeatures, *Failure) {
+	o := r.org.get(func() orgFacts { return r.readOrgFeatures(ctx) })
+	if o.features == nil {
+		return nil, o.failure
+	}
+	f := *o.features
+	return &f, nil
+}
+
+func (r *Reader) readOrgFeatures(ctx context.Context) orgFacts {
+	out, err := r.iam().ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
 	f := &OrgFeatures{}
 	var ae smithy.APIError
 	switch {
@@ -66,17 +95,15 @@ func (c *collector) orgFeatures(ctx context.Context) {
 		ae.ErrorCode() == "ServiceAccessNotEnabledException" || ae.ErrorCode() == "OrganizationNotInAllFeaturesModeException"):
 		f.Why = orgFeaturesWhy(ae.ErrorCode())
 		if ae.ErrorCode() == "ServiceAccessNotEnabledException" {
-			// Trusted access for IAM is off: centralized root access is
-			// off, which the management account answers.
+			// Trusted access for IAM is off, so is centralized root
+			// access: the management account's answer.
 			f.Visible = true
 		}
 	default:
-		c.fail(SrcOrgFeatures, "", "", "iam:ListOrganizationsFeatures", err)
-		return
+		fail := newFailure(SrcOrgFeatures, "", "", "iam:ListOrganizationsFeatures", err)
+		return orgFacts{failure: &fail}
 	}
-	c.mu.Lock()
-	c.snap.Organization = f
-	c.mu.Unlock()
+	return orgFacts{features: f}
 }
 
 func orgFeaturesWhy(code string) string {

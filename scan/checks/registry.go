@@ -356,7 +356,7 @@ aws support describe-trusted-advisor-check-result --region us-east-1 --check-id 
 	{
 		rule: finding.Rule{
 			ID: "iam-admin-policy", Title: "Principal is allowed every action on every resource", Severity: finding.SeverityHigh,
-			Description: "A user, role or group whose managed or inline policies allow \"*\" on \"*\" is an administrator; grant least privilege instead.",
+			Description: "A user, role or group with a managed or inline policy that allows \"*\" on \"*\" (conditions or not), or has the shape of one and still allows IAM's actions (Allow with NotAction, Action \"*\" with NotResource), is an administrator: with IAM it grants itself whatever was left out. Grant least privilege instead. Policies are evaluated as IAM does (package iampolicy); AWS's PowerUserAccess is not admin.",
 			Help: `Replace the policy with one that allows only what the principal needs (IAM Access Analyzer can generate one from CloudTrail activity).
 
 **Console:** IAM → Users/Roles/User groups → *principal* → Permissions → remove the policy.

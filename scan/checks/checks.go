@@ -26,7 +26,8 @@ type Thresholds struct {
 	PasswordMinLength int
 	// KeyMaxAgeDays is the age past which an active access key must be rotated.
 	KeyMaxAgeDays int
-	// UnusedDays is how long a password or active key may go unused.
+	// UnusedDays is how long a password or active key may go unused: one
+	// unused for this many days or more fails (CIS: "45 days or more").
 	UnusedDays int
 	// AMIMaxAgeDays is the age past which an instance's AMI is outdated.
 	AMIMaxAgeDays int

@@ -284,7 +284,7 @@ func (n NetworkInterface) Unreachable() bool {
 // amazon-elb; NLB and GWLB have their own types).
 func (n NetworkInterface) LoadBalancer() bool {
 	switch n.Type {
-	case "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint":
+	case "load_balancer", "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint":
 		return true
 	}
 	return n.RequesterID == "amazon-elb" || strings.HasPrefix(n.Description, "ELB ")

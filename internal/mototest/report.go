@@ -14,11 +14,11 @@ import (
 
 // CredentialReport makes moto's IAM credential report the one AWS
 // documents, which moto's is not: AWS's always opens with the
-// <root_account> row, and its password_last_changed is when the password
-// was set ("N/A" for a user without one), where moto writes the user's
-// creation time. It also lets a test set any cell AWS would hold but moto
-// cannot produce (a password or key last used 50 days ago). Use Answer as
-// (or chain it into) a Proxy's AnswerFunc.
+// <root_account> row, and its password_last_changed is "N/A" for a user
+// without a password (moto writes the user's creation time). It also lets
+// a test set any cell AWS would hold but moto cannot produce (a password
+// set three days ago on a user created a year ago, a key last used 45 days
+// and 5 hours ago). Use Answer as (or chain it into) a Proxy's AnswerFunc.
 type CredentialReport struct {
 	// Account is the account of the root row; default 123456789012,
 	// moto's default account.

@@ -206,3 +206,30 @@ func EnabledRegions(regions ...string) AnswerFunc {
 		return true
 	}
 }
+
+// AccountSummary adds entries to iam:GetAccountSummary's SummaryMap that
+// moto does not produce, such as AccountPasswordPresent (whether the root
+// user has a password, 1 or 0).
+func AccountSummary(entries map[string]int) AnswerFunc {
+	return func(w http.ResponseWriter, c *Call) bool {
+		if c.Action != "GetAccountSummary" {
+			return false
+		}
+		resp, body, err := c.Forward()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return false
+		}
+		end := bytes.Index(body, []byte("</SummaryMap>"))
+		if end < 0 {
+			http.Error(w, "mototest: no SummaryMap in GetAccountSummary", http.StatusBadGateway)
+			return true
+		}
+		var add strings.Builder
+		for k, v := range entries {
+			fmt.Fprintf(&add, "<entry><key>%s</key><value>%d</value></entry>", k, v)
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		_, _ = w.Write(slices.Concat(body[:end], []byte(add.String()), body[end:]))
+		return true
+	}
+}

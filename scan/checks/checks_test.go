@@ -128,6 +128,7 @@ func TestRoot(t *testing.T) {
 	oldReport := rootRow(false, false)
 	oldReport.PasswordUnknown = true // "not_supported": counts as having a password
 	central := &snapshot.OrgFeatures{Visible: true, RootCredentialsManagement: true}
+	yes, no := true, false
 	runCases(t, []tcase{
 		{name: "key active", rule: "iam-root-access-key", snap: snapshot.Snapshot{CredentialReport: report(rootRow(true, true))},
 			want: []want{fail(rootARN, "access key 1 (last used")}},
@@ -142,6 +143,10 @@ func TestRoot(t *testing.T) {
 		{name: "key no mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(rootRow(false, true))},
 			want: []want{fail(rootARN, "an active access key and no MFA")}},
 		{name: "unknown password no mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(oldReport)},
+			want: []want{fail(rootARN, "a password and no MFA")}},
+		{name: "unknown password, summary says none", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(oldReport), RootPasswordPresent: &no},
+			want: []want{pass(rootARN, "no password and no access key")}},
+		{name: "unknown password, summary says one", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(oldReport), RootPasswordPresent: &yes},
 			want: []want{fail(rootARN, "a password and no MFA")}},
 		{name: "mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(withPassword(true))},
 			want: []want{pass(rootARN, "protected by MFA")}},

@@ -85,12 +85,14 @@ func rootAccessKey(e *env) {
 
 // rootCredential names the root user's credentials, "" when it has none:
 // the normal state of member accounts created by Organizations and of
-// accounts under centralized root access, where MFA protects nothing. A
-// report that does not say whether root has a password ("not_supported",
-// older reports) counts as having one.
-func rootCredential(r snapshot.CredentialRow) string {
+// accounts under centralized root access, where MFA protects nothing.
+// Where the report does not say whether root has a password
+// ("not_supported"), GetAccountSummary's AccountPasswordPresent does; if
+// neither says, root counts as having one.
+func rootCredential(e *env, r snapshot.CredentialRow) string {
 	var has []string
-	if r.PasswordEnabled || r.PasswordUnknown {
+	summary := e.snap.RootPasswordPresent
+	if r.PasswordEnabled || (r.PasswordUnknown && (summary == nil || *summary)) {
 		has = append(has, "a password")
 	}
 	for _, k := range r.Keys {
@@ -116,7 +118,7 @@ func rootMFA(e *env) {
 	if !ok {
 		return
 	}
-	cred := rootCredential(r)
+	cred := rootCredential(e, r)
 	switch {
 	case cred == "":
 		e.pass("", r.ARN, "the root user has no password and no access key: nothing to sign in with%s", centrally(e))
@@ -132,7 +134,7 @@ func rootHardwareMFA(e *env) {
 	if !ok || e.missing(snapshot.SrcMFADevices) {
 		return
 	}
-	cred := rootCredential(r)
+	cred := rootCredential(e, r)
 	switch {
 	case cred == "":
 		e.pass("", r.ARN, "the root user has no password and no access key: nothing to sign in with%s", centrally(e))

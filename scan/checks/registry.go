@@ -82,7 +82,7 @@ There is no CLI for the root user's MFA; ` + "`aws iam get-account-summary`" + `
 			Tags: tags("cis-v7.0/2.5", "cis-v4.0/1.5", "fsbp/IAM.9"),
 		},
 		needs: []snapshot.Source{snapshot.SrcCredentialReport},
-		reads: []snapshot.Source{snapshot.SrcCredentialReport, snapshot.SrcOrgFeatures},
+		reads: []snapshot.Source{snapshot.SrcCredentialReport, snapshot.SrcOrgFeatures, snapshot.SrcAccountSummary},
 		run:   rootMFA,
 	},
 	{
@@ -100,6 +100,7 @@ aws iam list-virtual-mfa-devices --assignment-status Assigned \
 			Tags: tags("cis-v7.0/2.6", "cis-v4.0/1.6", "fsbp/IAM.6"),
 		},
 		needs: []snapshot.Source{snapshot.SrcCredentialReport, snapshot.SrcMFADevices},
+		reads: []snapshot.Source{snapshot.SrcCredentialReport, snapshot.SrcMFADevices, snapshot.SrcAccountSummary},
 		run:   rootHardwareMFA,
 	},
 	{

@@ -114,6 +114,7 @@ func Collect(ctx context.Context, r *Reader, opts Options) (*Snapshot, error) {
 	add(c.budgets, SrcBudgets)
 	add(c.rootMFADevices, SrcMFADevices)
 	add(c.orgFeatures, SrcOrgFeatures)
+	add(c.accountSummary, SrcAccountSummary)
 	if opts.wants(regionalSources...) {
 		regions := opts.Regions
 		if regions == nil {

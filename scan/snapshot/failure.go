@@ -36,6 +36,7 @@ const (
 	SrcMFADevices       Source = "mfa-devices"     // ListVirtualMFADevices
 	SrcOrgFeatures      Source = "org-features"    // ListOrganizationsFeatures
 	SrcBudgets          Source = "budgets"         // DescribeBudgets, DescribeNotificationsForBudget
+	SrcAccountSummary   Source = "account-summary" // GetAccountSummary
 )
 
 // Failure is one AWS call that failed, kept with the source it prevented.

@@ -177,6 +177,14 @@ func cases24() []account24 {
 		{name: "root without a credential", rule: "iam-root-mfa", seed: func(t *testing.T, cfg aws.Config) []mototest.AnswerFunc {
 			return report(mototest.CredentialReport{Root: map[string]string{"password_enabled": "false", "mfa_active": "false"}})
 		}, want: []want24{pass(":root", "no password and no access key")}},
+		{name: "root row says not_supported, the summary says no password", rule: "iam-root-mfa", seed: func(t *testing.T, cfg aws.Config) []mototest.AnswerFunc {
+			return append(report(mototest.CredentialReport{Root: map[string]string{"password_enabled": "not_supported", "mfa_active": "false"}}),
+				mototest.AccountSummary(map[string]int{"AccountPasswordPresent": 0}))
+		}, want: []want24{pass(":root", "no password and no access key")}},
+		{name: "root row says not_supported, the summary says a password", rule: "iam-root-mfa", seed: func(t *testing.T, cfg aws.Config) []mototest.AnswerFunc {
+			return append(report(mototest.CredentialReport{Root: map[string]string{"password_enabled": "not_supported", "mfa_active": "false"}}),
+				mototest.AccountSummary(map[string]int{"AccountPasswordPresent": 1}))
+		}, want: []want24{fail(":root", "has a password and no MFA device")}},
 		{name: "password set recently on an old user", rule: "iam-unused-credentials", seed: func(t *testing.T, cfg aws.Config) []mototest.AnswerFunc {
 			newUser(t, iam.NewFromConfig(cfg), "veteran", true, 0)
 			return report(mototest.CredentialReport{Cells: map[string]map[string]string{"veteran": {

@@ -106,6 +106,22 @@ func (r *Reader) readOrgFeatures(ctx context.Context) orgFacts {
 	return orgFacts{features: f}
 }
 
+// accountSummary reads whether the root user has a password: the
+// credential report's root row may not say ("not_supported").
+func (c *collector) accountSummary(ctx context.Context) {
+	out, err := c.iam().GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
+	if err != nil {
+		c.fail(SrcAccountSummary, "", "", "iam:GetAccountSummary", err)
+		return
+	}
+	if v, ok := out.SummaryMap[string(types.SummaryKeyTypeAccountPasswordPresent)]; ok {
+		present := v > 0
+		c.mu.Lock()
+		c.snap.RootPasswordPresent = &present
+		c.mu.Unlock()
+	}
+}
+
 func orgFeaturesWhy(code string) string {
 	switch code {
 	case "AccountNotManagementOrDelegatedAdministrator":

@@ -62,6 +62,10 @@ type Snapshot struct {
 	RootVirtualMFA []string `json:"rootVirtualMfa,omitempty"`
 	// MFADevicesRead says whether the virtual MFA devices were listed.
 	MFADevicesRead bool `json:"mfaDevicesRead,omitempty"`
+	// RootPasswordPresent is GetAccountSummary's AccountPasswordPresent:
+	// whether the root user has a password (nil when not read, or when
+	// IAM's answer lacks the key).
+	RootPasswordPresent *bool `json:"rootPasswordPresent,omitempty"`
 	// Organization is what iam:ListOrganizationsFeatures says about
 	// centralized root access (nil when not read).
 	Organization *OrgFeatures `json:"organization,omitempty"`

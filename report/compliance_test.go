@@ -68,6 +68,17 @@ func TestCompliance(t *testing.T) {
 	if strings.Contains(md, "[evil](x)") {
 		t.Error("a resource name made a link")
 	}
+	var j strings.Builder
+	if err := JSON(&j, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(j.String(), `"controls": [
+        "CIS v7.0 2.5",
+        "CIS v4.0 1.5",
+        "FSBP IAM.9"
+      ]`) {
+		t.Errorf("the JSON report does not carry each result's controls:\n%s", j.String())
+	}
 	if ComplianceMarkdown(&finding.Report{}) != "" {
 		t.Error("a report without controls has a compliance table")
 	}

@@ -413,6 +413,8 @@ func (c *collection) check(ctx context.Context, a Account) ([]finding.CheckResul
 		lent := *o
 		lent.Management = c.s.Account
 		snap.Organization = &lent
+		// The member's own refusal is answered by the lent features.
+		snap.Failures = slices.DeleteFunc(snap.Failures, func(f snapshot.Failure) bool { return f.Source == snapshot.SrcOrgFeatures })
 	}
 	results := checks.Run(snap, c.req.Checks, c.req.Thresholds, c.req.Now)
 	for i := range results {

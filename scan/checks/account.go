@@ -46,7 +46,14 @@ func cloudTrailEnabled(e *env) {
 	var short []string
 	var foreignShort []snapshot.Trail
 	for _, t := range e.snap.Trails {
-		if !t.MultiRegion || t.Status == nil || !t.Status.Logging || t.Events == nil {
+		if !t.MultiRegion || t.Status == nil || !t.Status.Logging {
+			continue
+		}
+		if t.Events == nil {
+			if e.foreign(t) {
+				e.pass("", "", "organization trail %s of account %s is logging in every region; its event selectors could not be read here and are judged in account %s", t.ARN, t.Account(), t.Account())
+				return
+			}
 			continue
 		}
 		if why := management(t); why != "" {

@@ -601,6 +601,13 @@ func TestTrailEventsAndOrganizationTrails(t *testing.T) {
 		{name: "organization trail covers the member", rule: "cloudtrail-enabled", snap: member(orgTrail(true)), want: []want{
 			pass("", "an organization trail of account 999999999999"),
 		}},
+		{name: "organization trail whose selectors a member cannot read", rule: "cloudtrail-enabled", snap: func() snapshot.Snapshot {
+			s := member(orgTrail(true))
+			s.Trails[0].Events = nil
+			return s
+		}(), want: []want{
+			pass("", "its event selectors could not be read here and are judged in account 999999999999"),
+		}},
 		{name: "organization trail short: the fix is in the management account", rule: "cloudtrail-enabled", snap: member(orgTrail(false)), want: []want{
 			notApp("999999999999:trail/org", "the fix belongs there"),
 		}},

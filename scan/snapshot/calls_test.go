@@ -65,6 +65,8 @@ func TestCallsPerAccount(t *testing.T) {
 	}
 	opts := fastOptions
 	opts.Regions = nil // every region DescribeRegions names, as in production
+	// moto builds a thousand users' report slowly on a loaded machine.
+	opts.JobTimeout = snapshot.DefaultJobTimeout
 	opts.Sources = sel.Sources()
 	regional := 0
 	snap, calls := collectCounted(t, srv, opts, mototest.EnabledRegions(regions17...))
@@ -78,6 +80,9 @@ func TestCallsPerAccount(t *testing.T) {
 	t.Logf("%d regions, %d users: %s (%s)", n, users, calls, snap.Duration.Round(time.Millisecond))
 	if n != len(regions17) {
 		t.Fatalf("%d regions collected, want the %d enabled", n, len(regions17))
+	}
+	if len(snap.Failures) > 0 {
+		t.Errorf("failures: %+v", snap.Failures)
 	}
 	if len(snap.CredentialReport) != users+1 {
 		t.Errorf("credential report has %d rows, want %d users and root", len(snap.CredentialReport), users)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"
+	"github.com/keysweep/keysweep/judge"
 	"github.com/keysweep/keysweep/pipeline"
 	"github.com/keysweep/keysweep/sarif"
 )
@@ -214,7 +215,7 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 			where := "unreachable object"
 			if !k.Unreachable {
 				where = escape.Code(fmt.Sprintf("%s:%d", k.Path, k.Line))
-				if n := len(k.OtherPaths); n > 0 {
+				if n := k.OtherPaths; n > 0 {
 					where += fmt.Sprintf(" (+%d %s)", n, plural(n, "path", "paths"))
 				}
 			}
@@ -282,7 +283,7 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		b.WriteString("4. Once the key is deleted, the alert (one per key and path, whatever its status) says `not-in-account`; dismiss it in the Security tab, or rewrite history (`git filter-repo`) if the repository must not keep it.\n\n")
 		details, seen := 0, map[string]bool{}
 		for _, k := range leaked {
-			if k.Remediation == "" || seen[k.KeyID] {
+			if seen[k.KeyID] {
 				continue
 			}
 			if details == summaryDetails {
@@ -291,7 +292,7 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 			}
 			seen[k.KeyID] = true
 			details++
-			fmt.Fprintf(&b, "<details><summary>Steps for %s</summary>\n\n%s\n\n</details>\n\n", escape.Code(k.KeyID), remediation(k.Remediation))
+			fmt.Fprintf(&b, "<details><summary>Steps for %s</summary>\n\n%s\n\n</details>\n\n", escape.Code(k.KeyID), remediation(judge.Remediation(&k, rep.Account)))
 		}
 	}
 

@@ -218,18 +218,14 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 		}
 	}
 
-	paths := map[string][]string{}
+	paths := map[string]int{}
 	for _, k := range order {
-		paths[k.id] = append(paths[k.id], k.path)
+		paths[k.id]++
 	}
 	out := make([]finding.Leak, 0, len(order))
 	for _, k := range order {
 		l := byKey[k]
-		for _, p := range paths[k.id] {
-			if p != k.path {
-				l.OtherPaths = append(l.OtherPaths, p)
-			}
-		}
+		l.OtherPaths = paths[k.id] - 1
 		out = append(out, *l)
 	}
 	sort.SliceStable(out, func(i, j int) bool {

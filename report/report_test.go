@@ -20,9 +20,9 @@ var (
 func sample() *finding.Report {
 	leaks := []finding.Leak{
 		{KeyID: activeKey, Path: "config/.env", Commit: "4f2a1c7d9e0b", Author: "alice", Date: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC),
-			Line: 3, Column: 19, Commits: 2, InHead: true, OtherPaths: []string{"deploy/old.sh", "docs/setup.md", "x/y.txt"}},
+			Line: 3, Column: 19, Commits: 2, InHead: true, OtherPaths: 3},
 		{KeyID: activeKey, Path: "deploy/old.sh", Commit: "9b8c7d6e5f4a", Author: "bob", Date: time.Date(2023, 11, 20, 0, 0, 0, 0, time.UTC),
-			Line: 10, Column: 5, Commits: 4, OtherPaths: []string{"config/.env", "docs/setup.md", "x/y.txt"}},
+			Line: 10, Column: 5, Commits: 4, OtherPaths: 3},
 		{KeyID: otherKey, Path: "README.md", Commit: "0a1b2c3d4e5f", Author: "carol", Date: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC),
 			Line: 1, Column: 1, Commits: 9, InHead: true, Account: "444455556666"},
 	}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -18,8 +17,10 @@ import (
 // every place it was found, skipped objects, account checks and a summary.
 // color turns on ANSI styles; the caller decides (a terminal, not a pipe).
 func Text(w io.Writer, r *finding.Report, color bool) error {
-	var buf bytes.Buffer
-	p := &printer{w: bufio.NewWriter(&buf), color: color}
+	// Streamed through the scrubber a line at a time: the report is
+	// never held whole (docs/architecture.md, "Cost model").
+	sw := newScrubWriter(w, r.Scrubber())
+	p := &printer{w: bufio.NewWriter(sw), color: color}
 	p.header(r)
 	p.skipped(r.Skipped)
 	if r.Remedy != "" {
@@ -32,8 +33,7 @@ func Text(w io.Writer, r *finding.Report, color bool) error {
 	if err := p.w.Flush(); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, r.Scrubber().Replace(buf.String()))
-	return err
+	return sw.Close()
 }
 
 // printer writes to a bufio.Writer, whose sticky error Text checks once.
@@ -229,9 +229,12 @@ func (p *printer) key(g *group) {
 		p.printf("  fingerprint %s (every path of this key)\n", fp)
 	}
 
-	shown := map[string]bool{}
+	// A key's other paths are its other findings; only those the report
+	// left out (exclude-paths) are counted in a place's notes. Counted
+	// per repository, once per key: linear in the places.
+	shown := map[string]int{}
 	for _, f := range g.findings {
-		shown[f.Repository+"\x00"+f.Path] = true
+		shown[f.Repository]++
 	}
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	for _, f := range g.findings {
@@ -243,7 +246,7 @@ func (p *printer) key(g *group) {
 		}
 		fprintf(tw, "  %s%s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			repo, f.Path, f.Line, f.Column, cmp.Or(short(f.Commit), "-"), cmp.Or(f.Author, "-"), date(f.Date),
-			plural(f.Commits, "commit"), place(f.Leak), notes(f, t, shown))
+			plural(f.Commits, "commit"), place(f.Leak), notes(f, t, f.OtherPaths-(shown[f.Repository]-1)))
 	}
 	tw.Flush()
 }
@@ -267,8 +270,9 @@ func place(l finding.Leak) string {
 	return "not in HEAD"
 }
 
-// notes says what sets one path apart from its key's headline.
-func notes(f, top finding.KeyFinding, shown map[string]bool) string {
+// notes says what sets one path apart from its key's headline; others
+// counts the key's paths in f's repository the report does not list.
+func notes(f, top finding.KeyFinding, others int) string {
 	var n []string
 	if f.Secret.IsZero() {
 		n = append(n, "id only")
@@ -280,12 +284,6 @@ func notes(f, top finding.KeyFinding, shown map[string]bool) string {
 	}
 	if f.Severity != top.Severity || f.RuleID != top.RuleID {
 		n = append(n, f.Severity.String()+" ("+f.RuleID+")")
-	}
-	others := 0
-	for _, o := range f.OtherPaths {
-		if !shown[f.Repository+"\x00"+o] {
-			others++
-		}
 	}
 	if others > 0 {
 		n = append(n, "+"+plural(others, "other path"))

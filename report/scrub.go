@@ -1,0 +1,52 @@
+package report
+
+import (
+	"bytes"
+	"io"
+	"strings"
+)
+
+// scrubWriter runs everything written through a report's scrubber
+// (finding.Report.Scrubber) a line at a time, so a renderer streams its
+// output instead of holding all of it to scrub at the end. A secret
+// never spans lines, so scrubbing lines is scrubbing the whole.
+type scrubWriter struct {
+	w     io.Writer
+	scrub *strings.Replacer
+	line  []byte
+	err   error
+}
+
+func newScrubWriter(w io.Writer, scrub *strings.Replacer) *scrubWriter {
+	return &scrubWriter{w: w, scrub: scrub}
+}
+
+// Write never fails itself; the first error of the underlying writer is
+// kept for Close.
+func (s *scrubWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 && s.err == nil {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.line = append(s.line, p...)
+			break
+		}
+		s.line = append(s.line, p[:i+1]...)
+		p = p[i+1:]
+		s.flush()
+	}
+	return n, nil
+}
+
+func (s *scrubWriter) flush() {
+	if s.err == nil && len(s.line) > 0 {
+		_, s.err = io.WriteString(s.w, s.scrub.Replace(string(s.line)))
+	}
+	s.line = s.line[:0]
+}
+
+// Close writes what is left of the last line and reports the first error.
+func (s *scrubWriter) Close() error {
+	s.flush()
+	return s.err
+}

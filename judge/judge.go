@@ -183,7 +183,7 @@ func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, no
 	kf := finding.KeyFinding{
 		Leak:     l,
 		RuleID:   v.rule,
-		Severity: ruleFor(v.rule).Severity,
+		Severity: severityOf(v.rule),
 		Status:   v.status,
 	}
 	kf.Account = v.account

@@ -3,7 +3,8 @@ package report
 import (
 	"bytes"
 	"io"
-	"strings"
+
+	"github.com/keysweep/keysweep/finding"
 )
 
 // scrubWriter runs everything written through a report's scrubber
@@ -12,12 +13,12 @@ import (
 // never spans lines, so scrubbing lines is scrubbing the whole.
 type scrubWriter struct {
 	w     io.Writer
-	scrub *strings.Replacer
+	scrub *finding.Scrubber
 	line  []byte
 	err   error
 }
 
-func newScrubWriter(w io.Writer, scrub *strings.Replacer) *scrubWriter {
+func newScrubWriter(w io.Writer, scrub *finding.Scrubber) *scrubWriter {
 	return &scrubWriter{w: w, scrub: scrub}
 }
 

@@ -158,16 +158,19 @@ func (p *printer) unreached(objs []string) {
 }
 
 // group is one key ID with every path it was found at.
+// It points into the report's keys: a copy of each finding would double
+// the report's memory while it renders.
 type group struct {
 	key      string
-	findings []finding.KeyFinding
-	top      finding.KeyFinding // the most severe, unsuppressed if any
+	findings []*finding.KeyFinding
+	top      *finding.KeyFinding // the most severe, unsuppressed if any
 }
 
 func groupByKey(keys []finding.KeyFinding) []*group {
 	var groups []*group
 	byKey := map[string]*group{}
-	for _, k := range keys {
+	for i := range keys {
+		k := &keys[i]
 		g := byKey[k.KeyID]
 		if g == nil {
 			g = &group{key: k.KeyID, top: k}
@@ -175,12 +178,12 @@ func groupByKey(keys []finding.KeyFinding) []*group {
 			groups = append(groups, g)
 		}
 		g.findings = append(g.findings, k)
-		if rank(k) > rank(g.top) {
+		if rank(*k) > rank(*g.top) {
 			g.top = k
 		}
 	}
 	slices.SortStableFunc(groups, func(a, b *group) int {
-		return cmp.Or(cmp.Compare(rank(b.top), rank(a.top)), strings.Compare(a.key, b.key))
+		return cmp.Or(cmp.Compare(rank(*b.top), rank(*a.top)), strings.Compare(a.key, b.key))
 	})
 	return groups
 }
@@ -246,7 +249,7 @@ func (p *printer) key(g *group) {
 		}
 		fprintf(tw, "  %s%s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			repo, f.Path, f.Line, f.Column, cmp.Or(short(f.Commit), "-"), cmp.Or(f.Author, "-"), date(f.Date),
-			plural(f.Commits, "commit"), place(f.Leak), notes(f, t, f.OtherPaths-(shown[f.Repository]-1)))
+			plural(f.Commits, "commit"), place(&f.Leak), notes(f, t, f.OtherPaths-(shown[f.Repository]-1)))
 	}
 	tw.Flush()
 }
@@ -258,7 +261,7 @@ func date(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-func place(l finding.Leak) string {
+func place(l *finding.Leak) string {
 	switch {
 	case l.Unreachable:
 		return "unreachable"
@@ -272,7 +275,7 @@ func place(l finding.Leak) string {
 
 // notes says what sets one path apart from its key's headline; others
 // counts the key's paths in f's repository the report does not list.
-func notes(f, top finding.KeyFinding, others int) string {
+func notes(f, top *finding.KeyFinding, others int) string {
 	var n []string
 	if f.Secret.IsZero() {
 		n = append(n, "id only")

@@ -42,7 +42,7 @@ type builder struct {
 	report *finding.Report
 	opts   Options
 	rules  ruleSet
-	scrub  *strings.Replacer
+	scrub  *finding.Scrubber
 }
 
 // run is one SARIF run being filled, with its rules indexed as added.

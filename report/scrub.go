@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 
@@ -12,14 +13,14 @@ import (
 // output instead of holding all of it to scrub at the end. A secret
 // never spans lines, so scrubbing lines is scrubbing the whole.
 type scrubWriter struct {
-	w     io.Writer
+	w     *bufio.Writer // a line per write to a file would be a syscall per line
 	scrub *finding.Scrubber
 	line  []byte
 	err   error
 }
 
 func newScrubWriter(w io.Writer, scrub *finding.Scrubber) *scrubWriter {
-	return &scrubWriter{w: w, scrub: scrub}
+	return &scrubWriter{w: bufio.NewWriterSize(w, 64<<10), scrub: scrub}
 }
 
 // Write never fails itself; the first error of the underlying writer is
@@ -41,7 +42,7 @@ func (s *scrubWriter) Write(p []byte) (int, error) {
 
 func (s *scrubWriter) flush() {
 	if s.err == nil && len(s.line) > 0 {
-		_, s.err = io.WriteString(s.w, s.scrub.Replace(string(s.line)))
+		_, s.err = s.w.WriteString(s.scrub.Replace(string(s.line)))
 	}
 	s.line = s.line[:0]
 }
@@ -49,5 +50,8 @@ func (s *scrubWriter) flush() {
 // Close writes what is left of the last line and reports the first error.
 func (s *scrubWriter) Close() error {
 	s.flush()
+	if s.err == nil {
+		s.err = s.w.Flush()
+	}
 	return s.err
 }

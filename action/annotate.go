@@ -123,12 +123,12 @@ func failedChecks(rep *finding.Report) []finding.CheckResult {
 // summary writes the job summary: counts, the leaked keys with their live
 // status and owner, the failed account checks, what could not be checked,
 // and what to do. Skipped outside Actions (no GITHUB_STEP_SUMMARY).
-func (r *run) summary(rep, full *finding.Report, in inputs, sc *scope, changed []string, uploads []uploadOutcome, code int) {
+func (r *run) summary(rep, full *finding.Report, in inputs, sc *scope, changed []string, uploads []uploadOutcome, code int) error {
 	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
-		return
+		return nil
 	}
 	md := summaryMarkdown(rep, full, in, sc, changed, uploads, code)
-	r.gha.AddStepSummary(full.Scrubber().Replace(rep.Scrubber().Replace(md)))
+	return r.appendRunnerFile("GITHUB_STEP_SUMMARY", full.Scrubber().Replace(rep.Scrubber().Replace(md))+"\n")
 }
 
 // Bounds of the job summary. GitHub drops a step summary over 1 MiB, so

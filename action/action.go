@@ -45,6 +45,9 @@ type Options struct {
 	PollInterval time.Duration
 	// Now fixes the clock; zero means time.Now.
 	Now time.Time
+	// RetryBudget and RetryBackoff bound the upload's retries when
+	// GitHub answers 5xx or 429; zero means sarif's defaults.
+	RetryBudget, RetryBackoff time.Duration
 }
 
 // Main runs the action and returns the process exit status: 0 clean, 1 a

@@ -60,6 +60,13 @@ func Main(ctx context.Context, stdout, stderr io.Writer, getenv func(string) str
 
 // MainWith is Main with the runtime's dependencies set.
 func MainWith(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string, o Options) (code int) {
+	if getenv("GITHUB_ACTIONS") != "true" {
+		// Outside a runner, ::add-mask:: would print each secret found
+		// in plain text and the SARIF file would land in the current
+		// directory: refuse before anything is read or written.
+		fmt.Fprintln(stderr, "keysweep: action runs only inside GitHub Actions (GITHUB_ACTIONS=true is not set); on your own machine use keysweep scan")
+		return pipeline.ExitError
+	}
 	gha := githubactions.New(githubactions.WithWriter(stdout), githubactions.WithGetenv(getenv))
 	r := &run{gha: gha, getenv: getenv, stdout: stdout, stderr: stderr, opts: o}
 	defer func() {

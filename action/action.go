@@ -238,6 +238,12 @@ func (r *run) main(ctx context.Context) int {
 	if err != nil {
 		return r.fail(err)
 	}
+	// A path that does not exist fails here, before the enclosing
+	// repository (the workspace) could be scanned instead; a directory
+	// inside the repository scopes the findings (pipeline.Locate).
+	if _, _, err := pipeline.Locate(in.Path); err != nil {
+		return r.fail(fmt.Errorf("input path: %w", err))
+	}
 	facts, err := openFacts(in.Path)
 	if err != nil {
 		return r.fail(err)

@@ -163,6 +163,9 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		fmt.Fprintf(&b, " (HEAD %s)", escape.Code(short(rep.Head)))
 	}
 	b.WriteString(".")
+	if rep.Scope != "" {
+		fmt.Fprintf(&b, " Only findings under %s are reported (the path input); %d elsewhere in the repository are not.", escape.Code(rep.Scope+"/"), rep.OutOfScope)
+	}
 	switch rep.InventorySource {
 	case "aws":
 		if org, checked := orgAccounts(rep); org {

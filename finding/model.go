@@ -183,9 +183,16 @@ type Report struct {
 	Version string    `json:"version"`
 	Started time.Time `json:"started"`
 
-	Repo  string `json:"repo"`
-	Head  string `json:"head,omitempty"`
-	Since string `json:"since,omitempty"`
+	Repo string `json:"repo"`
+	// Root is the top directory of the repository scanned (Repo may be a
+	// directory in it), and Scope that directory relative to Root when
+	// the findings are kept to it; OutOfScope counts the key findings
+	// elsewhere in the repository that were left out.
+	Root       string `json:"root,omitempty"`
+	Scope      string `json:"scope,omitempty"`
+	OutOfScope int    `json:"outOfScope,omitempty"`
+	Head       string `json:"head,omitempty"`
+	Since      string `json:"since,omitempty"`
 	// Staged marks a scan of the index (keysweep scan --staged) rather
 	// than of history.
 	Staged bool      `json:"staged,omitempty"`

@@ -34,7 +34,11 @@ const (
 
 // Config is one scan's settings, from flags or from the action's inputs.
 type Config struct {
-	Path               string
+	Path string
+	// Root and Scope are what Prepare found at Path (Locate): the
+	// repository's top directory, and the directory in it the findings
+	// are kept to ("" for the whole repository).
+	Root, Scope        string
 	Since              string
 	IncludeUnreachable bool
 	AllowPartial       bool
@@ -124,7 +128,7 @@ func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *find
 	if err != nil {
 		return nil, nil, err
 	}
-	parts := []Scanned{{Report: rep, Leaks: fromHistory(rep, res), Verify: true}}
+	parts := []Scanned{{Report: rep, Leaks: scoped(rep, cfg, fromHistory(rep, res)), Verify: true}}
 	if wantFull && cfg.Since != "" && !cfg.Staged {
 		fc := cfg
 		fc.Since, fc.Progress = "", nil
@@ -133,7 +137,7 @@ func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *find
 			return nil, nil, fmt.Errorf("full-history scan for code scanning: %w", err)
 		}
 		full := NewReport(fc)
-		parts = append(parts, Scanned{Report: full, Leaks: fromHistory(full, fres)})
+		parts = append(parts, Scanned{Report: full, Leaks: scoped(full, fc, fromHistory(full, fres))})
 	}
 	if err := sess.Conclude(ctx, cfg, parts...); err != nil {
 		return nil, nil, err
@@ -219,6 +223,12 @@ func (s *Session) Conclude(ctx context.Context, cfg Config, parts ...Scanned) er
 // Prepare reads the settings cfg names (LoadSettings) and folds them into
 // cfg, so that the caller's exit code uses the same fail-on as the run.
 func Prepare(cfg Config) (Config, error) {
+	if cfg.Path != "" {
+		var err error
+		if cfg.Root, cfg.Scope, err = Locate(cfg.Path); err != nil {
+			return cfg, err
+		}
+	}
 	s, err := LoadSettings(cfg, cfg.SettingsSource())
 	if err != nil {
 		return cfg, err
@@ -235,6 +245,8 @@ func NewReport(cfg Config) *finding.Report {
 		Version: version.String(),
 		Started: cfg.now().UTC(),
 		Repo:    cfg.Path,
+		Root:    cfg.Root,
+		Scope:   cfg.Scope,
 		Since:   cfg.Since,
 		Staged:  cfg.Staged,
 	}

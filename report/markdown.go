@@ -46,6 +46,10 @@ func Markdown(w io.Writer, r *finding.Report) error {
 	}
 	fmt.Fprintf(&b, "## keysweep: %s (%d live) in %s\n\n", plural(len(open), "leaked AWS key"), live, mdEscape(cmp.Or(r.Repo, "the scanned history")))
 	b.WriteString(scannedLine(r))
+	if r.Scope != "" {
+		fmt.Fprintf(&b, " Findings are kept to %s/ in the repository at %s; %s elsewhere in it not reported.",
+			mdEscape(r.Scope), mdEscape(r.Root), plural(r.OutOfScope, "key finding"))
+	}
 	b.WriteString("\n\n")
 
 	s := Summarize(r)

@@ -46,7 +46,14 @@ func (p *printer) printf(format string, args ...any) { fprintf(p.w, format, args
 
 func (p *printer) header(r *finding.Report) {
 	tool := cmp.Or(r.Tool, "keysweep")
-	p.printf("%s %s  %s\n", p.paint(bold, tool), r.Version, r.Repo)
+	// The repository scanned, by its top directory: a path inside it
+	// scans all of its history, so the report says which repository that
+	// was and to which directory the findings are kept.
+	p.printf("%s %s  %s\n", p.paint(bold, tool), r.Version, cmp.Or(r.Root, r.Repo))
+	if r.Scope != "" {
+		p.printf("scope:     only %s/ (the path given); %s elsewhere in the repository not reported\n",
+			r.Scope, plural(r.OutOfScope, "key finding"))
+	}
 	switch {
 	case r.Staged && r.Head != "":
 		p.printf("range:     staged changes: the index against HEAD (%s)\n", short(r.Head))

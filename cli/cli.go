@@ -240,7 +240,7 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 		return cfg, err
 	}
 	if !*noProgress && isTerminal(os.Stderr) {
-		cfg.Progress = newTTYProgress(stderr)
+		cfg.Progress = newTTYProgress(stderr, terminalWidth(os.Stderr))
 	}
 	if *noChecks && *checks != "" {
 		return cfg, &usageError{msg: "--checks and --no-checks contradict each other"}

@@ -393,6 +393,8 @@ func TestSubdirectoryScopesFindings(t *testing.T) {
 	for _, want := range []string{
 		"  " + l.dir + "\n",
 		"scope:     only config/ (the path given); 2 key findings elsewhere in the repository not reported\n",
+		"  next: treat it as active until checked: run with --aws",
+		"\nexit 1: 1 finding at or above fail-on high\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text report lacks %q:\n%s", want, text)

@@ -366,6 +366,33 @@ func ExitCode(rep *finding.Report, cfg Config) (int, string) {
 	return ExitClean, ""
 }
 
+// ExitLine says in one line which exit status the report gives and why,
+// for the end of the text report.
+func ExitLine(rep *finding.Report, cfg Config) string {
+	code, why := ExitCode(rep, cfg)
+	partial := ""
+	if len(rep.Skipped) > 0 || failedRepositories(rep) > 0 {
+		partial = " (a partial scan, accepted with --allow-partial)"
+	}
+	switch {
+	case code == ExitError:
+		return "exit 2: " + why
+	case code == ExitFindings:
+		n := rep.Count(cfg.FailOn)
+		return fmt.Sprintf("exit 1: %d %s at or above fail-on %s%s", n, plural(n, "finding", "findings"), cfg.FailOn, partial)
+	case cfg.FailOn == finding.SeverityNone:
+		return "exit 0: fail-on none, so findings do not fail the scan" + partial
+	}
+	return fmt.Sprintf("exit 0: no unsuppressed finding at or above fail-on %s%s", cfg.FailOn, partial)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // Exclude drops the leaks the settings' exclude-paths cover: for a run
 // over many repositories, each repository's own settings on its leaks.
 func (s *Settings) Exclude(leaks []finding.Leak) ([]finding.Leak, int) {

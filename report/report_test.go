@@ -71,6 +71,8 @@ func TestText(t *testing.T) {
 		"  deploy/old.sh:10:5  9b8c7d6  bob    2023-11-20  4 commits  not in HEAD  id only, +2 other paths\n",
 		"LOW      " + otherKey + "  other-account  account 444455556666  SUPPRESSED\n",
 		"  fingerprint " + finding.KeyFingerprint(activeKey) + " (every path of this key)\n",
+		// What to do now and whose key it is, for every key not suppressed.
+		"  next: deactivate it now (`aws iam update-access-key --access-key-id " + activeKey + " --status Inactive --user-name deploy-bot`), then rotate it; owner: IAM user deploy-bot of account 111122223333\n",
 		"suppressed (fingerprint: sample data in docs)",
 		"  RULE                SEVERITY  PASS  FAIL  COULD NOT RUN\n",
 		"  iam-user-mfa        high      1     1     0\n",

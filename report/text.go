@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/judge"
 )
 
 // Text writes r for people: what was scanned, each committed key once with
@@ -235,6 +236,9 @@ func (p *printer) key(g *group) {
 		p.printf("  %s", p.paint(dim, "SUPPRESSED"))
 	}
 	p.printf("\n  %s\n", t.Message)
+	if t.Suppressed == nil {
+		p.printf("  %s %s\n", p.paint(bold, "next:"), judge.NextStep(t))
+	}
 	if fp := t.KeyFingerprint; fp != "" {
 		p.printf("  fingerprint %s (every path of this key)\n", fp)
 	}

@@ -349,6 +349,12 @@ func (r *run) main(ctx context.Context) int {
 	if in.UploadSARIF {
 		uploads = r.upload(ctx, full, in, sc, sarifLog)
 	}
+	// A failed upload fails the job: the summary's verdict says so too.
+	for _, u := range uploads {
+		if u.Failed && code == pipeline.ExitClean {
+			code = pipeline.ExitError
+		}
+	}
 	if err := r.summary(rep, full, in, sc, changed, uploads, code); err != nil {
 		return r.fail(err)
 	}
@@ -360,11 +366,6 @@ func (r *run) main(ctx context.Context) int {
 	}
 	if err := r.setOutputs(rep.Count(finding.SeverityInfo), rep.MaxSeverity(), sarifPath, ids); err != nil {
 		return r.fail(err)
-	}
-	for _, u := range uploads {
-		if u.Failed && code == pipeline.ExitClean {
-			code = pipeline.ExitError
-		}
 	}
 	return code
 }

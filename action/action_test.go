@@ -379,6 +379,9 @@ func TestUploadRefusedWithoutPermissionFails(t *testing.T) {
 	r.wantCode(2)
 	r.wantLog("(?m)^::error title=keysweep code scanning upload refused::code scanning upload \\(HTTP 403\\): Resource not accessible by integration: add `permissions: security-events: write` to the job[^\n]*$")
 	r.wantNoLog(`::warning title=keysweep code scanning upload refused`)
+	if sum := r.file("summary"); !strings.Contains(sum, "failed: the job could not be completed") || !strings.Contains(sum, "security-events: write") {
+		t.Errorf("summary does not say the job failed and why:\n%s", sum)
+	}
 }
 
 // TestDependabotUploadRefusedIsAWarning: Dependabot's pull requests get a

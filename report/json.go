@@ -48,7 +48,7 @@ func JSON(w io.Writer, r *finding.Report) error {
 		panic("report: no keys field in the JSON frame") // the struct has one
 	}
 	at += len(keysField) - len("[]")
-	sw := newScrubWriter(w, r.Scrubber())
+	sw := r.Scrubber().Writer(w)
 	sw.Write(frame.Bytes()[:at])
 	if len(r.Keys) == 0 {
 		sw.Write([]byte("[]"))

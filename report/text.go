@@ -20,7 +20,7 @@ import (
 func Text(w io.Writer, r *finding.Report, color bool) error {
 	// Streamed through the scrubber a line at a time: the report is
 	// never held whole (docs/architecture.md, "Cost model").
-	sw := newScrubWriter(w, r.Scrubber())
+	sw := r.Scrubber().Writer(w)
 	p := &printer{w: bufio.NewWriter(sw), color: color}
 	p.header(r)
 	p.skipped(r.Skipped)

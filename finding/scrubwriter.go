@@ -1,31 +1,30 @@
-package report
+package finding
 
 import (
 	"bufio"
 	"bytes"
 	"io"
-
-	"github.com/keysweep/keysweep/finding"
 )
 
-// scrubWriter runs everything written through a report's scrubber
-// (finding.Report.Scrubber) a line at a time, so a renderer streams its
-// output instead of holding all of it to scrub at the end. A secret
-// never spans lines, so scrubbing lines is scrubbing the whole.
-type scrubWriter struct {
+// ScrubWriter runs everything written through a scrubber a line at a
+// time, so a renderer streams its output instead of holding all of it to
+// scrub at the end. A secret never spans lines, so scrubbing lines is
+// scrubbing the whole.
+type ScrubWriter struct {
 	w     *bufio.Writer // a line per write to a file would be a syscall per line
-	scrub *finding.Scrubber
+	scrub *Scrubber
 	line  []byte
 	err   error
 }
 
-func newScrubWriter(w io.Writer, scrub *finding.Scrubber) *scrubWriter {
-	return &scrubWriter{w: bufio.NewWriterSize(w, 64<<10), scrub: scrub}
+// Writer returns a ScrubWriter to w; Close it to write the last line.
+func (s *Scrubber) Writer(w io.Writer) *ScrubWriter {
+	return &ScrubWriter{w: bufio.NewWriterSize(w, 64<<10), scrub: s}
 }
 
 // Write never fails itself; the first error of the underlying writer is
 // kept for Close.
-func (s *scrubWriter) Write(p []byte) (int, error) {
+func (s *ScrubWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 && s.err == nil {
 		i := bytes.IndexByte(p, '\n')
@@ -40,7 +39,7 @@ func (s *scrubWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *scrubWriter) flush() {
+func (s *ScrubWriter) flush() {
 	if s.err == nil && len(s.line) > 0 {
 		_, s.err = s.w.WriteString(s.scrub.Replace(string(s.line)))
 	}
@@ -48,7 +47,7 @@ func (s *scrubWriter) flush() {
 }
 
 // Close writes what is left of the last line and reports the first error.
-func (s *scrubWriter) Close() error {
+func (s *ScrubWriter) Close() error {
 	s.flush()
 	if s.err == nil {
 		s.err = s.w.Flush()

@@ -292,7 +292,10 @@ Runs keysweep as the GitHub Action (action.yml). It takes no flags: the
 step's inputs arrive as INPUT_* environment variables, the event as
 GITHUB_EVENT_PATH, and results go to the job log, the job summary, step
 outputs and code scanning. Inputs and outputs: docs/github-action.md.
-For a scan on your own machine use keysweep scan (keysweep help).
+It runs only inside GitHub Actions (GITHUB_ACTIONS=true): elsewhere it
+exits 2 before reading anything, since its ::add-mask:: lines would print
+the secrets it finds. For a scan on your own machine use keysweep scan
+(keysweep help).
 `
 
 // actionCommand answers `keysweep action` with arguments; the bare command,

@@ -145,7 +145,7 @@ Scan flags:
   --baseline FILE           a previous --format json report: report only new findings
   --color auto|always|never colour in text output (default auto: only on a
                             terminal, and never when NO_COLOR is set)
-  --no-progress             no progress bar
+  --no-progress             no progress line
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 the scan could not be done or was partial (the reason is printed in one

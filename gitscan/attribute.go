@@ -67,10 +67,23 @@ func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 // name holds a key ID. Results are memoized by tree
 // hash, so every unique tree is read at most once however many commits
 // share it, and a subtree without hits costs one map lookup afterwards.
+//
+// The lists are bounded (memoBudget entries in all): a tree that changes
+// in every commit (one key copied into N files of a directory that C
+// commits touch) would otherwise keep C lists of N paths, memory in
+// C×N from a history whose packs hold C small deltas. Past the budget a
+// tree's list is built each time it is asked for (the time the walk
+// takes anyway) and not kept; trees without hits are always remembered,
+// at the cost of a map entry.
 type hitIndex struct {
 	entries treeEntries
 	memo    map[repo.ID][]pathBlob
+	// stored counts the entries of the lists in memo.
+	stored int
 }
+
+// memoBudget bounds hitIndex's stored paths: about 64 MB.
+const memoBudget = 1 << 20
 
 func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 	if r, ok := x.memo[tree]; ok {
@@ -91,7 +104,10 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 			out = append(out, pathBlob{path.Join(name, pb.path), pb.blob})
 		}
 	})
-	x.memo[tree] = out
+	if len(out) == 0 || x.stored+len(out) <= memoBudget {
+		x.memo[tree] = out
+		x.stored += len(out)
+	}
 	return out
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/judge"
 	"github.com/keysweep/keysweep/pipeline"
+	"github.com/keysweep/keysweep/report"
 	"github.com/keysweep/keysweep/sarif"
 )
 
@@ -250,6 +251,8 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		}
 		b.WriteString("\n")
 	}
+
+	b.WriteString(report.ComplianceMarkdown(rep))
 
 	var gaps []string
 	for _, c := range rep.Checks {

@@ -69,12 +69,25 @@ func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 // name holds a key ID. Results are memoized by tree
 // hash, so every unique tree is read at most once however many commits
 // share it, and a subtree without hits costs one map lookup afterwards.
+//
+// The lists are bounded (memoBudget entries in all): a tree that changes
+// in every commit (one key copied into N files of a directory that C
+// commits touch) would otherwise keep C lists of N paths, memory in
+// C×N from a history whose packs hold C small deltas. Past the budget a
+// tree's list is built each time it is asked for (the time the walk
+// takes anyway) and not kept; trees without hits are always remembered,
+// at the cost of a map entry.
 type hitIndex struct {
 	entries treeEntries
 	memo    map[repo.ID][]pathBlob
 	// blobDirs: blobs named with a directory's mode (history.blobDirs).
 	blobDirs map[repo.ID]bool
+	// stored counts the entries of the lists in memo.
+	stored int
 }
+
+// memoBudget bounds hitIndex's stored paths: about 64 MB.
+const memoBudget = 1 << 20
 
 func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 	if r, ok := x.memo[tree]; ok {
@@ -99,7 +112,10 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 			out = append(out, pathBlob{name, hash})
 		}
 	})
-	x.memo[tree] = out
+	if len(out) == 0 || x.stored+len(out) <= memoBudget {
+		x.memo[tree] = out
+		x.stored += len(out)
+	}
 	return out
 }
 
@@ -229,18 +245,14 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 		}
 	}
 
-	paths := map[string][]string{}
+	paths := map[string]int{}
 	for _, k := range order {
-		paths[k.id] = append(paths[k.id], k.path)
+		paths[k.id]++
 	}
 	out := make([]finding.Leak, 0, len(order))
 	for _, k := range order {
 		l := byKey[k]
-		for _, p := range paths[k.id] {
-			if p != k.path {
-				l.OtherPaths = append(l.OtherPaths, p)
-			}
-		}
+		l.OtherPaths = paths[k.id] - 1
 		out = append(out, *l)
 	}
 	sort.SliceStable(out, func(i, j int) bool {

@@ -77,9 +77,26 @@ const HeadLen = 262
 // IsArchive reports whether a blob starting with head (its first HeadLen
 // bytes, or all of it if shorter) is something the detectors cannot read
 // as it is and Expand opens: a gzip, bzip2, xz, zstd, zip or tar archive,
-// UTF-32 text, or a hex dump (xxd, hexdump -C).
+// UTF-32 text, a hex dump (xxd, hexdump -C), a PDF, or a mail message
+// (whose body may be quoted-printable). Such blobs are decoded whatever
+// markers they hold; for the rest, the detectors' markers of encoded key
+// IDs decide (see detect.MayContainEncoded).
 func IsArchive(head []byte) bool {
-	return kind(head) != "" || utf32Order(head) != "" || isDumpHead(head)
+	return kind(head) != "" || utf32Order(head) != "" || isDumpHead(head) ||
+		bytes.HasPrefix(head, []byte("%PDF-")) || isMailHead(head)
+}
+
+// mailHeaders are the header fields a mail message (an .eml file, an
+// mbox) starts with.
+var mailHeaders = []string{"From ", "Return-Path:", "Received:", "Delivered-To:", "MIME-Version:", "Message-ID:", "From:", "To:", "Subject:", "Date:", "X-", "Content-Type:", "Content-Transfer-Encoding:"}
+
+func isMailHead(head []byte) bool {
+	for _, h := range mailHeaders {
+		if len(head) > len(h) && bytes.EqualFold(head[:len(h)], []byte(h)) {
+			return bytes.IndexByte(head, '\n') > 0
+		}
+	}
+	return false
 }
 
 func kind(b []byte) string {

@@ -18,7 +18,9 @@ type textDecoder struct {
 var textDecoders = []textDecoder{
 	{"quoted-printable", mayQuotedPrintable, quotedPrintable},
 	{"html-entities", func(b []byte) bool { return bytes.Contains(b, []byte("&#")) }, htmlEntities},
-	{"hex-dump", func(b []byte) bool { return bytes.Contains(b, []byte("0000000")) || bytes.Contains(b, []byte("414b")) || bytes.Contains(b, []byte("414B")) }, hexDump},
+	{"hex-dump", func(b []byte) bool {
+		return bytes.Contains(b, []byte("0000000")) || bytes.Contains(b, []byte("414b")) || bytes.Contains(b, []byte("414B"))
+	}, hexDump},
 }
 
 // substitution builds a decoded text and its spans.
@@ -136,15 +138,18 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// isDumpHead reports whether b starts like the output of xxd or
+// isDumpHead reports whether b starts like the output of xxd (-p) or
 // hexdump -C.
 func isDumpHead(b []byte) bool {
 	line := b
 	if i := bytes.IndexByte(b, '\n'); i >= 0 {
 		line = b[:i]
 	}
+	line = bytes.TrimSuffix(line, []byte("\r"))
 	d, _ := dumpLine(line, nil)
-	return d && bytes.HasPrefix(b, []byte("0000000"))
+	// xxd and hexdump -C start at offset 0; xxd -p writes 60 digits a
+	// line.
+	return d && (bytes.HasPrefix(b, []byte("0000000")) || len(line) == 60 && len(b) > 60)
 }
 
 // hexDump decodes the lines of hex dumps in a text: xxd's ("00000010:

@@ -85,4 +85,3 @@ func openMember(f *zip.File) (io.Reader, func(), error) {
 	}
 	return nil, nop, fmt.Errorf("unknown compression method %d", f.Method)
 }
-

@@ -23,16 +23,17 @@ const (
 // (a Helm release is gzip encoded twice).
 var archiveMagic = []string{"\x1f\x8b\x08", "PK\x03\x04", "BZh", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd"}
 
-const archiveLayers = 4
+const archiveLayers = 2
 
 // containerMarkers returns the markers of encoded containers.
 func containerMarkers() []string {
 	var out []string
-	add := func(s string) {
-		if r := rareRun(s); len(r) >= min(minRare, len(s)) {
+	addMin := func(s string, least int) {
+		if r := rareRun(s); len(r) >= min(least, len(s)) {
 			out = append(out, r[:min(len(r), maxMarker)])
 		}
 	}
+	add := func(s string) { addMin(s, minRare) }
 	for _, magic := range archiveMagic {
 		p := magic
 		for range archiveLayers {
@@ -51,9 +52,9 @@ func containerMarkers() []string {
 			layer = next
 		}
 		for _, m := range layer {
-			if len(m) >= 4 {
-				add(m)
-			}
+			// Some alignments leave 4 characters: kept, or a third of
+			// the alignments would be missed.
+			addMin(m, 4)
 		}
 		// Deeper, at the start of each layer.
 		p := prefix

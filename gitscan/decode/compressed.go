@@ -24,6 +24,10 @@ const maxWindow = 64 << 20
 // errWindow is a stream whose declared window is beyond maxWindow.
 var errWindow = errors.New("declares a window beyond the bound")
 
+func windowError(size int64) error {
+	return fmt.Errorf("%w: %d MiB, more than %d MiB", errWindow, size>>20, maxWindow>>20)
+}
+
 // decompress reads the compressed stream b of kind k ("gzip", "bzip2",
 // "xz", "zstd") within MaxBytes. A stream that is malformed from its
 // start yields nothing and no gap (see Expand); one whose window is
@@ -31,7 +35,7 @@ var errWindow = errors.New("declares a window beyond the bound")
 func (x *expander) decompress(path, k string, b []byte) ([]byte, bool) {
 	r, closer, err := newDecompressor(k, bytes.NewReader(b))
 	if errors.Is(err, errWindow) {
-		x.gap(path, "%s stream %v of %d MiB: not decompressed", k, err, maxWindow>>20)
+		x.gap(path, "%s stream not decompressed: it %v", k, err)
 		return nil, false
 	}
 	if err != nil {
@@ -55,7 +59,7 @@ func newDecompressor(k string, r io.Reader) (io.Reader, func(), error) {
 		br, ok := r.(*bytes.Reader)
 		if ok {
 			if dict, ok := xzDict(br); ok && dict > maxWindow {
-				return nil, nop, fmt.Errorf("%w (%d MiB)", errWindow, dict>>20)
+				return nil, nop, windowError(dict)
 			}
 		}
 		zr, err := xz.ReaderConfig{DictCap: maxWindow}.NewReader(r)
@@ -145,7 +149,7 @@ func lzmaReader(r io.Reader) (io.Reader, error) {
 		return nil, errors.New("lzma: properties are not 5 bytes")
 	}
 	if dict := binary.LittleEndian.Uint32(h[5:9]); int64(dict) > maxWindow {
-		return nil, fmt.Errorf("%w (%d MiB)", errWindow, dict>>20)
+		return nil, windowError(int64(dict))
 	}
 	// The classic .lzma header: properties, dictionary, size (unknown:
 	// the zip's size is the hostile archive's word; the end marker or the

@@ -210,19 +210,21 @@ type transcoder struct {
 	r     *bufio.Reader
 	enc   string
 	first bool
-	out   []byte // transcoded, not yet returned
+	out   []byte // transcoded
+	pos   int    // where in out the next Read starts
 	err   error
 }
 
 func (t *transcoder) Read(p []byte) (int, error) {
-	for len(t.out) == 0 {
+	for t.pos == len(t.out) {
 		if t.err != nil {
 			return 0, t.err
 		}
 		t.fill()
+		t.pos = 0
 	}
-	n := copy(p, t.out)
-	t.out = t.out[n:]
+	n := copy(p, t.out[t.pos:])
+	t.pos += n
 	return n, nil
 }
 

@@ -23,7 +23,9 @@ func bs(s string) []byte { return []byte(s) }
 // issues 22 and 23, and names what it cannot read.
 func TestExpandEncodings(t *testing.T) {
 	bz, bzText := leakshapes.Bzip2Env()
-	tarOf := func(parts ...[]byte) []byte { return bs(concat(leakshapes.TarMember("README", '0', "hello\n"), bs(concat(parts...)), leakshapes.TarEnd())) }
+	tarOf := func(parts ...[]byte) []byte {
+		return bs(concat(leakshapes.TarMember("README", '0', "hello\n"), bs(concat(parts...)), leakshapes.TarEnd()))
+	}
 	sfx := append(bs("#!/bin/sh\nexec java -jar \"$0\"\n"), zipOf("conf/aws.env", testEnv)...)
 	damagedMid := tarOf(leakshapes.TarMember("junk", '0', strings.Repeat("j", 1500)), leakshapes.TarMember("aws.env", '0', testEnv))
 	damagedMid[1024+149] ^= 1 // the checksum of "junk", after README's two blocks

@@ -148,8 +148,8 @@ func findText(buf []byte) (plain, decoded []detect.Match, gap string) {
 }
 
 func join(how, k string) string {
-	if how == "" {
-		return k
+	if how == "" || k == "" {
+		return how + k
 	}
 	return how + " > " + k
 }

@@ -192,3 +192,28 @@ func TestNegatives(t *testing.T) {
 		}
 	}
 }
+
+// gnuSparse is an old GNU sparse member ('S') of one data region: the
+// file is a hole of 1000 bytes, then data.
+func gnuSparse(name, data string) []byte {
+	h := leakshapes.TarHeader(name, 'S', len(data))
+	copy(h[257:], "ustar  \x00") // GNU magic
+	copy(h[386:], fmt.Sprintf("%011o\x00%011o\x00", 1000, len(data)))
+	copy(h[483:], fmt.Sprintf("%011o\x00", 1000+len(data)))
+	copy(h[148:], "        ")
+	sum := 0
+	for _, c := range h {
+		sum += int(c)
+	}
+	copy(h[148:], fmt.Sprintf("%06o\x00 ", sum))
+	out := append(h, data...)
+	return append(out, make([]byte, (512-len(data)%512)%512)...)
+}
+
+func TestTarGNUSparse(t *testing.T) {
+	b := bs(concat(gnuSparse("sparse.env", testEnv), leakshapes.TarEnd()))
+	parts, gaps := Expand(b, DefaultLimits)
+	if len(parts) != 1 || parts[0].Path != "sparse.env" || !bytes.Contains(parts[0].Data, bs(testKey)) || len(gaps) > 0 {
+		t.Fatalf("parts %d, gaps %q", len(parts), gaps)
+	}
+}

@@ -207,6 +207,7 @@ func (x *expander) text(path, how string, b []byte, depth int) {
 			x.zip(path, join(how, "zip"), b, depth)
 		}
 	}
+	x.nested(path, how, b, depth)
 	// Text encodings undone in place: the part maps back to b.
 	for _, d := range textDecoders {
 		if x.stopped || !d.may(b) {
@@ -236,7 +237,6 @@ func (x *expander) text(path, how string, b []byte, depth int) {
 			x.expand(path, join(how, "pdf"), data, depth+1)
 		}
 	}
-	x.nested(path, how, b, depth)
 }
 
 // nested opens the archives base64-encoded in text (a Kubernetes

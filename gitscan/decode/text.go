@@ -45,8 +45,11 @@ func (u *substitution) result(in []byte) ([]byte, []Span) {
 	return append(u.out, in[u.last:]...), u.spans
 }
 
+// mayQuotedPrintable: an encoded '=', a soft line break, or the header
+// naming the encoding. Only suspects get here, so "=\n" in code costs a
+// decoding that finds nothing.
 func mayQuotedPrintable(b []byte) bool {
-	return bytes.Contains(b, []byte("=3D")) || bytes.Contains(b, []byte("uoted-printable")) || bytes.Contains(b, []byte("UOTED-PRINTABLE"))
+	return bytes.Contains(b, []byte("=3D")) || bytes.Contains(b, []byte("=\n")) || bytes.Contains(b, []byte("uoted-printable")) || bytes.Contains(b, []byte("UOTED-PRINTABLE"))
 }
 
 // quotedPrintable decodes quoted-printable text (RFC 2045): "=XX" is the
@@ -60,10 +63,10 @@ func quotedPrintable(in []byte) ([]byte, []Span) {
 		}
 		s := i + j
 		switch {
-		case s+2 < len(in) && in[s+1] == '\r' && in[s+2] == '\n':
+		case s+2 < len(in) && in[s+1] == '\r' && in[s+2] == '\n' && !isPadding(in, s):
 			u.replace(in, s, s+3, nil)
 			i = s + 3
-		case s+1 < len(in) && in[s+1] == '\n':
+		case s+1 < len(in) && in[s+1] == '\n' && !isPadding(in, s):
 			u.replace(in, s, s+2, nil)
 			i = s + 2
 		case s+2 < len(in) && isHex(in[s+1]) && isHex(in[s+2]):
@@ -74,6 +77,21 @@ func quotedPrintable(in []byte) ([]byte, []Span) {
 		}
 	}
 	return u.result(in)
+}
+
+// isPadding reports whether the '=' at in[s], at the end of a line, is
+// the padding of a base64 line rather than a soft line break: a second
+// '=' (quoted-printable writes '=' as =3D), or a run of base64 characters
+// before it that padding makes a multiple of 4 long.
+func isPadding(in []byte, s int) bool {
+	n := 0
+	for n < s && alphabet[in[s-1-n]] != 0 {
+		n++
+	}
+	if n < s && in[s-1-n] == '=' && n == 0 {
+		return true
+	}
+	return n >= 4 && (n+1)%4 == 0
 }
 
 // htmlEntities decodes HTML character references: numeric ("&#65;",

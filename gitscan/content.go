@@ -3,8 +3,8 @@ package gitscan
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 
 	"github.com/klauspost/compress/zstd"
@@ -56,13 +57,16 @@ func newDecompressor(k string, r io.Reader) (io.Reader, func(), error) {
 	case "bzip2":
 		return bzip2.NewReader(r), nop, nil
 	case "xz":
-		br, ok := r.(*bytes.Reader)
-		if ok {
+		if br, ok := r.(*bytes.Reader); ok {
 			if dict, ok := xzDict(br); ok && dict > maxWindow {
 				return nil, nop, windowError(dict)
 			}
+			r = fitXZDict(br)
 		}
-		zr, err := xz.ReaderConfig{DictCap: maxWindow}.NewReader(r)
+		// DictCap is the least dictionary the xz reader allocates (the
+		// block's own is checked above); the classic LZMA reader below
+		// takes it as the most.
+		zr, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(r)
 		return zr, nop, err
 	case "zstd":
 		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
@@ -134,6 +138,59 @@ func xzDict(r *bytes.Reader) (int64, bool) {
 		i += int(psize)
 	}
 	return 0, false
+}
+
+// fitXZDict returns the xz stream in r with its block's dictionary cut to
+// the block's size, which its index records: the decoder allocates the
+// dictionary the header declares (xz -6 declares 8 MiB for a file of a
+// few bytes), and no match reaches back further than the block's start.
+// A stream of more than one block or stream is returned as it is.
+func fitXZDict(r *bytes.Reader) io.Reader {
+	b := make([]byte, r.Len())
+	r.ReadAt(b, 0)
+	for len(b) >= 4 && string(b[len(b)-4:]) == "\x00\x00\x00\x00" {
+		b = b[:len(b)-4] // stream padding
+	}
+	if len(b) < 12+12+8 || string(b[len(b)-2:]) != "YZ" {
+		return bytes.NewReader(b)
+	}
+	indexSize := (int(binary.LittleEndian.Uint32(b[len(b)-8:len(b)-4])) + 1) * 4
+	idx := len(b) - 12 - indexSize
+	if idx < 12 || b[idx] != 0 {
+		return bytes.NewReader(b)
+	}
+	count, n := binary.Uvarint(b[idx+1:])
+	if n <= 0 || count != 1 {
+		return bytes.NewReader(b)
+	}
+	_, m := binary.Uvarint(b[idx+1+n:]) // unpadded size
+	if m <= 0 {
+		return bytes.NewReader(b)
+	}
+	size, k := binary.Uvarint(b[idx+1+n+m:])
+	if k <= 0 {
+		return bytes.NewReader(b)
+	}
+	hdrLen := 4 * (int(b[12]) + 1)
+	if b[12] == 0 || 12+hdrLen > idx {
+		return bytes.NewReader(b)
+	}
+	hdr := b[12 : 12+hdrLen]
+	at := bytes.Index(hdr[:hdrLen-4], []byte{0x21, 0x01})
+	if at < 0 || at+2 >= hdrLen-4 {
+		return bytes.NewReader(b)
+	}
+	// The smallest LZMA2 dictionary property holding size bytes.
+	var p byte
+	for p < 40 && int64(2|p&1)<<(p/2+11) < int64(size) {
+		p++
+	}
+	if p >= hdr[at+2] {
+		return bytes.NewReader(b)
+	}
+	hdr[at+2] = p
+	binary.LittleEndian.PutUint32(hdr[hdrLen-4:], crc32.ChecksumIEEE(hdr[:hdrLen-4]))
+	return bytes.NewReader(b)
 }
 
 // lzmaReader reads the LZMA data of a zip member (method 14): a version,

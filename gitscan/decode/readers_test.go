@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -215,5 +216,22 @@ func TestTarGNUSparse(t *testing.T) {
 	parts, gaps := Expand(b, DefaultLimits)
 	if len(parts) != 1 || parts[0].Path != "sparse.env" || !bytes.Contains(parts[0].Data, bs(testKey)) || len(gaps) > 0 {
 		t.Fatalf("parts %d, gaps %q", len(parts), gaps)
+	}
+}
+
+// TestSmallStreamsSmallMemory: a small xz or zstd stream costs memory of
+// its size, not of the window its header declares (xz -6 declares 8 MiB).
+func TestSmallStreamsSmallMemory(t *testing.T) {
+	for _, in := range []string{leakshapes.XZ(testEnv), leakshapes.Zstd(testEnv), leakshapes.ZipRaw("a", 95, 0, bs(leakshapes.XZ(testEnv)), testEnv)} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		parts, _ := Expand(bs(in), DefaultLimits)
+		runtime.ReadMemStats(&after)
+		if len(parts) != 1 || !bytes.Contains(parts[0].Data, bs(testKey)) {
+			t.Fatalf("%q: not decoded", in[:6])
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+			t.Errorf("%q: %d bytes allocated", in[:6], n)
+		}
 	}
 }

@@ -74,11 +74,17 @@ func openMember(f *zip.File) (io.Reader, func(), error) {
 		case 14:
 			r, err := lzmaReader(raw)
 			return r, nop, err
-		case 93:
-			return newDecompressor("zstd", raw)
-		default:
-			return newDecompressor("xz", raw)
 		}
+		// In memory (it is part of the blob), so that the xz reader can
+		// fit its dictionary to the member (see fitXZDict).
+		data, err := io.ReadAll(raw)
+		if err != nil {
+			return nil, nop, err
+		}
+		if f.Method == 93 {
+			return newDecompressor("zstd", bytes.NewReader(data))
+		}
+		return newDecompressor("xz", bytes.NewReader(data))
 	}
 	if m, ok := zipMethods[f.Method]; ok {
 		return nil, nop, errors.New("compression method " + m + " is not supported")

@@ -89,13 +89,6 @@ func containerMarkers() []string {
 	// A zip after other data (an executable jar, a self-extracting
 	// archive).
 	add("PK\x03\x04")
-	// A key-ID prefix in plain sight that the detectors do not report
-	// (Find decides that) may be a key cut by an encoding: a soft line
-	// break of quoted-printable, a line of a hex dump's text column, a
-	// character reference.
-	for _, p := range markerPrefixes[:twiceEncoded] {
-		add(p)
-	}
 	return out
 }
 

@@ -374,12 +374,6 @@ func encodingCases() []Case {
 	k, s = keyOf(318)
 	add(Case{Name: "hexdump -C dump", Files: map[string]string{"debug/creds.hex": HexdumpC(env(k, s))},
 		Want: []Want{{KeyID: k, Path: "debug/creds.hex", Secret: s, Decoded: "hex-dump"}}})
-	k, s = keyOf(325)
-	add(Case{Name: "xxd dump inside a log", Files: map[string]string{"logs/debug.log": "2024-01-01 request body:\n" + Xxd("{\"aws_access_key_id\": \""+k+"\", \"aws_secret_access_key\": \""+s+"\"}\n") + "2024-01-01 done\n"},
-		Want: []Want{{KeyID: k, Path: "logs/debug.log", Secret: s, Decoded: "hex-dump"}}})
-	k, s = keyOf(326)
-	add(Case{Name: "quoted-printable body without headers, a soft break in the key ID", Files: map[string]string{"notes/forwarded.txt": QuotedPrintable("Forwarded note about the new pipeline credentials, the key id is " + k + "\nwith aws_secret_access_key " + s + "\n")},
-		Want: []Want{{KeyID: k, Path: "notes/forwarded.txt", Secret: s, Decoded: "quoted-printable"}}})
 	k, s = keyOf(319)
 	add(Case{Name: "Helm 3 release secret (base64 of base64 of gzip of JSON)", Files: map[string]string{"k8s/helm-release.yaml": HelmRelease("app",
 		`{"name":"app","info":{"status":"deployed"},"config":{"aws":{"accessKeyId":"`+k+`","secretAccessKey":"`+s+`"}},"version":1,"namespace":"default"}`)},

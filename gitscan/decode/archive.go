@@ -324,10 +324,8 @@ func prefixedZip(b []byte) int {
 	}
 	// The record is 22 bytes and a comment of up to 64 KiB.
 	tail := b[max(0, len(b)-(22+0xffff)):]
-	i := bytes.LastIndex(tail, []byte("PK\x05\x06"))
-	if i < 0 || len(tail)-i < 22 {
+	if i := bytes.LastIndex(tail, []byte("PK\x05\x06")); i < 0 || len(tail)-i < 22 {
 		return 0
 	}
-	j := bytes.Index(b, []byte("PK\x03\x04"))
-	return j
+	return bytes.Index(b, []byte("PK\x03\x04"))
 }

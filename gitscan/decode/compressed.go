@@ -233,9 +233,7 @@ func (x *expander) inflate(path string, b []byte) ([]byte, bool) {
 func (x *expander) readAll(path string, r io.Reader) ([]byte, bool) {
 	left := x.lim.MaxBytes - x.read
 	if left <= 0 || x.stopped {
-		if !x.stopped {
-			x.spend(path, 1)
-		}
+		x.spend(path, 1) // says so once, if it has not
 		return nil, false
 	}
 	data, err := io.ReadAll(io.LimitReader(r, left+1))

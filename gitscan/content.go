@@ -36,18 +36,23 @@ func scanContent(buf []byte) (ms []located, gaps []string) {
 	}
 	parts, more := decode.Expand(buf, decode.DefaultLimits)
 	gaps = append(gaps, more...)
-	var inner []located
+	// whole are the matches of archive members and of the blob decoded
+	// whole (decompressed, transcoded); text decoded in place (a mail
+	// body, entities) is the blob's own text, which attribution merges.
+	var inner, whole []located
 	for _, p := range parts {
 		found, g := scanPart(p)
 		inner = append(inner, found...)
 		gaps = append(gaps, g...)
 		if p.Spans == nil {
-			inner = append(inner, memberNameMatches(p)...)
+			names := memberNameMatches(p)
+			inner = append(inner, names...)
+			whole = append(append(whole, found...), names...)
 		}
 	}
-	if archive && len(inner) > 0 && len(ms) > 0 {
+	if archive && len(whole) > 0 && len(ms) > 0 {
 		members := map[string]bool{}
-		for _, m := range inner {
+		for _, m := range whole {
 			members[m.KeyID] = true
 		}
 		ms = slices.DeleteFunc(ms, func(m located) bool { return members[m.KeyID] })

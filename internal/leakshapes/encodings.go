@@ -362,6 +362,10 @@ func encodingCases() []Case {
 	add(Case{Name: "quoted-printable, a soft line break inside the key ID", Files: map[string]string{"mail/body.txt": "Content-Transfer-Encoding: quoted-printable\n\n" +
 		QuotedPrintable("The deployment pipeline now signs its requests with the key id "+k+"\nand its secret access key is aws_secret_access_key="+s+"\n")},
 		Want: []Want{{KeyID: k, Path: "mail/body.txt", Secret: s, Decoded: "quoted-printable"}}})
+	k, s = keyOf(327)
+	add(Case{Name: "mail with the key ID in plain sight, its secret cut by a soft line break", Files: map[string]string{"mail/plain-key.eml": "From: ops@example.com\nSubject: keys\nContent-Transfer-Encoding: quoted-printable\n\n" +
+		QuotedPrintable("key id: "+k+"\nThe secret for the deployment pipeline, valid from today, is aws_secret_access_key: "+s+"\n")},
+		Want: []Want{{KeyID: k, Path: "mail/plain-key.eml", Secret: s}}})
 	k, s = keyOf(315)
 	add(Case{Name: "HTML numeric entities (decimal)", Files: map[string]string{"site/obfuscated.html": "<p>Key: <code>" + Entities(k, false) + "</code></p>\n<p>Secret: <code>" + Entities(s, false) + "</code></p>\n"},
 		Want: []Want{{KeyID: k, Path: "site/obfuscated.html", Secret: s, Decoded: "html-entities"}}})

@@ -168,14 +168,18 @@ func findBlob(store *pack.Store, hash repo.ID, threshold int64, buf, win []byte)
 			return nil, nil, size, buf, win, err
 		}
 		head = hb[:n]
-		switch {
+		src := io.MultiReader(bytes.NewReader(head), r)
+		switch enc := decode.TextEncoding(head); {
+		case enc != "":
+			found, gaps, win, err := findStream(decode.Transcode(src, enc), pack.StreamChunk(threshold), win, enc)
+			return found, gaps, size, buf, win, err
 		case !decode.IsArchive(head):
-			found, win, err := findStream(io.MultiReader(bytes.NewReader(head), r), pack.StreamChunk(threshold), win)
-			return found, nil, size, buf, win, err
+			found, gaps, win, err := findStream(src, pack.StreamChunk(threshold), win, "")
+			return found, gaps, size, buf, win, err
 		case size > decode.DefaultLimits.MaxBytes:
-			found, win, err := findStream(io.MultiReader(bytes.NewReader(head), r), pack.StreamChunk(threshold), win)
+			found, gaps, win, err := findStream(src, pack.StreamChunk(threshold), win, "")
 			gap := fmt.Sprintf("the blob: an archive of %d bytes, more than the %d MiB decoding bound: its members were not read", size, decode.DefaultLimits.MaxBytes>>20)
-			return found, []string{gap}, size, buf, win, err
+			return found, append(gaps, gap), size, buf, win, err
 		}
 	}
 	if int64(cap(buf)) < size {

@@ -32,7 +32,7 @@ func TestBase64(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, spans := Base64([]byte(tt.in))
+			out, spans, _ := Base64([]byte(tt.in))
 			if string(out) != tt.want {
 				t.Fatalf("Base64 = %q, want %q", out, tt.want)
 			}

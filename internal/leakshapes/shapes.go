@@ -362,7 +362,7 @@ func Cases() []Case {
 	add(Case{Name: "archive bomb", Negative: true, Files: map[string]string{"bomb.zip": bomb(80 << 20)}, Gap: "stopped at 64 MiB decompressed"})
 	add(Case{Name: "Git LFS pointer", Negative: true, Files: map[string]string{"model.bin": "version https://git-lfs.github.com/spec/v1\noid sha256:" + strings.Repeat("4d7a", 16) + "\nsize 1048576\n"}})
 	add(Case{Name: "submodule gitlink", Negative: true, Gitlink: "vendor/lib"})
-	return cs
+	return append(cs, encodingCases()...)
 }
 
 // Build commits every case, one commit each in order, then a commit that

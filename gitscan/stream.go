@@ -1,7 +1,6 @@
 package gitscan
 
 import (
-	"bytes"
 	"io"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -50,18 +49,14 @@ func findStream(r io.Reader, chunk int, buf []byte) ([]located, []byte, error) {
 	}
 	buf, err := pack.Windows(r, chunk, buf, func(win []byte, base int64, lo, hi int) error {
 		plain, decoded := findText(win)
+		var lines lineAllow
 		for _, f := range mergeMatches(plain, decoded) {
 			m := f.Match
 			if m.Start < lo || m.Start >= hi {
 				continue
 			}
 			advance(win, base, base+int64(m.Start))
-			ls := int(max(lineStart-base, 0))
-			end := bytes.IndexByte(win[m.Start:], '\n')
-			if end < 0 {
-				end = len(win) - m.Start
-			}
-			allow := bytes.Contains(win[ls:m.Start+end], []byte(allowMarker))
+			allow := lines.at(win, int(max(lineStart-base, 0)), m.Start)
 			// Offsets become stream offsets, for the caller.
 			m.Start += int(base)
 			if m.SecretStart >= 0 {

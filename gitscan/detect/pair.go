@@ -177,7 +177,12 @@ type sectionAt struct {
 // namedBytes before an offset counts as none, so that the section, like
 // the rest of pairing, is decided within MaxContext, and only the lines
 // that far before some offset are read.
+//
+// Each line is read once however many groups of offsets it serves: the
+// reader remembers the line it read last, so a file of one long line with
+// many credentials on it costs its length, not its length per credential.
 func sections(buf []byte, at []sectionAt) {
+	lr := lineReader{buf: buf}
 	for len(at) > 0 {
 		// The lines from namedBytes before at[0] up to the last offset
 		// whose reach overlaps theirs.
@@ -185,42 +190,90 @@ func sections(buf []byte, at []sectionAt) {
 		for k < len(at) && at[k].off-namedBytes <= at[k-1].off {
 			k++
 		}
-		start := bytes.LastIndexByte(buf[:max(at[0].off-namedBytes, 0)], '\n') + 1
-		sectionsIn(buf, start, at[:k])
+		sectionsIn(&lr, lr.startOf(max(at[0].off-namedBytes, 0)), at[:k])
 		at = at[k:]
 	}
 }
 
+// A line is what sections needs of one line of a buffer.
+type line struct {
+	start, end int // buf[start:end] is the line, without its '\n'
+	indent     int
+	blank      bool // only blanks, or a comment
+	header     bool // an INI or TOML section header
+	opens      bool // ends with ':', '{' or '['
+}
+
+// A lineReader reads the lines of buf in increasing order, each once.
+type lineReader struct {
+	buf  []byte
+	last line
+	read bool // last holds a line
+	done int  // the start of a line at or before every offset asked about yet
+}
+
+// startOf returns the start of the line holding off; off is at or after
+// every offset asked about before.
+func (lr *lineReader) startOf(off int) int {
+	if lr.read && lr.last.start <= off && off <= lr.last.end {
+		return lr.last.start
+	}
+	from := max(lr.done, 0)
+	if lr.read {
+		from = max(from, lr.last.end+1)
+	}
+	from = min(from, off)
+	start := from + bytes.LastIndexByte(lr.buf[from:off], '\n') + 1
+	lr.done = start
+	return start
+}
+
+// at returns the line that starts at start.
+func (lr *lineReader) at(start int) line {
+	if lr.read && lr.last.start == start {
+		return lr.last
+	}
+	buf := lr.buf
+	end := bytes.IndexByte(buf[start:], '\n')
+	if end < 0 {
+		end = len(buf)
+	} else {
+		end += start
+	}
+	b, a := start, end // the line without the blanks around it
+	for b < a && (buf[b] == ' ' || buf[b] == '\t') {
+		b++
+	}
+	for a > b && (buf[a-1] == ' ' || buf[a-1] == '\t' || buf[a-1] == '\r') {
+		a--
+	}
+	body := buf[b:a]
+	l := line{start: start, end: end, indent: b - start}
+	l.blank = len(body) == 0 || body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//"))
+	if n := len(body); !l.blank {
+		l.header = n >= 3 && body[0] == '[' && body[n-1] == ']' && !bytes.ContainsAny(body[1:n-1], "[]\"'")
+		l.opens = body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '['
+	}
+	lr.last, lr.read = l, true
+	return l
+}
+
 // sectionsIn is sections for the lines from start, a line start, on.
-func sectionsIn(buf []byte, start int, at []sectionAt) {
+func sectionsIn(lr *lineReader, start int, at []sectionAt) {
 	type opener struct{ indent, off int }
 	var open []opener
 	head := -1
-	for off := start; off < len(buf) && len(at) > 0; {
-		end := bytes.IndexByte(buf[off:], '\n')
-		if end < 0 {
-			end = len(buf)
-		} else {
-			end += off
-		}
-		b, a := off, end // the line without the blanks around it
-		for b < a && (buf[b] == ' ' || buf[b] == '\t') {
-			b++
-		}
-		for a > b && (buf[a-1] == ' ' || buf[a-1] == '\t' || buf[a-1] == '\r') {
-			a--
-		}
-		body, indent := buf[b:a], b-off
-		comment := len(body) > 0 && (body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//")))
-		if len(body) > 0 && !comment {
-			for len(open) > 0 && open[len(open)-1].indent >= indent {
+	for off := start; off < len(lr.buf) && len(at) > 0; {
+		l := lr.at(off)
+		if !l.blank {
+			for len(open) > 0 && open[len(open)-1].indent >= l.indent {
 				open = open[:len(open)-1]
 			}
-			if n := len(body); n >= 3 && body[0] == '[' && body[n-1] == ']' && !bytes.ContainsAny(body[1:n-1], "[]\"'") {
+			if l.header {
 				head, open = off, open[:0]
 			}
 		}
-		for len(at) > 0 && at[0].off <= end {
+		for len(at) > 0 && at[0].off <= l.end {
 			s := section{-1, -1}
 			if head >= at[0].off-namedBytes {
 				s.head = head
@@ -231,10 +284,10 @@ func sectionsIn(buf []byte, start int, at []sectionAt) {
 			*at[0].sec = s
 			at = at[1:]
 		}
-		if n := len(body); n > 0 && !comment && (body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '[') {
-			open = append(open, opener{indent, off})
+		if l.opens {
+			open = append(open, opener{l.indent, off})
 		}
-		off = end + 1
+		off = l.end + 1
 	}
 }
 
@@ -588,15 +641,25 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) 
 		best = best[:0]
 		line := keys[k].line
 		at := sort.Search(len(cs), func(i int) bool { return cs[i].start >= m.End() })
-		for i := at; i < len(cs) && cs[i].line-line <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
+		// Either way, once maxPairs candidates are named, on the key ID's
+		// line and in its scope, none farther can rank before them: a
+		// line of many credentials costs a few candidates each too.
+		consider := func(i int, sure *int) {
 			if s, ok := score(m, line, cs[i]); ok {
-				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
+				p := pairing{keys[k].mismatch(cs[i].scope), s, k, i}
+				best = append(best, p)
+				if p.mismatch == 0 && s>>50 == 0 {
+					*sure++
+				}
 			}
 		}
-		for i := at - 1; i >= 0 && line-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
-			if s, ok := score(m, line, cs[i]); ok {
-				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
-			}
+		sure := 0
+		for i := at; i < len(cs) && sure < maxPairs && cs[i].line-line <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
+			consider(i, &sure)
+		}
+		sure = 0
+		for i := at - 1; i >= 0 && sure < maxPairs && line-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
+			consider(i, &sure)
 		}
 		// The nearest named candidates on either side, however far, and
 		// those whose name says they belong to this key ID.

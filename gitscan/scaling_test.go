@@ -78,14 +78,19 @@ func TestScanContentLinear(t *testing.T) {
 				return best
 			}
 			run(small) // warm up
-			ts, tl := run(small), run(large)
-			t.Logf("%d KiB: %v, %d KiB: %v", n>>10, ts, 4*n>>10, tl)
 			// Linear is 4 times (5 to 6 here, caches being what they
 			// are), quadratic 16. Below a few milliseconds the clock and
-			// the scheduler decide, not the algorithm.
-			if tl > 10*ts && tl > 50*time.Millisecond {
-				t.Errorf("4 times the input took %.1f times as long (%v, %v): not linear", float64(tl)/float64(ts), ts, tl)
+			// the scheduler decide, not the algorithm; and a machine busy
+			// with other tests may slow one run, so it gets three tries.
+			var ts, tl time.Duration
+			for range 3 {
+				ts, tl = run(small), run(large)
+				t.Logf("%d KiB: %v, %d KiB: %v", n>>10, ts, 4*n>>10, tl)
+				if tl <= 10*ts || tl < 50*time.Millisecond {
+					return
+				}
 			}
+			t.Errorf("4 times the input took %.1f times as long (%v, %v): not linear", float64(tl)/float64(ts), ts, tl)
 		})
 	}
 }

@@ -303,7 +303,7 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 	done := 0 // end of the last run walked
 	cl := collector{buf: buf, ms: ms, wantTokens: wantTokens}
 	for p := 0; p < n; {
-		if class[buf[p]]&cB64 == 0 && !pctB64(buf, p) {
+		if class[buf[p]]&cB64 == 0 && escAt(buf, p) == 0 {
 			p += secretLen
 			continue
 		}
@@ -314,10 +314,11 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 		for e < n && class[buf[e]]&cB64 != 0 {
 			e++
 		}
-		// A run with %2B or %2F in it (a secret in a URL) is rare.
-		pct := buf[p] == '%' || s > done && buf[s-1] == '%' || e < n && buf[e] == '%'
+		// A run with an escaped '+' or '/' in it (%2B in a URL, \/ in
+		// JSON) is rare.
+		pct := escAt(buf, p) > 0 || escBefore(buf, s, done) < s || e < n && escAt(buf, e) > 0
 		if pct {
-			s, e = pctRun(buf, s, e, done)
+			s, e = escRun(buf, s, e, done)
 		}
 		done, p = e, e+secretLen
 		if e-s >= secretLen {
@@ -336,7 +337,8 @@ type collector struct {
 	secrets, tokens []cand
 }
 
-// run considers the run buf[s:e]; pct reports that it holds %2B or %2F.
+// run considers the run buf[s:e]; pct reports that it holds escapes of
+// '+' or '/' (see escAt).
 func (cl *collector) run(s, e int, pct bool) {
 	buf, ms := cl.buf, cl.ms
 	s += escapeTail(buf, s, e)
@@ -347,6 +349,9 @@ func (cl *collector) run(s, e int, pct bool) {
 	if size == secretLen+1 && buf[s] == '+' && (s == 0 || buf[s-1] == '\n') {
 		s, size = s+1, size-1 // an added line of a patch: "+secret"
 	}
+	if g := e - secretLen - 1 - keyLen; size > secretLen && e-s == size && g >= s && buf[g+keyLen] == '/' && keyAt(buf, g) {
+		s, size = g+keyLen+1, secretLen // glued to its key ID: "ID/SECRET", "https://host/ID/SECRET"
+	}
 	if size < secretLen {
 		return
 	}
@@ -356,15 +361,18 @@ func (cl *collector) run(s, e int, pct bool) {
 	}
 	near := cl.k < len(ms) && ms[cl.k].Start-nearBytes <= e
 	if size == secretLen {
-		named := isSecretName(nameOf(buf, s))
 		var val string
 		v := buf[s:e]
 		if pct && e-s != size {
-			val = percentDecode(v)
+			val = unescape(v)
 			v = []byte(val)
 		}
-		if (near || named) && plausibleSecret(v, named) {
-			cl.secrets = append(cl.secrets, cand{start: s, end: e, named: named, val: val})
+		// The name is read only for a run that may be a secret.
+		if plausibleSecret(v, true) {
+			named, foreign := secretName(nameOf(buf, s))
+			if (near || named) && !foreign && plausibleSecret(v, named) {
+				cl.secrets = append(cl.secrets, cand{start: s, end: e, named: named, val: val})
+			}
 		}
 	}
 	for cl.kt < len(ms) && ms[cl.kt].End()+namedBytes < s {
@@ -377,50 +385,136 @@ func (cl *collector) run(s, e int, pct bool) {
 		}
 		if c, ok := token(buf, s, pad); ok {
 			if pct && pad-s != runLen(buf, s, pad) {
-				c.val = percentDecode(buf[s:pad])
+				c.val = unescape(buf[s:pad])
 			}
 			cl.tokens = append(cl.tokens, c)
 		}
 	}
 }
 
-// pctRun extends the run buf[s:e] of base64 characters both ways over
-// %2B and %2F and the base64 characters beyond them, not before done.
-func pctRun(buf []byte, s, e, done int) (int, int) {
-	for s > done && (class[buf[s-1]]&cB64 != 0 || pctB64(buf, s-1)) {
-		s--
+// escRun extends the run buf[s:e] of base64 characters both ways over
+// escaped '+' and '/' (escAt) and the base64 characters beyond them, not
+// before done.
+func escRun(buf []byte, s, e, done int) (int, int) {
+	for {
+		if s > done && class[buf[s-1]]&cB64 != 0 {
+			s--
+		} else if t := escBefore(buf, s, done); t < s {
+			s = t
+		} else {
+			break
+		}
 	}
-	for e < len(buf) && (class[buf[e]]&cB64 != 0 || pctB64(buf, e)) {
-		e++
+	for e < len(buf) {
+		if class[buf[e]]&cB64 != 0 {
+			e++
+		} else if l := escAt(buf, e); l > 0 {
+			e += l
+		} else {
+			break
+		}
 	}
 	return s, e
 }
 
-// pctB64 reports whether buf[i] is the '%' of %2B or %2F, the
-// percent-encoded '+' and '/' of a secret in a URL, which are part of a
-// run of base64 characters.
-func pctB64(buf []byte, i int) bool {
-	return buf[i] == '%' && i+2 < len(buf) && buf[i+1] == '2' && (buf[i+2]|0x20 == 'b' || buf[i+2]|0x20 == 'f')
+// escAt returns the length of the escape of '+' or '/' at buf[i], or 0:
+// the way a secret's '+' and '/' are written by its container, %2B and
+// %2F in a URL, \/ in JSON (PHP's json_encode), \u002B and \u002F in
+// JSON as .NET writes it, &#43; &#47; &#x2B; &#x2F; in HTML and XML.
+func escAt(buf []byte, i int) int {
+	_, n := escaped(buf[i:min(i+maxEsc, len(buf))])
+	return n
 }
 
-// runLen is the length of the run buf[s:e] percent-decoded.
+// maxEsc is the longest escape escAt knows.
+const maxEsc = 6
+
+// escaped decodes the escape of '+' or '/' b starts with, returning the
+// character and the escape's length, or 0, 0.
+func escaped(b []byte) (byte, int) {
+	if len(b) < 2 {
+		return 0, 0
+	}
+	plusOrSlash := func(hex []byte) byte {
+		switch string(hex) {
+		case "2B", "2b":
+			return '+'
+		case "2F", "2f":
+			return '/'
+		}
+		return 0
+	}
+	switch {
+	case b[0] == '%' && len(b) >= 3:
+		if c := plusOrSlash(b[1:3]); c != 0 {
+			return c, 3
+		}
+	case b[0] == '\\' && b[1] == '/':
+		return '/', 2
+	case b[0] == '\\' && b[1] == 'u' && len(b) >= 6 && string(b[2:4]) == "00":
+		if c := plusOrSlash(b[4:6]); c != 0 {
+			return c, 6
+		}
+	case b[0] == '&' && b[1] == '#' && len(b) >= 5:
+		switch {
+		case string(b[2:5]) == "43;":
+			return '+', 5
+		case string(b[2:5]) == "47;":
+			return '/', 5
+		case len(b) >= 6 && (b[2] == 'x' || b[2] == 'X') && b[5] == ';':
+			if c := plusOrSlash(b[3:5]); c != 0 {
+				return c, 6
+			}
+		}
+	}
+	return 0, 0
+}
+
+// escBefore returns where an escape that ends at or after buf[s] starts,
+// if one begins at or after done and right before s, or s: the '%' of a
+// %2B whose "2B" starts the run at s, the ';' of an &#43; before it.
+func escBefore(buf []byte, s, done int) int {
+	if s-1 < done {
+		return s
+	}
+	switch buf[s-1] {
+	case '%', '\\':
+		if escAt(buf, s-1) > 0 {
+			return s - 1
+		}
+	case ';':
+		for _, l := range []int{5, 6} {
+			if s-l >= done && escAt(buf, s-l) == l {
+				return s - l
+			}
+		}
+	}
+	return s
+}
+
+// runLen is the length of the run buf[s:e] unescaped.
 func runLen(buf []byte, s, e int) int {
-	return e - s - 2*bytes.Count(buf[s:e], []byte{'%'})
+	n := 0
+	for i := s; i < e; i++ {
+		if l := escAt(buf, i); l > 0 {
+			i += l - 1
+		}
+		n++
+	}
+	return n
 }
 
-// percentDecode decodes the %2B and %2F of a run.
-func percentDecode(b []byte) string {
+// unescape decodes the escaped '+' and '/' of a run.
+func unescape(b []byte) string {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == '%' && i+2 < len(b) {
-			c = '/'
-			if b[i+2]|0x20 == 'b' {
-				c = '+'
-			}
-			i += 2
+		c, l := escaped(b[i:min(i+maxEsc, len(b))])
+		if l == 0 {
+			out = append(out, b[i])
+			continue
 		}
 		out = append(out, c)
+		i += l - 1
 	}
 	return string(out)
 }
@@ -466,70 +560,6 @@ func plausibleSecret(b []byte, named bool) bool {
 		return false
 	}
 	return !isExample(b)
-}
-
-func isSecretName(name []byte) bool {
-	for _, s := range []string{"secretaccesskey", "secretkey", "awssecret"} {
-		if bytes.Contains(name, []byte(s)) {
-			return true
-		}
-	}
-	return bytes.HasSuffix(name, []byte("secret"))
-}
-
-// assignedName returns the name that the value starting at i is assigned
-// to, lower-cased and with only letters and digits kept, or nil. It knows
-// the shapes credentials take in configuration and source files:
-//
-//	aws_secret_access_key = v        AWS_SECRET_ACCESS_KEY="v"
-//	"SecretAccessKey": "v"           secretAccessKey: 'v'
-//	SecretAccessKey: "v",            secret_key := "v"
-//	'secret' => 'v'                  <SecretAccessKey>v</SecretAccessKey>
-//	os.environ["AWS_SECRET_ACCESS_KEY"] = "v"
-func assignedName(buf []byte, i int) []byte {
-	j := skipQuotes(buf, i)
-	k := j
-	for k > 0 && j-k < 3 && isOp(buf[k-1]) {
-		k--
-	}
-	if k == j {
-		return nil
-	}
-	end := skipQuotes(buf, k)
-	j = end
-	for j > 0 && end-j < 64 && isIdent(buf[j-1]) {
-		j--
-	}
-	return normalize(nil, buf[j:end])
-}
-
-// nameOf is assignedName, seeing through the shapes where the value is
-// assigned to a generic name and the real one comes before it:
-//
-//	variable "secret_key" { default = "v" }           (Terraform)
-//	<name>fs.s3a.secret.key</name><value>v</value>    (Hadoop XML)
-func nameOf(buf []byte, i int) []byte {
-	name := assignedName(buf, i)
-	var open, close string
-	switch string(name) {
-	case "default":
-		open, close = "variable", "{"
-	case "value":
-		open, close = "<name>", "</name>"
-	default:
-		return name
-	}
-	before := buf[max(i-256, 0):i]
-	o := bytes.LastIndex(before, []byte(open))
-	if o < 0 {
-		return name
-	}
-	rest := before[o+len(open):]
-	c := bytes.Index(rest, []byte(close))
-	if c < 0 {
-		return name
-	}
-	return normalize(nil, rest[:c])
 }
 
 func normalize(name, b []byte) []byte {

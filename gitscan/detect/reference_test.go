@@ -15,12 +15,16 @@ import (
 var (
 	refKey    = regexp.MustCompile(`^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}$`)
 	refEscape = regexp.MustCompile(`(?:\\[ntr]|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})$`)
+	// An ANSI colour code, within ContextBefore bytes.
+	refANSI = regexp.MustCompile(`(?:\x1b|\\033|\\[eE]|\\x1[bB]|\\u001[bB])\[[0-9;]*m$`)
+	// A secret glued after a '/'.
+	refGlued = regexp.MustCompile(`^/[A-Za-z0-9+/]{40}(?:[^A-Za-z0-9+/]|$)`)
 )
 
 // The boundary rule for '/': the path segment on the far side of it must
 // read like a word, not like a piece of base64.
 var (
-	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]*(?:[A-Z][a-z]{2,})*|[a-z]+(?:[A-Z][a-z]{2,})+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,6}|[A-Z0-9]{1,6})$`)
+	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]*(?:[A-Z][a-z]{2,})*|[a-z]+(?:[A-Z][a-z]{2,})+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,8}|[A-Z0-9]{1,8})$`)
 	refSegBefore = regexp.MustCompile(`(?:^|([^A-Za-z0-9]))([A-Za-z0-9]*)$`)
 	refSegAfter  = regexp.MustCompile(`^([A-Za-z0-9]*)(.?)`)
 )
@@ -63,10 +67,10 @@ func refFind(buf []byte) []int {
 		}
 		e := s + keyLen
 		alone := e == len(buf) || !refB64(buf[e])
-		if !alone && !(buf[e] == '/' && refPathAfter(buf[e+1:])) {
+		if !alone && !(buf[e] == '/' && (refPathAfter(buf[e+1:]) || refGlued.Match(buf[e:]))) {
 			continue
 		}
-		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) &&
+		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) && !refANSI.Match(buf[max(0, s-ContextBefore):s]) &&
 			!(buf[s-1] == '+' && (s == 1 || buf[s-2] == '\n' || alone && refPlusBefore(buf[:s-1]))) &&
 			!(buf[s-1] == '/' && refPathBefore(buf[:s-1])) {
 			continue
@@ -86,7 +90,7 @@ func randomText(r *rand.Rand, n int) []byte {
 		"AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIDA", "A", "Q", "7", "1", "Z2",
 		" ", "\n", "\r\n", "=", "/", "+", "a", "x", `"`, "\\n", "%3D", "\\u0022", "\\x41", "_", "\xff",
 		"/", "/", "\n+", "keys", "20240101", "Users", "aws4", "xY9q", "abcdefghijklmnopqr", "s3://",
-		"deployBot", "AccessKeys", "aBcD", "+", "key+",
+		"deployBot", "AccessKeys", "aBcD", "+", "key+", "\x1b[32m", "\x1b[1;38;5;208m", `\033[0m`, "v2beta1", "x1y2z3w4q",
 	}
 	var b []byte
 	for len(b) < n {

@@ -234,10 +234,13 @@ func keyValue(buf []byte, k int) (key, value []byte, opens bool) {
 	if j >= len(buf) || buf[j] != ':' && buf[j] != '=' {
 		return nil, nil, false
 	}
+	colon := buf[j] == ':'
 	for j++; j < len(buf) && (buf[j] == ' ' || buf[j] == '"' || buf[j] == '\''); j++ {
 	}
 	if j >= len(buf) || buf[j] == '\n' || buf[j] == '\r' || buf[j] == '{' || buf[j] == '[' || buf[j] == '#' {
-		return key, nil, true
+		// Only YAML and JSON open blocks this way; "name =" at the end
+		// of a line is a value on the next line.
+		return key, nil, colon
 	}
 	v := j
 	for v < len(buf) && v-j < 64 && isIdent(buf[v]) {

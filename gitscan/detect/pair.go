@@ -55,6 +55,7 @@ func (c cand) text(buf []byte) string {
 type scope struct {
 	qual string
 	sec  section
+	obj  int // offset of the inline object ('{') it is in, -1 for none
 }
 
 // A section is where a line is in a file's structure: the offsets of the
@@ -69,10 +70,32 @@ func (a scope) mismatch(b scope) uint64 {
 	switch {
 	case a.qual != "" && b.qual != "" && a.qual != b.qual:
 		return 2
-	case a.sec != b.sec:
+	case a.sec != b.sec, a.obj >= 0 && b.obj >= 0 && a.obj != b.obj:
 		return 1
 	}
 	return 0
+}
+
+// maxObject bounds how far back objectOf looks for the '{' of the object
+// an offset is in: the objects that hold a credential are small.
+const maxObject = 256
+
+// objectOf returns the offset of the innermost '{' still open at off,
+// within maxObject bytes before it, or -1.
+func objectOf(buf []byte, off int) int {
+	depth := 0
+	for j := off - 1; j >= max(off-maxObject, 0); j-- {
+		switch buf[j] {
+		case '}':
+			depth++
+		case '{':
+			if depth == 0 {
+				return j
+			}
+			depth--
+		}
+	}
+	return -1
 }
 
 // A key is what pairing knows of a key ID besides its Match.
@@ -95,24 +118,27 @@ func pair(buf []byte, ms []Match) {
 	lc := lineCounter{buf: buf}
 	for k := range ms {
 		keys[k].line = lc.at(ms[k].Start)
+		keys[k].obj = -1
 	}
 	for _, cs := range [][]cand{secrets, tokens} {
 		lc = lineCounter{buf: buf}
 		for i := range cs {
 			cs[i].line = lc.at(cs[i].start)
+			cs[i].obj = -1
 		}
 	}
 	if slices.ContainsFunc(ms[1:], func(m Match) bool { return m.KeyID != ms[0].KeyID }) {
 		scopes(buf, ms, keys, secrets, tokens)
 	}
 
-	for k, c := range assign(ms, keys, secrets, true, func(int) bool { return true }) {
+	nb := neighbours{buf: buf, ms: ms}
+	for k, c := range assign(ms, keys, secrets, true, func(int) bool { return true }, &nb) {
 		if c >= 0 {
 			ms[k].Secret = secrets[c].text(buf)
 			ms[k].SecretStart = secrets[c].start
 		}
 	}
-	for k, c := range assign(ms, keys, tokens, false, asia) {
+	for k, c := range assign(ms, keys, tokens, false, asia, nil) {
 		if c >= 0 {
 			ms[k].SessionToken = tokens[c].text(buf)
 		}
@@ -126,6 +152,7 @@ func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
 	var at []sectionAt
 	for k := range ms {
 		keys[k].qual = qualifier(nameOf(buf, ms[k].Start), idWords)
+		keys[k].obj = objectOf(buf, ms[k].Start)
 		at = append(at, sectionAt{ms[k].Start, &keys[k].sec})
 	}
 	for _, cs := range []struct {
@@ -137,6 +164,7 @@ func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
 			if c.named {
 				c.qual = qualifier(nameOf(buf, c.start), cs.words)
 			}
+			c.obj = objectOf(buf, c.start)
 			at = append(at, sectionAt{c.start, &c.sec})
 		}
 	}
@@ -303,9 +331,16 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 	done := 0 // end of the last run walked
 	cl := collector{buf: buf, ms: ms, wantTokens: wantTokens}
 	for p := 0; p < n; {
-		if class[buf[p]]&cB64 == 0 && escAt(buf, p) == 0 {
-			p += secretLen
-			continue
+		esc := false
+		if class[buf[p]]&cB64 == 0 {
+			// An escape's '%', '\\' or '&' is in the run; so are the '#'
+			// and ';' inside an entity.
+			q, _ := escCover(buf, p, done)
+			if q < 0 {
+				p += secretLen
+				continue
+			}
+			p, esc = q, true
 		}
 		s, e := p, p+1
 		for s > done && class[buf[s-1]]&cB64 != 0 {
@@ -316,7 +351,7 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 		}
 		// A run with an escaped '+' or '/' in it (%2B in a URL, \/ in
 		// JSON) is rare.
-		pct := escAt(buf, p) > 0 || escBefore(buf, s, done) < s || e < n && escAt(buf, e) > 0
+		pct := esc || escBefore(buf, s, done) < s || e < n && escAt(buf, e) > 0
 		if pct {
 			s, e = escRun(buf, s, e, done)
 		}
@@ -408,8 +443,8 @@ func escRun(buf []byte, s, e, done int) (int, int) {
 	for e < len(buf) {
 		if class[buf[e]]&cB64 != 0 {
 			e++
-		} else if l := escAt(buf, e); l > 0 {
-			e += l
+		} else if _, end := escCover(buf, e, s); end > e {
+			e = end
 		} else {
 			break
 		}
@@ -470,23 +505,32 @@ func escaped(b []byte) (byte, int) {
 	return 0, 0
 }
 
-// escBefore returns where an escape that ends at or after buf[s] starts,
-// if one begins at or after done and right before s, or s: the '%' of a
-// %2B whose "2B" starts the run at s, the ';' of an &#43; before it.
+// escCover returns the start and end of the escape (escAt) that covers
+// buf[p], if it starts at or after lo, or -1, -1. Only '%', '\\', '&' start
+// one, and every escape is at most maxEsc long.
+func escCover(buf []byte, p, lo int) (int, int) {
+	for q := p; q >= max(p-maxEsc+1, lo, 0); q-- {
+		switch buf[q] {
+		case '%', '\\', '&':
+			if l := escAt(buf, q); l > 0 && q+l > p {
+				return q, q + l
+			}
+		}
+	}
+	return -1, -1
+}
+
+// escBefore returns where an escape that covers buf[s-1] starts, if one
+// does and starts at or after done, or s: the '%' of a %2B whose "2B"
+// starts the run at s, the '&' of an &#43; before it.
 func escBefore(buf []byte, s, done int) int {
-	if s-1 < done {
+	if s-1 < done || s == 0 {
 		return s
 	}
 	switch buf[s-1] {
-	case '%', '\\':
-		if escAt(buf, s-1) > 0 {
-			return s - 1
-		}
-	case ';':
-		for _, l := range []int{5, 6} {
-			if s-l >= done && escAt(buf, s-l) == l {
-				return s - l
-			}
+	case '%', '\\', '&', '#', ';':
+		if q, _ := escCover(buf, s-1, done); q >= 0 {
+			return q
 		}
 	}
 	return s
@@ -637,7 +681,7 @@ func escapeTail(buf []byte, s, e int) int {
 // a named candidate anywhere in the buffer is within reach, after every
 // nearer one. It returns, for each key ID, the index of its candidate or
 // -1.
-func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) []int {
+func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, nb *neighbours) []int {
 	type pairing struct {
 		mismatch, score uint64
 		key, at         int
@@ -724,6 +768,11 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) 
 		if o := owner[p.at]; o >= 0 && ms[o].KeyID != ms[p.key].KeyID {
 			continue
 		}
+		// A secret with a key ID of its own next to it, valid or not, is
+		// not another's from farther away.
+		if nb != nil && nb.owned(&cs[p.at], ms[p.key].KeyID, abs(cs[p.at].line-keys[p.key].line)) {
+			continue
+		}
 		got[p.key] = p.at
 		if owner[p.at] < 0 {
 			owner[p.at] = p.key
@@ -796,4 +845,108 @@ func (lc *lineCounter) at(off int) int {
 	lc.line += bytes.Count(lc.buf[lc.off:off], []byte{'\n'})
 	lc.off = off
 	return lc.line
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// neighbours finds the tokens next to a candidate that are shaped like key
+// IDs but are none ("AKIA" and 16 letters and digits, as test data and
+// typos have them), each candidate's once. Which of the key IDs found a
+// secret goes to is for assign to decide; these own it outright.
+type neighbours struct {
+	buf  []byte
+	ms   []Match
+	near map[int][]neighbour // by candidate start
+}
+
+// A neighbour is a key-ID-shaped token lines lines from a candidate.
+type neighbour struct {
+	lines int
+	id    string
+}
+
+// owned reports whether a token other than keyID is fewer than lines lines
+// from c, within the reach of an unnamed secret (nearLines, nearBytes).
+func (nb *neighbours) owned(c *cand, keyID string, lines int) bool {
+	if lines == 0 {
+		return false
+	}
+	ns, ok := nb.near[c.start]
+	if !ok {
+		ns = nb.find(c)
+		if nb.near == nil {
+			nb.near = map[int][]neighbour{}
+		}
+		nb.near[c.start] = ns
+	}
+	for _, n := range ns {
+		if n.lines < lines && n.id != keyID {
+			return true
+		}
+	}
+	return false
+}
+
+// find lists the key-ID-shaped tokens within nearLines and nearBytes of c.
+func (nb *neighbours) find(c *cand) []neighbour {
+	buf := nb.buf
+	lo, hi := max(c.start-nearBytes, 0), min(c.end+nearBytes, len(buf))
+	// Clip to nearLines lines either way.
+	for i, n := c.start, 0; i > lo; i-- {
+		if buf[i-1] == '\n' {
+			if n++; n > nearLines {
+				lo = i
+				break
+			}
+		}
+	}
+	for i, n := c.end, 0; i < hi; i++ {
+		if buf[i] == '\n' {
+			if n++; n > nearLines {
+				hi = i
+				break
+			}
+		}
+	}
+	var out []neighbour
+	w := buf[lo:hi]
+	for _, p := range []string{"AKIA", "ASIA", "ABIA", "ACCA"} {
+		for off := 0; ; {
+			j := bytes.Index(w[off:], []byte(p))
+			if j < 0 {
+				break
+			}
+			j += off
+			off = j + 1
+			if !keyShaped(w, j) {
+				continue
+			}
+			s := lo + j
+			if _, found := slices.BinarySearchFunc(nb.ms, s, func(m Match, s int) int { return cmp.Compare(m.Start, s) }); found {
+				continue
+			}
+			n := bytes.Count(buf[min(s, c.start):max(s, c.start)], []byte{'\n'})
+			out = append(out, neighbour{n, string(w[j : j+keyLen])})
+		}
+	}
+	return out
+}
+
+// keyShaped reports whether w[j:] starts with a token of a key ID's
+// shape: 20 upper-case letters and digits standing alone.
+func keyShaped(w []byte, j int) bool {
+	if j+keyLen > len(w) || j > 0 && class[w[j-1]]&(cUpper|cLower|cDigit) != 0 {
+		return false
+	}
+	for _, c := range w[j : j+keyLen] {
+		if class[c]&(cUpper|cDigit) == 0 {
+			return false
+		}
+	}
+	return j+keyLen == len(w) || class[w[j+keyLen]]&(cUpper|cLower|cDigit) == 0
 }

@@ -158,31 +158,56 @@ func FuzzFind(f *testing.F) {
 // refCandidates walks every run in buf, not just the windows around key
 // IDs, and keeps the candidates that some key ID can reach.
 func refCandidates(buf []byte, ms []Match) (secrets, tokens []cand) {
-	// %2B and %2F are '+' and '/' percent-encoded.
-	pct := regexp.MustCompile(`^%2[BbFf]`)
-	inRun := func(i int) bool { return refB64(buf[i]) || pct.Match(buf[i:]) }
-	unescape := strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/")
+	// '+' and '/' escaped: in a URL, in JSON (PHP's and .NET's), in HTML.
+	esc := regexp.MustCompile(`^(?:%2[BbFf]|\\/|\\u002[BbFf]|&#4[37];|&#[xX]2[BbFf];)`)
+	step := func(i int) int {
+		if c := buf[i]; c != '%' && c != '\\' && c != '&' {
+			if refB64(c) {
+				return 1
+			}
+			return 0
+		}
+		if m := esc.Find(buf[i:min(i+6, len(buf))]); m != nil {
+			return len(m)
+		}
+		if refB64(buf[i]) {
+			return 1
+		}
+		return 0
+	}
+	unescape := strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/", `\/`, "/", `\u002B`, "+", `\u002b`, "+", `\u002F`, "/", `\u002f`, "/",
+		"&#43;", "+", "&#47;", "/", "&#x2B;", "+", "&#x2b;", "+", "&#X2B;", "+", "&#X2b;", "+", "&#x2F;", "/", "&#x2f;", "/", "&#X2F;", "/", "&#X2f;", "/")
+	var keyStarts []int // TestFindMatchesReference checks these
+	for _, m := range ms {
+		keyStarts = append(keyStarts, m.Start)
+	}
 	for s := 0; s < len(buf); {
-		if !inRun(s) {
+		if step(s) == 0 {
 			s++
 			continue
 		}
 		e := s
-		for e < len(buf) && inRun(e) {
-			e++
+		for e < len(buf) && step(e) > 0 {
+			e += step(e)
 		}
 		r := s + escapeTail(buf, s, e)
 		val := unescape.Replace(string(buf[r:e]))
 		if r < e && buf[r] == '+' && len(val) == secretLen+1 && (r == 0 || buf[r-1] == '\n') {
 			r, val = r+1, val[1:] // a patch's added line
 		}
+		// A secret glued to its key ID: "ID/SECRET".
+		if g := e - secretLen - 1 - keyLen; len(val) > secretLen && len(val) == e-r && g >= r && buf[g+keyLen] == '/' && slices.Contains(keyStarts, g) {
+			r, val = e-secretLen, val[len(val)-secretLen:]
+		}
 		dec := ""
 		if len(val) != e-r {
 			dec = val
 		}
 		if len(val) == secretLen {
-			named := isSecretName(assignedName(buf, r))
-			if plausibleSecret([]byte(val), named) {
+			// Naming is not what this reference checks: it names as
+			// candidates does.
+			named, foreign := secretName(nameOf(buf, r))
+			if !foreign && plausibleSecret([]byte(val), named) {
 				secrets = append(secrets, cand{start: r, end: e, named: named, val: dec})
 			}
 		}
@@ -220,7 +245,8 @@ func reachable(buf []byte, ms []Match, cs []cand) []cand {
 
 func TestCandidatesMatchReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
-	pieces := []string{"\n", "\n", " ", ",", "=", "\\n", "aws_secret_access_key = ", "SessionToken: ", "word ", "/", "%2B", "%2f", "\n+", "%"}
+	pieces := []string{"\n", "\n", " ", ",", "=", "\\n", "aws_secret_access_key = ", "SessionToken: ", "word ", "/", "%2B", "%2f", "\n+", "%",
+		`\/`, `\u002B`, `\u002f`, "&#43;", "&#x2F;", "&", ";", `\`}
 	total := 0
 	for i := range 500 {
 		var b []byte
@@ -247,6 +273,12 @@ func TestCandidatesMatchReference(t *testing.T) {
 		wantS, wantT := refCandidates(b, ms)
 		gotS, gotT = reachable(b, ms, gotS), reachable(b, ms, gotT)
 		if !slices.Equal(gotS, wantS) || !slices.Equal(gotT, wantT) {
+			for _, c := range gotS {
+				t.Logf("got %d %q", c.start, b[max(c.start-20, 0):min(c.end+8, len(b))])
+			}
+			for _, c := range wantS {
+				t.Logf("want %d %q", c.start, b[max(c.start-20, 0):min(c.end+8, len(b))])
+			}
 			t.Fatalf("case %d: candidates %d secrets, %d tokens; reference %d, %d", i, len(gotS), len(gotT), len(wantS), len(wantT))
 		}
 		total += len(wantS) + len(wantT)

@@ -27,6 +27,7 @@ const (
 	cBody              // A-Z2-7: the base32 alphabet of a key ID's last 16 characters
 	cB64               // A-Za-z0-9+/: what a key ID or secret must not touch
 	cHex               // 0-9a-fA-F
+	cEsc               // % \ & # ;: what an escaped '+' or '/' in a secret holds besides base64 (see escAt)
 )
 
 var class = func() (t [256]uint8) {
@@ -47,6 +48,10 @@ var class = func() (t [256]uint8) {
 		}
 		if '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' {
 			k |= cHex
+		}
+		switch c {
+		case '%', '\\', '&', '#', ';':
+			k |= cEsc
 		}
 		t[c] = k
 	}

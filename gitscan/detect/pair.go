@@ -332,7 +332,11 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 	cl := collector{buf: buf, ms: ms, wantTokens: wantTokens}
 	for p := 0; p < n; {
 		esc := false
-		if class[buf[p]]&cB64 == 0 {
+		if k := class[buf[p]]; k&cB64 == 0 {
+			if k&cEsc == 0 {
+				p += secretLen
+				continue
+			}
 			// An escape's '%', '\\' or '&' is in the run; so are the '#'
 			// and ';' inside an entity.
 			q, _ := escCover(buf, p, done)
@@ -351,7 +355,8 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 		}
 		// A run with an escaped '+' or '/' in it (%2B in a URL, \/ in
 		// JSON) is rare.
-		pct := esc || escBefore(buf, s, done) < s || e < n && escAt(buf, e) > 0
+		pct := esc || s > done && class[buf[s-1]]&cEsc != 0 && escBefore(buf, s, done) < s ||
+			e < n && class[buf[e]]&cEsc != 0 && escAt(buf, e) > 0
 		if pct {
 			s, e = escRun(buf, s, e, done)
 		}

@@ -677,6 +677,15 @@ func escapeTail(buf []byte, s, e int) int {
 		if hex(s, s+2) {
 			return 2
 		}
+	case '[', ';':
+		// The tail of an ANSI colour code: "\x1b[33m" before a secret.
+		j := s
+		for j < e && j-s < 3 && class[buf[j]]&cDigit != 0 {
+			j++
+		}
+		if j < e && buf[j] == 'm' && ansiBefore(buf, j+1) {
+			return j + 1 - s
+		}
 	}
 	return 0
 }

@@ -284,6 +284,10 @@ var findTests = []struct {
 	{"terraform output -json", "{\n  \"access_key\": {\n    \"sensitive\": false,\n    \"type\": \"string\",\n    \"value\": \"{K1}\"\n  },\n" +
 		"  \"bucket\": {\n    \"sensitive\": false,\n    \"type\": \"string\",\n    \"value\": \"logs\"\n  },\n" +
 		"  \"secret_key\": {\n    \"sensitive\": true,\n    \"type\": \"string\",\n    \"value\": \"{S1}\"\n  }\n}\n", []want{{"K1", "S1", ""}}},
+	{"CloudFormation outputs", `[{"OutputKey": "AccessKeyId", "OutputValue": "{K1}"},` + "\n" + strings.Repeat(`{"OutputKey": "Bucket", "OutputValue": "logs"},`+"\n", 6) +
+		`{"OutputKey": "SecretAccessKey", "OutputValue": "{S1}"}]`, []want{{"K1", "S1", ""}}},
+	{"SSM parameters by path", `[{"Name": "/prod/aws_access_key_id", "Value": "{K1}"},` + "\n" + strings.Repeat(`{"Name": "/prod/db_host", "Value": "db"},`+"\n", 6) +
+		`{"Name": "/prod/aws_secret_access_key", "Value": "{S1}"}]`, []want{{"K1", "S1", ""}}},
 	{"two credentials on a line, secret first", `[{"SecretAccessKey": "{S1}", "AccessKeyId": "{K1}"}, {"SecretAccessKey": "{S2}", "AccessKeyId": "{K2}"}]`,
 		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
 	{"parallel maps by environment", "aws_access_key_ids:\n  production: {K1}\n  staging: {K2}\naws_secret_access_keys:\n  staging: {S2}\n  production: {S1}\n",

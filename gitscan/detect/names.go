@@ -102,10 +102,10 @@ func assignment(buf []byte, i int) ([]byte, int) {
 // elsewhere: a sibling field (Kubernetes and ECS env lists, Postman
 // variables, CloudFormation parameter files) or the parent key
 // (CloudFormation parameters, terraform output -json).
-var genericNames = []string{"value", "default", "parametervalue", "currentvalue", "initialvalue"}
+var genericNames = []string{"value", "default", "parametervalue", "outputvalue", "currentvalue", "initialvalue"}
 
 // fieldNames are the sibling fields that hold a generic value's name.
-var fieldNames = []string{"name", "key", "parameterkey", "optionname", "variable", "id"}
+var fieldNames = []string{"name", "key", "parameterkey", "outputkey", "optionname", "variable", "id"}
 
 // nameOf is assignedName, seeing through the shapes where the value is
 // assigned to a generic name and the real one is elsewhere:
@@ -243,8 +243,8 @@ func keyValue(buf []byte, k int) (key, value []byte, opens bool) {
 		return key, nil, colon
 	}
 	v := j
-	for v < len(buf) && v-j < 64 && isIdent(buf[v]) {
-		v++
+	for v < len(buf) && v-j < 64 && (isIdent(buf[v]) || buf[v] == '/' || buf[v] == ':') {
+		v++ // a path names SSM parameters: /prod/aws_secret_access_key
 	}
 	return key, normalize(nil, buf[j:v]), false
 }

@@ -220,14 +220,15 @@ func keyColumn(buf []byte, ls int) (col int, item, ok bool) {
 }
 
 // keyValue reads "key: value" (or = for :, quoted or not) at buf[k:]: the
-// key and the value normalized, and whether the line ends after the key
-// (a block's or object's opener: "key:", "\"key\": {").
+// key and the value as they are, and whether the line ends after the key
+// (a block's or object's opener: "key:", "\"key\": {"). It does not
+// allocate: callers normalize what they keep.
 func keyValue(buf []byte, k int) (key, value []byte, opens bool) {
 	j := k
 	for j < len(buf) && j-k < 64 && isIdent(buf[j]) {
 		j++
 	}
-	key = normalize(nil, buf[k:j])
+	key = buf[k:j]
 	for j < len(buf) && (buf[j] == '"' || buf[j] == '\'' || buf[j] == ' ') {
 		j++
 	}
@@ -246,7 +247,24 @@ func keyValue(buf []byte, k int) (key, value []byte, opens bool) {
 	for v < len(buf) && v-j < 64 && (isIdent(buf[v]) || buf[v] == '/' || buf[v] == ':') {
 		v++ // a path names SSM parameters: /prod/aws_secret_access_key
 	}
-	return key, normalize(nil, buf[j:v]), false
+	if v == j {
+		return key, nil, false
+	}
+	return key, buf[j:v], false
+}
+
+// fieldValue is the value of the "key: value" at buf[k:], normalized, if
+// its key is one of fieldNames, or nil.
+func fieldValue(buf []byte, k int) []byte {
+	key, v, _ := keyValue(buf, k)
+	if v == nil || len(key) > 16 {
+		return nil
+	}
+	var tmp [16]byte
+	if !slices.Contains(fieldNames, string(normalize(tmp[:0], key))) {
+		return nil
+	}
+	return normalize(nil, v)
 }
 
 // lineStructure is structure for a name first on its line, at column col
@@ -254,12 +272,8 @@ func keyValue(buf []byte, k int) (key, value []byte, opens bool) {
 func lineStructure(buf []byte, ls, col int, fields bool) (field, parent []byte) {
 	_, ownItem, _ := keyColumn(buf, ls)
 	try := func(l int, c int) bool {
-		k, v, _ := keyValue(buf, l+c)
-		if v != nil && slices.Contains(fieldNames, string(k)) {
-			field = v
-			return true
-		}
-		return false
+		field = fieldValue(buf, l+c)
+		return field != nil
 	}
 	// Back: siblings up to the start of the item, then the parent.
 	l := ls
@@ -271,7 +285,7 @@ func lineStructure(buf []byte, ls, col int, fields bool) (field, parent []byte) 
 		}
 		if c < col {
 			if k, _, opens := keyValue(buf, l+c); opens && len(k) > 0 {
-				parent = k
+				parent = normalize(nil, k)
 			}
 			break
 		}
@@ -374,8 +388,7 @@ func objectField(buf []byte, s, e int) []byte {
 		case c == '}' || c == ']':
 			depth--
 		case depth == 0 && isIdent(c) && (j == s || !isIdent(buf[j-1])):
-			k, v, _ := keyValue(buf, j)
-			if v != nil && slices.Contains(fieldNames, string(k)) {
+			if v := fieldValue(buf, j); v != nil {
 				return v
 			}
 		}

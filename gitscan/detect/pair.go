@@ -151,8 +151,13 @@ func pair(buf []byte, ms []Match) {
 func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
 	var at []sectionAt
 	for k := range ms {
-		keys[k].qual = qualifier(nameOf(buf, ms[k].Start), idWords)
-		keys[k].obj = objectOf(buf, ms[k].Start)
+		name := nameOf(buf, ms[k].Start)
+		keys[k].qual = qualifier(name, idWords)
+		// The object counts for named values: {"AccessKeyId": K,
+		// "SecretAccessKey": S}, not a list of bare values.
+		if credentialLike(name) {
+			keys[k].obj = objectOf(buf, ms[k].Start)
+		}
 		at = append(at, sectionAt{ms[k].Start, &keys[k].sec})
 	}
 	for _, cs := range []struct {
@@ -163,8 +168,8 @@ func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
 			c := &cs.cs[i]
 			if c.named {
 				c.qual = qualifier(nameOf(buf, c.start), cs.words)
+				c.obj = objectOf(buf, c.start)
 			}
-			c.obj = objectOf(buf, c.start)
 			at = append(at, sectionAt{c.start, &c.sec})
 		}
 	}
@@ -704,6 +709,13 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, 
 		return cmp.Or(cmp.Compare(a.mismatch, b.mismatch), cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
 	}
 	var all, best []pairing
+	// Named candidates reach farther than unnamed ones; without any, the
+	// walk from each key ID stops at the unnamed reach.
+	anyNamed := slices.ContainsFunc(cs, func(c cand) bool { return c.named })
+	reachLines, reachBytes := nearLines, nearBytes
+	if anyNamed {
+		reachLines, reachBytes = namedLines, namedBytes
+	}
 	var named []int             // indexes of the named candidates, for far pairing
 	var byQual map[string][]int // and of those with each qualifier
 	if far {
@@ -736,17 +748,20 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, 
 			if s, ok := score(m, line, cs[i]); ok {
 				p := pairing{keys[k].mismatch(cs[i].scope), s, k, i}
 				best = append(best, p)
-				if p.mismatch == 0 && s>>50 == 0 {
+				// Farther ones that way have as many lines and bytes or
+				// more: only a named one on the key ID's line could rank
+				// before this one, and only if there are named ones.
+				if p.mismatch == 0 && (s>>50 == 0 || !anyNamed) {
 					*sure++
 				}
 			}
 		}
 		sure := 0
-		for i := at; i < len(cs) && sure < maxPairs && cs[i].line-line <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
+		for i := at; i < len(cs) && sure < maxPairs && cs[i].line-line <= reachLines && cs[i].start-m.End() <= reachBytes; i++ {
 			consider(i, &sure)
 		}
 		sure = 0
-		for i := at - 1; i >= 0 && sure < maxPairs && line-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
+		for i := at - 1; i >= 0 && sure < maxPairs && line-cs[i].line <= reachLines && m.Start-cs[i].end <= reachBytes; i-- {
 			consider(i, &sure)
 		}
 		// The nearest named candidates on either side, however far, and

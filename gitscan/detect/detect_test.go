@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // vals are the fake credentials the templates below refer to as {NAME}.
@@ -555,5 +556,57 @@ func TestManyCredentials(t *testing.T) {
 		if m.KeyID != ids[i] || m.Secret != secrets[i] {
 			t.Fatalf("row %d: got %s, want %s with %s", i, redactMatch(m), ids[i], redact(secrets[i]))
 		}
+	}
+}
+
+// TestFindLinear times Find on buffers of many credentials laid out the
+// ways that once made pairing cost more than its input (issue 22), at n
+// and 4n bytes: linear is 4 times as long, quadratic 16. A busy machine
+// may slow one run, so each shape gets three tries.
+func TestFindLinear(t *testing.T) {
+	shapes := []struct {
+		name string
+		cred func(k, s string) string
+	}{
+		{"one line, named pairs", func(k, s string) string { return `{"AccessKeyId":"` + k + `","SecretAccessKey":"` + s + `"},` }},
+		{"one line, bare pairs", func(k, s string) string { return "x " + k + " y " + s + " " }},
+		{"one line, objects of generic values", func(k, s string) string { return `{"value":"` + k + `"},{"value":"` + s + `"},` }},
+		{"lines of generic values", func(k, s string) string { return "    value: " + k + "\n    value: " + s + "\n" }},
+		{"one line, a named pair every 20 KB", func(k, s string) string {
+			return `"AccessKeyId":"` + k + `","SecretAccessKey":"` + s + `",` + strings.Repeat("x.y ", 5000)
+		}},
+	}
+	for _, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) {
+			gen := func(n int) []byte {
+				var b strings.Builder
+				for i := 0; b.Len() < n; i++ {
+					b.WriteString(sh.cred(fakeKey("AKIA", uint64(i)), fakeSecret(uint64(i))))
+				}
+				return []byte(b.String())
+			}
+			const n = 256 << 10
+			small, large := gen(n), gen(4*n)
+			run := func(buf []byte) time.Duration {
+				best := time.Duration(1 << 62)
+				for range 3 {
+					t0 := time.Now()
+					if len(Find(buf)) == 0 {
+						t.Fatal("nothing found")
+					}
+					best = min(best, time.Since(t0))
+				}
+				return best
+			}
+			run(small)
+			var ts, tl time.Duration
+			for range 3 {
+				ts, tl = run(small), run(large)
+				if tl <= 10*ts || tl < 50*time.Millisecond {
+					return
+				}
+			}
+			t.Errorf("4 times the input took %.1f times as long (%v, %v): not linear", float64(tl)/float64(ts), ts, tl)
+		})
 	}
 }

@@ -26,6 +26,11 @@ const (
 	// back when the nearest is taken, while a file of thousands of key IDs
 	// stays linear.
 	maxPairs = 4
+	// Candidates each key ID looks at either way before it stops: where
+	// more are within reach (a dump of thousands of credentials on a few
+	// lines), the nearest decide, and the named ones nearest to it are
+	// looked at besides.
+	maxWalk = 64
 )
 
 // A cand is a secret or session token that may belong to a key ID.
@@ -757,19 +762,24 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, 
 			}
 		}
 		sure := 0
-		for i := at; i < len(cs) && sure < maxPairs && cs[i].line-line <= reachLines && cs[i].start-m.End() <= reachBytes; i++ {
+		for i := at; i < len(cs) && i-at < maxWalk && sure < maxPairs && cs[i].line-line <= reachLines && cs[i].start-m.End() <= reachBytes; i++ {
 			consider(i, &sure)
 		}
 		sure = 0
-		for i := at - 1; i >= 0 && sure < maxPairs && line-cs[i].line <= reachLines && m.Start-cs[i].end <= reachBytes; i-- {
+		for i := at - 1; i >= 0 && at-i <= maxWalk && sure < maxPairs && line-cs[i].line <= reachLines && m.Start-cs[i].end <= reachBytes; i-- {
 			consider(i, &sure)
 		}
 		// The nearest named candidates on either side, however far, and
-		// those whose name says they belong to this key ID.
+		// those whose name says they belong to this key ID (a candidate
+		// met twice is compacted below).
 		for _, list := range [][]int{named, byQual[keys[k].qual]} {
 			j, _ := slices.BinarySearch(list, at)
 			for _, i := range list[max(j-maxPairs, 0):min(j+maxPairs, len(list))] {
-				if s, ok := farScore(m, line, cs[i]); ok {
+				s, ok := score(m, line, cs[i])
+				if !ok {
+					s, ok = farScore(m, line, cs[i])
+				}
+				if ok {
 					best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
 				}
 			}

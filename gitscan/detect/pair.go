@@ -266,10 +266,10 @@ func (lr *lineReader) startOf(off int) int {
 	return start
 }
 
-// at returns the line that starts at start.
-func (lr *lineReader) at(start int) line {
+// at returns the line that starts at start, valid until the next call.
+func (lr *lineReader) at(start int) *line {
 	if lr.read && lr.last.start == start {
-		return lr.last
+		return &lr.last
 	}
 	buf := lr.buf
 	end := bytes.IndexByte(buf[start:], '\n')
@@ -286,13 +286,14 @@ func (lr *lineReader) at(start int) line {
 		a--
 	}
 	body := buf[b:a]
-	l := line{start: start, end: end, indent: b - start}
+	l := &lr.last
+	*l = line{start: start, end: end, indent: b - start}
 	l.blank = len(body) == 0 || body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//"))
 	if n := len(body); !l.blank {
 		l.header = n >= 3 && body[0] == '[' && body[n-1] == ']' && !bytes.ContainsAny(body[1:n-1], "[]\"'")
 		l.opens = body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '['
 	}
-	lr.last, lr.read = l, true
+	lr.read = true
 	return l
 }
 

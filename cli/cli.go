@@ -58,6 +58,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return orgCommand(ctx, args[1:], stdout, stderr)
 	case "merge":
 		return mergeCommand(args[1:], stdout, stderr)
+	case "pre-receive":
+		return preReceiveCommand(ctx, args[1:], os.Stdin, stdout, stderr, os.Getenv)
+	case "pre-push":
+		return prePushCommand(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "action":
 		return actionCommand(args[1:], stdout, stderr)
 	case "version", "--version":
@@ -79,6 +83,8 @@ const usage = `usage: keysweep scan [PATH] [flags]
        keysweep inventory --aws > keys.json
        keysweep org ORG [--shard I/N] [--clone-dir DIR] [flags]   (see keysweep org --help)
        keysweep merge REPORT.json... [--format F] [--output FILE]  (see keysweep merge --help)
+       keysweep pre-receive [flags]   (a git server's hook; see keysweep pre-receive --help)
+       keysweep pre-push REMOTE URL [flags]  (a client's hook, same selection)
        keysweep action
        keysweep completion bash|zsh|fish
        keysweep version
@@ -93,6 +99,9 @@ Commands:
   org      scan every repository of a GitHub organization, one report
            (see docs/organization.md)
   merge    combine JSON reports (the shards of keysweep org) into one
+  pre-receive  push protection on any git server: reject a push that adds
+           a key (docs/pre-receive.md)
+  pre-push the same check in a client's pre-push hook
   action   run as the GitHub Action: settings come from the step's inputs
            (INPUT_* variables, see docs/github-action.md), not from flags
   version  print keysweep's version (also --version)

@@ -715,6 +715,27 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, 
 		return cmp.Or(cmp.Compare(a.mismatch, b.mismatch), cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
 	}
 	var all, best []pairing
+	// keep adds p to best, the maxPairs best pairings of a key ID in
+	// order, each candidate once: a selection, not a sort of everything
+	// within reach.
+	keep := func(p pairing) {
+		for _, q := range best {
+			if q.at == p.at {
+				return // met twice: the walk and the named list
+			}
+		}
+		switch {
+		case len(best) < maxPairs:
+			best = append(best, p)
+		case byScore(p, best[len(best)-1]) < 0:
+			best[len(best)-1] = p
+		default:
+			return
+		}
+		for i := len(best) - 1; i > 0 && byScore(best[i], best[i-1]) < 0; i-- {
+			best[i], best[i-1] = best[i-1], best[i]
+		}
+	}
 	// Named candidates reach farther than unnamed ones; without any, the
 	// walk from each key ID stops at the unnamed reach.
 	anyNamed := slices.ContainsFunc(cs, func(c cand) bool { return c.named })
@@ -753,7 +774,7 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, 
 		consider := func(i int, sure *int) {
 			if s, ok := score(m, line, cs[i]); ok {
 				p := pairing{keys[k].mismatch(cs[i].scope), s, k, i}
-				best = append(best, p)
+				keep(p)
 				// Farther ones that way have as many lines and bytes or
 				// more: only a named one on the key ID's line could rank
 				// before this one, and only if there are named ones.
@@ -781,13 +802,11 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, 
 					s, ok = farScore(m, line, cs[i])
 				}
 				if ok {
-					best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
+					keep(pairing{keys[k].mismatch(cs[i].scope), s, k, i})
 				}
 			}
 		}
-		slices.SortFunc(best, byScore)
-		best = slices.CompactFunc(best, func(a, b pairing) bool { return a.at == b.at })
-		all = append(all, best[:min(len(best), maxPairs)]...)
+		all = append(all, best...)
 	}
 	slices.SortFunc(all, byScore)
 

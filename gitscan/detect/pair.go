@@ -30,7 +30,7 @@ const (
 	// more are within reach (a dump of thousands of credentials on a few
 	// lines), the nearest decide, and the named ones nearest to it are
 	// looked at besides.
-	maxWalk = 64
+	maxWalk = 16
 )
 
 // A cand is a secret or session token that may belong to a key ID.

@@ -12,6 +12,7 @@ import (
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/pipeline"
+	"github.com/keysweep/keysweep/report"
 	"github.com/keysweep/keysweep/sarif"
 )
 
@@ -246,6 +247,8 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		}
 		b.WriteString("\n")
 	}
+
+	b.WriteString(report.ComplianceMarkdown(rep))
 
 	var gaps []string
 	for _, c := range rep.Checks {

@@ -141,6 +141,9 @@ type CheckResult struct {
 	Account     string `json:"account,omitempty"`
 	AccountName string `json:"accountName,omitempty"`
 	Message     string `json:"message"`
+	// Controls are the compliance controls the rule implements ("CIS
+	// v7.0 2.5", "FSBP IAM.9").
+	Controls []string `json:"controls,omitempty"`
 
 	Fingerprint     string       `json:"fingerprint"`
 	Suppressed      *Suppression `json:"suppressed,omitempty"`

@@ -53,7 +53,9 @@ func (h *history) storeTrees(hits map[repo.ID]*blobHit) treeEntries {
 func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 	return func(tree repo.ID, where string, fn func(string, repo.ID, bool)) bool {
 		if !idx.Has(tree) {
-			h.skipped.add(tree, "tree "+where, pack.ErrMissing)
+			if !h.notATree(tree, where) {
+				h.skipped.add(tree, "tree "+where, pack.ErrMissing)
+			}
 			return false
 		}
 		for e := range idx.Entries(tree) {
@@ -70,6 +72,8 @@ func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 type hitIndex struct {
 	entries treeEntries
 	memo    map[repo.ID][]pathBlob
+	// blobDirs: blobs named with a directory's mode (history.blobDirs).
+	blobDirs map[repo.ID]bool
 }
 
 func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
@@ -89,6 +93,10 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 		}
 		for _, pb := range x.under(hash, where) {
 			out = append(out, pathBlob{path.Join(name, pb.path), pb.blob})
+		}
+		if x.blobDirs[hash] {
+			// Not a directory but a blob: what it holds is at this path.
+			out = append(out, pathBlob{name, hash})
 		}
 	})
 	x.memo[tree] = out
@@ -161,7 +169,10 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 	for _, mh := range msgs {
 		recordMatches(mh.commit, mh.path, "", mh.matches, false)
 	}
-	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}}
+	if h.blobDirs == nil {
+		h.blobDirs = map[repo.ID]bool{} // shared with idx, filled as it reads
+	}
+	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}, blobDirs: h.blobDirs}
 	sortCommits(h.commits)
 	for _, c := range h.commits {
 		if err := ctx.Err(); err != nil {

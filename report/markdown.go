@@ -102,6 +102,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(ComplianceMarkdown(r))
 	gaps = append(gaps, r.Gaps...)
 	if n := len(r.Skipped) - len(failedRepos); n > 0 {
 		gaps = append(gaps, fmt.Sprintf("%s could not be read: the scan is partial", plural(n, "git object")))

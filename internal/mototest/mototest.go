@@ -99,7 +99,7 @@ func launch() (*Server, error) {
 		s.Stop()
 		return nil, fmt.Errorf("moto_server did not come up on %s: %v\n%s", s.Endpoint, err, s.out.String())
 	}
-	front := &Proxy{target: moto, answer: rpcv2CBOR, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	front := &Proxy{target: moto, answer: Chain(rpcv2CBOR, trailSelectorDefaults, organizationsFeatures), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	s.front = httptest.NewServer(http.HandlerFunc(front.serve))
 	s.Endpoint = s.front.URL
 	return s, nil

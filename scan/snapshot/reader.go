@@ -25,7 +25,9 @@ type Reader struct {
 	opts    Options
 
 	report   once[reportFacts]
+	org      once[orgFacts]
 	users    once[usersFacts]
+	auth     once[authFacts]
 	mu       sync.Mutex
 	userKeys map[string]*once[userKeysFacts]
 }

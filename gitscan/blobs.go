@@ -212,29 +212,50 @@ func describe(set *blobSet, h repo.ID) string {
 }
 
 // locate adds line and column to each match. Columns count characters
-// (runes), which is what editors and GitHub show for UTF-8 text.
+// (runes), which is what editors and GitHub show for UTF-8 text. ms are in
+// offset order, so line and column are counted on from the previous match
+// and each line is searched for the allow marker once: a one-line file of
+// many matches costs its length, not its length per match.
 func locate(buf []byte, ms []detect.Match, inner, how string) []located {
 	out := make([]located, 0, len(ms))
-	line, lineStart, pos := 1, 0, 0
+	line, col, pos := 1, 1, 0
+	var allow lineAllow
+	lineStart := 0
 	for _, m := range ms {
-		for ; pos < m.Start; pos++ {
+		for pos < m.Start {
 			if buf[pos] == '\n' {
-				line++
-				lineStart = pos + 1
+				line, col, lineStart = line+1, 1, pos+1
+				pos++
+				continue
 			}
-		}
-		col := 1
-		for i := lineStart; i < m.Start; {
-			_, size := decodeRune(buf[i:m.Start])
-			i += size
+			_, size := decodeRune(buf[pos:m.Start])
+			pos += size
 			col++
 		}
-		end := bytes.IndexByte(buf[m.Start:], '\n')
-		if end < 0 {
-			end = len(buf) - m.Start
-		}
-		allow := bytes.Contains(buf[lineStart:m.Start+end], []byte(allowMarker))
-		out = append(out, located{Match: m, line: line, col: col, allow: allow, inner: inner, how: how})
+		out = append(out, located{Match: m, line: line, col: col, allow: allow.at(buf, lineStart, m.Start), inner: inner, how: how})
 	}
 	return out
+}
+
+// lineAllow tells whether a line holds the inline allow marker, reading
+// each line once however many matches it has.
+type lineAllow struct {
+	start int // the line asked about last, if ok
+	allow bool
+	ok    bool
+}
+
+// at reports whether the line of buf that starts at start and holds
+// offset off carries allowMarker.
+func (a *lineAllow) at(buf []byte, start, off int) bool {
+	if a.ok && a.start == start {
+		return a.allow
+	}
+	end := bytes.IndexByte(buf[off:], '\n')
+	if end < 0 {
+		end = len(buf) - off
+	}
+	a.start, a.ok = start, true
+	a.allow = bytes.Contains(buf[start:off+end], []byte(allowMarker))
+	return a.allow
 }

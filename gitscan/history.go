@@ -23,7 +23,8 @@ type commitInfo struct {
 	when    time.Time
 	author  string
 	email   string
-	// msgHit: the message may hold a credential (pack.Commit.MessageHit).
+	// msgHit: the message, author or committer line may hold a
+	// credential (pack.Commit.MessageHit).
 	msgHit bool
 }
 

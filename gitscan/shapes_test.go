@@ -7,6 +7,7 @@ import (
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/gittest"
 	"github.com/keysweep/keysweep/internal/leakshapes"
+	"github.com/keysweep/keysweep/judge"
 )
 
 // TestLeakShapes scans the leakshapes repository, every shape a committed
@@ -39,8 +40,8 @@ func testLeakShapes(t *testing.T, initArgs ...string) {
 		type place struct{ id, path string }
 		wanted := map[place]bool{}
 		for _, c := range cases {
-			if rangeScan && c.TagName != "" {
-				continue // a range holds commits, not tags
+			if rangeScan && (c.TagName != "" || c.Branch != "") {
+				continue // a range holds commits, not tags or ref names
 			}
 			for _, w := range c.Want {
 				path := leakshapes.WantPath(w, commits[c.Name])
@@ -61,6 +62,12 @@ func testLeakShapes(t *testing.T, initArgs ...string) {
 				}
 				if got.Secret.Reveal() != w.Secret {
 					t.Errorf("%s: secret %v, want %v", c.Name, got.Secret, finding.NewSecret(w.Secret))
+				}
+				// A key paired with its secret is a working credential:
+				// high, which the default gate fails on; a key ID alone
+				// is not.
+				if sev := judge.Judge([]finding.Leak{*got}, nil)[0].Severity; (sev == finding.SeverityHigh) != (w.Secret != "") {
+					t.Errorf("%s: severity %v with secret %v", c.Name, sev, got.Secret)
 				}
 				if got.Decoded != w.Decoded {
 					t.Errorf("%s: decoded %q, want %q", c.Name, got.Decoded, w.Decoded)

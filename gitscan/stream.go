@@ -1,7 +1,6 @@
 package gitscan
 
 import (
-	"bytes"
 	"io"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -55,18 +54,14 @@ func findStream(r io.Reader, chunk int, buf []byte, how string) (_ []located, ga
 		if gap != "" && len(gaps) == 0 {
 			gaps = gapLine("", gap)
 		}
+		var lines lineAllow
 		for _, f := range mergeMatches(plain, decoded) {
 			m := f.Match
 			if m.Start < lo || m.Start >= hi {
 				continue
 			}
 			advance(win, base, base+int64(m.Start))
-			ls := int(max(lineStart-base, 0))
-			end := bytes.IndexByte(win[m.Start:], '\n')
-			if end < 0 {
-				end = len(win) - m.Start
-			}
-			allow := bytes.Contains(win[ls:m.Start+end], []byte(allowMarker))
+			allow := lines.at(win, int(max(lineStart-base, 0)), m.Start)
 			// Offsets become stream offsets, for the caller.
 			m.Start += int(base)
 			if m.SecretStart >= 0 {

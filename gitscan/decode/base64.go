@@ -115,6 +115,9 @@ func nextToken(buf []byte, i int) (s, e int, wrapped bool) {
 		// lines are runs of the same length.
 		if w := e - s; w >= 40 && (s == 0 || buf[s-1] == '\n' || buf[s-1] == ' ') && e < n && (buf[e] == '\n' || buf[e] == '\r') {
 			end, lines := e, 1
+			// Indentation as in YAML block scalars, measured once: the
+			// first line may end a long one ("key: <base64>").
+			ind := s - lineStart(buf, s)
 			for {
 				j := end
 				if j < n && buf[j] == '\r' {
@@ -124,8 +127,6 @@ func nextToken(buf []byte, i int) (s, e int, wrapped bool) {
 					break
 				}
 				j++
-				// Indentation as in YAML block scalars.
-				ind := s - lineStart(buf, s)
 				for q := 0; q < ind && j < n && buf[j] == ' '; q++ {
 					j++
 				}

@@ -55,8 +55,9 @@ type Commit struct {
 	Parents       []repo.ID
 	When          time.Time // committer time, in the committer's zone
 	Author, Email string
-	// MessageHit reports that the message may hold a credential: a key ID
-	// or the marker of an encoded one. The caller reads it and decides.
+	// MessageHit reports that the message, or the author or committer
+	// line, may hold a credential: a key ID or the marker of an encoded
+	// one. The caller reads it and decides.
 	MessageHit bool
 }
 

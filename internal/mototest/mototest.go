@@ -6,6 +6,10 @@
 // from TestMain, because each moto_server takes a second or two to boot.
 // Tests that share a server call Reset first.
 //
+// The server's own front serves what moto lacks: CloudWatch's RPCv2 CBOR
+// protocol (translated) and CloudTrail's LookupEvents (Trail, from events
+// the test adds).
+//
 // Where moto differs from AWS (no pagination of ListUsers, no recorded
 // error for one caller), Proxy puts an HTTP server in front of moto that
 // answers chosen actions itself in AWS's documented wire format.
@@ -34,6 +38,7 @@ type Server struct {
 	// Endpoint is the base URL of the front, e.g. http://127.0.0.1:40123.
 	Endpoint string
 	front    *httptest.Server
+	trail    *Trail
 	cmd      *exec.Cmd
 	out      *lockedBuffer
 	// done is closed once the process has exited and been reaped.
@@ -83,6 +88,7 @@ func launch() (*Server, error) {
 		Endpoint: moto,
 		out:      &lockedBuffer{},
 		done:     make(chan struct{}),
+		trail:    &Trail{},
 	}
 	args := append(argv[1:], "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	s.cmd = exec.Command(argv[0], args...)
@@ -99,7 +105,7 @@ func launch() (*Server, error) {
 		s.Stop()
 		return nil, fmt.Errorf("moto_server did not come up on %s: %v\n%s", s.Endpoint, err, s.out.String())
 	}
-	front := &Proxy{target: moto, answer: rpcv2CBOR, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	front := &Proxy{target: moto, answer: Chain(rpcv2CBOR, s.trail.answer), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	s.front = httptest.NewServer(http.HandlerFunc(front.serve))
 	s.Endpoint = s.front.URL
 	return s, nil
@@ -176,6 +182,7 @@ func (s *Server) Reset(t testing.TB) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("reset moto: %s", resp.Status)
 	}
+	s.trail.reset()
 }
 
 func (s *Server) wait(limit time.Duration) error {

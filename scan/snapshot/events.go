@@ -109,8 +109,11 @@ type regionsFacts struct {
 }
 
 // Regions lists the account's enabled regions (ec2:DescribeRegions in the
-// home region), once per Reader.
+// home region), once per Reader; Options.Regions, when set, instead.
 func (r *Reader) Regions(ctx context.Context) ([]string, *Failure) {
+	if r.opts.Regions != nil {
+		return r.opts.Regions, nil
+	}
 	f := r.regions.get(func() regionsFacts {
 		out, err := ec2.NewFromConfig(r.cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 		if err != nil {

@@ -82,23 +82,30 @@ type Triage struct {
 	Activity *Activity
 }
 
-// Urgency orders committed keys for a responder: active and used since the
-// leak first, then active with admin or an escalation path, then other
-// active keys by what they can do, then the rest by severity. Suppressed
-// findings come after every open one.
+// Urgency orders committed keys for a responder, most urgent highest:
+// open before suppressed; live keys (active in an inventory, or verified)
+// first; among them those used since the leak, then by what they can do
+// (admin, privilege escalation, write or unknown, read, none); then by
+// severity, the keys nobody could verify before those of other accounts.
+// Every renderer lists keys in this order.
 func (k KeyFinding) Urgency() int {
-	u := int(k.Severity)
-	if k.Access != nil {
-		u += 10 * accessRank(k.Access.Level)
+	u := 10 * int(k.Severity)
+	switch k.Status {
+	case StatusActive, StatusLive:
+		u += 100000
+	case StatusUnverified:
+		u += 2
+	case StatusOtherAccount:
+		u += 1
 	}
 	if k.Activity != nil && k.Activity.Events > 0 {
-		u += 100
+		u += 10000
 	}
-	if k.Status == StatusActive {
-		u += 1000
+	if k.Access != nil {
+		u += 1000 * accessRank(k.Access.Level)
 	}
 	if k.Suppressed == nil {
-		u += 10000
+		u += 1000000
 	}
 	return u
 }

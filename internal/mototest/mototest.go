@@ -55,7 +55,21 @@ var errNoMoto = errors.New("neither moto_server nor python3 -m moto.server found
 // suite that silently skipped its AWS tests.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := launch()
+	return StartWith(t, Config{})
+}
+
+// Config is how a server started by StartWith differs from moto's defaults.
+type Config struct {
+	// AWSManagedPolicies loads AWS's managed policies into IAM, as a real
+	// account has them (moto loads none by default), so a test can attach
+	// one by ARN.
+	AWSManagedPolicies bool
+}
+
+// StartWith is Start with a configuration.
+func StartWith(t testing.TB, c Config) *Server {
+	t.Helper()
+	s, err := launch(c)
 	if err != nil {
 		fail(t, err)
 	}
@@ -74,7 +88,7 @@ func fail(t testing.TB, err error) {
 	t.Fatal(err)
 }
 
-func launch() (*Server, error) {
+func launch(c Config) (*Server, error) {
 	argv, err := command()
 	if err != nil {
 		return nil, err
@@ -92,6 +106,9 @@ func launch() (*Server, error) {
 	}
 	args := append(argv[1:], "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	s.cmd = exec.Command(argv[0], args...)
+	if c.AWSManagedPolicies {
+		s.cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
+	}
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.out
 	if err := s.cmd.Start(); err != nil {
@@ -133,7 +150,7 @@ type Shared struct {
 // the test exactly as Start does when moto is missing or broken.
 func (p *Shared) Get(t testing.TB) *Server {
 	t.Helper()
-	p.once.Do(func() { p.srv, p.err = launch() })
+	p.once.Do(func() { p.srv, p.err = launch(Config{}) })
 	if p.err != nil {
 		fail(t, p.err)
 	}
@@ -245,3 +262,4 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+

@@ -8,14 +8,20 @@ import (
 	"github.com/keysweep/keysweep/finding"
 )
 
-// JSON writes r as indented JSON. Field order is the struct order of the
+// SchemaVersion is the version of docs/report.schema.json the JSON report
+// follows; it changes when a field changes meaning or shape.
+const SchemaVersion = "1"
+
+// JSON writes r as indented JSON, as docs/report.schema.json describes it.
+// It opens with "schemaVersion"; field order is the struct order of the
 // finding package, so output is stable from run to run. A "summary" object
 // closes it with the counts of the text report's summary line.
 func JSON(w io.Writer, r *finding.Report) error {
 	out := struct {
+		SchemaVersion string `json:"schemaVersion"`
 		*finding.Report
 		Summary Summary `json:"summary"`
-	}{Report: new(finding.Report), Summary: Summarize(r)}
+	}{SchemaVersion: SchemaVersion, Report: new(finding.Report), Summary: Summarize(r)}
 	*out.Report = *r
 	if out.Keys == nil {
 		// Consumers iterate "keys"; null would make them check first.

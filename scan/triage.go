@@ -82,7 +82,7 @@ func (c *collection) triageAccount(ctx context.Context, inv *finding.Inventory, 
 	}
 	snapshot.FanOut(ctx, min(len(regions), maxRegionsAtOnce), pairs, func(ctx context.Context, p pair) {
 		since, _ := triage.Window(committed[ids[p.key]], now)
-		lookups[p.key][p.region] = r.LookupEvents(ctx, ids[p.key], regions[p.region], since, now)
+		lookups[p.key][p.region] = r.LookupEvents(ctx, ids[p.key], regions[p.region], since)
 	})
 	unread := map[string][]string{} // cause -> regions
 	for k, id := range ids {

@@ -130,11 +130,13 @@ func (r *Reader) Regions(ctx context.Context) ([]string, *Failure) {
 }
 
 // LookupEvents reads the management events made with one access key ID in
-// one region between start and end, newest first, at most
+// one region since start, newest first (no end time is sent: CloudTrail
+// then searches up to the present, and an end time in whole seconds
+// would miss the events of the last second), at most
 // Options.LookupPages pages, each call waiting its turn under the
 // account's and region's rate limit. It never signs with the key: the
 // reader's own credentials ask CloudTrail about it.
-func (r *Reader) LookupEvents(ctx context.Context, keyID, region string, start, end time.Time) Lookup {
+func (r *Reader) LookupEvents(ctx context.Context, keyID, region string, start time.Time) Lookup {
 	out := Lookup{Region: region}
 	cfg := r.cfg.Copy()
 	cfg.Region = region
@@ -143,7 +145,6 @@ func (r *Reader) LookupEvents(ctx context.Context, keyID, region string, start, 
 	in := &cloudtrail.LookupEventsInput{
 		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyAccessKeyId, AttributeValue: aws.String(keyID)}},
 		StartTime:        aws.Time(start),
-		EndTime:          aws.Time(end),
 		MaxResults:       aws.Int32(lookupPageSize),
 	}
 	for page := 0; ; page++ {

@@ -211,7 +211,14 @@ func set(m map[string]bool, v string) {
 	}
 }
 
-func sorted(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }
+// sorted is m's keys in order, never nil: the JSON contract has arrays.
+func sorted(m map[string]bool) []string {
+	out := slices.Sorted(maps.Keys(m))
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
 
 func merge(a, b map[string]int) map[string]int {
 	out := maps.Clone(a)

@@ -85,7 +85,11 @@ func (r *run) contain(ctx context.Context, rep *finding.Report, in inputs, event
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(records); err == nil {
-		if err := safefile.WriteFile(ContainAudit, b.Bytes()); err != nil {
+		err := safefile.WriteFile(ContainAudit, b.Bytes())
+		if err == nil {
+			err = giveToWorkspaceOwner(r.getenv("GITHUB_WORKSPACE"), []string{ContainAudit})
+		}
+		if err != nil {
 			failed = true
 			r.gha.Errorf("%s", escape.Text("contain: audit record: "+oneLine(err.Error())))
 		}

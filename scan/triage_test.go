@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -80,6 +81,16 @@ func TestTriage(t *testing.T) {
 	}
 	if tr.Throttled() != 0 {
 		t.Errorf("%d LookupEvents calls throttled: the rate limit was not kept", tr.Throttled())
+	}
+	// Every call the triage made is in the documented read-only policy.
+	raw, err := os.ReadFile("../docs/iam-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range counter.Ops() {
+		if !strings.Contains(strings.ToLower(string(raw)), `"`+strings.ToLower(op)+`"`) {
+			t.Errorf("docs/iam-policy.json lacks %s", op)
+		}
 	}
 	regions := counter.Get("ec2:DescribeRegions")
 	t.Logf("%d lookups in %s; %s", tr.Lookups(), took.Round(time.Millisecond), counter)

@@ -51,7 +51,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	case "scan":
 		return scanCommand(ctx, args[1:], stdout, stderr)
 	case "ignore":
-		return ignoreCommand(args[1:], time.Now(), stdout, stderr)
+		return ignoreCommand(ctx, args[1:], time.Now(), stdout, stderr)
 	case "inventory":
 		return inventoryCommand(ctx, args[1:], stdout, stderr)
 	case "org":
@@ -65,6 +65,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	case "version", "--version":
 		fmt.Fprintln(stdout, "keysweep", version.String())
 		return ExitClean
+	case "completion":
+		return completionCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return ExitClean
@@ -81,6 +83,7 @@ const usage = `usage: keysweep scan [PATH] [flags]
        keysweep merge REPORT.json... [--format F] [--output FILE]  (see keysweep merge --help)
        keysweep contain KEY_ID (--deactivate | --quarantine) [--yes]  (see keysweep contain --help)
        keysweep action
+       keysweep completion bash|zsh|fish
        keysweep version
 
 Commands:
@@ -99,6 +102,8 @@ Commands:
   action   run as the GitHub Action: settings come from the step's inputs
            (INPUT_* variables, see docs/github-action.md), not from flags
   version  print keysweep's version (also --version)
+  completion bash|zsh|fish  print a shell completion script
+           (bash: source <(keysweep completion bash))
   help     print this help (also -h, --help)
 
 Scan flags:
@@ -143,7 +148,9 @@ Scan flags:
   --no-progress             no progress bar
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 the scan could not be done (the reason is printed in one line).
+2 the scan could not be done or was partial (the reason is printed in one
+line), 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM); after
+130 or 143 nothing is reported.
 `
 
 func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -173,8 +180,15 @@ func scanCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return finish(rep, cfg, stdout, stderr)
 }
 
-func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
-	cfg := pipeline.Config{Path: "."}
+// scanFlagValues are the scan flags that are not fields of the Config.
+type scanFlagValues struct {
+	accounts, excludeAccounts, checks, failOn, color *string
+	noChecks, noProgress                             *bool
+}
+
+// scanFlags defines the scan flags on cfg: the one list that parsing,
+// the help's completeness test and shell completion read.
+func scanFlags(cfg *pipeline.Config) (*flag.FlagSet, scanFlagValues) {
 	fs := flag.NewFlagSet("keysweep scan", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&cfg.Since, "since", "", "")
@@ -190,17 +204,26 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	fs.BoolVar(&cfg.Verify, "verify", false, "")
 	fs.BoolVar(&cfg.AWS.Org, "org", false, "")
 	fs.StringVar(&cfg.AWS.MemberRole, "member-role", "keysweep-audit", "")
-	accounts := fs.String("accounts", "", "")
-	excludeAccounts := fs.String("exclude-accounts", "", "")
-	checks := fs.String("checks", "", "")
-	noChecks := fs.Bool("no-checks", false, "")
 	fs.BoolVar(&cfg.AWS.NoTriage, "no-triage", false, "")
 	fs.StringVar(&cfg.Format, "format", "text", "")
 	fs.StringVar(&cfg.Output, "output", "", "")
 	fs.StringVar(&cfg.SARIF, "sarif", "", "")
-	failOn := fs.String("fail-on", "high", "")
-	color := fs.String("color", "auto", "")
-	noProgress := fs.Bool("no-progress", false, "")
+	return fs, scanFlagValues{
+		accounts:        fs.String("accounts", "", ""),
+		excludeAccounts: fs.String("exclude-accounts", "", ""),
+		checks:          fs.String("checks", "", ""),
+		noChecks:        fs.Bool("no-checks", false, ""),
+		failOn:          fs.String("fail-on", "high", ""),
+		color:           fs.String("color", "auto", ""),
+		noProgress:      fs.Bool("no-progress", false, ""),
+	}
+}
+
+func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
+	cfg := pipeline.Config{Path: "."}
+	fs, v := scanFlags(&cfg)
+	accounts, excludeAccounts, checks, noChecks := v.accounts, v.excludeAccounts, v.checks, v.noChecks
+	failOn, color, noProgress := v.failOn, v.color, v.noProgress
 
 	// Go's flag package stops at the first positional argument; accept
 	// flags on both sides of PATH as people type them.

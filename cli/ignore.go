@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/pipeline"
 	"github.com/keysweep/keysweep/suppress"
@@ -23,7 +25,7 @@ in JSON) to accept the key at every path, through renames.
 `
 
 // ignoreCommand is `keysweep ignore`.
-func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
+func ignoreCommand(ctx context.Context, args []string, now time.Time, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("keysweep ignore", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	reason := fs.String("reason", "", "")
@@ -75,5 +77,31 @@ func ignoreCommand(args []string, now time.Time, stdout, stderr io.Writer) int {
 		return ExitError
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", name, ig)
+	if warning := unmatchedFingerprint(ctx, root, ig.Fingerprint); warning != "" {
+		fmt.Fprintf(stderr, "keysweep: warning: %s\n", warning)
+	}
 	return ExitClean
+}
+
+// unmatchedFingerprint scans the repository's history (no AWS) and says
+// so when fp names none of its key findings: a fingerprint copied from
+// another repository or cut short would otherwise sit in the file and
+// accept nothing. An account check's fingerprint is only known to a run
+// with --aws, so the entry is kept either way.
+func unmatchedFingerprint(ctx context.Context, root, fp string) string {
+	cfg, err := pipeline.Prepare(pipeline.Config{Path: root, Format: "json", FailOn: finding.SeverityNone})
+	if err != nil {
+		return "could not check the fingerprint against the history: " + oneLine(err)
+	}
+	rep, err := pipeline.Run(ctx, cfg)
+	if err != nil {
+		return "could not check the fingerprint against the history: " + oneLine(err)
+	}
+	for _, k := range rep.Keys {
+		if k.Fingerprint == fp || k.KeyFingerprint == fp {
+			return ""
+		}
+	}
+	return fmt.Sprintf("%s matches none of the %d key findings in this repository's history: check it was copied whole from the report (an account check's fingerprint is listed only by a scan with --aws)",
+		fp, len(rep.Keys))
 }

@@ -36,13 +36,19 @@ Flags:
   --clone-timeout DURATION  per repository clone or fetch (default 15m)
   --list                    print the selected repositories and exit
 
-and the scan flags that apply to many repositories: --aws, --checks,
---no-checks, --known-keys, --format text|json|sarif|markdown, --output,
---sarif, --fail-on, --allow-partial, --config, --baseline, --color.
+and every scan flag but --since, --staged and --include-unreachable (each
+repository's whole history is scanned), with the meaning keysweep scan
+--help gives: --aws, --checks LIST, --no-checks, --no-triage, --verify, --org,
+--member-role NAME, --accounts LIST, --exclude-accounts LIST,
+--known-keys FILE, --known-keys-complete, --no-inline-allow,
+--format text|json|sarif|markdown, --output FILE, --sarif FILE,
+--fail-on SEVERITY, --allow-partial, --config FILE, --baseline FILE,
+--color auto|always|never, --no-progress.
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 the run could not be done, or a repository could not be listed, cloned
-or read (unless --allow-partial).
+or read (unless --allow-partial), 130 interrupted (SIGINT), 143
+terminated (SIGTERM); after 130 or 143 nothing is reported.
 `
 
 const mergeUsage = `usage: keysweep merge REPORT.json... [flags]

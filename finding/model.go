@@ -225,6 +225,10 @@ type Report struct {
 	Baseline       string `json:"baseline,omitempty"`
 	BaselineHidden int    `json:"baselineHidden,omitempty"`
 	PathsExcluded  int    `json:"pathsExcluded,omitempty"`
+	// UnmatchedIgnores are the ignore file's entries that matched no
+	// finding of this run, so stale entries can be removed; set only by
+	// a full-history scan, where every key finding is in the report.
+	UnmatchedIgnores []UnmatchedIgnore `json:"unmatchedIgnores,omitempty"`
 
 	// Repositories lists, in a run over many repositories, each
 	// repository and what became of it; those that could not be listed,
@@ -273,3 +277,12 @@ func (r *Report) Count(min Severity) int {
 // scan --staged): the commit being prepared does not exist yet, so it has
 // no hash, author or date.
 const StagedCommit = "staged"
+
+// UnmatchedIgnore is an ignore entry no finding of a run matched: the
+// finding is gone (the key was removed from history or the check now
+// passes), or, for a run without account checks, it may be a check's.
+type UnmatchedIgnore struct {
+	Fingerprint string `json:"fingerprint"`
+	Line        int    `json:"line"`
+	Reason      string `json:"reason"`
+}

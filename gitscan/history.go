@@ -82,10 +82,10 @@ func (h *history) commit(hash repo.ID) (*commitInfo, error) {
 func (h *history) resolve(rev string) (repo.ID, error) {
 	// Only a shallow clone is helped by --unshallow; a full clone needs
 	// the revision fetched, or spelt right.
-	fix := "check the name, or fetch it (git fetch origin " + rev + ")"
-	if len(h.shallow) > 0 {
-		fix = "fetch it (git fetch origin " + rev + ") or " + shallowFix
+	if err := checkRevision(rev); err != nil {
+		return repo.ID{}, err
 	}
+	fix := h.fetchFix(rev)
 	if strings.Contains(rev, "@{") {
 		hash, err := h.reflogRevision(rev)
 		if err != nil {

@@ -2,6 +2,7 @@ package gitscan
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/keysweep/keysweep/gitscan/repo"
+	"github.com/keysweep/keysweep/internal/escape"
 )
 
 // Resolve turns a revision (--since, the action's since) into the commit
@@ -106,4 +108,86 @@ func readReflog(path, ref string) ([]repo.ID, error) {
 		return nil, fmt.Errorf("read the reflog of %s: %w", ref, err)
 	}
 	return out, nil
+}
+
+// checkRevision refuses the revision forms --since cannot mean: a range
+// (git's A..B or A...B) names two commits, and guessing which one is the
+// base would scan the wrong commits.
+func checkRevision(rev string) error {
+	if a, b, ok := strings.Cut(rev, ".."); ok {
+		b = strings.TrimPrefix(b, ".")
+		return &Error{Msg: fmt.Sprintf("--since %s is a range; --since takes the base alone and scans base..HEAD: check out %s and pass --since %s",
+			revText(rev), revText(cmp.Or(b, "HEAD")), revText(cmp.Or(a, "HEAD")))}
+	}
+	return nil
+}
+
+// revText is a revision as the user typed it, escaped for the terminal;
+// a long one (hostile, or pasted wrong) is quoted as an excerpt.
+func revText(rev string) string {
+	if len(rev) <= 100 {
+		return escape.Text(rev)
+	}
+	return escape.Excerpt(rev)
+}
+
+// fetchFix is the advice for a revision this repository does not have:
+// the git fetch that brings it, spelt for the kind of name it is. A
+// remote-tracking name (origin/main) is fetched as its branch into that
+// very ref (git fetch origin origin/main asks the remote for a ref it
+// does not have), a name with ~N or ^ is fetched by its base, and a
+// shallow clone (actions/checkout's default) needs its history deepened
+// whatever is fetched.
+func (h *history) fetchFix(rev string) string {
+	base := rev
+	if cut := strings.IndexAny(base, "~^"); cut >= 0 {
+		base = base[:cut]
+	}
+	fetch := ""
+	switch {
+	case base == "" || base == "HEAD" || base == "@":
+		fetch = ""
+	case isHex(base) && len(base) >= 7:
+		fetch = "git fetch origin " + base
+	default:
+		name := strings.TrimPrefix(base, "refs/")
+		remote, branch := "origin", ""
+		if r, b, ok := strings.Cut(strings.TrimPrefix(name, "remotes/"), "/"); ok && h.isRemote(r) {
+			remote, branch = r, b
+		}
+		switch {
+		case branch != "":
+			fetch = fmt.Sprintf("git fetch %s +refs/heads/%s:refs/remotes/%s/%s", remote, branch, remote, branch)
+		case strings.HasPrefix(name, "tags/"):
+			fetch = "git fetch origin tag " + strings.TrimPrefix(name, "tags/")
+		default:
+			name = strings.TrimPrefix(name, "heads/")
+			fetch = fmt.Sprintf("git fetch origin +refs/heads/%s:refs/remotes/origin/%s, then pass --since origin/%s", name, name, name)
+		}
+	}
+	switch {
+	case len(h.shallow) > 0 && fetch != "":
+		return "this is a shallow clone: " + shallowFix + ", or fetch it (" + escape.Text(fetch) + ")"
+	case len(h.shallow) > 0:
+		return "this is a shallow clone: " + shallowFix
+	case fetch != "":
+		return "check the name, or fetch it (" + escape.Text(fetch) + ")"
+	}
+	return "check the name"
+}
+
+// isRemote reports whether name is a remote of this repository: it has
+// remote-tracking refs, or it is origin, the name every clone and
+// actions/checkout give the remote.
+func (h *history) isRemote(name string) bool {
+	if name == "origin" {
+		return true
+	}
+	prefix := "refs/remotes/" + name + "/"
+	for _, r := range h.refs.List {
+		if strings.HasPrefix(r.Name, prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -317,6 +317,10 @@ func Suppress(rep *finding.Report, s *Settings, now time.Time) {
 		ConfigPath:      s.Config.Path,
 		Baseline:        s.Baseline,
 		Now:             now,
+		// Only a complete full-history report holds every finding an
+		// entry could name; a range or a partial scan would call live
+		// entries stale.
+		ReportUnmatched: rep.Since == "" && !rep.Staged && len(rep.Skipped) == 0,
 	})
 }
 

@@ -88,6 +88,9 @@ func Markdown(w io.Writer, r *finding.Report) error {
 	if len(suppressed) > 0 {
 		fmt.Fprintf(&b, "%s suppressed (see the JSON report).\n\n", countOf(len(suppressed), "key is", "keys are"))
 	}
+	if line := unmatchedLine(r); line != "" {
+		fmt.Fprintf(&b, "%s\n\n", mdEscape(line))
+	}
 
 	var failedRepos []finding.RepoScan
 	for _, rs := range r.Repositories {

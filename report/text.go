@@ -129,6 +129,9 @@ func (p *printer) settings(r *finding.Report) {
 	if r.IgnoreFile != "" {
 		p.printf("ignores:   %s\n", r.IgnoreFile)
 	}
+	if line := unmatchedLine(r); line != "" {
+		p.printf("stale:     %s\n", line)
+	}
 	if r.Baseline != "" {
 		p.printf("baseline:  %s: %s already in it %s hidden, only new findings are reported\n",
 			r.Baseline, plural(r.BaselineHidden, "finding"), map[bool]string{true: "is", false: "are"}[r.BaselineHidden == 1])

@@ -27,6 +27,10 @@ type Options struct {
 	NoInline      string
 	// Now decides which ignores have expired; zero means time.Now.
 	Now time.Time
+	// ReportUnmatched lists the ignore entries no finding matched in the
+	// report: only right when the report holds every finding the entries
+	// could name (a full-history scan, not a range).
+	ReportUnmatched bool
 }
 
 // Apply removes the findings the baseline already holds and marks the
@@ -40,6 +44,10 @@ func Apply(rep *finding.Report, o Options) {
 	}
 	if o.Ignores != nil && o.Ignores.Path != "" {
 		rep.IgnoreFile = o.Ignores.Path
+	}
+	var seen map[string]bool
+	if o.ReportUnmatched {
+		seen = fingerprints(rep) // before the baseline removes any
 	}
 	if o.Baseline != nil {
 		rep.Baseline = o.Baseline.Path
@@ -61,6 +69,38 @@ func Apply(rep *finding.Report, o Options) {
 		live, expired := o.Ignores.find(now, c.Fingerprint)
 		c.Suppressed, c.SuppressionNote = byIgnore(live, expired, o.Ignores, c.SuppressionNote)
 	}
+	if o.ReportUnmatched {
+		rep.UnmatchedIgnores = unmatched(seen, o.Ignores)
+	}
+}
+
+// fingerprints is every fingerprint an ignore entry may name in rep:
+// each key finding's own and its key's, and each check result's.
+func fingerprints(rep *finding.Report) map[string]bool {
+	seen := make(map[string]bool, 2*len(rep.Keys)+len(rep.Checks))
+	for _, k := range rep.Keys {
+		seen[k.Fingerprint], seen[keyFingerprint(k)] = true, true
+	}
+	for _, c := range rep.Checks {
+		seen[c.Fingerprint] = true
+	}
+	return seen
+}
+
+// unmatched lists the entries that name no finding, whatever its state:
+// an entry for a check that passes now, or for a key no longer anywhere
+// in history, is stale.
+func unmatched(seen map[string]bool, igs *Ignores) []finding.UnmatchedIgnore {
+	if igs == nil {
+		return nil
+	}
+	var out []finding.UnmatchedIgnore
+	for _, ig := range igs.Entries {
+		if !seen[ig.Fingerprint] {
+			out = append(out, finding.UnmatchedIgnore{Fingerprint: ig.Fingerprint, Line: ig.Line, Reason: ig.Reason})
+		}
+	}
+	return out
 }
 
 func applyKey(k *finding.KeyFinding, o Options, now time.Time) {

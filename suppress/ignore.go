@@ -48,6 +48,8 @@ type Ignores struct {
 	// Path is the file read; "" when there was none.
 	Path    string
 	Entries []Ignore
+
+	index map[string]int // fingerprint → Entries index, built on first find
 }
 
 // Error is a problem at one line of an input file.
@@ -163,23 +165,32 @@ func parseLine(line string) (Ignore, string) {
 	return ig, ""
 }
 
-// Find returns the active, unexpired entry for any of fps, or else the
-// expired one, so the report can say an ignore ran out.
+// find returns the active, unexpired entry for any of fps, or else the
+// expired one, so the report can say an ignore ran out. Entries are
+// looked up by fingerprint (each is in the file once), so applying the
+// file costs O(findings + entries), not their product.
 func (igs *Ignores) find(now time.Time, fps ...string) (live, expired *Ignore) {
 	if igs == nil {
 		return nil, nil
 	}
-	for i := range igs.Entries {
+	if igs.index == nil {
+		igs.index = make(map[string]int, len(igs.Entries))
+		for i, ig := range igs.Entries {
+			if _, dup := igs.index[ig.Fingerprint]; !dup {
+				igs.index[ig.Fingerprint] = i
+			}
+		}
+	}
+	for _, fp := range fps {
+		i, ok := igs.index[fp]
+		if fp == "" || !ok {
+			continue
+		}
 		ig := &igs.Entries[i]
-		for _, fp := range fps {
-			if fp == "" || ig.Fingerprint != fp {
-				continue
-			}
-			if ig.Expired(now) {
-				expired = ig
-			} else if live == nil {
-				live = ig
-			}
+		if ig.Expired(now) {
+			expired = ig
+		} else if live == nil {
+			live = ig
 		}
 	}
 	return live, expired

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,8 +23,9 @@ const EventHistory = 90 * 24 * time.Hour
 // per account and region (more are refused with ThrottlingException).
 const (
 	lookupPageSize = 50
-	// DefaultLookupInterval spaces the LookupEvents calls of one region
-	// a little wider than the 2 a second CloudTrail allows.
+	// DefaultLookupInterval is the pause between the end of one
+	// LookupEvents call of a region and the start of the next: at least
+	// that apart as CloudTrail receives them, under its 2 a second.
 	DefaultLookupInterval = 550 * time.Millisecond
 	// DefaultLookupPages bounds the pages read per key and region (50
 	// events each); past it the summary says it is truncated.
@@ -61,31 +61,43 @@ type Lookup struct {
 	Failure   *Failure `json:"failure,omitempty"`
 }
 
-// limiter spaces calls at least interval apart (one per account and
-// region for LookupEvents).
+// limiter runs calls one at a time, each starting at least interval after
+// the previous one ended (one per account and region for LookupEvents).
+// Spacing from the end, not the start, keeps the calls as the service
+// receives them apart however long each took in flight, so a loaded
+// machine or a slow network cannot bunch three into one second.
 type limiter struct {
-	mu       sync.Mutex
-	next     time.Time
+	turn     chan struct{} // holds one token: whose turn it is
+	last     time.Time     // when the previous call ended; guarded by turn
 	interval time.Duration
 }
 
-func (l *limiter) wait(ctx context.Context) error {
-	l.mu.Lock()
-	now := time.Now()
-	at := l.next
-	if at.Before(now) {
-		at = now
-	}
-	l.next = at.Add(l.interval)
-	l.mu.Unlock()
-	t := time.NewTimer(time.Until(at))
-	defer t.Stop()
+func newLimiter(interval time.Duration) *limiter {
+	l := &limiter{turn: make(chan struct{}, 1), interval: interval}
+	l.turn <- struct{}{}
+	return l
+}
+
+// do waits for its turn and the interval, then runs call.
+func (l *limiter) do(ctx context.Context, call func()) error {
 	select {
+	case <-l.turn:
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
+	defer func() { l.turn <- struct{}{} }()
+	if wait := time.Until(l.last.Add(l.interval)); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	call()
+	l.last = time.Now()
+	return nil
 }
 
 // regionLimiter returns the account's limiter of LookupEvents calls in region.
@@ -97,7 +109,7 @@ func (r *Reader) regionLimiter(region string) *limiter {
 	}
 	l := r.limiters[region]
 	if l == nil {
-		l = &limiter{interval: r.opts.LookupInterval}
+		l = newLimiter(r.opts.LookupInterval)
 		r.limiters[region] = l
 	}
 	return l
@@ -152,12 +164,13 @@ func (r *Reader) LookupEvents(ctx context.Context, keyID, region string, start t
 			out.Truncated = true
 			return out
 		}
-		if err := lim.wait(ctx); err != nil {
-			f := newFailure(SrcEvents, region, keyID, "cloudtrail:LookupEvents", err)
-			out.Failure = &f
-			return out
+		var (
+			resp *cloudtrail.LookupEventsOutput
+			err  error
+		)
+		if werr := lim.do(ctx, func() { resp, err = cl.LookupEvents(ctx, in) }); werr != nil {
+			err = werr
 		}
-		resp, err := cl.LookupEvents(ctx, in)
 		if err != nil {
 			f := newFailure(SrcEvents, region, keyID, "cloudtrail:LookupEvents", err)
 			out.Failure = &f

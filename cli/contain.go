@@ -35,17 +35,32 @@ only if that account holds the key:
 Exit status: 0 when done (or dry run), 2 when refused or failed.
 `
 
+// containFlagValues are the flags of keysweep contain.
+type containFlagValues struct {
+	deactivate, quarantine, yes *bool
+	audit, role, region         *string
+}
+
+// containFlags defines the flags of keysweep contain: the one list that
+// parsing and shell completion read.
+func containFlags() (*flag.FlagSet, containFlagValues) {
+	fs := flag.NewFlagSet("keysweep contain", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs, containFlagValues{
+		deactivate: fs.Bool("deactivate", false, ""),
+		quarantine: fs.Bool("quarantine", false, ""),
+		yes:        fs.Bool("yes", false, ""),
+		audit:      fs.String("audit", "", ""),
+		role:       fs.String("role-to-assume", "", ""),
+		region:     fs.String("region", "", ""),
+	}
+}
+
 // containCommand is `keysweep contain`: the one command that changes an
 // AWS account, through package contain, which the scan path never imports.
 func containCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("keysweep contain", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	deactivate := fs.Bool("deactivate", false, "")
-	quarantine := fs.Bool("quarantine", false, "")
-	yes := fs.Bool("yes", false, "")
-	audit := fs.String("audit", "", "")
-	role := fs.String("role-to-assume", "", "")
-	region := fs.String("region", "", "")
+	fs, v := containFlags()
+	deactivate, quarantine, yes, audit, role, region := v.deactivate, v.quarantine, v.yes, v.audit, v.role, v.region
 	// The key ID may come before or after the flags.
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {

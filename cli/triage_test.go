@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/keysweep/keysweep/internal/gittest"
 	"github.com/keysweep/keysweep/internal/mototest"
@@ -124,4 +127,65 @@ func keyStatus(t *testing.T, c *iam.Client, user, id string) string {
 		}
 	}
 	return "missing"
+}
+
+// TestTriageWithSCPs: with --org, the service control policies on the
+// path from the root to the account bound what a key can do: an admin
+// user of an account whose SCP allows only S3 can write to S3, nothing
+// more.
+func TestTriageWithSCPs(t *testing.T) {
+	srv := moto.Get(t)
+	srv.Reset(t)
+	srv.Env(t)
+	ids := motoOrg(t, "prod")
+	prod := ids["prod"]
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := organizations.NewFromConfig(cfg)
+	pol, err := org.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("s3-only"), Description: aws.String("s3"), Type: orgtypes.PolicyTypeServiceControlPolicy,
+		Content: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := org.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: pol.Policy.PolicySummary.Id, TargetId: aws.String(prod)}); err != nil {
+		t.Fatal(err)
+	}
+	// AWS attaches FullAWSAccess to every account; take it off prod so
+	// its own level allows S3 only.
+	if _, err := org.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: aws.String("p-FullAWSAccess"), TargetId: aws.String(prod)}); err != nil {
+		t.Logf("detach FullAWSAccess: %v", err)
+	}
+	c := iamClient(t, prod)
+	key, _ := motoKey(t, c, "deploy-bot", types.StatusTypeActive)
+	if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("deploy-bot"), PolicyName: aws.String("all"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	r := gittest.New(t)
+	r.Write("NOTES.md", "prod key "+key+"\n")
+	r.Commit("key")
+	code, out, stderr := run(t, "scan", r.Dir, "--aws", "--org", "--no-checks", "--format", "json", "--fail-on", "none")
+	if code != ExitClean {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	reportschema.Validate(t, []byte(out))
+	var rep struct {
+		Gaps []string
+		Keys []struct {
+			KeyID, Account string
+			Access         *struct {
+				Level  string
+				Grants []struct{ Action, Resource string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Keys) != 1 || rep.Keys[0].Access == nil || rep.Keys[0].Access.Level != "write" || len(rep.Keys[0].Access.Grants) != 1 || rep.Keys[0].Access.Grants[0].Action != "s3:*" {
+		t.Errorf("keys %+v gaps %q", rep.Keys, rep.Gaps)
+	}
 }

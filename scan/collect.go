@@ -261,6 +261,7 @@ type collection struct {
 
 	mu      sync.Mutex
 	readers map[string]*member
+	scp     scps
 }
 
 // member is one account's reader, or why there is none.

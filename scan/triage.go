@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/scan/iampolicy"
 	"github.com/keysweep/keysweep/scan/snapshot"
 	"github.com/keysweep/keysweep/scan/triage"
 )
@@ -62,6 +63,16 @@ func (c *collection) triageAccount(ctx context.Context, inv *finding.Inventory, 
 	if fail != nil {
 		gaps = append(gaps, fmt.Sprintf("access of %d committed key%s unknown: %s", len(ids), plural(len(ids)), fail.Reason()))
 	}
+	// With --org, the service control policies that apply to the account
+	// bound what its users can do. SCPs only take away, so unread ones
+	// leave the levels upper bounds, which a gap says.
+	var levels [][]iampolicy.Policy
+	if c.req.Org {
+		var why string
+		if levels, why = c.scpLevels(ctx, inv.Account); why != "" {
+			gaps = append(gaps, "service control policies not read, access levels are upper bounds: "+why)
+		}
+	}
 	regions, rfail := r.Regions(ctx)
 	if rfail != nil {
 		// Without the list, the home region is still worth a search.
@@ -89,7 +100,7 @@ func (c *collection) triageAccount(ctx context.Context, inv *finding.Inventory, 
 		key := inv.Keys[id]
 		t := finding.Triage{}
 		if key.User != "" && key.User != finding.RootUser {
-			t.Access = triage.Access(auth, fail, key.User, nil)
+			t.Access = triage.Access(auth, fail, key.User, levels)
 		}
 		since, covers := triage.Window(committed[id], now)
 		t.Activity = triage.Activity(lookups[k], since, covers)

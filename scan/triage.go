@@ -80,31 +80,23 @@ func (c *collection) triageAccount(ctx context.Context, inv *finding.Inventory, 
 		gaps = append(gaps, "activity searched in "+r.HomeRegion()+" only: "+rfail.Reason())
 	}
 	now := c.req.Now
-	type pair struct{ key, region int }
-	var pairs []pair
-	for k := range ids {
-		for reg := range regions {
-			pairs = append(pairs, pair{k, reg})
-		}
-	}
-	lookups := make([][]snapshot.Lookup, len(ids))
-	for k := range lookups {
-		lookups[k] = make([]snapshot.Lookup, len(regions))
-	}
-	snapshot.FanOut(ctx, min(len(regions), maxRegionsAtOnce), pairs, func(ctx context.Context, p pair) {
-		since, _ := triage.Window(committed[ids[p.key]], now)
-		lookups[p.key][p.region] = r.LookupEvents(ctx, ids[p.key], regions[p.region], since)
-	})
+	// One key at a time, its regions side by side: each region's calls
+	// are spaced by its limiter anyway, and only one key's events (at most
+	// LookupPages pages per region) are held before they are summarised.
 	unread := map[string][]string{} // cause -> regions
-	for k, id := range ids {
+	for _, id := range ids {
 		key := inv.Keys[id]
 		t := finding.Triage{}
 		if key.User != "" && key.User != finding.RootUser {
 			t.Access = triage.Access(auth, fail, key.User, levels)
 		}
 		since, covers := triage.Window(committed[id], now)
-		t.Activity = triage.Activity(lookups[k], since, covers)
-		for _, l := range lookups[k] {
+		lookups := make([]snapshot.Lookup, len(regions))
+		snapshot.FanOut(ctx, min(len(regions), maxRegionsAtOnce), indexes(len(regions)), func(ctx context.Context, i int) {
+			lookups[i] = r.LookupEvents(ctx, id, regions[i], since)
+		})
+		t.Activity = triage.Activity(lookups, since, covers)
+		for _, l := range lookups {
 			if l.Failure != nil {
 				unread[l.Failure.Reason()] = append(unread[l.Failure.Reason()], l.Region)
 			}

@@ -32,10 +32,21 @@ func userWith(t *testing.T, cl *iam.Client, name, policy string) string {
 // and what CloudTrail saw it do since it was committed, and the findings
 // rank by urgency with one line that says why.
 func TestTriage(t *testing.T) {
-	srv, _, counter := motoEnv(t, nil)
+	var boundaries mototest.Boundaries
+	srv, cfg, counter := motoEnv(t, boundaries.Answer)
 	ctx := context.Background()
 	admin := iam.NewFromConfig(adminConfig(t))
 	adminKey := userWith(t, admin, "deployer", `{"Effect":"Allow","Action":"*","Resource":"*"}`)
+	// An admin policy held to reading S3 by its permissions boundary.
+	boundedKey := userWith(t, admin, "bounded", `{"Effect":"Allow","Action":"*","Resource":"*"}`)
+	boundary, err := admin.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("s3-read-boundary"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":"*"}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iam.NewFromConfig(cfg).PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("bounded"), PermissionsBoundary: boundary.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
 	escKey := userWith(t, admin, "ci", `[{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"arn:aws:iam::123456789012:policy/*"},{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]`)
 	readKey := userWith(t, admin, "reader", `{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":"*"}`)
 	oldKey := userWith(t, admin, "legacy", `{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::legacy/*"}`)
@@ -58,7 +69,7 @@ func TestTriage(t *testing.T) {
 		tr.Add(mototest.TrailEvent{Region: "us-east-1", Time: now.Add(-30*time.Hour + time.Duration(i)*time.Second), Name: "ListUsers", Source: "iam.amazonaws.com", AccessKeyID: escKey, SourceIP: "203.0.113.50", ErrorCode: "AccessDenied"})
 	}
 
-	leaks := leaked(adminKey, escKey, readKey, oldKey)
+	leaks := leaked(adminKey, escKey, readKey, oldKey, boundedKey)
 	for i := range leaks {
 		leaks[i].Date = leakDate
 		if leaks[i].KeyID == oldKey {
@@ -69,6 +80,7 @@ func TestTriage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	counter.Reset()
 	start := time.Now()
 	res, err := Collect(ctx, s, leaks, Request{NoChecks: true, Now: now})
 	if err != nil {
@@ -133,9 +145,14 @@ func TestTriage(t *testing.T) {
 		t.Errorf("old leak access = %+v", o.Access)
 	}
 
+	// The boundary holds the admin policy to reading S3.
+	if b := inv.Triage[boundedKey].Access; b == nil || b.Level != "read" {
+		t.Errorf("bounded access = %+v", b)
+	}
+
 	// The judge ranks them: used admin first, then the used escalation,
 	// the used write key, the unused read key; each says why.
-	fs := judge.JudgeAt(leaks, inv, now)
+	fs := judge.JudgeAt(leaks[:4], inv, now)
 	var order []string
 	for _, f := range fs {
 		order = append(order, f.User)

@@ -60,6 +60,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return containCommand(ctx, args[1:], stdout, stderr)
 	case "merge":
 		return mergeCommand(args[1:], stdout, stderr)
+	case "pre-receive":
+		return preReceiveCommand(ctx, args[1:], os.Stdin, stdout, stderr, os.Getenv)
+	case "pre-push":
+		return prePushCommand(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "action":
 		return actionCommand(args[1:], stdout, stderr)
 	case "version", "--version":
@@ -82,6 +86,8 @@ const usage = `usage: keysweep scan [PATH] [flags]
        keysweep org ORG [--shard I/N] [--clone-dir DIR] [flags]   (see keysweep org --help)
        keysweep merge REPORT.json... [--format F] [--output FILE]  (see keysweep merge --help)
        keysweep contain KEY_ID (--deactivate | --quarantine) [--yes]  (see keysweep contain --help)
+       keysweep pre-receive [flags]   (a git server's hook; see keysweep pre-receive --help)
+       keysweep pre-push REMOTE URL [flags]  (a client's hook, same selection)
        keysweep action
        keysweep completion bash|zsh|fish
        keysweep version
@@ -99,6 +105,9 @@ Commands:
   contain  deactivate a leaked key or quarantine its user (a dry run
            unless --yes; needs a write-capable role, see
            docs/incident-response.md)
+  pre-receive  push protection on any git server: reject a push that adds
+           a key (docs/pre-receive.md)
+  pre-push the same check in a client's pre-push hook
   action   run as the GitHub Action: settings come from the step's inputs
            (INPUT_* variables, see docs/github-action.md), not from flags
   version  print keysweep's version (also --version)

@@ -27,7 +27,12 @@ func TestHelpListsEveryFlag(t *testing.T) {
 			t.Errorf("keysweep org --help lacks --%s, which org accepts", name)
 		}
 	}
-	for _, h := range []string{usage, orgUsage} {
+	for _, name := range commandFlags()["pre-receive"] {
+		if !strings.Contains(preReceiveUsage, "--"+name+" ") {
+			t.Errorf("keysweep pre-receive --help lacks --%s", name)
+		}
+	}
+	for _, h := range []string{usage, orgUsage, preReceiveUsage} {
 		if !strings.Contains(h, "130") || !strings.Contains(h, "143") {
 			t.Errorf("help does not give the exit status of an interrupted run:\n%s", h)
 		}
@@ -95,6 +100,8 @@ func TestCompletion(t *testing.T) {
 		{"keysweep org --sh", []string{"--shard"}, nil},
 		{"keysweep org --si", nil, []string{"--since"}},
 		{"keysweep completion ", []string{"bash", "zsh", "fish"}, nil},
+		{"keysweep pre", []string{"pre-receive", "pre-push"}, nil},
+		{"keysweep pre-receive --al", []string{"--allow-bypass", "--allow-partial"}, []string{"--aws"}},
 	}
 	for _, sh := range shells {
 		if sh == "zsh" {

@@ -59,7 +59,7 @@ func Open(path string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open git repository %s: %w", path, err)
 	}
-	store, err := pack.Open(r)
+	store, err := pack.OpenReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("read the objects of %s: %w", r.CommonDir, err)
 	}

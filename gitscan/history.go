@@ -54,6 +54,8 @@ type history struct {
 	tagNames, msgTags map[repo.ID]string
 	// keyNames: some tree entry's name holds a key ID (see nameMatches).
 	keyNames bool
+	// treeCache holds the trees read lately (tree).
+	treeCache treeCache
 }
 
 func (h *history) commit(hash repo.ID) (*commitInfo, error) {
@@ -327,6 +329,32 @@ func (q *byDate) Pop() any {
 // stop once every commit still queued is reachable from base. Its cost
 // follows the size of the range, not of the history.
 func (h *history) rangeCommits(ctx context.Context, head, base repo.ID, since string) error {
+	hn, err := h.startNode(head)
+	if err != nil {
+		return &Error{Msg: "read HEAD commit", Err: err}
+	}
+	bn, err := h.startNode(base)
+	if err != nil {
+		return &Error{Msg: "read --since commit", Err: err}
+	}
+	return h.paint(ctx, []*rangeNode{hn}, []*rangeNode{bn}, func(c repo.ID) error {
+		return &Error{Msg: fmt.Sprintf("shallow clone: the range %s..HEAD needs history before commit %s that is not here; %s", since, short(c), shallowFix)}
+	})
+}
+
+// startNode reads a commit the painting walk starts from.
+func (h *history) startNode(hash repo.ID) (*rangeNode, error) {
+	c, err := h.commit(hash)
+	if err != nil {
+		return nil, err
+	}
+	return &rangeNode{c: c, index: -1}, nil
+}
+
+// paint adds to h.commits the commits reachable from heads and not from
+// bases (rev-list heads --not bases); shallow words the error for a walk
+// that needs history a shallow clone lacks.
+func (h *history) paint(ctx context.Context, heads, bases []*rangeNode, shallow func(repo.ID) error) error {
 	nodes := map[repo.ID]*rangeNode{}
 	q := &byDate{}
 	interesting := 0 // queued nodes not (yet) known to be reachable from base
@@ -377,16 +405,19 @@ func (h *history) rangeCommits(ctx context.Context, head, base repo.ID, since st
 		}
 	}
 
-	hn, err := get(head)
-	if err != nil {
-		return &Error{Msg: "read HEAD commit", Err: err}
+	start := func(n *rangeNode) *rangeNode {
+		if m, ok := nodes[n.c.hash]; ok {
+			return m
+		}
+		nodes[n.c.hash] = n
+		return n
 	}
-	bn, err := get(base)
-	if err != nil {
-		return &Error{Msg: "read --since commit", Err: err}
+	for _, n := range heads {
+		push(start(n), fromHead)
 	}
-	push(hn, fromHead)
-	push(bn, fromBase)
+	for _, n := range bases {
+		push(start(n), fromBase)
+	}
 
 	for q.Len() > 0 && interesting > 0 {
 		if err := ctx.Err(); err != nil {
@@ -399,7 +430,7 @@ func (h *history) rangeCommits(ctx context.Context, head, base repo.ID, since st
 		if inRange {
 			interesting--
 			if h.shallow[n.c.hash] {
-				return &Error{Msg: fmt.Sprintf("shallow clone: the range %s..HEAD needs history before commit %s that is not here; %s", since, short(n.c.hash), shallowFix)}
+				return shallow(n.c.hash)
 			}
 		}
 		flag := n.flags & (fromHead | fromBase)

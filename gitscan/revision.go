@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/keysweep/keysweep/gitscan/pack"
 	"github.com/keysweep/keysweep/gitscan/repo"
 	"github.com/keysweep/keysweep/internal/escape"
 )
@@ -21,7 +22,7 @@ func Resolve(path, rev string) (repo.ID, error) {
 	if err != nil {
 		return repo.ID{}, err
 	}
-	h, err := newHistory(r)
+	h, err := newHistory(r, pack.OpenReader)
 	if err != nil {
 		return repo.ID{}, err
 	}

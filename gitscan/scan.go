@@ -77,7 +77,13 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := newHistory(r)
+	// A range reads the few objects it reaches by name; the whole
+	// history is read by the pack engine, which numbers every object.
+	open := pack.Open
+	if opts.Since != "" {
+		open = pack.OpenReader
+	}
+	h, err := newHistory(r, open)
 	if err != nil {
 		return nil, err
 	}
@@ -174,14 +180,16 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 func noTrees(repo.ID, string, func(string, repo.ID, bool)) bool { return true }
 
 // openRepo opens the repository at path, or the one path is inside.
-// newHistory reads r's refs and opens its object store: what every scan
-// and revision lookup starts from. The caller closes h.store.
-func newHistory(r *repo.Repo) (*history, error) {
+// newHistory reads r's refs and opens its object store with open
+// (pack.Open to scan every object, pack.OpenReader to read a few by
+// name): what every scan and revision lookup starts from. The caller
+// closes h.store.
+func newHistory(r *repo.Repo, open func(*repo.Repo) (*pack.Store, error)) (*history, error) {
 	refs, err := r.Refs()
 	if err != nil {
 		return nil, &Error{Msg: err.Error()}
 	}
-	store, err := pack.Open(r)
+	store, err := open(r)
 	if err != nil {
 		return nil, &Error{Msg: "read the objects of " + r.CommonDir, Err: err}
 	}

@@ -48,7 +48,7 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	h, err := newHistory(r)
+	h, err := newHistory(r, pack.OpenReader)
 	if err != nil {
 		return nil, err
 	}

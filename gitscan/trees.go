@@ -38,6 +38,9 @@ func isBlob(e *pack.Entry) bool {
 
 // tree reads a tree object's entries, or records why it cannot.
 func (h *history) tree(hash repo.ID, where string) []pack.Entry {
+	if ents, ok := h.treeCache.get(hash); ok {
+		return ents
+	}
 	typ, b, err := h.store.Read(hash)
 	if err == nil && typ != pack.TypeTree {
 		err = fmt.Errorf("not a tree")
@@ -53,7 +56,34 @@ func (h *history) tree(hash repo.ID, where string) []pack.Entry {
 	if ents == nil {
 		ents = []pack.Entry{} // the empty tree was read
 	}
+	h.treeCache.put(hash, ents)
 	return ents
+}
+
+// maxCachedEntries bounds the tree entries a scan keeps parsed (about
+// 100 bytes each): a range or a push reads each commit's tree twice, as
+// the commit's and as its child's parent's, and attribution again.
+const maxCachedEntries = 1 << 17
+
+// treeCache keeps parsed trees by name until it holds maxCachedEntries
+// entries, then starts over: the trees read again are those of nearby
+// commits.
+type treeCache struct {
+	m       map[repo.ID][]pack.Entry
+	entries int
+}
+
+func (c *treeCache) get(h repo.ID) ([]pack.Entry, bool) {
+	ents, ok := c.m[h]
+	return ents, ok
+}
+
+func (c *treeCache) put(h repo.ID, ents []pack.Entry) {
+	if c.m == nil || c.entries+len(ents) > maxCachedEntries {
+		c.m, c.entries = map[repo.ID][]pack.Entry{}, 0
+	}
+	c.m[h] = ents
+	c.entries += len(ents)
 }
 
 // addedBlobs collects the blobs each range commit adds: present in its

@@ -58,6 +58,9 @@ type Config struct {
 
 	// Staged scans the index instead of history (pre-commit hooks).
 	Staged bool
+	// Push scans what a push brings instead of history (pre-receive and
+	// pre-push hooks): gitscan.ScanPush.
+	Push *Push
 	// ConfigFile is --config; "" means .keysweep.yml at the repository
 	// root, if there is one.
 	ConfigFile string
@@ -252,6 +255,12 @@ func History(ctx context.Context, cfg Config) (*gitscan.Result, error) {
 		IncludeUnreachable: cfg.IncludeUnreachable,
 		Progress:           cfg.Progress,
 	}
+	if err := checkPush(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Push != nil {
+		return gitscan.ScanPush(ctx, cfg.Path, *cfg.Push, opts)
+	}
 	if cfg.Staged {
 		return gitscan.ScanStaged(ctx, cfg.Path, opts)
 	}
@@ -263,7 +272,7 @@ func History(ctx context.Context, cfg Config) (*gitscan.Result, error) {
 // or the wrong path, which must not pass as "no keys found". (Among an
 // organization's repositories an empty one is simply empty.)
 func nothingToScan(cfg Config, res *gitscan.Result) error {
-	if cfg.Since == "" && !cfg.Staged && res.Stats.Refs == 0 && res.Stats.Commits == 0 && res.Stats.Blobs == 0 {
+	if cfg.Since == "" && !cfg.Staged && cfg.Push == nil && res.Stats.Refs == 0 && res.Stats.Commits == 0 && res.Stats.Blobs == 0 {
 		return fmt.Errorf("nothing to scan: %s has no commits on any ref", cfg.Path)
 	}
 	return nil

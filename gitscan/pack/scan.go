@@ -114,6 +114,9 @@ type Result struct {
 
 // Scan reads every object of the store once.
 func (st *Store) Scan(ctx context.Context, opts Options) (*Result, error) {
+	if st.lazy != nil {
+		return nil, errLazy
+	}
 	s := st.scanner(opts)
 	if opts.Total != nil {
 		opts.Total(s.total)
@@ -123,6 +126,9 @@ func (st *Store) Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 	return s.result(), nil
 }
+
+// errLazy is Scan or Trees asked of a store OpenReader opened.
+var errLazy = errors.New("the object store was opened for single reads (OpenReader): open it with Open to scan every object")
 
 // run reads every pack, then the loose objects.
 func (s *scanner) run(ctx context.Context) error {

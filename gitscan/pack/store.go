@@ -42,6 +42,9 @@ type Store struct {
 	// Cruft counts the objects in cruft packs (those with a .mtimes file):
 	// unreachable when gc wrote them, unless a ref was made since.
 	Cruft int
+	// lazy, for a store opened by OpenReader, finds objects by name in
+	// the indexes instead of the table, which is then nil.
+	lazy *lazyIndex
 }
 
 // packFile is one opened pack and its index, in index order.
@@ -137,6 +140,11 @@ func openFile(name string) (*os.File, int64, error) {
 
 // Close closes the pack files.
 func (st *Store) Close() {
+	if st.lazy != nil {
+		for _, ix := range st.lazy.idx {
+			ix.close()
+		}
+	}
 	for _, pf := range st.packs {
 		pf.m.close()
 		pf.f.Close()
@@ -144,12 +152,38 @@ func (st *Store) Close() {
 }
 
 // Objects is the number of distinct objects stored.
-func (st *Store) Objects() int { return st.table.count }
+func (st *Store) Objects() int {
+	if st.lazy != nil {
+		return st.lazy.count()
+	}
+	return st.table.count
+}
 
 // Has reports whether the store holds id.
 func (st *Store) Has(id repo.ID) bool {
-	_, ok := st.table.lookup(&id)
+	_, _, _, ok := st.locate(&id)
 	return ok
+}
+
+// locate finds where id is stored: a pack and the entry's offset, or a
+// loose object's path.
+func (st *Store) locate(id *repo.ID) (pf *packFile, off int64, loose string, ok bool) {
+	if st.lazy != nil {
+		return st.lazy.locate(st, id)
+	}
+	num, ok := st.table.lookup(id)
+	if !ok {
+		return nil, 0, "", false
+	}
+	if path, ok := st.looseAt[num]; ok {
+		return nil, 0, path, true
+	}
+	i := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
+	if i < 0 {
+		return nil, 0, "", false
+	}
+	pf = st.packs[i]
+	return pf, pf.offs[num-pf.first], "", true
 }
 
 // listLoose numbers the loose objects of an object directory.
@@ -187,19 +221,14 @@ func (st *Store) Read(id repo.ID) (uint8, []byte, error) {
 }
 
 func (st *Store) read(id repo.ID, depth int) (uint8, []byte, error) {
-	num, ok := st.table.lookup(&id)
-	if !ok {
+	pf, off, path, ok := st.locate(&id)
+	switch {
+	case !ok:
 		return 0, nil, fmt.Errorf("object %s: %w", id, ErrMissing)
-	}
-	if path, ok := st.looseAt[num]; ok {
+	case path != "":
 		return readLooseFile(path)
 	}
-	i := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
-	if i < 0 {
-		return 0, nil, fmt.Errorf("object %s: %w", id, ErrMissing)
-	}
-	pf := st.packs[i]
-	return st.readPacked(pf, pf.offs[num-pf.first], depth)
+	return st.readPacked(pf, off, depth)
 }
 
 // readPacked reads the pack entry at off, resolving its delta chain.
@@ -346,6 +375,9 @@ func (st *Store) HashSize() int { return st.hs }
 func (st *Store) WithPrefix(prefix string) []repo.ID {
 	var out []repo.ID
 	prefix = strings.ToLower(prefix)
+	if st.lazy != nil {
+		return st.lazy.withPrefix(prefix)
+	}
 	for _, h := range st.table.hashes {
 		if strings.HasPrefix(h.String(), prefix) && !slices.Contains(out, h) {
 			if out = append(out, h); len(out) == 2 {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/repo"
@@ -27,19 +26,13 @@ const streamChunk = 8 << 20
 // costs a window, not its size; a delta is built in memory, since its base
 // must be.
 func (st *Store) Stream(id repo.ID) (io.ReadCloser, int64, error) {
-	num, ok := st.table.lookup(&id)
-	if !ok {
+	pf, off, path, ok := st.locate(&id)
+	switch {
+	case !ok:
 		return nil, 0, fmt.Errorf("object %s: %w", id, ErrMissing)
-	}
-	if path, ok := st.looseAt[num]; ok {
+	case path != "":
 		return streamLoose(path)
 	}
-	i := sort.Search(len(st.packs), func(i int) bool { return st.packs[i].first > num }) - 1
-	if i < 0 {
-		return nil, 0, fmt.Errorf("object %s: %w", id, ErrMissing)
-	}
-	pf := st.packs[i]
-	off := pf.offs[num-pf.first]
 	var hdr [64]byte
 	n, err := pf.f.ReadAt(hdr[:], off)
 	if n == 0 {

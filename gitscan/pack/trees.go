@@ -73,6 +73,9 @@ type listing struct {
 // naming absent objects are left to Scan. Options.Progress and
 // Options.Total are not used.
 func (st *Store) Trees(ctx context.Context, want map[repo.ID]bool, opts Options) (*TreeIndex, []Problem, error) {
+	if st.lazy != nil {
+		return nil, nil, errLazy
+	}
 	opts.Progress, opts.Total = nil, nil
 	s := st.scanner(opts)
 	s.list = &listing{want: want, ids: map[string]uint32{}}

@@ -31,6 +31,12 @@ type Repo struct {
 	// WorkTree is the top of the work tree the path is in, where its
 	// .git is; "" for a bare repository or a path inside a git directory.
 	WorkTree string
+	// Quarantine is the object directory git receive-pack holds a push's
+	// objects in while the pre-receive hook decides
+	// (GIT_QUARANTINE_PATH), "" outside one. It is ObjectDirs[0]: git
+	// names it GIT_OBJECT_DIRECTORY and the repository's own directory an
+	// alternate. An object only it holds is new in the push.
+	Quarantine string
 	// Problems are parts of the layout that could not be read, such as
 	// an alternate that does not exist. The objects they hold are missing.
 	Problems []string
@@ -238,9 +244,22 @@ const maxAlternateDepth = 5
 
 // objectDirs lists the repository's object directory and its alternates:
 // objects/info/alternates (paths relative to the object directory that
-// names them), recursively, and GIT_ALTERNATE_OBJECT_DIRECTORIES.
+// names them), recursively, and GIT_ALTERNATE_OBJECT_DIRECTORIES. As in
+// git, GIT_OBJECT_DIRECTORY replaces the repository's own directory: in a
+// pre-receive hook it is the push's quarantine, and the repository's
+// objects are an alternate.
 func (r *Repo) objectDirs() {
 	main := filepath.Join(r.CommonDir, "objects")
+	if env := os.Getenv("GIT_OBJECT_DIRECTORY"); env != "" {
+		if abs, err := filepath.Abs(env); err == nil {
+			main = filepath.Clean(abs)
+		}
+	}
+	if q := os.Getenv("GIT_QUARANTINE_PATH"); q != "" {
+		if abs, err := filepath.Abs(q); err == nil && filepath.Clean(abs) == main {
+			r.Quarantine = main
+		}
+	}
 	r.ObjectDirs = []string{main}
 	depth := []int{0}
 	add := func(dir, from string, d int) {

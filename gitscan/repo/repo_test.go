@@ -134,3 +134,39 @@ func TestWorkTree(t *testing.T) {
 		}
 	}
 }
+
+// TestQuarantine: in a pre-receive hook git names the push's quarantine
+// GIT_OBJECT_DIRECTORY (and GIT_QUARANTINE_PATH) and the repository's own
+// objects an alternate: the quarantine is read first and named, the
+// repository's objects and their alternates after it, each once.
+func TestQuarantine(t *testing.T) {
+	g := gittest.New(t)
+	g.Write("a", "a\n")
+	g.Commit("a")
+	pool := t.TempDir()
+	objects := filepath.Join(g.Dir, ".git", "objects")
+	if err := os.WriteFile(filepath.Join(objects, "info", "alternates"), []byte(pool+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := filepath.Join(objects, "tmp_objdir-incoming-x")
+	if err := os.Mkdir(q, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_OBJECT_DIRECTORY", q)
+	t.Setenv("GIT_ALTERNATE_OBJECT_DIRECTORIES", objects)
+	t.Setenv("GIT_QUARANTINE_PATH", q)
+	r, err := Open(g.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{q, objects, pool}
+	if r.Quarantine != q || strings.Join(r.ObjectDirs, " ") != strings.Join(want, " ") {
+		t.Fatalf("quarantine %q, object dirs %v; want %q, %v", r.Quarantine, r.ObjectDirs, q, want)
+	}
+	// GIT_OBJECT_DIRECTORY alone (not a quarantine) is the object
+	// directory, as in git, and nothing is called a quarantine.
+	t.Setenv("GIT_QUARANTINE_PATH", "")
+	if r, err = Open(g.Dir); err != nil || r.Quarantine != "" || r.ObjectDirs[0] != q {
+		t.Fatalf("%v: quarantine %q, object dirs %v", err, r.Quarantine, r.ObjectDirs)
+	}
+}

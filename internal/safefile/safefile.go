@@ -327,3 +327,21 @@ func (f fakeInfo) Mode() fs.FileMode  { return f.mode }
 func (f fakeInfo) ModTime() time.Time { return time.Time{} }
 func (f fakeInfo) IsDir() bool        { return f.mode.IsDir() }
 func (f fakeInfo) Sys() any           { return nil }
+
+// Append appends b to the file at name, one the user named (an audit log),
+// creating it readable by its owner only if it is missing: never through a
+// symbolic link, never to a FIFO, device or directory. One write of a
+// line to a file opened for appending lands whole, so several processes
+// can log to one file.
+func Append(name string, b []byte) error {
+	if fi, err := os.Lstat(name); err == nil {
+		if err := regular(name, fi); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(name, appendFlags, 0o600)
+	if err != nil {
+		return describe(name, err)
+	}
+	return writeRegular(name, f, b)
+}

@@ -55,10 +55,12 @@ type Activity struct {
 	First  time.Time `json:"first,omitzero"`
 	Last   time.Time `json:"last,omitzero"`
 	// SourceIPs, UserAgents and Regions are the distinct values seen,
-	// sorted.
-	SourceIPs  []string `json:"sourceIps"`
-	UserAgents []string `json:"userAgents"`
-	Regions    []string `json:"regions"`
+	// sorted; ValuesTruncated says the first two were cut at their bound
+	// (100 values of at most 256 bytes: a caller chooses its user agent).
+	SourceIPs       []string `json:"sourceIps"`
+	UserAgents      []string `json:"userAgents"`
+	Regions         []string `json:"regions"`
+	ValuesTruncated bool     `json:"valuesTruncated,omitempty"`
 	// EventNames counts events by "service:EventName".
 	EventNames map[string]int `json:"eventNames"`
 	// Errors counts events with an error code; DeniedBurst says whether

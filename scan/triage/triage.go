@@ -192,6 +192,14 @@ func Activity(lookups []snapshot.Lookup, since time.Time, coversLeak bool) *find
 		}
 	}
 	a.SourceIPs, a.UserAgents, a.Regions = sorted(ips), sorted(agents), sorted(regions)
+	// What CloudTrail records of a request (its user agent above all) is
+	// the caller's to choose: the lists are bounded, and say so.
+	for _, l := range []*[]string{&a.SourceIPs, &a.UserAgents} {
+		if len(*l) > MaxValues {
+			*l = (*l)[:MaxValues]
+			a.ValuesTruncated = true
+		}
+	}
 	a.DeniedBurst = burst(denied)
 	for _, name := range slices.Sorted(maps.Keys(merge(ok, failed))) {
 		switch {
@@ -205,7 +213,17 @@ func Activity(lookups []snapshot.Lookup, since time.Time, coversLeak bool) *find
 	return a
 }
 
+// Bounds of an activity summary's lists: distinct source IPs and user
+// agents kept, and the characters kept of each.
+const (
+	MaxValues   = 100
+	MaxValueLen = 256
+)
+
 func set(m map[string]bool, v string) {
+	if len(v) > MaxValueLen {
+		v = strings.ToValidUTF8(v[:MaxValueLen], "") + "…"
+	}
 	if v != "" {
 		m[v] = true
 	}

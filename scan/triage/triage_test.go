@@ -2,6 +2,8 @@ package triage
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +106,27 @@ func TestActivity(t *testing.T) {
 	empty := Activity(nil, since, false)
 	if empty.SourceIPs == nil || empty.UserAgents == nil || empty.Regions == nil || empty.Persistence == nil || empty.EventNames == nil {
 		t.Errorf("empty activity has nil lists: %+v", empty)
+	}
+}
+
+// TestActivityBounded: however many user agents a caller invents, and
+// however long, the summary keeps MaxValues of at most MaxValueLen bytes
+// and says it cut them.
+func TestActivityBounded(t *testing.T) {
+	since := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var evs []snapshot.Event
+	for i := range 3 * MaxValues {
+		evs = append(evs, snapshot.Event{Time: since.Add(time.Duration(i) * time.Second), Name: "GetObject", Source: "s3.amazonaws.com",
+			UserAgent: strings.Repeat("x", 1000) + strconv.Itoa(i), SourceIP: "192.0.2." + strconv.Itoa(i%3)})
+	}
+	a := Activity([]snapshot.Lookup{{Region: "us-east-1", Events: evs}}, since, true)
+	if len(a.UserAgents) != 1 || !a.ValuesTruncated && len(a.UserAgents) > MaxValues || len(a.UserAgents[0]) > MaxValueLen+len("…") || len(a.SourceIPs) != 3 {
+		t.Errorf("%d agents (first %d bytes), %d IPs, truncated %v", len(a.UserAgents), len(a.UserAgents[0]), len(a.SourceIPs), a.ValuesTruncated)
+	}
+	for i := range evs {
+		evs[i].UserAgent = "agent-" + strconv.Itoa(i)
+	}
+	if a := Activity([]snapshot.Lookup{{Region: "us-east-1", Events: evs}}, since, true); len(a.UserAgents) != MaxValues || !a.ValuesTruncated {
+		t.Errorf("%d agents, truncated %v", len(a.UserAgents), a.ValuesTruncated)
 	}
 }

@@ -74,7 +74,7 @@ func TestTriageAndContainAgainstMoto(t *testing.T) {
 		t.Errorf("reader key = %+v", k)
 	}
 	_, text, _ := run(t, "scan", r.Dir, "--aws", "--no-checks", "--fail-on", "none", "--color", "never")
-	for _, want := range []string{"triage: ACTIVE, admin, used 1 time", "CreateUser seen", "access:   admin", "activity: 1 events", "python-requests/2.31"} {
+	for _, want := range []string{"triage: ACTIVE, admin, used 1 time", "CreateUser seen", "access:   admin", "activity: 1 event ", "python-requests/2.31"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text report lacks %q:\n%s", want, text)
 		}

@@ -44,11 +44,10 @@ func activityLine(a *finding.Activity) string {
 		}
 		return s
 	}
-	more := ""
+	s := fmt.Sprintf("%s %s – %s", plural(a.Events, "event"), a.First.UTC().Format(time.RFC3339), a.Last.UTC().Format(time.RFC3339))
 	if a.Truncated {
-		more = "+ (truncated)"
+		s += " (or more: the search stopped at its page bound)"
 	}
-	s := fmt.Sprintf("%d%s events %s – %s", a.Events, more, a.First.UTC().Format(time.RFC3339), a.Last.UTC().Format(time.RFC3339))
 	names := slices.SortedFunc(maps.Keys(a.EventNames), func(x, y string) int {
 		return cmp.Or(cmp.Compare(a.EventNames[y], a.EventNames[x]), strings.Compare(x, y))
 	})
@@ -61,7 +60,7 @@ func activityLine(a *finding.Activity) string {
 		s += "; agents " + firstOf(a.UserAgents)
 	}
 	if a.Errors > 0 {
-		s += fmt.Sprintf("; %d errors", a.Errors)
+		s += "; " + plural(a.Errors, "error")
 		if a.DeniedBurst {
 			s += " (AccessDenied burst: enumeration)"
 		}

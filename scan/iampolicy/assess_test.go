@@ -9,7 +9,7 @@ import (
 
 func TestAssess(t *testing.T) {
 	const self = "arn:aws:iam::111122223333:user/dev"
-	boundary := MustParse("arn:aws:iam::111122223333:policy/boundary", `{"Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:CreatePolicyVersion"],"Resource":"*"}]}`)
+	boundary := mustParse("arn:aws:iam::111122223333:policy/boundary", `{"Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:CreatePolicyVersion"],"Resource":"*"}]}`)
 	tests := []struct {
 		name        string
 		docs        []string
@@ -41,7 +41,7 @@ func TestAssess(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := Principal{ARN: self, Boundary: tt.boundary}
 			for i, d := range tt.docs {
-				p.Identity = append(p.Identity, MustParse(string(rune('a'+i)), d))
+				p.Identity = append(p.Identity, mustParse(string(rune('a'+i)), d))
 			}
 			a := Assess(p)
 			if a.Level != tt.level || a.Conditional != tt.conditional {
@@ -67,10 +67,10 @@ func TestAssess(t *testing.T) {
 }
 
 func TestGrantsNarrowed(t *testing.T) {
-	boundary := MustParse("boundary", `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}`)
+	boundary := mustParse("boundary", `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}`)
 	p := Principal{
-		Identity: []Policy{MustParse("arn:aws:iam::aws:policy/AmazonS3FullAccess", `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`),
-			MustParse("inline:deny", `{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::logs/private/*"}]}`)},
+		Identity: []Policy{mustParse("arn:aws:iam::aws:policy/AmazonS3FullAccess", `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`),
+			mustParse("inline:deny", `{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::logs/private/*"}]}`)},
 		Boundary: &boundary,
 	}
 	gs, truncated := p.Grants()
@@ -89,7 +89,7 @@ func TestGrantsBounded(t *testing.T) {
 		res = append(res, `"arn:aws:s3:::b`+strings.Repeat("y", i)+`"`)
 	}
 	doc := `{"Statement":{"Effect":"Allow","Action":[` + strings.Join(acts, ",") + `],"Resource":[` + strings.Join(res, ",") + `]}}`
-	gs, truncated := Principal{Identity: []Policy{MustParse("p", doc)}}.Grants()
+	gs, truncated := Principal{Identity: []Policy{mustParse("p", doc)}}.Grants()
 	if !truncated || len(gs) != MaxGrants {
 		t.Errorf("%d grants, truncated %v", len(gs), truncated)
 	}
@@ -117,7 +117,7 @@ func TestAssessScales(t *testing.T) {
 		}
 		doc := `{"Statement":[{"Effect":"Allow","Action":[` + strings.Join(acts, ",") + `],"Resource":"arn:aws:s3:::b/*"},` +
 			`{"Effect":"Deny","Action":"svc1:*","Resource":"arn:aws:s3:::b/secret/*"}]}`
-		return Principal{ARN: "arn:aws:iam::1:user/u", Identity: []Policy{MustParse("p", doc)}}
+		return Principal{ARN: "arn:aws:iam::1:user/u", Identity: []Policy{mustParse("p", doc)}}
 	}
 	small, large := principal(400), principal(800)
 	a := testing.AllocsPerRun(2, func() { Assess(small) })

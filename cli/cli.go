@@ -154,7 +154,7 @@ Scan flags:
   --baseline FILE           a previous --format json report: report only new findings
   --color auto|always|never colour in text output (default auto: only on a
                             terminal, and never when NO_COLOR is set)
-  --no-progress             no progress bar
+  --no-progress             no progress line
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 the scan could not be done or was partial (the reason is printed in one
@@ -282,7 +282,7 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 		return cfg, err
 	}
 	if !*noProgress && isTerminal(os.Stderr) {
-		cfg.Progress = newTTYProgress(stderr)
+		cfg.Progress = newTTYProgress(stderr, terminalWidth(os.Stderr))
 	}
 	if *noChecks && *checks != "" {
 		return cfg, &usageError{msg: "--checks and --no-checks contradict each other"}
@@ -337,7 +337,10 @@ Runs keysweep as the GitHub Action (action.yml). It takes no flags: the
 step's inputs arrive as INPUT_* environment variables, the event as
 GITHUB_EVENT_PATH, and results go to the job log, the job summary, step
 outputs and code scanning. Inputs and outputs: docs/github-action.md.
-For a scan on your own machine use keysweep scan (keysweep help).
+It runs only inside GitHub Actions (GITHUB_ACTIONS=true): elsewhere it
+exits 2 before reading anything, since its ::add-mask:: lines would print
+the secrets it finds. For a scan on your own machine use keysweep scan
+(keysweep help).
 `
 
 // actionCommand answers `keysweep action` with arguments; the bare command,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/keysweep/keysweep/gitscan/decode"
@@ -115,9 +116,14 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 			mu.Unlock()
 		}()
 	}
+	// Read in the order the store holds them: a delta comes after its
+	// base, which the previous read left in the store's cache, so every
+	// version of a file costs one delta, not its whole chain.
+	order := slices.Clone(set.order)
+	store.Order(order)
 	var ctxErr error
 feed:
-	for _, h := range set.order {
+	for _, h := range order {
 		select {
 		case next <- h:
 		case <-ctx.Done():

@@ -176,7 +176,7 @@ func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, no
 	kf := finding.KeyFinding{
 		Leak:     l,
 		RuleID:   v.rule,
-		Severity: ruleFor(v.rule).Severity,
+		Severity: severityOf(v.rule),
 		Status:   v.status,
 	}
 	kf.Account = v.account
@@ -202,21 +202,31 @@ func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, no
 	if kf.Access != nil || kf.Activity != nil {
 		kf.Triage = why(kf, now)
 	}
-	kf.Remediation = help(v.rule, steps{
-		key:     l.KeyID,
-		user:    kf.User,
-		since:   since(l),
-		account: v.account,
-		other:   v.status == finding.StatusOtherAccount,
-		arn:     v.ver.ARN,
-		code:    v.ver.Code,
-		// A verified key of the scanned account is one its inventory
-		// missed (a root user key): rotate it, it is ours.
-		scanned: v.verified && inv != nil && inv.Account != "" && v.account == inv.Account,
-	})
 	kf.Fingerprint = finding.Fingerprint(finding.Family, l.KeyID, l.Path)
 	kf.KeyFingerprint = finding.KeyFingerprint(l.KeyID)
 	return kf
+}
+
+// Remediation is the markdown with the exact steps for k. It is derived
+// from the finding when a renderer needs it, never stored in it: the steps
+// are about 1.5 KB per finding, more than the rest of a finding together
+// (see "Cost model: findings and reports" in docs/architecture.md).
+// scannedAccount is the account whose inventory judged k (the report's
+// Account), so a verified key of that account is rotated there.
+func Remediation(k *finding.KeyFinding, scannedAccount string) string {
+	verified := verifiedRule(finding.Verification{Status: k.Status}) != ""
+	return help(k.RuleID, steps{
+		key:     k.KeyID,
+		user:    k.User,
+		since:   since(k.Leak),
+		account: k.Account,
+		other:   k.Status == finding.StatusOtherAccount,
+		arn:     k.ARN,
+		code:    k.RejectedCode,
+		// A verified key of the scanned account is one its inventory
+		// missed (a root user key): rotate it, it is ours.
+		scanned: verified && scannedAccount != "" && k.Account == scannedAccount,
+	})
 }
 
 // since is the day CloudTrail searches should start from.

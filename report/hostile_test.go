@@ -15,7 +15,7 @@ const hostile = "x\n::warning title=X::forged\n::stop-commands::TOKEN\n\x1b]0;pw
 
 func hostileReport() *finding.Report {
 	leaks := []finding.Leak{{KeyID: activeKey, Path: "a" + hostile + ".env", Commit: "4f2a1c7d9e0b", Author: "mallory" + hostile,
-		Line: 1, Column: 1, Commits: 1, InHead: true, OtherPaths: []string{"b" + hostile}}}
+		Line: 1, Column: 1, Commits: 1, InHead: true, OtherPaths: 1}}
 	keys := judge.JudgeAt(leaks, nil, now)
 	keys[0].Suppressed = &finding.Suppression{Kind: "fingerprint", Justification: "reason" + hostile}
 	// What CloudTrail recorded is the intruder's to choose: the user agent,

@@ -28,7 +28,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 	var b strings.Builder
 	groups := groupByKey(r.Keys)
 	slices.SortStableFunc(groups, func(x, y *group) int {
-		return cmp.Compare(liveRank(y.top), liveRank(x.top))
+		return cmp.Compare(liveRank(*y.top), liveRank(*x.top))
 	})
 	var open, suppressed []*group
 	for _, g := range groups {
@@ -46,6 +46,10 @@ func Markdown(w io.Writer, r *finding.Report) error {
 	}
 	fmt.Fprintf(&b, "## keysweep: %s (%d live) in %s\n\n", plural(len(open), "leaked AWS key"), live, mdEscape(cmp.Or(r.Repo, "the scanned history")))
 	b.WriteString(scannedLine(r))
+	if r.Scope != "" {
+		fmt.Fprintf(&b, " Findings are kept to %s/ in the repository at %s; %s elsewhere in it not reported.",
+			mdEscape(r.Scope), mdEscape(r.Root), plural(r.OutOfScope, "key finding"))
+	}
 	b.WriteString("\n\n")
 
 	s := Summarize(r)
@@ -59,7 +63,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 			t := g.top
 			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n",
 				statusCell(t.Status), g.key, cmp.Or(mdEscape(t.Account), "—"), cmp.Or(mdEscape(t.User), "—"),
-				mdLastUsed(t), t.Severity, places(g.findings), cmp.Or(mdEscape(t.Triage), "—"))
+				mdLastUsed(*t), t.Severity, places(g.findings), cmp.Or(mdEscape(t.Triage), "—"))
 		}
 		b.WriteString("\n")
 		triaged := false
@@ -124,6 +128,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(ComplianceMarkdown(r))
 	gaps = append(gaps, r.Gaps...)
 	if n := len(r.Skipped) - len(failedRepos); n > 0 {
 		gaps = append(gaps, fmt.Sprintf("%s could not be read: the scan is partial", plural(n, "git object")))
@@ -192,9 +197,9 @@ func mdLastUsed(k finding.KeyFinding) string {
 
 // places lists where a key was found: repository, path and line,
 // grouped by repository, at most maxPlaces.
-func places(fs []finding.KeyFinding) string {
+func places(fs []*finding.KeyFinding) string {
 	fs = slices.Clone(fs)
-	slices.SortStableFunc(fs, func(a, b finding.KeyFinding) int {
+	slices.SortStableFunc(fs, func(a, b *finding.KeyFinding) int {
 		return cmp.Or(strings.Compare(a.Repository, b.Repository), strings.Compare(a.Path, b.Path))
 	})
 	var out []string

@@ -123,6 +123,14 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 		return res, nil
 	}
 	res.Rules = checks.Rules()
+	if req.Org && slices.Contains(req.Checks.Sources(), snapshot.SrcOrgFeatures) {
+		// Only the management account (or IAM's delegated administrator)
+		// can read centralized root access; members are judged by its
+		// answer.
+		if r, _ := c.reader(ctx, s.Account); r != nil {
+			c.orgFeatures, _ = r.OrgFeatures(ctx)
+		}
+	}
 	results := make([][]finding.CheckResult, len(accounts))
 	checkGaps := make([][]string, len(accounts))
 	snapshot.FanOut(ctx, req.Parallel, indexes(len(accounts)), func(ctx context.Context, i int) {
@@ -262,6 +270,9 @@ type collection struct {
 	mu      sync.Mutex
 	readers map[string]*member
 	scp     scps
+	// orgFeatures are the organization's centralized root access features
+	// as the caller's account reads them (with --org), lent to members.
+	orgFeatures *snapshot.OrgFeatures
 }
 
 // member is one account's reader, or why there is none.
@@ -426,6 +437,13 @@ func (c *collection) check(ctx context.Context, a Account) ([]finding.CheckResul
 	snap, err := snapshot.Collect(ctx, r, opts)
 	if err != nil {
 		return nil, []string{fmt.Sprintf("account %s: checks not run: %v", label(a.ID, a.Name), err)}
+	}
+	if o := c.orgFeatures; o != nil && o.Visible && a.ID != c.s.Account && (snap.Organization == nil || !snap.Organization.Visible) {
+		lent := *o
+		lent.Management = c.s.Account
+		snap.Organization = &lent
+		// The member's own refusal is answered by the lent features.
+		snap.Failures = slices.DeleteFunc(snap.Failures, func(f snapshot.Failure) bool { return f.Source == snapshot.SrcOrgFeatures })
 	}
 	results := checks.Run(snap, c.req.Checks, c.req.Thresholds, c.req.Now)
 	for i := range results {

@@ -282,7 +282,7 @@ func (s *scanner) scanPack(ctx context.Context, p *pack) error {
 	w := s.workers[0]
 	for e, done := range p.done {
 		if !done {
-			w.corrupt(p, int32(e), errors.New("delta chain never reaches a full object"))
+			w.corrupt(p, int32(e), errors.New("delta chain never reaches a full object (its REF_DELTA bases form a cycle)"))
 		}
 	}
 	// Only the results and the file are needed from here on.

@@ -122,7 +122,7 @@ func launch(c Config) (*Server, error) {
 		s.Stop()
 		return nil, fmt.Errorf("moto_server did not come up on %s: %v\n%s", s.Endpoint, err, s.out.String())
 	}
-	front := &Proxy{target: moto, answer: Chain(rpcv2CBOR, s.trail.answer), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	front := &Proxy{target: moto, answer: Chain(rpcv2CBOR, s.trail.answer, trailSelectorDefaults, organizationsFeatures), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	s.front = httptest.NewServer(http.HandlerFunc(front.serve))
 	s.Endpoint = s.front.URL
 	return s, nil

@@ -120,6 +120,9 @@ func (r *Reader) readAuthorization(ctx context.Context) authFacts {
 	cl := r.iam()
 	p := iam.NewGetAccountAuthorizationDetailsPaginator(cl, &iam.GetAccountAuthorizationDetailsInput{
 		Filter: []types.EntityType{types.EntityTypeUser, types.EntityTypeRole, types.EntityTypeGroup, types.EntityTypeLocalManagedPolicy},
+		// The most a page may hold (the default is 100): a thousand
+		// users are a page or two, not ten.
+		MaxItems: aws.Int32(1000),
 	})
 	pages, err := drain(ctx, p, func(o *iam.GetAccountAuthorizationDetailsOutput) []*iam.GetAccountAuthorizationDetailsOutput {
 		return []*iam.GetAccountAuthorizationDetailsOutput{o}

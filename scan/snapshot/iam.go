@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/keysweep/keysweep/scan/iampolicy"
 )
 
 func (c *collector) iam() *iam.Client { return c.r.iam() }
@@ -197,20 +199,20 @@ func (c *collector) lastAccessed(ctx context.Context, cl *iam.Client, arn string
 	return services, err
 }
 
-// grantsAdmin reports whether a policy document has a statement allowing
-// every action on every resource. IAM returns documents URL-encoded
-// (RFC 3986); moto and hand-written fixtures sometimes do not.
+// grantsAdmin reports whether a policy document makes its holder an
+// administrator (CIS 1.16): it allows every action on every resource, or
+// it has the shape of one (Allow with NotAction, or Action "*" with
+// NotResource, conditions or not) and still allows IAM's actions, with
+// which the holder grants itself whatever was left out. AWS's
+// PowerUserAccess (NotAction iam:*, organizations:*, account:*) is not.
+// Judged by package iampolicy, as IAM evaluates. A document that does not
+// parse cannot be judged and is not called admin.
 func grantsAdmin(doc string) bool {
-	d, err := parsePolicy(doc)
+	p, err := iampolicy.Parse("", doc)
 	if err != nil {
 		return false
 	}
-	for _, s := range d.Statement {
-		if s.Effect == "Allow" && slices.ContainsFunc(s.Action, isStar) && slices.ContainsFunc(s.Resource, isStar) {
-			return true
-		}
-	}
-	return false
+	ps := []iampolicy.Policy{p}
+	return iampolicy.GrantsFullAdmin(ps) ||
+		(iampolicy.FullAdminLike(ps) && iampolicy.Evaluate(ps, "iam:*", "arn:aws:iam::*").Allows())
 }
-
-func isStar(s string) bool { return s == "*" || s == "*:*" }

@@ -25,6 +25,7 @@ type Reader struct {
 	opts    Options
 
 	report   once[reportFacts]
+	org      once[orgFacts]
 	users    once[usersFacts]
 	auth     once[authFacts]
 	regions  once[regionsFacts]

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/keysweep/keysweep/contain"
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/internal/safefile"
@@ -110,6 +111,14 @@ type inputs struct {
 	Category          string
 	WaitForProcessing bool
 	Ref, SHA          string
+	// Triage looks up what each matched key can do and did since it was
+	// committed. Contain names the containment to run on every live key
+	// of the contain role's account ("deactivate" or "quarantine", only
+	// on schedule and workflow_dispatch), ContainRole the write-capable
+	// role it runs with.
+	Triage      bool
+	Contain     contain.Action
+	ContainRole string
 }
 
 func readInputs(gha *githubactions.Action) (inputs, error) {
@@ -170,6 +179,20 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 	}
 	if in.Organization, err = boolInput(gha, "organization", false); err != nil {
 		return in, err
+	}
+	if in.Triage, err = boolInput(gha, "triage", true); err != nil {
+		return in, err
+	}
+	switch c := gha.GetInput("contain"); c {
+	case "":
+	case string(contain.Deactivate), string(contain.Quarantine):
+		in.Contain = contain.Action(c)
+	default:
+		return in, fmt.Errorf("input contain: %q is not deactivate or quarantine", escape.Excerpt(c))
+	}
+	in.ContainRole = gha.GetInput("contain-role")
+	if in.Contain != "" && in.ContainRole == "" {
+		return in, fmt.Errorf("input contain needs contain-role: the write-capable role containment runs with (the scanning role stays read-only; docs/incident-response.md)")
 	}
 	failOn := cmp.Or(gha.GetInput("fail-on"), "high")
 	sev, err := finding.ParseSeverity(failOn)
@@ -283,6 +306,7 @@ func (r *run) main(ctx context.Context) int {
 			Region:       in.Region,
 			Org:          in.Organization,
 			MemberRole:   in.MemberRole,
+			NoTriage:     !in.Triage,
 		},
 	}
 	awsWarning := r.configureAWS(&cfg, in, sc)
@@ -357,6 +381,13 @@ func (r *run) main(ctx context.Context) int {
 	}
 	if err := r.summary(rep, full, in, sc, changed, uploads, code); err != nil {
 		return r.fail(err)
+	}
+	contained, cfailed := r.contain(ctx, full, in, eventName)
+	if cfailed && code == pipeline.ExitClean {
+		code = pipeline.ExitError
+	}
+	if r.getenv("GITHUB_OUTPUT") != "" && in.Contain != "" {
+		r.gha.SetOutput("contained", strconv.Itoa(contained))
 	}
 	var ids []string
 	for _, u := range uploads {

@@ -94,7 +94,8 @@ func (r *run) sarifName() string {
 	return cmp.Or(r.getenv("INPUT_SARIF-FILE"), "keysweep.sarif")
 }
 
-// bySeverity returns the unsuppressed findings, the most severe first,
+// bySeverity returns the unsuppressed findings, the most urgent first
+// (finding.KeyFinding.Urgency: live and used keys, then by severity),
 // then by key and path so the choice is the same on every run.
 func bySeverity(keys []finding.KeyFinding) []finding.KeyFinding {
 	var out []finding.KeyFinding
@@ -104,7 +105,7 @@ func bySeverity(keys []finding.KeyFinding) []finding.KeyFinding {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b finding.KeyFinding) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Path, b.Path))
+		return cmp.Or(cmp.Compare(b.Urgency(), a.Urgency()), strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Path, b.Path))
 	})
 	return out
 }
@@ -213,8 +214,8 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		if keys > summaryKeys {
 			fmt.Fprintf(&b, "The %d most severe of %d findings; %s.\n\n", summaryKeys, keys, sarifNote)
 		}
-		b.WriteString("| Severity | Key ID | Status | Owner | Last used | Introduced at | First commit | In HEAD |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| Severity | Key ID | Status | Owner | Last used | Introduced at | First commit | In HEAD | Triage |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 		for _, k := range leaked[:min(keys, summaryKeys)] {
 			where := "unreachable object"
 			if !k.Unreachable {
@@ -227,9 +228,9 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 			if k.Commit != "" {
 				commit = fmt.Sprintf("%s %s, %s", escape.Code(short(k.Commit)), escape.Markdown(k.Author), k.Date.UTC().Format(time.DateOnly))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				k.Severity, escape.Code(k.KeyID), escape.Markdown(string(k.Status)), escape.Markdown(keyOwner(k)), escape.Markdown(lastUsed(k)),
-				where, commit, yesNo(k.InHead))
+				where, commit, yesNo(k.InHead), cmp.Or(escape.Markdown(k.Triage), "—"))
 		}
 		if more := keys - summaryKeys; more > 0 {
 			fmt.Fprintf(&b, "\n… and %d more: %s.\n", more, sarifNote)

@@ -101,6 +101,14 @@ type KeyFinding struct {
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
 
+	// Access and Activity are the triage of a key the inventory holds:
+	// what it can do, and what CloudTrail saw it do since it was
+	// committed; nil when not looked up (the report's gaps say why).
+	// Triage is one line that says why the key ranks where it does.
+	Access   *Access   `json:"access,omitempty"`
+	Activity *Activity `json:"activity,omitempty"`
+	Triage   string    `json:"triage,omitempty"`
+
 	// Verification facts (--verify): the identity a live pair acts as,
 	// the AWS error code that rejected an invalid one, the canary
 	// service whose account a canary key belongs to.

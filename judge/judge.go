@@ -2,7 +2,6 @@ package judge
 
 import (
 	"cmp"
-	"slices"
 	"strings"
 	"time"
 
@@ -29,13 +28,7 @@ func JudgeVerified(leaks []finding.Leak, inv *finding.Inventory, ver finding.Ver
 	for _, l := range leaks {
 		out = append(out, judge(l, inv, ver, now))
 	}
-	slices.SortStableFunc(out, func(a, b finding.KeyFinding) int {
-		return cmp.Or(
-			cmp.Compare(b.Severity, a.Severity),
-			strings.Compare(a.KeyID, b.KeyID),
-			strings.Compare(a.Path, b.Path),
-		)
-	})
+	Order(out)
 	return out
 }
 
@@ -196,11 +189,19 @@ func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, no
 		kf.LastUsed = v.key.LastUsed
 		kf.LastUsedService = v.key.LastUsedService
 		kf.LastUsedRegion = v.key.LastUsedRegion
+		if v.in != nil {
+			if t, ok := v.in.Triage[l.KeyID]; ok {
+				kf.Access, kf.Activity = t.Access, t.Activity
+			}
+		}
 	}
 	if v.verified {
 		kf.ARN, kf.RejectedCode, kf.Canary = v.ver.ARN, v.ver.Code, v.ver.Canary
 	}
 	kf.Message = message(&kf, v, v.in, now)
+	if kf.Access != nil || kf.Activity != nil {
+		kf.Triage = why(kf, now)
+	}
 	kf.Fingerprint = finding.Fingerprint(finding.Family, l.KeyID, l.Path)
 	kf.KeyFingerprint = finding.KeyFingerprint(l.KeyID)
 	return kf

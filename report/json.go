@@ -9,6 +9,10 @@ import (
 	"github.com/keysweep/keysweep/judge"
 )
 
+// SchemaVersion is the version of docs/report.schema.json the JSON report
+// follows; it changes when a field changes meaning or shape.
+const SchemaVersion = "1"
+
 // keyJSON is a committed key as the JSON report has it: the finding and
 // its remediation, which the judge derives on demand rather than storing
 // in every finding.
@@ -22,7 +26,8 @@ type keyJSON struct {
 // document: the only field named "keys" at the top level's indentation.
 var keysField = []byte("\n  \"keys\": []")
 
-// JSON writes r as indented JSON. Field order is the struct order of the
+// JSON writes r as indented JSON, as docs/report.schema.json describes it.
+// It opens with "schemaVersion"; field order is the struct order of the
 // finding package, so output is stable from run to run. A "summary" object
 // closes it with the counts of the text report's summary line.
 //
@@ -32,9 +37,10 @@ var keysField = []byte("\n  \"keys\": []")
 // docs/architecture.md).
 func JSON(w io.Writer, r *finding.Report) error {
 	out := struct {
+		SchemaVersion string `json:"schemaVersion"`
 		*finding.Report
 		Summary Summary `json:"summary"`
-	}{Report: new(finding.Report), Summary: Summarize(r)}
+	}{SchemaVersion: SchemaVersion, Report: new(finding.Report), Summary: Summarize(r)}
 	*out.Report = *r
 	// Consumers iterate "keys"; null would make them check first. The
 	// empty array marks where the keys go.

@@ -58,14 +58,36 @@ func Markdown(w io.Writer, r *finding.Report) error {
 
 	if len(open) > 0 {
 		b.WriteString("### Leaked keys\n\n")
-		b.WriteString("| Status | Key ID | Account | Owner | Last used | Severity | Found in |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("| Status | Key ID | Account | Owner | Last used | Severity | Found in | Triage |\n|---|---|---|---|---|---|---|---|\n")
 		for _, g := range open {
 			t := g.top
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n",
 				statusCell(t.Status), g.key, cmp.Or(mdEscape(t.Account), "—"), cmp.Or(mdEscape(t.User), "—"),
-				mdLastUsed(*t), t.Severity, places(g.findings))
+				mdLastUsed(*t), t.Severity, places(g.findings), cmp.Or(mdEscape(t.Triage), "—"))
 		}
 		b.WriteString("\n")
+		triaged := false
+		for _, g := range open {
+			t := g.top
+			if t.Access == nil && t.Activity == nil {
+				continue
+			}
+			if !triaged {
+				b.WriteString("#### What the live keys can do and did\n\n")
+				triaged = true
+			}
+			fmt.Fprintf(&b, "- `%s`", g.key)
+			if t.Access != nil {
+				fmt.Fprintf(&b, " — access: %s", mdEscape(accessLine(t.Access)))
+			}
+			if t.Activity != nil {
+				fmt.Fprintf(&b, " — activity: %s", mdEscape(activityLine(t.Activity)))
+			}
+			b.WriteString("\n")
+		}
+		if triaged {
+			b.WriteString("\n")
+		}
 	}
 	if len(suppressed) > 0 {
 		fmt.Fprintf(&b, "%s suppressed (see the JSON report).\n\n", countOf(len(suppressed), "key is", "keys are"))
@@ -149,19 +171,8 @@ func isLive(s finding.KeyStatus) bool {
 }
 
 // liveRank puts live keys first, then the other statuses in the order
-// they need attention, then by severity.
-func liveRank(k finding.KeyFinding) int {
-	r := rank(k)
-	switch {
-	case isLive(k.Status):
-		r += 3000
-	case k.Status == finding.StatusUnverified:
-		r += 2000
-	case k.Status == finding.StatusOtherAccount:
-		r += 1000
-	}
-	return r
-}
+// they need attention, then by severity (finding.KeyFinding.Urgency).
+func liveRank(k finding.KeyFinding) int { return k.Urgency() }
 
 func statusCell(s finding.KeyStatus) string {
 	if isLive(s) {

@@ -199,13 +199,9 @@ func groupByKey(keys []finding.KeyFinding) []*group {
 	return groups
 }
 
-// rank orders suppressed findings below every unsuppressed one.
-func rank(k finding.KeyFinding) int {
-	if k.Suppressed != nil {
-		return int(k.Severity)
-	}
-	return int(k.Severity) + int(finding.SeverityCritical) + 1
-}
+// rank orders findings by urgency (finding.KeyFinding.Urgency):
+// suppressed ones below every open one, live and used keys first.
+func rank(k finding.KeyFinding) int { return k.Urgency() }
 
 func (p *printer) keys(keys []finding.KeyFinding) {
 	if len(keys) == 0 {
@@ -239,6 +235,15 @@ func (p *printer) key(g *group) {
 		p.printf("  %s", p.paint(dim, "SUPPRESSED"))
 	}
 	p.printf("\n  %s\n", t.Message)
+	if t.Triage != "" {
+		p.printf("  %s %s\n", p.paint(bold, "triage:"), t.Triage)
+	}
+	if t.Access != nil {
+		p.printf("  access:   %s\n", accessLine(t.Access))
+	}
+	if t.Activity != nil {
+		p.printf("  activity: %s\n", activityLine(t.Activity))
+	}
 	if t.Suppressed == nil {
 		p.printf("  %s %s\n", p.paint(bold, "next:"), judge.NextStep(t))
 	}

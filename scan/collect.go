@@ -29,6 +29,11 @@ type Request struct {
 	NoChecks   bool
 	Thresholds checks.Thresholds
 
+	// NoTriage leaves out the triage of the matched keys: what each key's
+	// user can do (iam:GetAccountAuthorizationDetails) and what CloudTrail
+	// saw the key do since it was committed (cloudtrail:LookupEvents).
+	NoTriage bool
+
 	// Org reads the caller's AWS Organization: keys are matched in the
 	// account that owns each, and the checks run in every account.
 	Org bool
@@ -103,6 +108,16 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 	if err := ctx.Err(); err != nil {
 		return nil, Classify("match keys", err)
 	}
+	if req.NoTriage {
+		if matched(inv) {
+			inv.Gaps = append(inv.Gaps, "access and activity of committed keys not looked up: --no-triage")
+		}
+	} else {
+		c.triageAll(ctx, inv, leaks)
+		if err := ctx.Err(); err != nil {
+			return nil, Classify("triage keys", err)
+		}
+	}
 	res := &Result{Inventory: inv, Accounts: accounts}
 	if req.NoChecks {
 		return res, nil
@@ -129,6 +144,19 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 		res.Gaps = append(res.Gaps, checkGaps[i]...)
 	}
 	return res, nil
+}
+
+// matched reports whether the inventory holds any key, in any account.
+func matched(inv *finding.Inventory) bool {
+	if len(inv.Keys) > 0 {
+		return true
+	}
+	for _, m := range inv.Members {
+		if len(m.Keys) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // organization lists the organization's accounts into inv (names, and the
@@ -241,6 +269,7 @@ type collection struct {
 
 	mu      sync.Mutex
 	readers map[string]*member
+	scp     scps
 	// orgFeatures are the organization's centralized root access features
 	// as the caller's account reads them (with --org), lent to members.
 	orgFeatures *snapshot.OrgFeatures

@@ -1,6 +1,7 @@
 package iampolicy
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -8,7 +9,7 @@ import (
 
 func TestAssess(t *testing.T) {
 	const self = "arn:aws:iam::111122223333:user/dev"
-	boundary := MustParse("arn:aws:iam::111122223333:policy/boundary", `{"Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:CreatePolicyVersion"],"Resource":"*"}]}`)
+	boundary := mustParse("arn:aws:iam::111122223333:policy/boundary", `{"Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:CreatePolicyVersion"],"Resource":"*"}]}`)
 	tests := []struct {
 		name        string
 		docs        []string
@@ -40,7 +41,7 @@ func TestAssess(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := Principal{ARN: self, Boundary: tt.boundary}
 			for i, d := range tt.docs {
-				p.Identity = append(p.Identity, MustParse(string(rune('a'+i)), d))
+				p.Identity = append(p.Identity, mustParse(string(rune('a'+i)), d))
 			}
 			a := Assess(p)
 			if a.Level != tt.level || a.Conditional != tt.conditional {
@@ -66,15 +67,15 @@ func TestAssess(t *testing.T) {
 }
 
 func TestGrantsNarrowed(t *testing.T) {
-	boundary := MustParse("boundary", `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}`)
+	boundary := mustParse("boundary", `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"}]}`)
 	p := Principal{
-		Identity: []Policy{MustParse("arn:aws:iam::aws:policy/AmazonS3FullAccess", `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`),
-			MustParse("inline:deny", `{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::logs/private/*"}]}`)},
+		Identity: []Policy{mustParse("arn:aws:iam::aws:policy/AmazonS3FullAccess", `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`),
+			mustParse("inline:deny", `{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::logs/private/*"}]}`)},
 		Boundary: &boundary,
 	}
 	gs, truncated := p.Grants()
 	want := Grant{Action: "s3:GetObject", Resource: "arn:aws:s3:::logs/*", Conditional: true, Policy: "arn:aws:iam::aws:policy/AmazonS3FullAccess"}
-	if truncated || len(gs) != 1 || !sameGrant(gs[0], want) || gs[0].Policy != want.Policy {
+	if truncated || len(gs) != 1 || gs[0].key() != want.key() || gs[0].Policy != want.Policy {
 		t.Errorf("grants = %+v, want [%+v]", gs, want)
 	}
 }
@@ -88,7 +89,7 @@ func TestGrantsBounded(t *testing.T) {
 		res = append(res, `"arn:aws:s3:::b`+strings.Repeat("y", i)+`"`)
 	}
 	doc := `{"Statement":{"Effect":"Allow","Action":[` + strings.Join(acts, ",") + `],"Resource":[` + strings.Join(res, ",") + `]}}`
-	gs, truncated := Principal{Identity: []Policy{MustParse("p", doc)}}.Grants()
+	gs, truncated := Principal{Identity: []Policy{mustParse("p", doc)}}.Grants()
 	if !truncated || len(gs) != MaxGrants {
 		t.Errorf("%d grants, truncated %v", len(gs), truncated)
 	}
@@ -102,5 +103,29 @@ func TestReadOnly(t *testing.T) {
 		if got := ReadOnly(a); got != want {
 			t.Errorf("ReadOnly(%s) = %v", a, got)
 		}
+	}
+}
+
+// TestAssessScales: the assessment of a principal grows linearly with the
+// size of its policies (the allocations of twice the actions are about
+// twice as many), never with its square.
+func TestAssessScales(t *testing.T) {
+	principal := func(n int) Principal {
+		var acts []string
+		for i := range n {
+			acts = append(acts, fmt.Sprintf(`"svc%d:Put%d"`, i%7, i))
+		}
+		doc := `{"Statement":[{"Effect":"Allow","Action":[` + strings.Join(acts, ",") + `],"Resource":"arn:aws:s3:::b/*"},` +
+			`{"Effect":"Deny","Action":"svc1:*","Resource":"arn:aws:s3:::b/secret/*"}]}`
+		return Principal{ARN: "arn:aws:iam::1:user/u", Identity: []Policy{mustParse("p", doc)}}
+	}
+	small, large := principal(400), principal(800)
+	a := testing.AllocsPerRun(2, func() { Assess(small) })
+	b := testing.AllocsPerRun(2, func() { Assess(large) })
+	if b > 2.6*a {
+		t.Errorf("allocations %v for 400 actions, %v for 800: not linear", a, b)
+	}
+	if got := Assess(large); len(got.Grants) != 800 || got.Level != LevelWrite {
+		t.Errorf("%d grants, level %s", len(got.Grants), got.Level)
 	}
 }

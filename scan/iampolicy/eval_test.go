@@ -142,3 +142,12 @@ func TestFullAdmin(t *testing.T) {
 		}
 	}
 }
+
+// mustParse is Parse for the documents the tests write.
+func mustParse(name, doc string) Policy {
+	p, err := Parse(name, doc)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}

@@ -1,6 +1,7 @@
 package iampolicy
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -33,6 +34,7 @@ const MaxGrants = 2000
 // is set when MaxGrants was reached.
 func (p Principal) Grants() (grants []Grant, truncated bool) {
 	layers := p.layers()
+	seen := map[string]bool{}
 	for _, pol := range p.Identity {
 		for _, s := range pol.Statements {
 			if s.Effect != Allow {
@@ -43,6 +45,9 @@ func (p Principal) Grants() (grants []Grant, truncated bool) {
 				for _, l := range layers {
 					gs = narrow(gs, l)
 				}
+				if len(gs) > MaxGrants {
+					gs, truncated = gs[:MaxGrants], true
+				}
 				for _, g := range gs {
 					switch p.denyReach(g) {
 					case covered:
@@ -50,10 +55,11 @@ func (p Principal) Grants() (grants []Grant, truncated bool) {
 					case touched:
 						g.Conditional = true
 					}
-					if !slices.ContainsFunc(grants, func(h Grant) bool { return sameGrant(g, h) }) {
+					if k := g.key(); !seen[k] {
 						if len(grants) == MaxGrants {
 							return grants, true
 						}
+						seen[k] = true
 						grants = append(grants, g)
 					}
 				}
@@ -63,9 +69,9 @@ func (p Principal) Grants() (grants []Grant, truncated bool) {
 	return grants, false
 }
 
-func sameGrant(a, b Grant) bool {
-	return strings.EqualFold(a.Action, b.Action) && a.Resource == b.Resource && a.Conditional == b.Conditional &&
-		slices.Equal(a.NotAction, b.NotAction) && slices.Equal(a.NotResource, b.NotResource)
+// key identifies a grant for deduplication (actions are case-insensitive).
+func (g Grant) key() string {
+	return fmt.Sprintf("%s\x00%s\x00%t\x00%q\x00%q", strings.ToLower(g.Action), g.Resource, g.Conditional, g.NotAction, g.NotResource)
 }
 
 // statementGrants splits an Allow statement into its grants.

@@ -81,16 +81,6 @@ func Parse(name, doc string) (Policy, error) {
 	return p, nil
 }
 
-// MustParse is Parse for documents written in code (tests, built-in
-// policies); it panics on an error.
-func MustParse(name, doc string) Policy {
-	p, err := Parse(name, doc)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
 type rawStatement struct {
 	Sid         string
 	Effect      string

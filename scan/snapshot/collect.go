@@ -32,6 +32,13 @@ type Options struct {
 	// started for (each is two or more calls and IAM throttles). Default
 	// 100; negative skips Access Advisor.
 	ServiceAccessLimit int
+	// LookupInterval spaces the CloudTrail LookupEvents calls of one
+	// account and region (CloudTrail allows 2 a second). Default
+	// DefaultLookupInterval.
+	LookupInterval time.Duration
+	// LookupPages bounds the LookupEvents pages read per key and region.
+	// Default DefaultLookupPages.
+	LookupPages int
 }
 
 // Defaults for Options.
@@ -59,6 +66,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ServiceAccessLimit == 0 {
 		o.ServiceAccessLimit = DefaultServiceAccessLimit
+	}
+	if o.LookupInterval <= 0 {
+		o.LookupInterval = DefaultLookupInterval
+	}
+	if o.LookupPages <= 0 {
+		o.LookupPages = DefaultLookupPages
 	}
 	return o
 }

@@ -204,21 +204,6 @@ func TestUserMFA(t *testing.T) {
 	})
 }
 
-func user(name string, keys ...finding.AccessKey) snapshot.User {
-	for i := range keys {
-		keys[i].User = name
-	}
-	return snapshot.User{Name: name, ARN: "arn:aws:iam::123456789012:user/" + name, Created: daysAgo(500), Keys: keys}
-}
-
-func key(id, status string, created, used int) finding.AccessKey {
-	k := finding.AccessKey{ID: id, Status: status, Created: daysAgo(created)}
-	if used >= 0 {
-		k.LastUsed = daysAgo(used)
-	}
-	return k
-}
-
 // keyRow is a user's report row with keys: each (active, created, used)
 // with used < 0 for never.
 func keyRow(name string, keys ...[3]int) snapshot.CredentialRow {

@@ -33,7 +33,14 @@ func Path() string {
 }
 
 var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	f, err := os.Open(Path())
+	return Compile(Path(), URI)
+})
+
+// Compile reads the JSON Schema at path, whose $id is uri, and compiles
+// it offline, asserting formats: the one way the tests load a schema
+// (this report's, SARIF's).
+func Compile(path, uri string) (*jsonschema.Schema, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -45,11 +52,11 @@ var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.UseLoader(offline{})
 	c.AssertFormat()
-	if err := c.AddResource(URI, doc); err != nil {
+	if err := c.AddResource(uri, doc); err != nil {
 		return nil, err
 	}
-	return c.Compile(URI)
-})
+	return c.Compile(uri)
+}
 
 // Check returns why data does not follow the schema, or nil.
 func Check(data []byte) error {

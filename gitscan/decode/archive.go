@@ -86,14 +86,50 @@ func IsArchive(head []byte) bool {
 		bytes.HasPrefix(head, []byte("%PDF-")) || isMailHead(head)
 }
 
-// mailHeaders are the header fields a mail message (an .eml file, an
-// mbox) starts with.
-var mailHeaders = []string{"From ", "Return-Path:", "Received:", "Delivered-To:", "MIME-Version:", "Message-ID:", "From:", "To:", "Subject:", "Date:", "X-", "Content-Type:", "Content-Transfer-Encoding:"}
+// mailHeaders are header fields a mail message (an .eml file, an mbox)
+// starts with.
+var mailHeaders = []string{"Return-Path:", "Received:", "Delivered-To:", "MIME-Version:", "Message-ID:", "From:", "To:", "Cc:", "Subject:", "Date:", "X-", "Content-Type:", "Content-Transfer-Encoding:", "Reply-To:", "Sender:", "In-Reply-To:", "References:"}
 
+// isMailHead reports whether head starts as a mail message: an mbox
+// "From " line (case as mbox writes it) or a known header field, and at
+// least two known header fields among its first four lines (or a MIME
+// part's Content-Transfer-Encoding header). One line is
+// not enough: Python's "from x import y", a YAML "date:" or a compose
+// file's "x-common:" start like a header, and reading every such file
+// whole would cost a repository of Python sources its scan time.
 func isMailHead(head []byte) bool {
+	lines := bytes.SplitN(head, []byte("\n"), 5)
+	if len(lines) < 3 { // two whole lines at least
+		return false
+	}
+	lines = lines[:len(lines)-1] // the last may be cut short
+	if bytes.HasPrefix(lines[0], []byte("From ")) {
+		lines = lines[1:]
+	}
+	// A MIME part's own header names its encoding: enough by itself.
+	if len(lines) > 0 && bytes.HasPrefix(bytes.ToLower(lines[0]), []byte("content-transfer-encoding:")) {
+		return true
+	}
+	known := 0
+	for i, l := range lines {
+		if isKnownHeader(l) {
+			known++
+		} else if i == 0 {
+			return false
+		}
+	}
+	return known >= 2
+}
+
+func isKnownHeader(line []byte) bool {
 	for _, h := range mailHeaders {
-		if len(head) > len(h) && bytes.EqualFold(head[:len(h)], []byte(h)) {
-			return bytes.IndexByte(head, '\n') > 0
+		if len(line) > len(h) && bytes.EqualFold(line[:len(h)], []byte(h)) {
+			if h != "X-" {
+				return true
+			}
+			// X-Anything: a header name, then a colon.
+			name, _, ok := bytes.Cut(line, []byte(":"))
+			return ok && bytes.IndexAny(name, " \t") < 0
 		}
 	}
 	return false

@@ -21,9 +21,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/keysweep/keysweep/contain"
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/internal/safefile"
@@ -44,6 +46,9 @@ type Options struct {
 	PollInterval time.Duration
 	// Now fixes the clock; zero means time.Now.
 	Now time.Time
+	// RetryBudget and RetryBackoff bound the upload's retries when
+	// GitHub answers 5xx or 429; zero means sarif's defaults.
+	RetryBudget, RetryBackoff time.Duration
 }
 
 // Main runs the action and returns the process exit status: 0 clean, 1 a
@@ -56,6 +61,13 @@ func Main(ctx context.Context, stdout, stderr io.Writer, getenv func(string) str
 
 // MainWith is Main with the runtime's dependencies set.
 func MainWith(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string, o Options) (code int) {
+	if getenv("GITHUB_ACTIONS") != "true" {
+		// Outside a runner, ::add-mask:: would print each secret found
+		// in plain text and the SARIF file would land in the current
+		// directory: refuse before anything is read or written.
+		fmt.Fprintln(stderr, "keysweep: action runs only inside GitHub Actions (GITHUB_ACTIONS=true is not set); on your own machine use keysweep scan")
+		return pipeline.ExitError
+	}
 	gha := githubactions.New(githubactions.WithWriter(stdout), githubactions.WithGetenv(getenv))
 	r := &run{gha: gha, getenv: getenv, stdout: stdout, stderr: stderr, opts: o}
 	defer func() {
@@ -99,6 +111,14 @@ type inputs struct {
 	Category          string
 	WaitForProcessing bool
 	Ref, SHA          string
+	// Triage looks up what each matched key can do and did since it was
+	// committed. Contain names the containment to run on every live key
+	// of the contain role's account ("deactivate" or "quarantine", only
+	// on schedule and workflow_dispatch), ContainRole the write-capable
+	// role it runs with.
+	Triage      bool
+	Contain     contain.Action
+	ContainRole string
 }
 
 func readInputs(gha *githubactions.Action) (inputs, error) {
@@ -116,6 +136,12 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 		Category:     strings.Trim(gha.GetInput("category"), "/"),
 		Ref:          gha.GetInput("ref"),
 		SHA:          gha.GetInput("sha"),
+	}
+	// A revision has no line break or other control character; one would
+	// cut the one-line error that names it, so it is refused here, whole
+	// and escaped.
+	if strings.ContainsFunc(in.Since, unicode.IsControl) {
+		return in, fmt.Errorf("input since: %s is not a revision: it holds a line break or another control character", escape.Excerpt(in.Since))
 	}
 	var err error
 	if in.WaitForProcessing, err = boolInput(gha, "wait-for-processing", true); err != nil {
@@ -154,6 +180,20 @@ func readInputs(gha *githubactions.Action) (inputs, error) {
 	if in.Organization, err = boolInput(gha, "organization", false); err != nil {
 		return in, err
 	}
+	if in.Triage, err = boolInput(gha, "triage", true); err != nil {
+		return in, err
+	}
+	switch c := gha.GetInput("contain"); c {
+	case "":
+	case string(contain.Deactivate), string(contain.Quarantine):
+		in.Contain = contain.Action(c)
+	default:
+		return in, fmt.Errorf("input contain: %q is not deactivate or quarantine", escape.Excerpt(c))
+	}
+	in.ContainRole = gha.GetInput("contain-role")
+	if in.Contain != "" && in.ContainRole == "" {
+		return in, fmt.Errorf("input contain needs contain-role: the write-capable role containment runs with (the scanning role stays read-only; docs/incident-response.md)")
+	}
 	failOn := cmp.Or(gha.GetInput("fail-on"), "high")
 	sev, err := finding.ParseSeverity(failOn)
 	if err != nil || sev == finding.SeverityInfo {
@@ -189,10 +229,26 @@ type run struct {
 func (r *run) fail(err error) int {
 	msg := oneLine(err.Error())
 	r.gha.WithFieldsMap(map[string]string{"title": "keysweep could not run"}).Errorf("%s", escape.Text(msg))
-	if r.getenv("GITHUB_STEP_SUMMARY") != "" {
-		r.gha.AddStepSummary("## keysweep could not run\n\n" + escape.Markdown(msg) + "\n")
-	}
+	// The error is in the log already; a summary file that cannot be
+	// written adds nothing to it.
+	_ = r.appendRunnerFile("GITHUB_STEP_SUMMARY", "## keysweep could not run\n\n"+escape.Markdown(msg)+"\n")
 	return pipeline.ExitError
+}
+
+// appendRunnerFile appends text to the file the runner names in env
+// (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY), if it names one. It never goes
+// through go-githubactions, whose plain open would block forever on a
+// FIFO: safefile refuses anything but a regular file (or a link to one)
+// in one line, without waiting.
+func (r *run) appendRunnerFile(env, text string) error {
+	name := r.getenv(env)
+	if name == "" {
+		return nil
+	}
+	if err := safefile.AppendRunnerFile(name, []byte(text)); err != nil {
+		return fmt.Errorf("%s: %w", env, err)
+	}
+	return nil
 }
 
 func (r *run) main(ctx context.Context) int {
@@ -205,6 +261,12 @@ func (r *run) main(ctx context.Context) int {
 	if err != nil {
 		return r.fail(err)
 	}
+	// A path that does not exist fails here, before the enclosing
+	// repository (the workspace) could be scanned instead; a directory
+	// inside the repository scopes the findings (pipeline.Locate).
+	if _, _, err := pipeline.Locate(in.Path); err != nil {
+		return r.fail(fmt.Errorf("input path: %w", err))
+	}
 	facts, err := openFacts(in.Path)
 	if err != nil {
 		return r.fail(err)
@@ -215,7 +277,9 @@ func (r *run) main(ctx context.Context) int {
 	}
 	if sc.Nothing {
 		r.gha.Noticef("keysweep: %s", escape.Text(sc.Describe))
-		r.setOutputs(0, finding.SeverityNone, "", nil)
+		if err := r.setOutputs(0, finding.SeverityNone, "", nil); err != nil {
+			return r.fail(err)
+		}
 		return pipeline.ExitClean
 	}
 
@@ -242,6 +306,7 @@ func (r *run) main(ctx context.Context) int {
 			Region:       in.Region,
 			Org:          in.Organization,
 			MemberRole:   in.MemberRole,
+			NoTriage:     !in.Triage,
 		},
 	}
 	awsWarning := r.configureAWS(&cfg, in, sc)
@@ -308,18 +373,30 @@ func (r *run) main(ctx context.Context) int {
 	if in.UploadSARIF {
 		uploads = r.upload(ctx, full, in, sc, sarifLog)
 	}
-	r.summary(rep, full, in, sc, changed, uploads, code)
+	// A failed upload fails the job: the summary's verdict says so too.
+	for _, u := range uploads {
+		if u.Failed && code == pipeline.ExitClean {
+			code = pipeline.ExitError
+		}
+	}
+	if err := r.summary(rep, full, in, sc, changed, uploads, code); err != nil {
+		return r.fail(err)
+	}
+	contained, cfailed := r.contain(ctx, full, in, eventName)
+	if cfailed && code == pipeline.ExitClean {
+		code = pipeline.ExitError
+	}
+	if r.getenv("GITHUB_OUTPUT") != "" && in.Contain != "" {
+		r.gha.SetOutput("contained", strconv.Itoa(contained))
+	}
 	var ids []string
 	for _, u := range uploads {
 		if u.ID != "" {
 			ids = append(ids, u.ID)
 		}
 	}
-	r.setOutputs(rep.Count(finding.SeverityInfo), rep.MaxSeverity(), sarifPath, ids)
-	for _, u := range uploads {
-		if u.Failed && code == pipeline.ExitClean {
-			code = pipeline.ExitError
-		}
+	if err := r.setOutputs(rep.Count(finding.SeverityInfo), rep.MaxSeverity(), sarifPath, ids); err != nil {
+		return r.fail(err)
 	}
 	return code
 }
@@ -511,14 +588,32 @@ func workflowPath(workflowRef, repository string) string {
 // setOutputs writes the step outputs; outside Actions (no GITHUB_OUTPUT)
 // there is nowhere to write them. sarifIDs are the code scanning uploads,
 // git history's first.
-func (r *run) setOutputs(findings int, max finding.Severity, sarifPath string, sarifIDs []string) {
+func (r *run) setOutputs(findings int, max finding.Severity, sarifPath string, sarifIDs []string) error {
 	if r.getenv("GITHUB_OUTPUT") == "" {
-		return
+		return nil
 	}
-	r.gha.SetOutput("findings", strconv.Itoa(findings))
-	r.gha.SetOutput("max-severity", max.String())
-	r.gha.SetOutput("sarif-file", sarifPath)
-	r.gha.SetOutput("sarif-id", strings.Join(sarifIDs, ","))
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return fmt.Errorf("GITHUB_OUTPUT: %w", err)
+	}
+	out := outputFile{delim: "ghadelimiter_" + hex.EncodeToString(nonce[:])}
+	out.SetOutput("findings", strconv.Itoa(findings))
+	out.SetOutput("max-severity", max.String())
+	out.SetOutput("sarif-file", sarifPath)
+	out.SetOutput("sarif-id", strings.Join(sarifIDs, ","))
+	return r.appendRunnerFile("GITHUB_OUTPUT", out.b.String())
+}
+
+// outputFile collects step outputs in GITHUB_OUTPUT's syntax.
+type outputFile struct {
+	delim string
+	b     strings.Builder
+}
+
+// SetOutput adds one output, in the runner's multi-line syntax
+// (name<<DELIMITER), whose delimiter no value can contain.
+func (o *outputFile) SetOutput(name, value string) {
+	fmt.Fprintf(&o.b, "%s<<%s\n%s\n%s\n", name, o.delim, value, o.delim)
 }
 
 // repoRoot returns the repository's top directory relative to the

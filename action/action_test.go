@@ -109,6 +109,7 @@ func (r *runner) run() {
 	getenv := func(k string) string { return r.env[k] }
 	r.code = MainWith(context.Background(), &stdout, &stderr, getenv, Options{
 		UploadWait: 5 * time.Second, PollInterval: 5 * time.Millisecond,
+		RetryBudget: 3 * time.Second, RetryBackoff: 5 * time.Millisecond,
 		Now: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC),
 	})
 	r.out = stdout.String() + stderr.String()
@@ -362,7 +363,10 @@ func TestForkPullRequestUploadRefusedIsAWarning(t *testing.T) {
 	r.wantLog(`::error col=\d+,file=config/\.env,line=3,`)
 }
 
-func TestUploadRefusedWithoutPermissionIsAWarning(t *testing.T) {
+// TestUploadRefusedWithoutPermissionFails: a 403 on an event whose token
+// can upload is the workflow's missing permission, which would leave code
+// scanning stale: the job fails, in one line that says the fix.
+func TestUploadRefusedWithoutPermissionFails(t *testing.T) {
 	repo := history(t)
 	payload, _, _, merge := openPullRequest(t, repo, func() {
 		repo.Write("x.txt", "x\n")
@@ -372,8 +376,60 @@ func TestUploadRefusedWithoutPermissionIsAWarning(t *testing.T) {
 	r.env["GITHUB_SHA"] = merge
 	r.api.Forbidden = true
 	r.run()
+	r.wantCode(2)
+	r.wantLog("(?m)^::error title=keysweep code scanning upload refused::code scanning upload \\(HTTP 403\\): Resource not accessible by integration: add `permissions: security-events: write` to the job[^\n]*$")
+	r.wantNoLog(`::warning title=keysweep code scanning upload refused`)
+	if sum := r.file("summary"); !strings.Contains(sum, "failed: the job could not be completed") || !strings.Contains(sum, "security-events: write") {
+		t.Errorf("summary does not say the job failed and why:\n%s", sum)
+	}
+}
+
+// TestDependabotUploadRefusedIsAWarning: Dependabot's pull requests get a
+// read-only token, as forks do: nothing to fix, so a warning.
+func TestDependabotUploadRefusedIsAWarning(t *testing.T) {
+	repo := history(t)
+	payload, _, _, merge := openPullRequest(t, repo, func() {
+		repo.Write("x.txt", "x\n")
+		repo.Commit("x")
+	})
+	r := newRunner(t, repo, "pull_request", payload)
+	r.env["GITHUB_SHA"] = merge
+	r.env["GITHUB_ACTOR"] = "dependabot[bot]"
+	r.api.Forbidden = true
+	r.run()
 	r.wantCode(0)
-	r.wantLog(`::warning title=keysweep code scanning upload refused::.*security-events: write`)
+	r.wantLog(`::warning title=keysweep code scanning upload refused::HTTP 403.*Dependabot's pull requests get a read-only token`)
+}
+
+// TestUploadRetriedWhenGitHubIsBusy: 502 and 429 (Retry-After) are
+// retried; the job passes once GitHub takes the upload, and fails (exit 2,
+// not a warning with exit 0) when the wait GitHub asks for is beyond the
+// bound.
+func TestUploadRetriedWhenGitHubIsBusy(t *testing.T) {
+	repo := history(t)
+	payload, _, _, merge := openPullRequest(t, repo, func() {
+		repo.Write("x.txt", "x\n")
+		repo.Commit("x")
+	})
+	t.Run("502 then 429 then accepted", func(t *testing.T) {
+		r := newRunner(t, repo, "pull_request", payload)
+		r.env["GITHUB_SHA"] = merge
+		r.api.Busy, r.api.RetryAfter = []int{502, 429}, "0"
+		r.run()
+		r.wantCode(0)
+		if n := r.api.Requests("POST /repos/octo/app/code-scanning/sarifs"); n != 3 || len(r.api.Uploads()) != 1 {
+			t.Errorf("%d upload requests, %d accepted; want 3 and 1", n, len(r.api.Uploads()))
+		}
+	})
+	t.Run("429 asking for more than the bound", func(t *testing.T) {
+		r := newRunner(t, repo, "pull_request", payload)
+		r.env["GITHUB_SHA"] = merge
+		r.api.Busy, r.api.RetryAfter = []int{429}, "3600"
+		r.run()
+		r.wantCode(2)
+		r.wantLog(`(?m)^::error title=keysweep code scanning upload failed::code scanning upload \(HTTP 429\): Too Many Requests: GitHub asked to retry after 1h0m0s, longer than keysweep waits`)
+		r.wantNoLog(`::warning title=keysweep code scanning upload`)
+	})
 }
 
 func TestUploadProcessingFailureFailsTheJob(t *testing.T) {

@@ -11,7 +11,9 @@ import (
 
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/escape"
+	"github.com/keysweep/keysweep/judge"
 	"github.com/keysweep/keysweep/pipeline"
+	"github.com/keysweep/keysweep/report"
 	"github.com/keysweep/keysweep/sarif"
 )
 
@@ -92,7 +94,8 @@ func (r *run) sarifName() string {
 	return cmp.Or(r.getenv("INPUT_SARIF-FILE"), "keysweep.sarif")
 }
 
-// bySeverity returns the unsuppressed findings, the most severe first,
+// bySeverity returns the unsuppressed findings, the most urgent first
+// (finding.KeyFinding.Urgency: live and used keys, then by severity),
 // then by key and path so the choice is the same on every run.
 func bySeverity(keys []finding.KeyFinding) []finding.KeyFinding {
 	var out []finding.KeyFinding
@@ -102,7 +105,7 @@ func bySeverity(keys []finding.KeyFinding) []finding.KeyFinding {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b finding.KeyFinding) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Path, b.Path))
+		return cmp.Or(cmp.Compare(b.Urgency(), a.Urgency()), strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Path, b.Path))
 	})
 	return out
 }
@@ -122,12 +125,12 @@ func failedChecks(rep *finding.Report) []finding.CheckResult {
 // summary writes the job summary: counts, the leaked keys with their live
 // status and owner, the failed account checks, what could not be checked,
 // and what to do. Skipped outside Actions (no GITHUB_STEP_SUMMARY).
-func (r *run) summary(rep, full *finding.Report, in inputs, sc *scope, changed []string, uploads []uploadOutcome, code int) {
+func (r *run) summary(rep, full *finding.Report, in inputs, sc *scope, changed []string, uploads []uploadOutcome, code int) error {
 	if r.getenv("GITHUB_STEP_SUMMARY") == "" {
-		return
+		return nil
 	}
 	md := summaryMarkdown(rep, full, in, sc, changed, uploads, code)
-	r.gha.AddStepSummary(full.Scrubber().Replace(rep.Scrubber().Replace(md)))
+	return r.appendRunnerFile("GITHUB_STEP_SUMMARY", full.Scrubber().Replace(rep.Scrubber().Replace(md))+"\n")
 }
 
 // Bounds of the job summary. GitHub drops a step summary over 1 MiB, so
@@ -162,6 +165,9 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		fmt.Fprintf(&b, " (HEAD %s)", escape.Code(short(rep.Head)))
 	}
 	b.WriteString(".")
+	if rep.Scope != "" {
+		fmt.Fprintf(&b, " Only findings under %s are reported (the path input); %d elsewhere in the repository are not.", escape.Code(rep.Scope+"/"), rep.OutOfScope)
+	}
 	switch rep.InventorySource {
 	case "aws":
 		if org, checked := orgAccounts(rep); org {
@@ -208,13 +214,13 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		if keys > summaryKeys {
 			fmt.Fprintf(&b, "The %d most severe of %d findings; %s.\n\n", summaryKeys, keys, sarifNote)
 		}
-		b.WriteString("| Severity | Key ID | Status | Owner | Last used | Introduced at | First commit | In HEAD |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| Severity | Key ID | Status | Owner | Last used | Introduced at | First commit | In HEAD | Triage |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 		for _, k := range leaked[:min(keys, summaryKeys)] {
 			where := "unreachable object"
 			if !k.Unreachable {
 				where = escape.Code(fmt.Sprintf("%s:%d", k.Path, k.Line))
-				if n := len(k.OtherPaths); n > 0 {
+				if n := k.OtherPaths; n > 0 {
 					where += fmt.Sprintf(" (+%d %s)", n, plural(n, "path", "paths"))
 				}
 			}
@@ -222,9 +228,9 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 			if k.Commit != "" {
 				commit = fmt.Sprintf("%s %s, %s", escape.Code(short(k.Commit)), escape.Markdown(k.Author), k.Date.UTC().Format(time.DateOnly))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				k.Severity, escape.Code(k.KeyID), escape.Markdown(string(k.Status)), escape.Markdown(keyOwner(k)), escape.Markdown(lastUsed(k)),
-				where, commit, yesNo(k.InHead))
+				where, commit, yesNo(k.InHead), cmp.Or(escape.Markdown(k.Triage), "—"))
 		}
 		if more := keys - summaryKeys; more > 0 {
 			fmt.Fprintf(&b, "\n… and %d more: %s.\n", more, sarifNote)
@@ -246,6 +252,8 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		}
 		b.WriteString("\n")
 	}
+
+	b.WriteString(report.ComplianceMarkdown(rep))
 
 	var gaps []string
 	for _, c := range rep.Checks {
@@ -282,7 +290,7 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 		b.WriteString("4. Once the key is deleted, the alert (one per key and path, whatever its status) says `not-in-account`; dismiss it in the Security tab, or rewrite history (`git filter-repo`) if the repository must not keep it.\n\n")
 		details, seen := 0, map[string]bool{}
 		for _, k := range leaked {
-			if k.Remediation == "" || seen[k.KeyID] {
+			if seen[k.KeyID] {
 				continue
 			}
 			if details == summaryDetails {
@@ -291,7 +299,7 @@ func summaryMarkdown(rep, full *finding.Report, in inputs, sc *scope, changed []
 			}
 			seen[k.KeyID] = true
 			details++
-			fmt.Fprintf(&b, "<details><summary>Steps for %s</summary>\n\n%s\n\n</details>\n\n", escape.Code(k.KeyID), remediation(k.Remediation))
+			fmt.Fprintf(&b, "<details><summary>Steps for %s</summary>\n\n%s\n\n</details>\n\n", escape.Code(k.KeyID), remediation(judge.Remediation(&k, rep.Account)))
 		}
 	}
 

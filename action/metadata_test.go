@@ -74,7 +74,7 @@ func TestActionMetadata(t *testing.T) {
 			t.Errorf("output %q is written but not declared", name)
 		}
 	}
-	if len(read) < 15 || len(written) != 4 {
+	if len(read) < 15 || len(written) != 5 {
 		t.Errorf("found %d inputs and %d outputs in the code: is the pattern stale?", len(read), len(written))
 	}
 	if meta.Runs.Using != "composite" {

@@ -23,7 +23,8 @@ func TestSummaryAtOrganizationScale(t *testing.T) {
 				sev = finding.SeverityCritical
 			}
 			rep.Checks = append(rep.Checks, finding.CheckResult{RuleID: "iam-user-mfa", Severity: sev, State: finding.CheckFail,
-				Account: id, AccountName: fmt.Sprintf("acct-%03d", a), Resource: fmt.Sprintf("arn:aws:iam::%s:user/u%d", id, i), Message: "no MFA"})
+				Account: id, AccountName: fmt.Sprintf("acct-%03d", a), Resource: fmt.Sprintf("arn:aws:iam::%s:user/u%d", id, i), Message: "no MFA",
+				Controls: []string{"CIS v7.0 2.10", "CIS v4.0 1.10", "FSBP IAM.5"}})
 		}
 	}
 	sum := summaryMarkdown(rep, rep, inputs{FailOn: finding.SeverityHigh}, &scope{Describe: "the whole history"}, nil, nil, 1)
@@ -33,6 +34,9 @@ func TestSummaryAtOrganizationScale(t *testing.T) {
 		fmt.Sprintf("… and %d more failed checks", total-summaryChecks),
 		"account checks in 120 accounts",
 		"100000000099 (acct-099) arn:aws:iam::100000000099:user/u0", // the critical ones come first: the 100th of 120
+		// the compliance table: one row per control, however many results
+		"| CIS v7\\.0 2\\.10 | 1.10 | `iam-user-mfa` | 0 | 120 | 0 | critical: 100000000000 arn\\:aws\\:iam\\:\\:100000000000\\:user/u0 |",
+		"| FSBP IAM\\.5 | — | `iam-user-mfa` | 0 | 120 | 0 |",
 	} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q", want)

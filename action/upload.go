@@ -28,6 +28,22 @@ type uploadOutcome struct {
 	Failed bool
 }
 
+// readOnlyToken reports whether the event's GITHUB_TOKEN is read-only
+// whatever the workflow's permissions: a pull request from a fork, or one
+// Dependabot opened, on the pull_request event.
+func (r *run) readOnlyToken(sc *scope) bool {
+	return r.getenv("GITHUB_EVENT_NAME") == "pull_request" && (sc.Fork || r.getenv("GITHUB_ACTOR") == dependabot)
+}
+
+func (r *run) readOnlyWhy(sc *scope) string {
+	if sc.Fork {
+		return "pull requests from forks"
+	}
+	return "Dependabot's pull requests"
+}
+
+const dependabot = "dependabot[bot]"
+
 // upload sends each analysis (SARIF run) to code scanning on its own, so
 // each carries one category and one that did not run is never uploaded
 // (an empty analysis would close that category's alerts). rep is the
@@ -70,6 +86,8 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 			Wait:         wait,
 			PollInterval: r.opts.PollInterval,
 			HTTPClient:   client,
+			RetryBudget:  r.opts.RetryBudget,
+			RetryBackoff: r.opts.RetryBackoff,
 		})
 		if res != nil {
 			o.ID = res.ID
@@ -88,13 +106,18 @@ func (r *run) upload(ctx context.Context, rep *finding.Report, in inputs, sc *sc
 			o.State = "uploaded"
 			o.Detail = fmt.Sprintf("upload %s, %s", res.ID, cmp.Or(res.Status, "accepted"))
 			r.gha.Infof("code scanning: %s uploaded (%d results, %s)", run.Category, run.Results, o.Detail)
-		case errors.As(err, &ue) && ue.Forbidden():
+		case errors.As(err, &ue) && ue.Forbidden() && r.readOnlyToken(sc):
+			// Nothing the workflow can grant: the event's token is
+			// read-only whatever its permissions say.
 			o.State = "forbidden"
-			o.Detail = ue.Error()
-			if sc.Fork {
-				o.Detail = fmt.Sprintf("HTTP 403 (%s): pull requests from forks get a read-only token and cannot upload to code scanning; the job's status and annotations still report the leak. Set upload-sarif: ${{ !github.event.pull_request.head.repo.fork }} to skip it, or use pull_request_target only if the workflow never runs the pull request's code", ue.Message)
-			}
+			o.Detail = fmt.Sprintf("HTTP 403 (%s): %s get a read-only token and cannot upload to code scanning; the job's status and annotations still report the leak. Set upload-sarif: ${{ !github.event.pull_request.head.repo.fork }} to skip it, or use pull_request_target only if the workflow never runs the pull request's code", ue.Message, r.readOnlyWhy(sc))
 			r.gha.WithFieldsMap(map[string]string{"title": "keysweep code scanning upload refused"}).Warningf("%s", o.Detail)
+		case errors.As(err, &ue) && ue.Forbidden():
+			// An event that can upload was refused: the workflow lacks
+			// the permission (or code scanning is off), which would leave
+			// code scanning silently stale. The hint is the fix.
+			o.State, o.Detail, o.Failed = "forbidden", ue.Error(), true
+			r.gha.WithFieldsMap(map[string]string{"title": "keysweep code scanning upload refused"}).Errorf("%s", oneLine(ue.Error()))
 		default:
 			o.State, o.Detail, o.Failed = "failed", err.Error(), true
 			r.gha.WithFieldsMap(map[string]string{"title": "keysweep code scanning upload failed"}).Errorf("%s", oneLine(err.Error()))

@@ -48,9 +48,11 @@ func manyUsers(t testing.TB, c *iam.Client, n int) (ids, secrets []string) {
 }
 
 // TestMatchingCostsCallsPerKey is issue 14's measure: `scan --aws
-// --no-checks` with 3 committed keys in an account of 400 users makes a
-// number of AWS calls that grows with the keys, not with the users, and
-// `--checks iam-password-policy` reads only the password policy.
+// --no-checks --no-triage` with 3 committed keys in an account of 400
+// users makes a number of AWS calls that grows with the keys, not with the
+// users, and `--checks iam-password-policy` reads only the password
+// policy. The triage adds one authorization-details read for the account
+// and a LookupEvents per key and region (issue 25).
 func TestMatchingCostsCallsPerKey(t *testing.T) {
 	srv := moto.Get(t)
 	srv.Reset(t)
@@ -64,7 +66,7 @@ func TestMatchingCostsCallsPerKey(t *testing.T) {
 
 	var calls mototest.Counter
 	mototest.EnvFor(t, srv.Proxy(t, calls.Count).URL)
-	code, out, stderr := run(t, "scan", r.Dir, "--aws", "--no-checks", "--format", "json", "--fail-on", "critical")
+	code, out, stderr := run(t, "scan", r.Dir, "--aws", "--no-checks", "--no-triage", "--format", "json", "--fail-on", "critical")
 	if code != ExitFindings || strings.Count(out, `"status": "active"`) != 3 {
 		t.Fatalf("exit %d, stderr %s; want 3 active keys in:\n%s", code, stderr, out)
 	}
@@ -73,8 +75,25 @@ func TestMatchingCostsCallsPerKey(t *testing.T) {
 		t.Errorf("%d AWS calls to match 3 keys, want at most 30", n)
 	}
 
+	matching := calls.Total()
 	calls.Reset()
-	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--checks", "iam-password-policy", "--format", "json", "--fail-on", "none"); code != ExitClean {
+	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--no-checks", "--format", "json", "--fail-on", "none"); code != ExitClean {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	t.Logf("scan --aws --no-checks (with triage): %s", &calls)
+	regions := calls.Get("ec2:DescribeRegions")
+	if auth := calls.Get("iam:GetAccountAuthorizationDetails"); auth != 1 || regions != 1 {
+		t.Errorf("triage read the authorization details %d times and the regions %d times, want once each", auth, regions)
+	}
+	if lookups := calls.Get("cloudtrail:LookupEvents"); lookups%3 != 0 || lookups < 3 || lookups > 3*40 {
+		t.Errorf("%d LookupEvents for 3 keys: want one per key and region", lookups)
+	}
+	if extra := calls.Total() - matching - calls.Get("cloudtrail:LookupEvents"); extra != 2 {
+		t.Errorf("triage made %d calls besides the lookups, want 2 (authorization details, regions)", extra)
+	}
+
+	calls.Reset()
+	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--no-triage", "--checks", "iam-password-policy", "--format", "json", "--fail-on", "none"); code != ExitClean {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	t.Logf("scan --aws --checks iam-password-policy: %s", &calls)
@@ -93,8 +112,18 @@ func TestMatchingCostsCallsPerKey(t *testing.T) {
 	calls.Reset()
 	mototest.EnvFor(t, srv.Proxy(t, mototest.Chain(calls.Count, mototest.Latency(25*time.Millisecond))).URL)
 	start := time.Now()
-	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--no-checks", "--fail-on", "none"); code != ExitClean {
+	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--no-checks", "--no-triage", "--fail-on", "none"); code != ExitClean {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	t.Logf("same through 25 ms/call: %v, %d calls", time.Since(start).Round(time.Millisecond), calls.Total())
+
+	// With the triage: one authorization-details read and a LookupEvents
+	// per key and region, each region's calls spaced under CloudTrail's
+	// 2 a second.
+	calls.Reset()
+	start = time.Now()
+	if code, _, stderr := run(t, "scan", r.Dir, "--aws", "--no-checks", "--fail-on", "none"); code != ExitClean {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	t.Logf("with triage through 25 ms/call: %v, %d calls", time.Since(start).Round(time.Millisecond), calls.Total())
 }

@@ -56,6 +56,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return inventoryCommand(ctx, args[1:], stdout, stderr)
 	case "org":
 		return orgCommand(ctx, args[1:], stdout, stderr)
+	case "contain":
+		return containCommand(ctx, args[1:], stdout, stderr)
 	case "merge":
 		return mergeCommand(args[1:], stdout, stderr)
 	case "pre-receive":
@@ -83,6 +85,7 @@ const usage = `usage: keysweep scan [PATH] [flags]
        keysweep inventory --aws > keys.json
        keysweep org ORG [--shard I/N] [--clone-dir DIR] [flags]   (see keysweep org --help)
        keysweep merge REPORT.json... [--format F] [--output FILE]  (see keysweep merge --help)
+       keysweep contain KEY_ID (--deactivate | --quarantine) [--yes]  (see keysweep contain --help)
        keysweep pre-receive [flags]   (a git server's hook; see keysweep pre-receive --help)
        keysweep pre-push REMOTE URL [flags]  (a client's hook, same selection)
        keysweep action
@@ -99,6 +102,9 @@ Commands:
   org      scan every repository of a GitHub organization, one report
            (see docs/organization.md)
   merge    combine JSON reports (the shards of keysweep org) into one
+  contain  deactivate a leaked key or quarantine its user (a dry run
+           unless --yes; needs a write-capable role, see
+           docs/incident-response.md)
   pre-receive  push protection on any git server: reject a push that adds
            a key (docs/pre-receive.md)
   pre-push the same check in a client's pre-push hook
@@ -127,6 +133,9 @@ Scan flags:
   --aws                     use AWS credentials: live key inventory and account checks
   --checks LIST             account checks to run (comma-separated rule ids)
   --no-checks               run no account checks
+  --no-triage               do not look up what each matched key can do (its IAM
+                            policies) and what CloudTrail saw it do since it was
+                            committed (on by default with --aws)
   --verify                  sign sts:GetCallerIdentity with each committed key and
                             secret no inventory resolves, to learn if it works and
                             whose it is (uses the leaked key; never canary tokens)
@@ -145,7 +154,7 @@ Scan flags:
   --baseline FILE           a previous --format json report: report only new findings
   --color auto|always|never colour in text output (default auto: only on a
                             terminal, and never when NO_COLOR is set)
-  --no-progress             no progress bar
+  --no-progress             no progress line
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it,
 2 the scan could not be done or was partial (the reason is printed in one
@@ -204,6 +213,7 @@ func scanFlags(cfg *pipeline.Config) (*flag.FlagSet, scanFlagValues) {
 	fs.BoolVar(&cfg.Verify, "verify", false, "")
 	fs.BoolVar(&cfg.AWS.Org, "org", false, "")
 	fs.StringVar(&cfg.AWS.MemberRole, "member-role", "keysweep-audit", "")
+	fs.BoolVar(&cfg.AWS.NoTriage, "no-triage", false, "")
 	fs.StringVar(&cfg.Format, "format", "text", "")
 	fs.StringVar(&cfg.Output, "output", "", "")
 	fs.StringVar(&cfg.SARIF, "sarif", "", "")
@@ -272,7 +282,7 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 		return cfg, err
 	}
 	if !*noProgress && isTerminal(os.Stderr) {
-		cfg.Progress = newTTYProgress(stderr)
+		cfg.Progress = newTTYProgress(stderr, terminalWidth(os.Stderr))
 	}
 	if *noChecks && *checks != "" {
 		return cfg, &usageError{msg: "--checks and --no-checks contradict each other"}
@@ -283,6 +293,9 @@ func parseScanFlags(args []string, stderr io.Writer) (pipeline.Config, error) {
 	}
 	if (cfg.AWS.NoChecks || cfg.AWS.Checks != nil) && !cfg.AWS.Enabled {
 		return cfg, &usageError{msg: "--checks/--no-checks select account checks, which need --aws"}
+	}
+	if cfg.AWS.NoTriage && !cfg.AWS.Enabled {
+		return cfg, &usageError{msg: "--no-triage turns off the triage of keys an AWS inventory matches, which needs --aws"}
 	}
 	cfg.AWS.Accounts, cfg.AWS.ExcludeAccounts = splitList(*accounts), splitList(*excludeAccounts)
 	orgFlag := false
@@ -324,7 +337,10 @@ Runs keysweep as the GitHub Action (action.yml). It takes no flags: the
 step's inputs arrive as INPUT_* environment variables, the event as
 GITHUB_EVENT_PATH, and results go to the job log, the job summary, step
 outputs and code scanning. Inputs and outputs: docs/github-action.md.
-For a scan on your own machine use keysweep scan (keysweep help).
+It runs only inside GitHub Actions (GITHUB_ACTIONS=true): elsewhere it
+exits 2 before reading anything, since its ::add-mask:: lines would print
+the secrets it finds. For a scan on your own machine use keysweep scan
+(keysweep help).
 `
 
 // actionCommand answers `keysweep action` with arguments; the bare command,

@@ -66,7 +66,10 @@ func TestExitCodes(t *testing.T) {
 		{"fail-on low counts id-only", []string{"scan", l.dir, "--fail-on", "low", "--format", "json"}, ExitFindings, ""},
 		{"clean repo", []string{"scan", clean.Dir}, ExitClean, ""},
 		{"not a repo", []string{"scan", t.TempDir()}, ExitError, "not a git repository"},
-		{"missing path", []string{"scan", "/nonexistent/keysweep"}, ExitError, "keysweep:"},
+		{"missing path", []string{"scan", "/nonexistent/keysweep"}, ExitError, "/nonexistent/keysweep does not exist"},
+		// A mistyped path inside a repository is not the repository.
+		{"missing path in a repo", []string{"scan", filepath.Join(l.dir, "confg")}, ExitError, "confg does not exist"},
+		{"file as path", []string{"scan", filepath.Join(l.dir, "NOTES.md")}, ExitError, "NOTES.md is not a directory"},
 		{"bad flag", []string{"scan", "--bogus", l.dir}, ExitError, "-bogus"},
 		{"bad format", []string{"scan", "--format", "xml", l.dir}, ExitError, "--format"},
 		{"bad fail-on", []string{"scan", "--fail-on", "urgent", l.dir}, ExitError, "--fail-on"},
@@ -359,5 +362,52 @@ func TestNoDecodedSecretInAnyOutput(t *testing.T) {
 	}
 	if secrets < 10 {
 		t.Fatalf("only %d secrets planted", secrets)
+	}
+}
+
+// TestSubdirectoryScopesFindings: a directory inside a repository scans
+// the repository's history but reports only the findings under that
+// directory, and every format names the repository root and the scope.
+func TestSubdirectoryScopesFindings(t *testing.T) {
+	l := newLeakyRepo(t)
+	code, out, stderr := run(t, "scan", filepath.Join(l.dir, "config"), "--format", "json")
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want 1; stderr %s", code, stderr)
+	}
+	var rep struct {
+		Root, Scope string
+		OutOfScope  int
+		Keys        []struct{ KeyID, Path string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Root != l.dir || rep.Scope != "config" || rep.OutOfScope != 2 {
+		t.Errorf("root %q scope %q out of scope %d; want %q, config, 2", rep.Root, rep.Scope, rep.OutOfScope, l.dir)
+	}
+	if len(rep.Keys) != 1 || rep.Keys[0].Path != "config/.env" || rep.Keys[0].KeyID != l.key {
+		t.Errorf("keys %+v, want only config/.env's", rep.Keys)
+	}
+
+	_, text, _ := run(t, "scan", filepath.Join(l.dir, "config"), "--no-progress")
+	for _, want := range []string{
+		"  " + l.dir + "\n",
+		"scope:     only config/ (the path given); 2 key findings elsewhere in the repository not reported\n",
+		"  next: treat it as active until checked: run with --aws",
+		"\nexit 1: 1 finding at or above fail-on high\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text report lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "NOTES.md") || strings.Contains(text, "creds/session.ini") {
+		t.Errorf("text report lists findings outside the scope:\n%s", text)
+	}
+
+	// The repository's top directory is the whole repository.
+	code, out, _ = run(t, "scan", l.dir, "--format", "json")
+	rep.Keys = nil
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitFindings || strings.Contains(out, `"scope"`) || len(rep.Keys) != 3 {
+		t.Errorf("whole repository: exit %d, scope %q, %d keys (err %v); want 1, \"\", 3", code, rep.Scope, len(rep.Keys), err)
 	}
 }

@@ -23,7 +23,7 @@ and the values of --format, --fail-on and --color.
 `
 
 // commands are the commands completion offers, in the help's order.
-var commands = []string{"scan", "ignore", "inventory", "org", "merge", "pre-receive", "pre-push", "action", "completion", "version", "help"}
+var commands = []string{"scan", "ignore", "inventory", "org", "merge", "contain", "pre-receive", "pre-push", "action", "completion", "version", "help"}
 
 // flagValues are the fixed values of the flags that take one of a set.
 var flagValues = map[string][]string{
@@ -33,7 +33,7 @@ var flagValues = map[string][]string{
 }
 
 // fileFlags take a file or directory name.
-var fileFlags = []string{"output", "sarif", "config", "baseline", "known-keys", "clone-dir", "audit-log"}
+var fileFlags = []string{"output", "sarif", "config", "baseline", "known-keys", "clone-dir", "audit", "audit-log"}
 
 // commandFlags lists each command's flags, read from the flag sets the
 // commands parse with where there is one, so completion cannot drift
@@ -49,6 +49,9 @@ func commandFlags() map[string][]string {
 		org = append(org, name)
 	}
 	slices.Sort(org)
+	var containNames []string
+	cfs, _ := containFlags()
+	cfs.VisitAll(func(f *flag.Flag) { containNames = append(containNames, f.Name) })
 	var hook []string
 	hfs, _ := pushFlagSet("pre-receive", &pushFlags{})
 	hfs.VisitAll(func(f *flag.Flag) {
@@ -57,6 +60,7 @@ func commandFlags() map[string][]string {
 		}
 	})
 	return map[string][]string{
+		"contain":     containNames,
 		"pre-receive": hook,
 		"pre-push":    hook,
 		"scan":        scan,

@@ -38,7 +38,7 @@ Flags:
 
 and every scan flag but --since, --staged and --include-unreachable (each
 repository's whole history is scanned), with the meaning keysweep scan
---help gives: --aws, --checks LIST, --no-checks, --verify, --org,
+--help gives: --aws, --checks LIST, --no-checks, --no-triage, --verify, --org,
 --member-role NAME, --accounts LIST, --exclude-accounts LIST,
 --known-keys FILE, --known-keys-complete, --no-inline-allow,
 --format text|json|sarif|markdown, --output FILE, --sarif FILE,

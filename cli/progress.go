@@ -3,35 +3,52 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
-// ttyProgress draws a progress bar for the blob scan. Workers only bump
-// two atomic counters; a ticker redraws, so the bar costs nothing
-// measurable on the hot path.
+// ttyProgress draws one status line for the blob scan on a terminal.
+// Workers only bump two atomic counters; a ticker redraws, so the line
+// costs nothing measurable on the hot path.
+//
+// The line is always shorter than the terminal is wide: a line that wraps
+// cannot be taken back with a carriage return, and its first row would be
+// left above the report (a bar library's 100-column line on an 80-column
+// terminal did exactly that). Finish blanks the line it drew and returns
+// the cursor to its start, so the report begins on a clean line.
 type ttyProgress struct {
 	w            io.Writer
+	width        int // terminal columns
+	total        int
 	objs, bytes  atomic.Int64
-	bar          *progressbar.ProgressBar
 	stop, closed chan struct{}
 	started      time.Time
+
+	mu    sync.Mutex
+	drawn int // columns of the line on screen
 }
 
-func newTTYProgress(w io.Writer) *ttyProgress { return &ttyProgress{w: w} }
+// newTTYProgress draws on w, a terminal width columns wide.
+func newTTYProgress(w io.Writer, width int) *ttyProgress {
+	return &ttyProgress{w: w, width: width}
+}
+
+// terminalWidth is f's width in columns, 80 when it cannot be told.
+func terminalWidth(f *os.File) int {
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 80
+}
 
 func (p *ttyProgress) Start(objects int, _ int64) {
 	p.started = time.Now()
-	p.bar = progressbar.NewOptions(objects,
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription("scanning objects"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
+	p.total = objects
 	p.stop, p.closed = make(chan struct{}), make(chan struct{})
 	go p.loop()
 }
@@ -50,12 +67,35 @@ func (p *ttyProgress) loop() {
 	}
 }
 
-func (p *ttyProgress) draw() {
-	secs := time.Since(p.started).Seconds()
-	if secs > 0 {
-		p.bar.Describe(fmt.Sprintf("scanning objects %6.1f MB/s", float64(p.bytes.Load())/1e6/secs))
+// line is the status, ASCII only (a byte is a column), at most width-1
+// columns: the last column would make some terminals wrap.
+func (p *ttyProgress) line() string {
+	n := p.objs.Load()
+	s := fmt.Sprintf("scanning objects %d/%d", n, p.total)
+	if p.total > 0 {
+		s += fmt.Sprintf(" %3d%%", min(n*100/int64(p.total), 100))
 	}
-	_ = p.bar.Set64(p.objs.Load())
+	if secs := time.Since(p.started).Seconds(); secs > 0 {
+		s += fmt.Sprintf(" %.1f MB/s", float64(p.bytes.Load())/1e6/secs)
+	}
+	if room := p.width - 1 - len(s) - 3; room >= 10 && p.total > 0 {
+		bar := min(room, 30)
+		filled := int(min(int64(bar)*n/int64(p.total), int64(bar)))
+		s += " [" + strings.Repeat("#", filled) + strings.Repeat(".", bar-filled) + "]"
+	}
+	if limit := p.width - 1; len(s) > limit {
+		s = s[:limit]
+	}
+	return s
+}
+
+func (p *ttyProgress) draw() {
+	s := p.line()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Spaces over what a longer previous line left.
+	fmt.Fprint(p.w, "\r"+s+strings.Repeat(" ", max(p.drawn-len(s), 0)))
+	p.drawn = max(p.drawn, len(s))
 }
 
 func (p *ttyProgress) Add(objects int, bytes int64) {
@@ -63,10 +103,17 @@ func (p *ttyProgress) Add(objects int, bytes int64) {
 	p.bytes.Add(bytes)
 }
 
+// Finish stops the redraws and blanks the line.
 func (p *ttyProgress) Finish() {
+	if p.stop == nil {
+		return // never started
+	}
 	close(p.stop)
 	<-p.closed
-	p.draw()
-	_ = p.bar.Finish()
-	_ = p.bar.Clear()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn > 0 {
+		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.drawn)+"\r")
+		p.drawn = 0
+	}
 }

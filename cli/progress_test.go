@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ func (s *syncBuffer) String() string {
 
 func TestProgressShowsObjectsAndRate(t *testing.T) {
 	var out syncBuffer
-	p := newTTYProgress(&out)
+	p := newTTYProgress(&out, 80)
 	p.Start(1000, 0)
 	for i := 0; i < 500; i++ {
 		p.Add(1, 4096)
@@ -51,5 +52,75 @@ func TestNoProgressOnAPipe(t *testing.T) {
 	}
 	if cfg.Progress != nil && !isTerminal(os.Stderr) {
 		t.Fatal("a progress bar was attached although stderr is not a terminal")
+	}
+}
+
+// screen plays terminal output on a width-column screen: printable bytes
+// fill columns and wrap at the edge, \r returns to the row's start, \n
+// starts a new row. It returns the rows.
+func screen(out string, width int) []string {
+	rows := [][]byte{{}}
+	row, col := 0, 0
+	for i := 0; i < len(out); i++ {
+		switch c := out[i]; c {
+		case '\r':
+			col = 0
+		case '\n':
+			row, col = row+1, 0
+		default:
+			if col == width {
+				row, col = row+1, 0
+			}
+			for len(rows) <= row {
+				rows = append(rows, []byte{})
+			}
+			for len(rows[row]) <= col {
+				rows[row] = append(rows[row], ' ')
+			}
+			rows[row][col] = c
+			col++
+		}
+		for len(rows) <= row {
+			rows = append(rows, []byte{})
+		}
+	}
+	out2 := make([]string, len(rows))
+	for i, r := range rows {
+		out2[i] = strings.TrimRight(string(r), " ")
+	}
+	return out2
+}
+
+// TestProgressLeavesNoStaleLine: at 80 columns (and narrower), with counts
+// and rates as wide as they get, the status line never wraps, and after
+// Finish the report starts on a clean screen: nothing of the line is left.
+func TestProgressLeavesNoStaleLine(t *testing.T) {
+	for _, width := range []int{80, 40, 20} {
+		var out syncBuffer
+		p := newTTYProgress(&out, width)
+		p.Start(123456789, 0)
+		p.Add(98765432, 1<<40)
+		p.draw()
+		p.Add(1, 1)
+		p.draw()
+		p.Finish()
+		out.Write([]byte("keysweep report\n"))
+		rows := screen(out.String(), width)
+		var text []string
+		for _, r := range rows {
+			if r != "" {
+				text = append(text, r)
+			}
+		}
+		if len(text) != 1 || text[0] != "keysweep report" {
+			t.Errorf("width %d: screen after Finish %q, want only the report", width, rows)
+		}
+		p2 := newTTYProgress(io.Discard, width)
+		p2.Start(123456789, 0)
+		p2.Add(98765432, 1<<40)
+		if l := p2.line(); len(l) >= width || !strings.HasPrefix("scanning objects 98765432/123456789  80%", l[:min(len(l), 20)]) {
+			t.Errorf("width %d: line %q (%d columns) must be shorter than the terminal", width, l, len(l))
+		}
+		p2.Finish()
 	}
 }

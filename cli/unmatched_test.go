@@ -59,5 +59,13 @@ func TestIgnoreUnmatched(t *testing.T) {
 	if strings.Contains(out, "unmatchedIgnores") {
 		t.Errorf("a range scan lists unmatched ignores:\n%s", out)
 	}
+	// A subdirectory scopes the findings: entries for keys outside it are
+	// not stale either.
+	r.Write("sub/readme.txt", "nothing here\n")
+	r.Commit("sub")
+	_, out, _ = run(t, "scan", "--format", "json", "--no-progress", r.Dir+"/sub")
+	if strings.Contains(out, "unmatchedIgnores") {
+		t.Errorf("a scoped scan lists unmatched ignores:\n%s", out)
+	}
 	noSecrets(t, []string{secret}, out, text, md)
 }

@@ -52,6 +52,9 @@ type Inventory struct {
 	// Partial says the source itself admits missing keys (a truncated
 	// page of aws iam list-access-keys): it can never be declared complete.
 	Partial bool
+	// Triage holds, by access key ID, what each key of Keys can do and
+	// what it did since it was committed (nil without triage).
+	Triage map[string]Triage
 	// Gaps names what could not be read (e.g. last-used of one user).
 	Gaps []string
 

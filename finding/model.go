@@ -39,8 +39,12 @@ type Leak struct {
 
 	// Commits counts the scanned commits whose tree holds the key at Path.
 	Commits int `json:"commits"`
-	// OtherPaths lists the other paths the same key ID appears at.
-	OtherPaths []string `json:"otherPaths,omitempty"`
+	// OtherPaths counts the other paths the same key ID appears at in
+	// the scan. The places of a key are its leaks, one per path, so the
+	// list exists once per key; a count per leak keeps a key copied into N
+	// files at O(N) memory and output instead of O(N²) (see "Cost model:
+	// findings and reports" in docs/architecture.md).
+	OtherPaths int `json:"otherPathCount,omitempty"`
 	// InHead reports whether HEAD's tree still holds the key at Path.
 	InHead bool `json:"inHead"`
 	// InlineAllow reports that the line holding the key carries a
@@ -85,8 +89,6 @@ type KeyFinding struct {
 	Status   KeyStatus `json:"status"`
 	// Message is one line for people: whose key, its state, where.
 	Message string `json:"message"`
-	// Remediation is markdown with the exact steps for this key.
-	Remediation string `json:"remediation"`
 
 	// AccountName is the name of Account in its AWS Organization, when
 	// the organization was read (--org).
@@ -98,6 +100,14 @@ type KeyFinding struct {
 	LastUsed        time.Time `json:"lastUsed,omitzero"`
 	LastUsedService string    `json:"lastUsedService,omitempty"`
 	LastUsedRegion  string    `json:"lastUsedRegion,omitempty"`
+
+	// Access and Activity are the triage of a key the inventory holds:
+	// what it can do, and what CloudTrail saw it do since it was
+	// committed; nil when not looked up (the report's gaps say why).
+	// Triage is one line that says why the key ranks where it does.
+	Access   *Access   `json:"access,omitempty"`
+	Activity *Activity `json:"activity,omitempty"`
+	Triage   string    `json:"triage,omitempty"`
 
 	// Verification facts (--verify): the identity a live pair acts as,
 	// the AWS error code that rejected an invalid one, the canary
@@ -141,6 +151,9 @@ type CheckResult struct {
 	Account     string `json:"account,omitempty"`
 	AccountName string `json:"accountName,omitempty"`
 	Message     string `json:"message"`
+	// Controls are the compliance controls the rule implements ("CIS
+	// v7.0 2.5", "FSBP IAM.9").
+	Controls []string `json:"controls,omitempty"`
 
 	Fingerprint     string       `json:"fingerprint"`
 	Suppressed      *Suppression `json:"suppressed,omitempty"`
@@ -181,9 +194,16 @@ type Report struct {
 	Version string    `json:"version"`
 	Started time.Time `json:"started"`
 
-	Repo  string `json:"repo"`
-	Head  string `json:"head,omitempty"`
-	Since string `json:"since,omitempty"`
+	Repo string `json:"repo"`
+	// Root is the top directory of the repository scanned (Repo may be a
+	// directory in it), and Scope that directory relative to Root when
+	// the findings are kept to it; OutOfScope counts the key findings
+	// elsewhere in the repository that were left out.
+	Root       string `json:"root,omitempty"`
+	Scope      string `json:"scope,omitempty"`
+	OutOfScope int    `json:"outOfScope,omitempty"`
+	Head       string `json:"head,omitempty"`
+	Since      string `json:"since,omitempty"`
 	// Staged marks a scan of the index (keysweep scan --staged) rather
 	// than of history.
 	Staged bool      `json:"staged,omitempty"`

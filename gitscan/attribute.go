@@ -53,7 +53,9 @@ func (h *history) storeTrees(hits map[repo.ID]*blobHit) treeEntries {
 func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 	return func(tree repo.ID, where string, fn func(string, repo.ID, bool)) bool {
 		if !idx.Has(tree) {
-			h.skipped.add(tree, "tree "+where, pack.ErrMissing)
+			if !h.notATree(tree, where) {
+				h.skipped.add(tree, "tree "+where, pack.ErrMissing)
+			}
 			return false
 		}
 		for e := range idx.Entries(tree) {
@@ -67,10 +69,25 @@ func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 // name holds a key ID. Results are memoized by tree
 // hash, so every unique tree is read at most once however many commits
 // share it, and a subtree without hits costs one map lookup afterwards.
+//
+// The lists are bounded (memoBudget entries in all): a tree that changes
+// in every commit (one key copied into N files of a directory that C
+// commits touch) would otherwise keep C lists of N paths, memory in
+// C×N from a history whose packs hold C small deltas. Past the budget a
+// tree's list is built each time it is asked for (the time the walk
+// takes anyway) and not kept; trees without hits are always remembered,
+// at the cost of a map entry.
 type hitIndex struct {
 	entries treeEntries
 	memo    map[repo.ID][]pathBlob
+	// blobDirs: blobs named with a directory's mode (history.blobDirs).
+	blobDirs map[repo.ID]bool
+	// stored counts the entries of the lists in memo.
+	stored int
 }
+
+// memoBudget bounds hitIndex's stored paths: about 64 MB.
+const memoBudget = 1 << 20
 
 func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 	if r, ok := x.memo[tree]; ok {
@@ -90,8 +107,15 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 		for _, pb := range x.under(hash, where) {
 			out = append(out, pathBlob{path.Join(name, pb.path), pb.blob})
 		}
+		if x.blobDirs[hash] {
+			// Not a directory but a blob: what it holds is at this path.
+			out = append(out, pathBlob{name, hash})
+		}
 	})
-	x.memo[tree] = out
+	if len(out) == 0 || x.stored+len(out) <= memoBudget {
+		x.memo[tree] = out
+		x.stored += len(out)
+	}
 	return out
 }
 
@@ -161,7 +185,10 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 	for _, mh := range msgs {
 		recordMatches(mh.commit, mh.path, "", mh.matches, false)
 	}
-	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}}
+	if h.blobDirs == nil {
+		h.blobDirs = map[repo.ID]bool{} // shared with idx, filled as it reads
+	}
+	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}, blobDirs: h.blobDirs}
 	sortCommits(h.commits)
 	for _, c := range h.commits {
 		if err := ctx.Err(); err != nil {
@@ -218,18 +245,14 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 		}
 	}
 
-	paths := map[string][]string{}
+	paths := map[string]int{}
 	for _, k := range order {
-		paths[k.id] = append(paths[k.id], k.path)
+		paths[k.id]++
 	}
 	out := make([]finding.Leak, 0, len(order))
 	for _, k := range order {
 		l := byKey[k]
-		for _, p := range paths[k.id] {
-			if p != k.path {
-				l.OtherPaths = append(l.OtherPaths, p)
-			}
-		}
+		l.OtherPaths = paths[k.id] - 1
 		out = append(out, *l)
 	}
 	sort.SliceStable(out, func(i, j int) bool {

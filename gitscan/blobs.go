@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/keysweep/keysweep/gitscan/decode"
@@ -115,9 +116,14 @@ func scanBlobs(ctx context.Context, store *pack.Store, set *blobSet, opts Option
 			mu.Unlock()
 		}()
 	}
+	// Read in the order the store holds them: a delta comes after its
+	// base, which the previous read left in the store's cache, so every
+	// version of a file costs one delta, not its whole chain.
+	order := slices.Clone(set.order)
+	store.Order(order)
 	var ctxErr error
 feed:
-	for _, h := range set.order {
+	for _, h := range order {
 		select {
 		case next <- h:
 		case <-ctx.Done():
@@ -162,14 +168,18 @@ func findBlob(store *pack.Store, hash repo.ID, threshold int64, buf, win []byte)
 			return nil, nil, size, buf, win, err
 		}
 		head = hb[:n]
-		switch {
+		src := io.MultiReader(bytes.NewReader(head), r)
+		switch enc := decode.TextEncoding(head); {
+		case enc != "":
+			found, gaps, win, err := findStream(decode.Transcode(src, enc), pack.StreamChunk(threshold), win, enc)
+			return found, gaps, size, buf, win, err
 		case !decode.IsArchive(head):
-			found, win, err := findStream(io.MultiReader(bytes.NewReader(head), r), pack.StreamChunk(threshold), win)
-			return found, nil, size, buf, win, err
+			found, gaps, win, err := findStream(src, pack.StreamChunk(threshold), win, "")
+			return found, gaps, size, buf, win, err
 		case size > decode.DefaultLimits.MaxBytes:
-			found, win, err := findStream(io.MultiReader(bytes.NewReader(head), r), pack.StreamChunk(threshold), win)
+			found, gaps, win, err := findStream(src, pack.StreamChunk(threshold), win, "")
 			gap := fmt.Sprintf("the blob: an archive of %d bytes, more than the %d MiB decoding bound: its members were not read", size, decode.DefaultLimits.MaxBytes>>20)
-			return found, []string{gap}, size, buf, win, err
+			return found, append(gaps, gap), size, buf, win, err
 		}
 	}
 	if int64(cap(buf)) < size {
@@ -202,29 +212,50 @@ func describe(set *blobSet, h repo.ID) string {
 }
 
 // locate adds line and column to each match. Columns count characters
-// (runes), which is what editors and GitHub show for UTF-8 text.
+// (runes), which is what editors and GitHub show for UTF-8 text. ms are in
+// offset order, so line and column are counted on from the previous match
+// and each line is searched for the allow marker once: a one-line file of
+// many matches costs its length, not its length per match.
 func locate(buf []byte, ms []detect.Match, inner, how string) []located {
 	out := make([]located, 0, len(ms))
-	line, lineStart, pos := 1, 0, 0
+	line, col, pos := 1, 1, 0
+	var allow lineAllow
+	lineStart := 0
 	for _, m := range ms {
-		for ; pos < m.Start; pos++ {
+		for pos < m.Start {
 			if buf[pos] == '\n' {
-				line++
-				lineStart = pos + 1
+				line, col, lineStart = line+1, 1, pos+1
+				pos++
+				continue
 			}
-		}
-		col := 1
-		for i := lineStart; i < m.Start; {
-			_, size := decodeRune(buf[i:m.Start])
-			i += size
+			_, size := decodeRune(buf[pos:m.Start])
+			pos += size
 			col++
 		}
-		end := bytes.IndexByte(buf[m.Start:], '\n')
-		if end < 0 {
-			end = len(buf) - m.Start
-		}
-		allow := bytes.Contains(buf[lineStart:m.Start+end], []byte(allowMarker))
-		out = append(out, located{Match: m, line: line, col: col, allow: allow, inner: inner, how: how})
+		out = append(out, located{Match: m, line: line, col: col, allow: allow.at(buf, lineStart, m.Start), inner: inner, how: how})
 	}
 	return out
+}
+
+// lineAllow tells whether a line holds the inline allow marker, reading
+// each line once however many matches it has.
+type lineAllow struct {
+	start int // the line asked about last, if ok
+	allow bool
+	ok    bool
+}
+
+// at reports whether the line of buf that starts at start and holds
+// offset off carries allowMarker.
+func (a *lineAllow) at(buf []byte, start, off int) bool {
+	if a.ok && a.start == start {
+		return a.allow
+	}
+	end := bytes.IndexByte(buf[off:], '\n')
+	if end < 0 {
+		end = len(buf) - off
+	}
+	a.start, a.ok = start, true
+	a.allow = bytes.Contains(buf[start:off+end], []byte(allowMarker))
+	return a.allow
 }

@@ -23,7 +23,8 @@ type commitInfo struct {
 	when    time.Time
 	author  string
 	email   string
-	// msgHit: the message may hold a credential (pack.Commit.MessageHit).
+	// msgHit: the message, author or committer line may hold a
+	// credential (pack.Commit.MessageHit).
 	msgHit bool
 }
 
@@ -54,6 +55,9 @@ type history struct {
 	tagNames, msgTags map[repo.ID]string
 	// keyNames: some tree entry's name holds a key ID (see nameMatches).
 	keyNames bool
+	// blobDirs are blobs a tree entry names with a directory's mode:
+	// scanned, and attributed, as files at that path (see notATree).
+	blobDirs map[repo.ID]bool
 	// treeCache holds the trees read lately (tree).
 	treeCache treeCache
 }

@@ -1,11 +1,13 @@
 package gitscan
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/pack"
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
@@ -16,12 +18,69 @@ import (
 // fingerprint, built from key ID and path, is stable for as long as the
 // commit or tag exists. Line and column are within the message, line 1
 // being its subject. GitHub code scanning accepts such a path: the alert
-// shows it without a file preview.
+// shows it without a file preview. So are those in a commit's author or
+// committer line (name, email: anything git accepts) and in ref names,
+// at line 1 and their column in the line's value or the ref's name:
 //
 //	.git/commits/<commit hash>/message
+//	.git/commits/<commit hash>/author
+//	.git/commits/<commit hash>/committer
 //	.git/tags/<tag name>/message
+//	.git/<ref name>                      (.git/refs/heads/fix-AKIA...)
 func messagePath(kind, name string) string {
 	return ".git/" + kind + "/" + name + "/message"
+}
+
+// signatures finds the credentials in the author and committer lines of
+// a commit object, each at its own path beside the message's.
+func signatures(c *commitInfo, obj []byte) []messageHit {
+	var out []messageHit
+	for len(obj) > 0 {
+		line, rest, _ := bytes.Cut(obj, []byte{'\n'})
+		if len(line) == 0 {
+			break // the message follows
+		}
+		obj = rest
+		key, val, _ := bytes.Cut(line, []byte{' '})
+		if k := string(key); k == "author" || k == "committer" {
+			if ms := nameText(val, ""); len(ms) > 0 {
+				out = append(out, messageHit{commit: c, path: ".git/commits/" + c.hash.String() + "/" + k, matches: ms})
+			}
+		}
+	}
+	return out
+}
+
+// nameText finds the key IDs in a one-line name (a signature, a ref
+// name), located at line 1 and their column in it.
+func nameText(b []byte, how string) []located {
+	if !detect.MayContain(b) {
+		return nil
+	}
+	return locate(b, detect.Find(b), "", how)
+}
+
+// refNames finds the key IDs in the names of refs ("refs/heads/rotate-
+// AKIA..."), which every clone shows as plainly as a file name, each
+// attributed to the commit its ref points at.
+func (h *history) refNames() []messageHit {
+	var out []messageHit
+	for _, ref := range h.refs.List {
+		ms := nameText([]byte(ref.Name), "ref name")
+		if len(ms) == 0 {
+			continue
+		}
+		c := &commitInfo{}
+		if target, ok := h.peelCommit(ref.Target); ok {
+			if ci, err := h.commit(target); err == nil {
+				c = ci
+			} else {
+				c.hash = target
+			}
+		}
+		out = append(out, messageHit{commit: c, path: ".git/" + ref.Name, matches: ms})
+	}
+	return out
 }
 
 // messageHit is the credentials found in one message, with the commit
@@ -54,6 +113,7 @@ func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]mess
 		if len(ms) > 0 {
 			out = append(out, messageHit{commit: c, path: messagePath("commits", c.hash.String()), matches: ms})
 		}
+		out = append(out, signatures(c, b)...)
 	}
 	for hash, name := range tags {
 		if err := ctx.Err(); err != nil {

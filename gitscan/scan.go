@@ -153,6 +153,10 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Since == "" {
+		// A range is commits; the refs are the whole history's.
+		msgs = append(msgs, h.refNames()...)
+	}
 	if len(hits) > 0 || len(msgs) > 0 || h.keyNames {
 		entries := h.storeTrees(hits)
 		switch {

@@ -271,8 +271,8 @@ func checkLeaks(t *testing.T, got []finding.Leak, wants []want, commits map[stri
 		if l.Commits < max(1, w.minCommits) {
 			t.Errorf("%s at %s: commits %d, want >= %d", w.key, w.path, l.Commits, max(1, w.minCommits))
 		}
-		if w.otherPaths != nil && strings.Join(l.OtherPaths, ",") != strings.Join(w.otherPaths, ",") {
-			t.Errorf("%s at %s: other paths %v, want %v", w.key, w.path, l.OtherPaths, w.otherPaths)
+		if w.otherPaths != nil && l.OtherPaths != len(w.otherPaths) {
+			t.Errorf("%s at %s: %d other paths, want %v", w.key, w.path, l.OtherPaths, w.otherPaths)
 		}
 		if l.Author != "Alice Example" || l.Date.IsZero() {
 			t.Errorf("%s at %s: author %q date %v", w.key, w.path, l.Author, l.Date)

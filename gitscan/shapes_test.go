@@ -7,6 +7,7 @@ import (
 	"github.com/keysweep/keysweep/finding"
 	"github.com/keysweep/keysweep/internal/gittest"
 	"github.com/keysweep/keysweep/internal/leakshapes"
+	"github.com/keysweep/keysweep/judge"
 )
 
 // TestLeakShapes scans the leakshapes repository, every shape a committed
@@ -39,8 +40,8 @@ func testLeakShapes(t *testing.T, initArgs ...string) {
 		type place struct{ id, path string }
 		wanted := map[place]bool{}
 		for _, c := range cases {
-			if rangeScan && c.TagName != "" {
-				continue // a range holds commits, not tags
+			if rangeScan && (c.TagName != "" || c.Branch != "") {
+				continue // a range holds commits, not tags or ref names
 			}
 			for _, w := range c.Want {
 				path := leakshapes.WantPath(w, commits[c.Name])
@@ -62,6 +63,12 @@ func testLeakShapes(t *testing.T, initArgs ...string) {
 				if got.Secret.Reveal() != w.Secret {
 					t.Errorf("%s: secret %v, want %v", c.Name, got.Secret, finding.NewSecret(w.Secret))
 				}
+				// A key paired with its secret is a working credential:
+				// high, which the default gate fails on; a key ID alone
+				// is not.
+				if sev := judge.Judge([]finding.Leak{*got}, nil)[0].Severity; (sev == finding.SeverityHigh) != (w.Secret != "") {
+					t.Errorf("%s: severity %v with secret %v", c.Name, sev, got.Secret)
+				}
 				if got.Decoded != w.Decoded {
 					t.Errorf("%s: decoded %q, want %q", c.Name, got.Decoded, w.Decoded)
 				}
@@ -78,13 +85,27 @@ func testLeakShapes(t *testing.T, initArgs ...string) {
 				t.Errorf("%s: no skipped line says %q: %q", c.Name, c.Gap, res.Skipped)
 			}
 		}
+		// What the scan skipped is named without a secret, decoded or not.
+		for _, c := range cases {
+			for _, w := range c.Want {
+				if w.Secret != "" && strings.Contains(strings.Join(res.Skipped, "\n"), w.Secret) {
+					t.Errorf("%s: a skipped line shows the secret", c.Name)
+				}
+			}
+		}
 		for _, l := range res.Leaks {
 			if !wanted[place{l.KeyID, l.Path}] {
 				t.Errorf("unexpected %s at %s", l.KeyID, l.Path)
 			}
 		}
-		if len(res.Skipped) != 1 {
-			t.Errorf("skipped %q, want the bomb alone", res.Skipped)
+		gaps := 0
+		for _, c := range cases {
+			if c.Gap != "" {
+				gaps++
+			}
+		}
+		if len(res.Skipped) != gaps {
+			t.Errorf("skipped %q, want %d lines, one per case with a gap", res.Skipped, gaps)
 		}
 	}
 	t.Run("loose", func(t *testing.T) { check(t, scanOK(t, r.Dir, Options{}), false) })

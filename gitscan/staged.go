@@ -257,19 +257,14 @@ func stagedLeaks(e *index.Entry, blob repo.ID, ms []located, inHead map[string]b
 	return out
 }
 
-// linkOtherPaths fills OtherPaths for keys staged at several paths.
+// linkOtherPaths counts, for keys staged at several paths, the others.
 func linkOtherPaths(leaks []finding.Leak) {
-	paths := map[string][]string{}
+	paths := map[string]int{}
 	for _, l := range leaks {
-		paths[l.KeyID] = append(paths[l.KeyID], l.Path)
+		paths[l.KeyID]++
 	}
 	for i := range leaks {
-		l := &leaks[i]
-		for _, p := range paths[l.KeyID] {
-			if p != l.Path {
-				l.OtherPaths = append(l.OtherPaths, p)
-			}
-		}
+		leaks[i].OtherPaths = paths[leaks[i].KeyID] - 1
 	}
 	slices.SortStableFunc(leaks, func(a, b finding.Leak) int {
 		return cmp.Or(strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Path, b.Path))

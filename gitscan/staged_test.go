@@ -97,7 +97,7 @@ func TestScanStagedFirstCommitAndAllow(t *testing.T) {
 		if allow := l.KeyID == k1 && l.Path == "a.txt"; l.InlineAllow != allow {
 			t.Errorf("%s@%s: InlineAllow %v", l.KeyID, l.Path, l.InlineAllow)
 		}
-		if l.KeyID == k1 && len(l.OtherPaths) != 1 {
+		if l.KeyID == k1 && l.OtherPaths != 1 {
 			t.Errorf("%s@%s: other paths %v", l.KeyID, l.Path, l.OtherPaths)
 		}
 	}

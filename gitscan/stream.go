@@ -1,7 +1,6 @@
 package gitscan
 
 import (
-	"bytes"
 	"io"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -19,10 +18,12 @@ import (
 // key ID in a longer token (a base64 file of more than 64 KiB) is found
 // only in its first 64 KiB. Pairing reaches as far as the overlap: a named
 // secret farther than detect.MaxContext from its key ID, which a blob read
-// whole still pairs, is not paired in a streamed blob. UTF-16 text is not
-// transcoded in a streamed blob; archives are read whole by findBlob
-// within decode's bounds, and one beyond them is a gap.
-func findStream(r io.Reader, chunk int, buf []byte) ([]located, []byte, error) {
+// whole still pairs, is not paired in a streamed blob. UTF-16 and UTF-32
+// text is streamed through decode.Transcode by findBlob, which says so in
+// how ("utf-16le"); archives are read whole by findBlob within decode's
+// bounds, and one beyond them is a gap. gaps are the windows where
+// base64 decoding stopped at its cost bound.
+func findStream(r io.Reader, chunk int, buf []byte, how string) (_ []located, gaps []string, _ []byte, _ error) {
 	var (
 		out       []located
 		line      = 1
@@ -49,30 +50,29 @@ func findStream(r io.Reader, chunk int, buf []byte) ([]located, []byte, error) {
 		}
 	}
 	buf, err := pack.Windows(r, chunk, buf, func(win []byte, base int64, lo, hi int) error {
-		plain, decoded := findText(win)
+		plain, decoded, gap := findText(win)
+		if gap != "" && len(gaps) == 0 {
+			gaps = gapLine("", gap)
+		}
+		var lines lineAllow
 		for _, f := range mergeMatches(plain, decoded) {
 			m := f.Match
 			if m.Start < lo || m.Start >= hi {
 				continue
 			}
 			advance(win, base, base+int64(m.Start))
-			ls := int(max(lineStart-base, 0))
-			end := bytes.IndexByte(win[m.Start:], '\n')
-			if end < 0 {
-				end = len(win) - m.Start
-			}
-			allow := bytes.Contains(win[ls:m.Start+end], []byte(allowMarker))
+			allow := lines.at(win, int(max(lineStart-base, 0)), m.Start)
 			// Offsets become stream offsets, for the caller.
 			m.Start += int(base)
 			if m.SecretStart >= 0 {
 				m.SecretStart += int(base)
 			}
-			out = append(out, located{Match: m, line: line, col: col + 1, allow: allow, how: f.how})
+			out = append(out, located{Match: m, line: line, col: col + 1, allow: allow, how: join(how, f.how)})
 		}
 		advance(win, base, base+int64(hi))
 		return nil
 	})
-	return out, buf, err
+	return out, gaps, buf, err
 }
 
 // howMatch is a match and how it was decoded ("" or "base64").

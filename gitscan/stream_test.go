@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/keysweep/keysweep/internal/gittest"
 )
@@ -132,5 +133,46 @@ func TestStreamedBlobDecoded(t *testing.T) {
 			}
 		}
 		wantLeak(t, streamed, zk, "big.zip!conf/app.env", c, true)
+	}
+}
+
+// TestStreamedUnicode: UTF-16 and UTF-32 text above the streaming
+// threshold is transcoded as it streams, paired and labelled as a blob
+// read whole is.
+func TestStreamedUnicode(t *testing.T) {
+	r := gittest.New(t)
+	enc := map[string]func(string) string{
+		"utf-16le": func(s string) string {
+			var b []byte
+			for _, u := range utf16.Encode([]rune(s)) {
+				b = append(b, byte(u), byte(u>>8))
+			}
+			return "\xff\xfe" + string(b)
+		},
+		"utf-32be": func(s string) string {
+			var b []byte
+			for _, c := range s {
+				b = append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
+			}
+			return string(b)
+		},
+	}
+	keys := map[string][2]string{}
+	for i, name := range []string{"utf-16le", "utf-32be"} {
+		k, s := gittest.FakeKey(470 + i)
+		keys[name] = [2]string{k, s}
+		text := strings.Repeat("filler line of a large log written by a Windows service\r\n", 12000) + envFile(k, s) + "done\r\n"
+		r.Write(name+".log", enc[name](text))
+	}
+	c := r.Commit("large unicode logs")
+	for _, threshold := range []int64{0, 256 << 10} {
+		res := scanOK(t, r.Dir, Options{StreamThreshold: threshold})
+		complete(t, res)
+		for name, ks := range keys {
+			l := wantLeak(t, res, ks[0], name+".log", c, true)
+			if l.Decoded != name || l.Secret.Reveal() != ks[1] || l.Line != 12001 {
+				t.Errorf("threshold %d: %s: decoded %q, line %d, secret paired %v", threshold, name, l.Decoded, l.Line, l.Secret.Reveal() == ks[1])
+			}
+		}
 	}
 }

@@ -43,7 +43,10 @@ func (h *history) tree(hash repo.ID, where string) []pack.Entry {
 	}
 	typ, b, err := h.store.Read(hash)
 	if err == nil && typ != pack.TypeTree {
-		err = fmt.Errorf("not a tree")
+		if h.notATree(hash, where) {
+			return nil
+		}
+		err = fmt.Errorf("a %s, not a tree", pack.TypeName(typ))
 	}
 	var ents []pack.Entry
 	if err == nil {
@@ -142,6 +145,8 @@ func (h *history) diff(set *blobSet, t []pack.Entry, parents [][]pack.Entry, dir
 			h.keyNames = h.keyNames || keyName(e.Name)
 			if st := h.tree(e.Hash, p+"/ in "+where); st != nil {
 				h.diff(set, st, sub, p, where)
+			} else if h.blobDirs[e.Hash] {
+				set.add(e.Hash, p)
 			}
 		case isBlob(e):
 			set.add(e.Hash, p)
@@ -159,4 +164,28 @@ func entry(t []pack.Entry, name string) *pack.Entry {
 		}
 	}
 	return nil
+}
+
+// notATree reports whether tree, which a tree entry names with a
+// directory's mode, is a blob, and if so names it as a gap (once) and
+// marks it to be scanned and attributed as a file at that path: git
+// checks such a tree out as nothing, but the blob is committed all the
+// same.
+func (h *history) notATree(tree repo.ID, where string) bool {
+	if h.blobDirs[tree] {
+		return true
+	}
+	if !h.store.Has(tree) {
+		return false
+	}
+	typ, err := h.store.Type(tree)
+	if err != nil || typ != pack.TypeBlob {
+		return false
+	}
+	if h.blobDirs == nil {
+		h.blobDirs = map[repo.ID]bool{}
+	}
+	h.blobDirs[tree] = true
+	h.skipped.addLine(tree, fmt.Sprintf("blob %s is named with a directory's mode (040000) by a tree of %s; scanned as a file at that path", tree, where))
+	return true
 }

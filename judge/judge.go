@@ -2,7 +2,6 @@ package judge
 
 import (
 	"cmp"
-	"slices"
 	"strings"
 	"time"
 
@@ -29,13 +28,7 @@ func JudgeVerified(leaks []finding.Leak, inv *finding.Inventory, ver finding.Ver
 	for _, l := range leaks {
 		out = append(out, judge(l, inv, ver, now))
 	}
-	slices.SortStableFunc(out, func(a, b finding.KeyFinding) int {
-		return cmp.Or(
-			cmp.Compare(b.Severity, a.Severity),
-			strings.Compare(a.KeyID, b.KeyID),
-			strings.Compare(a.Path, b.Path),
-		)
-	})
+	Order(out)
 	return out
 }
 
@@ -183,7 +176,7 @@ func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, no
 	kf := finding.KeyFinding{
 		Leak:     l,
 		RuleID:   v.rule,
-		Severity: ruleFor(v.rule).Severity,
+		Severity: severityOf(v.rule),
 		Status:   v.status,
 	}
 	kf.Account = v.account
@@ -196,26 +189,44 @@ func judge(l finding.Leak, inv *finding.Inventory, ver finding.Verifications, no
 		kf.LastUsed = v.key.LastUsed
 		kf.LastUsedService = v.key.LastUsedService
 		kf.LastUsedRegion = v.key.LastUsedRegion
+		if v.in != nil {
+			if t, ok := v.in.Triage[l.KeyID]; ok {
+				kf.Access, kf.Activity = t.Access, t.Activity
+			}
+		}
 	}
 	if v.verified {
 		kf.ARN, kf.RejectedCode, kf.Canary = v.ver.ARN, v.ver.Code, v.ver.Canary
 	}
 	kf.Message = message(&kf, v, v.in, now)
-	kf.Remediation = help(v.rule, steps{
-		key:     l.KeyID,
-		user:    kf.User,
-		since:   since(l),
-		account: v.account,
-		other:   v.status == finding.StatusOtherAccount,
-		arn:     v.ver.ARN,
-		code:    v.ver.Code,
-		// A verified key of the scanned account is one its inventory
-		// missed (a root user key): rotate it, it is ours.
-		scanned: v.verified && inv != nil && inv.Account != "" && v.account == inv.Account,
-	})
+	if kf.Access != nil || kf.Activity != nil {
+		kf.Triage = why(kf, now)
+	}
 	kf.Fingerprint = finding.Fingerprint(finding.Family, l.KeyID, l.Path)
 	kf.KeyFingerprint = finding.KeyFingerprint(l.KeyID)
 	return kf
+}
+
+// Remediation is the markdown with the exact steps for k. It is derived
+// from the finding when a renderer needs it, never stored in it: the steps
+// are about 1.5 KB per finding, more than the rest of a finding together
+// (see "Cost model: findings and reports" in docs/architecture.md).
+// scannedAccount is the account whose inventory judged k (the report's
+// Account), so a verified key of that account is rotated there.
+func Remediation(k *finding.KeyFinding, scannedAccount string) string {
+	verified := verifiedRule(finding.Verification{Status: k.Status}) != ""
+	return help(k.RuleID, steps{
+		key:     k.KeyID,
+		user:    k.User,
+		since:   since(k.Leak),
+		account: k.Account,
+		other:   k.Status == finding.StatusOtherAccount,
+		arn:     k.ARN,
+		code:    k.RejectedCode,
+		// A verified key of the scanned account is one its inventory
+		// missed (a root user key): rotate it, it is ours.
+		scanned: verified && scannedAccount != "" && k.Account == scannedAccount,
+	})
 }
 
 // since is the day CloudTrail searches should start from.

@@ -141,7 +141,7 @@ func TestSeverityTable(t *testing.T) {
 			if f.Severity != ruleFor(f.RuleID).Severity {
 				t.Errorf("severity %s differs from rule %s's", f.Severity, f.RuleID)
 			}
-			if strings.Contains(f.Message, "ssssssss") || strings.Contains(f.Remediation, "ssssssss") {
+			if strings.Contains(f.Message, "ssssssss") || strings.Contains(Remediation(&f, ""), "ssssssss") {
 				t.Errorf("secret in message or remediation")
 			}
 		})
@@ -192,7 +192,7 @@ func TestHeadlineMessage(t *testing.T) {
 func TestMessageDetails(t *testing.T) {
 	gone := leak(goneKey, true, "")
 	gone.InHead = false
-	gone.OtherPaths = []string{"a", "b"}
+	gone.OtherPaths = 2
 	unreachable := leak(goneKey, false, "")
 	unreachable.Unreachable, unreachable.Commit, unreachable.Blob = true, "", "9c1e0b7a5d"
 	neverUsed := liveInventory()
@@ -263,7 +263,8 @@ func TestRemediation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := JudgeAt([]finding.Leak{tt.leak}, inv, now)[0].Remediation
+			f := JudgeAt([]finding.Leak{tt.leak}, inv, now)[0]
+			got := Remediation(&f, inv.Account)
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("remediation lacks %q:\n%s", w, got)

@@ -32,7 +32,7 @@ func message(kf *finding.KeyFinding, v verdict, inv *finding.Inventory, now time
 	} else if !kf.Unreachable && kf.Commit != finding.StagedCommit {
 		parts = append(parts, "no longer in HEAD")
 	}
-	if n := len(kf.OtherPaths); n > 0 {
+	if n := kf.OtherPaths; n > 0 {
 		parts = append(parts, fmt.Sprintf("also at %d other %s", n, plural(n, "path")))
 	}
 	return strings.Join(parts, ", ")

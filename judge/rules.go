@@ -82,6 +82,17 @@ func Rules() []finding.Rule {
 	return out
 }
 
+// severityOf is the severity of the rule with the given ID, which is always
+// one of ours; unlike ruleFor it builds no help text, once per finding.
+func severityOf(id string) finding.Severity {
+	for _, r := range rules {
+		if r.ID == id {
+			return r.Severity
+		}
+	}
+	panic("judge: unknown rule " + id)
+}
+
 // ruleFor returns the rule with the given ID, which is always one of ours.
 func ruleFor(id string) finding.Rule {
 	for _, r := range rules {

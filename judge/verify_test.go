@@ -75,9 +75,14 @@ func TestVerifiedVerdicts(t *testing.T) {
 				t.Errorf("%s: message %q lacks %q", tt.name, got.Message, m)
 			}
 		}
+		scanned := ""
+		if tt.inv != nil {
+			scanned = tt.inv.Account
+		}
+		remediation := Remediation(&got, scanned)
 		for _, h := range tt.help {
-			if !strings.Contains(got.Remediation, h) {
-				t.Errorf("%s: remediation lacks %q:\n%s", tt.name, h, got.Remediation)
+			if !strings.Contains(remediation, h) {
+				t.Errorf("%s: remediation lacks %q:\n%s", tt.name, h, remediation)
 			}
 		}
 		if tt.status == finding.StatusLive && got.ARN != tt.fact.ARN || tt.status == finding.StatusInvalid && got.RejectedCode != tt.fact.Code {

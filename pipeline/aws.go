@@ -18,6 +18,9 @@ type AWSConfig struct {
 	// SkipChecks removes rules from the selection (.keysweep.yml).
 	SkipChecks []string
 	NoChecks   bool
+	// NoTriage leaves out what each matched key can do and what
+	// CloudTrail saw it do since it was committed (--no-triage).
+	NoTriage bool
 	// Thresholds of the account checks; zero fields take the defaults.
 	Thresholds checks.Thresholds
 	// RoleToAssume, Audience and Region configure GitHub OIDC (or
@@ -60,6 +63,7 @@ func openAWS(ctx context.Context, c AWSConfig) (*awsSession, error) {
 	return &awsSession{session: s, req: scan.Request{
 		Checks:     sel,
 		NoChecks:   c.NoChecks,
+		NoTriage:   c.NoTriage,
 		Thresholds: c.Thresholds,
 		Org:        c.Org,
 		MemberRole: c.MemberRole,

@@ -163,7 +163,8 @@ func Merge(reps []*finding.Report) (*finding.Report, error) {
 			strings.Join(nonEmpty(sources, "none"), ", "), strings.Join(nonEmpty(accounts, "none"), ", ")))
 	}
 	slices.SortStableFunc(out.Keys, func(a, b finding.KeyFinding) int {
-		return cmp.Or(strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Repository, b.Repository), strings.Compare(a.Path, b.Path))
+		return cmp.Or(cmp.Compare(b.Urgency(), a.Urgency()),
+			strings.Compare(a.KeyID, b.KeyID), strings.Compare(a.Repository, b.Repository), strings.Compare(a.Path, b.Path))
 	})
 	slices.SortStableFunc(out.Repositories, func(a, b finding.RepoScan) int { return strings.Compare(a.Name, b.Name) })
 	if out.Keys == nil {

@@ -79,3 +79,13 @@ func TestParseReport(t *testing.T) {
 		t.Errorf("%+v, %v", r, err)
 	}
 }
+
+// TestParseReportOfEarlierVersions: a report written before a finding's
+// other paths were a count (otherPaths, a list per finding) still reads.
+func TestParseReportOfEarlierVersions(t *testing.T) {
+	old := `{"tool":"keysweep","repo":".","keys":[{"keyId":"AKIAQ3TESTOLDREPORT1","path":"a.env","otherPaths":["b.env"],"remediation":"1. rotate"}]}`
+	r, err := ParseReport("old.json", []byte(old))
+	if err != nil || len(r.Keys) != 1 || r.Keys[0].Path != "a.env" {
+		t.Fatalf("ParseReport = %+v, %v", r, err)
+	}
+}

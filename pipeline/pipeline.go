@@ -34,7 +34,11 @@ const (
 
 // Config is one scan's settings, from flags or from the action's inputs.
 type Config struct {
-	Path               string
+	Path string
+	// Root and Scope are what Prepare found at Path (Locate): the
+	// repository's top directory, and the directory in it the findings
+	// are kept to ("" for the whole repository).
+	Root, Scope        string
 	Since              string
 	IncludeUnreachable bool
 	AllowPartial       bool
@@ -127,7 +131,7 @@ func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *find
 	if err != nil {
 		return nil, nil, err
 	}
-	parts := []Scanned{{Report: rep, Leaks: fromHistory(rep, res), Verify: true}}
+	parts := []Scanned{{Report: rep, Leaks: scoped(rep, cfg, fromHistory(rep, res)), Verify: true}}
 	if wantFull && cfg.Since != "" && !cfg.Staged {
 		fc := cfg
 		fc.Since, fc.Progress = "", nil
@@ -136,7 +140,7 @@ func run(ctx context.Context, cfg Config, wantFull bool) (*finding.Report, *find
 			return nil, nil, fmt.Errorf("full-history scan for code scanning: %w", err)
 		}
 		full := NewReport(fc)
-		parts = append(parts, Scanned{Report: full, Leaks: fromHistory(full, fres)})
+		parts = append(parts, Scanned{Report: full, Leaks: scoped(full, fc, fromHistory(full, fres))})
 	}
 	if err := sess.Conclude(ctx, cfg, parts...); err != nil {
 		return nil, nil, err
@@ -222,6 +226,12 @@ func (s *Session) Conclude(ctx context.Context, cfg Config, parts ...Scanned) er
 // Prepare reads the settings cfg names (LoadSettings) and folds them into
 // cfg, so that the caller's exit code uses the same fail-on as the run.
 func Prepare(cfg Config) (Config, error) {
+	if cfg.Path != "" {
+		var err error
+		if cfg.Root, cfg.Scope, err = Locate(cfg.Path); err != nil {
+			return cfg, err
+		}
+	}
 	s, err := LoadSettings(cfg, cfg.SettingsSource())
 	if err != nil {
 		return cfg, err
@@ -238,6 +248,8 @@ func NewReport(cfg Config) *finding.Report {
 		Version: version.String(),
 		Started: cfg.now().UTC(),
 		Repo:    cfg.Path,
+		Root:    cfg.Root,
+		Scope:   cfg.Scope,
 		Since:   cfg.Since,
 		Staged:  cfg.Staged,
 	}
@@ -327,9 +339,9 @@ func Suppress(rep *finding.Report, s *Settings, now time.Time) {
 		Baseline:        s.Baseline,
 		Now:             now,
 		// Only a complete full-history report holds every finding an
-		// entry could name; a range or a partial scan would call live
-		// entries stale.
-		ReportUnmatched: rep.Since == "" && !rep.Staged && len(rep.Skipped) == 0,
+		// entry could name; a range, a partial scan or a scope (a
+		// subdirectory) would call live entries stale.
+		ReportUnmatched: rep.Since == "" && !rep.Staged && len(rep.Skipped) == 0 && rep.Scope == "",
 	})
 }
 
@@ -365,6 +377,33 @@ func ExitCode(rep *finding.Report, cfg Config) (int, string) {
 		return ExitFindings, ""
 	}
 	return ExitClean, ""
+}
+
+// ExitLine says in one line which exit status the report gives and why,
+// for the end of the text report.
+func ExitLine(rep *finding.Report, cfg Config) string {
+	code, why := ExitCode(rep, cfg)
+	partial := ""
+	if len(rep.Skipped) > 0 || failedRepositories(rep) > 0 {
+		partial = " (a partial scan, accepted with --allow-partial)"
+	}
+	switch {
+	case code == ExitError:
+		return "exit 2: " + why
+	case code == ExitFindings:
+		n := rep.Count(cfg.FailOn)
+		return fmt.Sprintf("exit 1: %d %s at or above fail-on %s%s", n, plural(n, "finding", "findings"), cfg.FailOn, partial)
+	case cfg.FailOn == finding.SeverityNone:
+		return "exit 0: fail-on none, so findings do not fail the scan" + partial
+	}
+	return fmt.Sprintf("exit 0: no unsuppressed finding at or above fail-on %s%s", cfg.FailOn, partial)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Exclude drops the leaks the settings' exclude-paths cover: for a run

@@ -34,6 +34,9 @@ func Render(rep *finding.Report, cfg Config, stdout io.Writer) error {
 		err = report.Markdown(out, rep)
 	default:
 		err = report.Text(out, rep, cfg.Color)
+		if err == nil {
+			_, err = fmt.Fprintf(out, "%s\n", ExitLine(rep, cfg))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("write %s report: %w", cfg.Format, err)

@@ -28,7 +28,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 	var b strings.Builder
 	groups := groupByKey(r.Keys)
 	slices.SortStableFunc(groups, func(x, y *group) int {
-		return cmp.Compare(liveRank(y.top), liveRank(x.top))
+		return cmp.Compare(liveRank(*y.top), liveRank(*x.top))
 	})
 	var open, suppressed []*group
 	for _, g := range groups {
@@ -46,6 +46,10 @@ func Markdown(w io.Writer, r *finding.Report) error {
 	}
 	fmt.Fprintf(&b, "## keysweep: %s (%d live) in %s\n\n", plural(len(open), "leaked AWS key"), live, mdEscape(cmp.Or(r.Repo, "the scanned history")))
 	b.WriteString(scannedLine(r))
+	if r.Scope != "" {
+		fmt.Fprintf(&b, " Findings are kept to %s/ in the repository at %s; %s elsewhere in it not reported.",
+			mdEscape(r.Scope), mdEscape(r.Root), plural(r.OutOfScope, "key finding"))
+	}
 	b.WriteString("\n\n")
 
 	s := Summarize(r)
@@ -54,14 +58,36 @@ func Markdown(w io.Writer, r *finding.Report) error {
 
 	if len(open) > 0 {
 		b.WriteString("### Leaked keys\n\n")
-		b.WriteString("| Status | Key ID | Account | Owner | Last used | Severity | Found in |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("| Status | Key ID | Account | Owner | Last used | Severity | Found in | Triage |\n|---|---|---|---|---|---|---|---|\n")
 		for _, g := range open {
 			t := g.top
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n",
 				statusCell(t.Status), g.key, cmp.Or(mdEscape(t.Account), "—"), cmp.Or(mdEscape(t.User), "—"),
-				mdLastUsed(t), t.Severity, places(g.findings))
+				mdLastUsed(*t), t.Severity, places(g.findings), cmp.Or(mdEscape(t.Triage), "—"))
 		}
 		b.WriteString("\n")
+		triaged := false
+		for _, g := range open {
+			t := g.top
+			if t.Access == nil && t.Activity == nil {
+				continue
+			}
+			if !triaged {
+				b.WriteString("#### What the live keys can do and did\n\n")
+				triaged = true
+			}
+			fmt.Fprintf(&b, "- `%s`", g.key)
+			if t.Access != nil {
+				fmt.Fprintf(&b, " — access: %s", mdEscape(accessLine(t.Access)))
+			}
+			if t.Activity != nil {
+				fmt.Fprintf(&b, " — activity: %s", mdEscape(activityLine(t.Activity)))
+			}
+			b.WriteString("\n")
+		}
+		if triaged {
+			b.WriteString("\n")
+		}
 	}
 	if len(suppressed) > 0 {
 		fmt.Fprintf(&b, "%s suppressed (see the JSON report).\n\n", countOf(len(suppressed), "key is", "keys are"))
@@ -102,6 +128,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString(ComplianceMarkdown(r))
 	gaps = append(gaps, r.Gaps...)
 	if n := len(r.Skipped) - len(failedRepos); n > 0 {
 		gaps = append(gaps, fmt.Sprintf("%s could not be read: the scan is partial", plural(n, "git object")))
@@ -144,19 +171,8 @@ func isLive(s finding.KeyStatus) bool {
 }
 
 // liveRank puts live keys first, then the other statuses in the order
-// they need attention, then by severity.
-func liveRank(k finding.KeyFinding) int {
-	r := rank(k)
-	switch {
-	case isLive(k.Status):
-		r += 3000
-	case k.Status == finding.StatusUnverified:
-		r += 2000
-	case k.Status == finding.StatusOtherAccount:
-		r += 1000
-	}
-	return r
-}
+// they need attention, then by severity (finding.KeyFinding.Urgency).
+func liveRank(k finding.KeyFinding) int { return k.Urgency() }
 
 func statusCell(s finding.KeyStatus) string {
 	if isLive(s) {
@@ -181,9 +197,9 @@ func mdLastUsed(k finding.KeyFinding) string {
 
 // places lists where a key was found: repository, path and line,
 // grouped by repository, at most maxPlaces.
-func places(fs []finding.KeyFinding) string {
+func places(fs []*finding.KeyFinding) string {
 	fs = slices.Clone(fs)
-	slices.SortStableFunc(fs, func(a, b finding.KeyFinding) int {
+	slices.SortStableFunc(fs, func(a, b *finding.KeyFinding) int {
 		return cmp.Or(strings.Compare(a.Repository, b.Repository), strings.Compare(a.Path, b.Path))
 	})
 	var out []string

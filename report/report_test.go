@@ -20,9 +20,9 @@ var (
 func sample() *finding.Report {
 	leaks := []finding.Leak{
 		{KeyID: activeKey, Path: "config/.env", Commit: "4f2a1c7d9e0b", Author: "alice", Date: time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC),
-			Line: 3, Column: 19, Commits: 2, InHead: true, OtherPaths: []string{"deploy/old.sh", "docs/setup.md", "x/y.txt"}},
+			Line: 3, Column: 19, Commits: 2, InHead: true, OtherPaths: 3},
 		{KeyID: activeKey, Path: "deploy/old.sh", Commit: "9b8c7d6e5f4a", Author: "bob", Date: time.Date(2023, 11, 20, 0, 0, 0, 0, time.UTC),
-			Line: 10, Column: 5, Commits: 4, OtherPaths: []string{"config/.env", "docs/setup.md", "x/y.txt"}},
+			Line: 10, Column: 5, Commits: 4, OtherPaths: 3},
 		{KeyID: otherKey, Path: "README.md", Commit: "0a1b2c3d4e5f", Author: "carol", Date: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC),
 			Line: 1, Column: 1, Commits: 9, InHead: true, Account: "444455556666"},
 	}
@@ -71,6 +71,8 @@ func TestText(t *testing.T) {
 		"  deploy/old.sh:10:5  9b8c7d6  bob    2023-11-20  4 commits  not in HEAD  id only, +2 other paths\n",
 		"LOW      " + otherKey + "  other-account  account 444455556666  SUPPRESSED\n",
 		"  fingerprint " + finding.KeyFingerprint(activeKey) + " (every path of this key)\n",
+		// What to do now and whose key it is, for every key not suppressed.
+		"  next: deactivate it now (`aws iam update-access-key --access-key-id " + activeKey + " --status Inactive --user-name deploy-bot`), then rotate it; owner: IAM user deploy-bot of account 111122223333\n",
 		"suppressed (fingerprint: sample data in docs)",
 		"  RULE                SEVERITY  PASS  FAIL  COULD NOT RUN\n",
 		"  iam-user-mfa        high      1     1     0\n",

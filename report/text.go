@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -12,14 +11,17 @@ import (
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/judge"
 )
 
 // Text writes r for people: what was scanned, each committed key once with
 // every place it was found, skipped objects, account checks and a summary.
 // color turns on ANSI styles; the caller decides (a terminal, not a pipe).
 func Text(w io.Writer, r *finding.Report, color bool) error {
-	var buf bytes.Buffer
-	p := &printer{w: bufio.NewWriter(&buf), color: color}
+	// Streamed through the scrubber a line at a time: the report is
+	// never held whole (docs/architecture.md, "Cost model").
+	sw := r.Scrubber().Writer(w)
+	p := &printer{w: bufio.NewWriter(sw), color: color}
 	p.header(r)
 	p.skipped(r.Skipped)
 	if r.Remedy != "" {
@@ -32,8 +34,7 @@ func Text(w io.Writer, r *finding.Report, color bool) error {
 	if err := p.w.Flush(); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, r.Scrubber().Replace(buf.String()))
-	return err
+	return sw.Close()
 }
 
 // printer writes to a bufio.Writer, whose sticky error Text checks once.
@@ -46,7 +47,14 @@ func (p *printer) printf(format string, args ...any) { fprintf(p.w, format, args
 
 func (p *printer) header(r *finding.Report) {
 	tool := cmp.Or(r.Tool, "keysweep")
-	p.printf("%s %s  %s\n", p.paint(bold, tool), r.Version, r.Repo)
+	// The repository scanned, by its top directory: a path inside it
+	// scans all of its history, so the report says which repository that
+	// was and to which directory the findings are kept.
+	p.printf("%s %s  %s\n", p.paint(bold, tool), r.Version, cmp.Or(r.Root, r.Repo))
+	if r.Scope != "" {
+		p.printf("scope:     only %s/ (the path given); %s elsewhere in the repository not reported\n",
+			r.Scope, plural(r.OutOfScope, "key finding"))
+	}
 	switch {
 	case r.Staged && r.Head != "":
 		p.printf("range:     staged changes: the index against HEAD (%s)\n", short(r.Head))
@@ -161,16 +169,19 @@ func (p *printer) unreached(objs []string) {
 }
 
 // group is one key ID with every path it was found at.
+// It points into the report's keys: a copy of each finding would double
+// the report's memory while it renders.
 type group struct {
 	key      string
-	findings []finding.KeyFinding
-	top      finding.KeyFinding // the most severe, unsuppressed if any
+	findings []*finding.KeyFinding
+	top      *finding.KeyFinding // the most severe, unsuppressed if any
 }
 
 func groupByKey(keys []finding.KeyFinding) []*group {
 	var groups []*group
 	byKey := map[string]*group{}
-	for _, k := range keys {
+	for i := range keys {
+		k := &keys[i]
 		g := byKey[k.KeyID]
 		if g == nil {
 			g = &group{key: k.KeyID, top: k}
@@ -178,23 +189,19 @@ func groupByKey(keys []finding.KeyFinding) []*group {
 			groups = append(groups, g)
 		}
 		g.findings = append(g.findings, k)
-		if rank(k) > rank(g.top) {
+		if rank(*k) > rank(*g.top) {
 			g.top = k
 		}
 	}
 	slices.SortStableFunc(groups, func(a, b *group) int {
-		return cmp.Or(cmp.Compare(rank(b.top), rank(a.top)), strings.Compare(a.key, b.key))
+		return cmp.Or(cmp.Compare(rank(*b.top), rank(*a.top)), strings.Compare(a.key, b.key))
 	})
 	return groups
 }
 
-// rank orders suppressed findings below every unsuppressed one.
-func rank(k finding.KeyFinding) int {
-	if k.Suppressed != nil {
-		return int(k.Severity)
-	}
-	return int(k.Severity) + int(finding.SeverityCritical) + 1
-}
+// rank orders findings by urgency (finding.KeyFinding.Urgency):
+// suppressed ones below every open one, live and used keys first.
+func rank(k finding.KeyFinding) int { return k.Urgency() }
 
 func (p *printer) keys(keys []finding.KeyFinding) {
 	if len(keys) == 0 {
@@ -228,13 +235,28 @@ func (p *printer) key(g *group) {
 		p.printf("  %s", p.paint(dim, "SUPPRESSED"))
 	}
 	p.printf("\n  %s\n", t.Message)
+	if t.Triage != "" {
+		p.printf("  %s %s\n", p.paint(bold, "triage:"), t.Triage)
+	}
+	if t.Access != nil {
+		p.printf("  access:   %s\n", accessLine(t.Access))
+	}
+	if t.Activity != nil {
+		p.printf("  activity: %s\n", activityLine(t.Activity))
+	}
+	if t.Suppressed == nil {
+		p.printf("  %s %s\n", p.paint(bold, "next:"), judge.NextStep(t))
+	}
 	if fp := t.KeyFingerprint; fp != "" {
 		p.printf("  fingerprint %s (every path of this key)\n", fp)
 	}
 
-	shown := map[string]bool{}
+	// A key's other paths are its other findings; only those the report
+	// left out (exclude-paths) are counted in a place's notes. Counted
+	// per repository, once per key: linear in the places.
+	shown := map[string]int{}
 	for _, f := range g.findings {
-		shown[f.Repository+"\x00"+f.Path] = true
+		shown[f.Repository]++
 	}
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	for _, f := range g.findings {
@@ -246,7 +268,7 @@ func (p *printer) key(g *group) {
 		}
 		fprintf(tw, "  %s%s:%d:%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			repo, f.Path, f.Line, f.Column, cmp.Or(short(f.Commit), "-"), cmp.Or(f.Author, "-"), date(f.Date),
-			plural(f.Commits, "commit"), place(f.Leak), notes(f, t, shown))
+			plural(f.Commits, "commit"), place(&f.Leak), notes(f, t, f.OtherPaths-(shown[f.Repository]-1)))
 	}
 	tw.Flush()
 }
@@ -258,7 +280,7 @@ func date(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-func place(l finding.Leak) string {
+func place(l *finding.Leak) string {
 	switch {
 	case l.Unreachable:
 		return "unreachable"
@@ -270,8 +292,9 @@ func place(l finding.Leak) string {
 	return "not in HEAD"
 }
 
-// notes says what sets one path apart from its key's headline.
-func notes(f, top finding.KeyFinding, shown map[string]bool) string {
+// notes says what sets one path apart from its key's headline; others
+// counts the key's paths in f's repository the report does not list.
+func notes(f, top *finding.KeyFinding, others int) string {
 	var n []string
 	if f.Secret.IsZero() {
 		n = append(n, "id only")
@@ -283,12 +306,6 @@ func notes(f, top finding.KeyFinding, shown map[string]bool) string {
 	}
 	if f.Severity != top.Severity || f.RuleID != top.RuleID {
 		n = append(n, f.Severity.String()+" ("+f.RuleID+")")
-	}
-	others := 0
-	for _, o := range f.OtherPaths {
-		if !shown[f.Repository+"\x00"+o] {
-			others++
-		}
 	}
 	if others > 0 {
 		n = append(n, "+"+plural(others, "other path"))

@@ -42,7 +42,7 @@ type builder struct {
 	report *finding.Report
 	opts   Options
 	rules  ruleSet
-	scrub  *strings.Replacer
+	scrub  *finding.Scrubber
 }
 
 // run is one SARIF run being filled, with its rules indexed as added.
@@ -139,11 +139,20 @@ func capped[T any](r *run, items []T, max int, severity func(T) finding.Severity
 	if len(items) <= max {
 		return items
 	}
-	items = slices.Clone(items)
-	slices.SortStableFunc(items, func(a, b T) int { return cmp.Compare(severity(b), severity(a)) })
+	// Sort positions, not the items: a copy of every finding would
+	// double the report's memory for a log that keeps only max of them.
+	order := make([]int32, len(items))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(severity(items[b]), severity(items[a])) })
+	kept := make([]T, max)
+	for i, at := range order[:max] {
+		kept[i] = items[at]
+	}
 	r.notify("warning", fmt.Sprintf("%d of %d results left out: GitHub accepts at most %d results per run; the JSON report (--format json) lists all of them",
 		len(items)-max, len(items), max), "")
-	return items[:max]
+	return kept
 }
 
 func location(uri string, line, column, length int) *gosarif.Location {

@@ -26,6 +26,8 @@ func (b *builder) historyRun() *gosarif.Run {
 		}
 		r.notify("error", "not scanned, the scan is partial: "+s, "")
 	}
+	// The report lists keys by urgency (the judge's order); a capped run
+	// keeps the most severe.
 	keys := capped(r, rep.Keys, b.opts.MaxResults, func(k finding.KeyFinding) finding.Severity { return k.Severity })
 	for _, k := range keys {
 		b.keyResult(r, k)
@@ -42,7 +44,11 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 	// (judge.AlertRules); the status's level is the result's.
 	ruleID := judge.AlertRuleID(k)
 	rule := b.rules.get(ruleID, k.Severity)
-	res := r.result(ruleID, k.Severity, k.Severity.SARIFLevel(), cmp.Or(k.Message, rule.Title))
+	msg := cmp.Or(k.Message, rule.Title)
+	if k.Triage != "" {
+		msg += " Triage: " + k.Triage + "."
+	}
+	res := r.result(ruleID, k.Severity, k.Severity.SARIFLevel(), msg)
 	path := k.Path
 	if path == "" {
 		// A dangling blob has no path; anchor it somewhere stable and relative.
@@ -68,6 +74,12 @@ func (b *builder) keyResult(r *run, k finding.KeyFinding) {
 		if v != "" {
 			props[name] = v
 		}
+	}
+	if k.Access != nil {
+		props["access"] = k.Access.Level
+	}
+	if k.Activity != nil {
+		props["eventsSinceLeak"] = k.Activity.Events
 	}
 	res.Properties = props
 	suppress(res, k.Suppressed, loc, fp)

@@ -2,40 +2,17 @@ package sarif
 
 import (
 	"bytes"
-	"errors"
-	"os"
 	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/reportschema"
 )
 
-// offline refuses every fetch: the schema and its draft-04 metaschema (built
-// into the library) are all validation needs.
-type offline struct{}
-
-func (offline) Load(url string) (any, error) {
-	return nil, errors.New("offline: refusing to fetch " + url)
-}
-
 var schema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	f, err := os.Open("../testdata/sarif-schema-2.1.0.json")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.UseLoader(offline{})
-	if err := c.AddResource(SchemaURI, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(SchemaURI)
+	return reportschema.Compile("../testdata/sarif-schema-2.1.0.json", SchemaURI)
 })
 
 // writeValid renders r and fails the test unless the official schema

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,13 @@ const (
 	DefaultPollInterval = 3 * time.Second
 	// DefaultAPIURL is github.com's REST API, used when APIURL is empty.
 	DefaultAPIURL = "https://api.github.com"
+	// DefaultRetryBudget bounds the time Upload waits between attempts
+	// when GitHub answers 5xx or 429 (or a rate limit): Retry-After is
+	// honoured while the waits add up to no more than this.
+	DefaultRetryBudget = 60 * time.Second
+	// DefaultRetryBackoff is the first wait when GitHub names none; each
+	// further wait doubles it.
+	DefaultRetryBackoff = 2 * time.Second
 )
 
 // Processing statuses GitHub reports for an upload.
@@ -69,6 +77,12 @@ type UploadOptions struct {
 	PollInterval time.Duration
 	// HTTPClient sends the requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
+	// RetryBudget bounds the total wait between attempts of the upload
+	// (zero means DefaultRetryBudget, negative never retries);
+	// RetryBackoff is the first wait when GitHub names none (zero means
+	// DefaultRetryBackoff).
+	RetryBudget  time.Duration
+	RetryBackoff time.Duration
 }
 
 // UploadResult is what GitHub said about an upload.
@@ -96,7 +110,13 @@ type UploadError struct {
 	Message string
 	// Hint says what to change; may be empty.
 	Hint string
-	Err  error
+	// RateLimited marks GitHub's rate limits, which a 403 can be too:
+	// a wait, not a permission to grant.
+	RateLimited bool
+	// Attempts counts the requests made when retries ran out; 0 or 1
+	// when there was no retry.
+	Attempts int
+	Err      error
 }
 
 func (e *UploadError) Error() string {
@@ -107,6 +127,9 @@ func (e *UploadError) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Message)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
+	}
 	if e.Hint != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Hint)
@@ -118,8 +141,11 @@ func (e *UploadError) Unwrap() error { return e.Err }
 
 // Forbidden reports whether GitHub refused the upload for lack of
 // permission (a read-only token, a fork's pull request, code scanning not
-// enabled): a configuration to change, not a failure of the scan.
-func (e *UploadError) Forbidden() bool { return e.StatusCode == http.StatusForbidden }
+// enabled): a configuration to change, not a failure of the scan. A rate
+// limit answered with 403 is not.
+func (e *UploadError) Forbidden() bool {
+	return e.StatusCode == http.StatusForbidden && !e.RateLimited
+}
 
 // ErrProcessingFailed is returned (wrapped, with GitHub's reasons) when
 // GitHub accepted an upload but could not process it.
@@ -169,9 +195,13 @@ func Upload(ctx context.Context, o UploadOptions) (*UploadResult, error) {
 	if !o.StartedAt.IsZero() {
 		analysis.StartedAt = &github.Timestamp{Time: o.StartedAt.UTC()}
 	}
-	id, _, err := client.CodeScanning.UploadSarif(ctx, owner, repo, analysis)
-	if err != nil {
-		return res, apiError(err, o)
+	var id *github.SarifID
+	if err := retry(ctx, o, func() error {
+		var err error
+		id, _, err = client.CodeScanning.UploadSarif(ctx, owner, repo, analysis)
+		return err
+	}); err != nil {
+		return res, err
 	}
 	if id == nil || id.ID == nil || *id.ID == "" {
 		return res, &UploadError{StatusCode: http.StatusAccepted, Message: "GitHub accepted the upload but returned no id"}
@@ -229,6 +259,10 @@ func poll(ctx context.Context, client *github.Client, owner, repo string, o Uplo
 			}
 		case errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound:
 			// The status can lag the upload for a moment: keep polling.
+		case transient(err) >= -1:
+			// GitHub is busy: keep polling until the wait runs out, at
+			// its pace if it names one.
+			interval = max(interval, transient(err))
 		default:
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -246,6 +280,91 @@ func poll(ctx context.Context, client *github.Client, owner, repo string, o Uplo
 		case <-t.C:
 		}
 	}
+}
+
+// retry makes the request call until it succeeds, fails for a reason a
+// retry cannot change, or the waits GitHub asks for (Retry-After, a rate
+// limit's reset) or the backoff would take the total wait past the
+// budget. Each failure is explained by apiError.
+func retry(ctx context.Context, o UploadOptions, call func() error) error {
+	budget := cmp.Or(o.RetryBudget, DefaultRetryBudget)
+	backoff := cmp.Or(o.RetryBackoff, DefaultRetryBackoff)
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		err := call()
+		if err == nil {
+			return nil
+		}
+		wait := transient(err)
+		if wait < -1 || ctx.Err() != nil {
+			return apiError(err, o)
+		}
+		if wait == -1 {
+			wait, backoff = backoff, 2*backoff
+		}
+		if budget < 0 || waited+wait > budget {
+			e := apiError(err, o)
+			if ue, ok := e.(*UploadError); ok {
+				ue.Attempts = attempt
+				ue.Hint = fmt.Sprintf("GitHub did not take the upload within keysweep's retry bound (%s of waiting); re-run the job later", budget)
+				if wait > budget {
+					ue.Hint = fmt.Sprintf("GitHub asked to retry after %s, longer than keysweep waits (%s); re-run the job later", wait.Round(time.Second), budget)
+				}
+			}
+			return e
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		waited += wait
+	}
+}
+
+// transient says whether a failed request may succeed if repeated: it
+// returns the wait GitHub asked for (Retry-After, a rate limit's reset),
+// -1 for a transient failure that names no wait (a 5xx), and -2 for a
+// failure a retry cannot change.
+func transient(err error) time.Duration {
+	var er *github.ErrorResponse
+	var rl *github.RateLimitError
+	var arl *github.AbuseRateLimitError
+	switch {
+	case errors.As(err, &rl):
+		return max(time.Until(rl.Rate.Reset.Time), 0)
+	case errors.As(err, &arl):
+		if arl.RetryAfter != nil {
+			return max(*arl.RetryAfter, 0)
+		}
+		return -1
+	case errors.As(err, &er) && er.Response != nil:
+		code := er.Response.StatusCode
+		if code != http.StatusTooManyRequests && code < 500 {
+			return -2
+		}
+		if d, ok := retryAfter(er.Response.Header.Get("Retry-After")); ok {
+			return d
+		}
+		return -1
+	}
+	return -2
+}
+
+// retryAfter parses Retry-After: delay seconds or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 32); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
 }
 
 func (o UploadOptions) check() error {
@@ -309,9 +428,9 @@ func apiError(err error, o UploadOptions) error {
 	var arl *github.AbuseRateLimitError
 	switch {
 	case errors.As(err, &rl):
-		return &UploadError{StatusCode: http.StatusForbidden, Message: "API rate limit exceeded", Hint: "retry the job later", Err: err}
+		return &UploadError{StatusCode: statusOf(rl.Response), RateLimited: true, Message: "API rate limit exceeded", Hint: "re-run the job later", Err: err}
 	case errors.As(err, &arl):
-		return &UploadError{StatusCode: http.StatusForbidden, Message: "secondary rate limit", Hint: "retry the job later", Err: err}
+		return &UploadError{StatusCode: statusOf(arl.Response), RateLimited: true, Message: "secondary rate limit", Hint: "re-run the job later", Err: err}
 	case errors.As(err, &er) && er.Response != nil:
 		e := &UploadError{StatusCode: er.Response.StatusCode, Message: cmp.Or(er.Message, http.StatusText(er.Response.StatusCode)), Err: err}
 		switch e.StatusCode {
@@ -323,6 +442,8 @@ func apiError(err error, o UploadOptions) error {
 			e.Hint = fmt.Sprintf("repository %s not found with this token, or code scanning is not available on this GitHub (check GITHUB_API_URL and the token's access)", o.Repository)
 		case http.StatusRequestEntityTooLarge:
 			e.Hint = "the SARIF exceeds GitHub's size limit; scan a narrower range or suppress known findings"
+		case http.StatusTooManyRequests:
+			e.RateLimited, e.Hint = true, "re-run the job later"
 		case http.StatusUnprocessableEntity:
 			e.Hint = "GitHub rejected the request fields or the SARIF; this is a keysweep bug, please report it with the job log"
 		}
@@ -332,13 +453,21 @@ func apiError(err error, o UploadOptions) error {
 	}
 }
 
+// statusOf is a rate limit response's status; GitHub answers 403 or 429.
+func statusOf(r *http.Response) int {
+	if r == nil {
+		return http.StatusForbidden
+	}
+	return r.StatusCode
+}
+
 func forbiddenHint(msg string) string {
 	lower := strings.ToLower(msg)
 	switch {
 	case strings.Contains(lower, "advanced security") || strings.Contains(lower, "code scanning is not enabled") || strings.Contains(lower, "code security"):
 		return "enable code scanning for the repository (Settings → Code security; private repositories need GitHub Advanced Security), or set upload-sarif: false"
 	default:
-		return "give the job `permissions: security-events: write`; pull requests from forks get a read-only token and cannot upload (the job still fails on leaks; use pull_request_target only with care, or set upload-sarif: false for forks)"
+		return "add `permissions: security-events: write` to the job (or the workflow), or set upload-sarif: false"
 	}
 }
 

@@ -2,6 +2,7 @@ package sarif_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -139,10 +140,69 @@ func TestUploadForbiddenSaysWhatToChange(t *testing.T) {
 	if !errors.As(err, &ue) || !ue.Forbidden() {
 		t.Fatalf("err = %v, want a forbidden *UploadError", err)
 	}
-	for _, want := range []string{"403", "security-events: write", "fork"} {
+	for _, want := range []string{"403", "add `permissions: security-events: write`"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
+	}
+}
+
+// TestUploadRetriesWhenGitHubIsBusy: 5xx and 429 are retried with backoff,
+// Retry-After is honoured within the retry budget, and a wait beyond the
+// budget (or a budget spent) is an error that says so, never a success.
+func TestUploadRetriesWhenGitHubIsBusy(t *testing.T) {
+	tests := []struct {
+		name       string
+		busy       []int
+		retryAfter string
+		budget     time.Duration
+		wantErr    string
+		attempts   int
+		minWait    time.Duration
+	}{
+		{"502 then accepted", []int{502}, "", 0, "", 2, 0},
+		{"503, 500 then accepted", []int{503, 500}, "", 0, "", 3, 0},
+		{"429 with Retry-After 1 is honoured", []int{429}, "1", 0, "", 2, time.Second},
+		{"Retry-After beyond the budget", []int{429}, "120", 0, "asked to retry after 2m0s, longer than keysweep waits", 1, 0},
+		{"budget spent", []int{502, 502, 502, 502, 502, 502, 502, 502}, "", 50 * time.Millisecond, "(HTTP 502): Bad Gateway (", 0, 0},
+		{"no retries", []int{503}, "", -1, "(HTTP 503)", 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := githubtest.NewAPI(t, token)
+			api.Busy, api.RetryAfter = tt.busy, tt.retryAfter
+			opts := options(api, testLog(t, false))
+			// A tiny backoff and budget: the test counts attempts, it
+			// does not wait a minute.
+			opts.RetryBackoff = 5 * time.Millisecond
+			opts.RetryBudget = cmp.Or(tt.budget, 5*time.Second)
+			start := time.Now()
+			res, err := sarif.Upload(context.Background(), opts)
+			elapsed := time.Since(start)
+			posts := api.Requests("POST /repos/octo/app/code-scanning/sarifs")
+			if tt.wantErr == "" {
+				if err != nil || res.Status != sarif.StatusComplete {
+					t.Fatalf("err %v, result %+v; want a complete upload", err, res)
+				}
+			} else {
+				var ue *sarif.UploadError
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) || ue.Forbidden() {
+					t.Fatalf("err %v, want an *UploadError saying %q, not forbidden", err, tt.wantErr)
+				}
+				if len(api.Uploads()) != 0 {
+					t.Error("an upload was accepted")
+				}
+			}
+			if tt.attempts > 0 && posts != tt.attempts {
+				t.Errorf("%d upload requests, want %d", posts, tt.attempts)
+			}
+			if tt.attempts == 0 && posts < 3 {
+				t.Errorf("%d upload requests, want retries until the budget is spent", posts)
+			}
+			if elapsed < tt.minWait || elapsed > 4*time.Second {
+				t.Errorf("took %s, want at least %s and well within the budget", elapsed, tt.minWait)
+			}
+		})
 	}
 }
 

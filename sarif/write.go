@@ -1,7 +1,6 @@
 package sarif
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -15,15 +14,16 @@ func Write(w io.Writer, r *finding.Report, opts Options) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	// Scrubbed a line at a time on the way out, not as one more copy of
+	// the whole log.
+	sw := r.Scrubber().Writer(w)
+	enc := json.NewEncoder(sw)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(log); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, r.Scrubber().Replace(buf.String()))
-	return err
+	return sw.Close()
 }
 
 // WriteFile writes r as SARIF to path, replacing what was there: go-sarif's

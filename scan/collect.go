@@ -29,6 +29,11 @@ type Request struct {
 	NoChecks   bool
 	Thresholds checks.Thresholds
 
+	// NoTriage leaves out the triage of the matched keys: what each key's
+	// user can do (iam:GetAccountAuthorizationDetails) and what CloudTrail
+	// saw the key do since it was committed (cloudtrail:LookupEvents).
+	NoTriage bool
+
 	// Org reads the caller's AWS Organization: keys are matched in the
 	// account that owns each, and the checks run in every account.
 	Org bool
@@ -103,11 +108,29 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 	if err := ctx.Err(); err != nil {
 		return nil, Classify("match keys", err)
 	}
+	if req.NoTriage {
+		if matched(inv) {
+			inv.Gaps = append(inv.Gaps, "access and activity of committed keys not looked up: --no-triage")
+		}
+	} else {
+		c.triageAll(ctx, inv, leaks)
+		if err := ctx.Err(); err != nil {
+			return nil, Classify("triage keys", err)
+		}
+	}
 	res := &Result{Inventory: inv, Accounts: accounts}
 	if req.NoChecks {
 		return res, nil
 	}
 	res.Rules = checks.Rules()
+	if req.Org && slices.Contains(req.Checks.Sources(), snapshot.SrcOrgFeatures) {
+		// Only the management account (or IAM's delegated administrator)
+		// can read centralized root access; members are judged by its
+		// answer.
+		if r, _ := c.reader(ctx, s.Account); r != nil {
+			c.orgFeatures, _ = r.OrgFeatures(ctx)
+		}
+	}
 	results := make([][]finding.CheckResult, len(accounts))
 	checkGaps := make([][]string, len(accounts))
 	snapshot.FanOut(ctx, req.Parallel, indexes(len(accounts)), func(ctx context.Context, i int) {
@@ -121,6 +144,19 @@ func Collect(ctx context.Context, s *Session, leaks []finding.Leak, req Request)
 		res.Gaps = append(res.Gaps, checkGaps[i]...)
 	}
 	return res, nil
+}
+
+// matched reports whether the inventory holds any key, in any account.
+func matched(inv *finding.Inventory) bool {
+	if len(inv.Keys) > 0 {
+		return true
+	}
+	for _, m := range inv.Members {
+		if len(m.Keys) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // organization lists the organization's accounts into inv (names, and the
@@ -233,6 +269,10 @@ type collection struct {
 
 	mu      sync.Mutex
 	readers map[string]*member
+	scp     scps
+	// orgFeatures are the organization's centralized root access features
+	// as the caller's account reads them (with --org), lent to members.
+	orgFeatures *snapshot.OrgFeatures
 }
 
 // member is one account's reader, or why there is none.
@@ -397,6 +437,13 @@ func (c *collection) check(ctx context.Context, a Account) ([]finding.CheckResul
 	snap, err := snapshot.Collect(ctx, r, opts)
 	if err != nil {
 		return nil, []string{fmt.Sprintf("account %s: checks not run: %v", label(a.ID, a.Name), err)}
+	}
+	if o := c.orgFeatures; o != nil && o.Visible && a.ID != c.s.Account && (snap.Organization == nil || !snap.Organization.Visible) {
+		lent := *o
+		lent.Management = c.s.Account
+		snap.Organization = &lent
+		// The member's own refusal is answered by the lent features.
+		snap.Failures = slices.DeleteFunc(snap.Failures, func(f snapshot.Failure) bool { return f.Source == snapshot.SrcOrgFeatures })
 	}
 	results := checks.Run(snap, c.req.Checks, c.req.Thresholds, c.req.Now)
 	for i := range results {

@@ -1,21 +1,15 @@
 package decode
 
 import (
-	"archive/tar"
-	"archive/zip"
 	"bytes"
-	"compress/bzip2"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// Limits bound what Expand decompresses from one blob.
+// Limits bound what Expand decodes from one blob.
 type Limits struct {
-	// MaxBytes is the most decompressed bytes read in total.
+	// MaxBytes is the most bytes decompressed or decoded in total.
 	MaxBytes int64
 	// MaxEntries is the most archive members read in total.
 	MaxEntries int
@@ -28,26 +22,117 @@ type Limits struct {
 // of a second.
 var DefaultLimits = Limits{MaxBytes: 64 << 20, MaxEntries: 10000, MaxDepth: 3}
 
-// A Part is text decoded from a blob: a UTF-16 blob as UTF-8, or a member
-// of an archive.
+// A Part is text decoded from a blob: a UTF-16 blob as UTF-8, a member of
+// an archive, a quoted-printable body decoded.
 type Part struct {
 	// Path is where the part is inside the blob: "inner/path" of an
 	// archive member, "a.jar!b/c" when nested, "" for the blob itself.
 	Path string
-	// How names the encodings undone, outermost first: "gzip", "bzip2",
-	// "zip", "tar", "utf-16le", "utf-16be".
+	// How names the encodings undone, outermost first: "gzip", "zip",
+	// "tar", "utf-16le", "quoted-printable", ... joined by " > ".
 	How  string
 	Data []byte
+	// Orig, when Spans is set, is the text Data was decoded from (the
+	// blob, or the member at Path), and Spans place Data's decoded
+	// regions in it, so a match is reported where its encoding is (see
+	// Part.Offset).
+	Orig  []byte
+	Spans []Span
+}
+
+// Offset returns where offset o of p.Data is in p.Orig: the start of the
+// encoded text a decoded region came from, or the same byte of text
+// copied as it was. It returns o if p has no Spans.
+func (p Part) Offset(o int) int {
+	if p.Spans == nil {
+		return o
+	}
+	return mapOffset(p.Spans, o)
+}
+
+func mapOffset(spans []Span, o int) int {
+	// The last span starting at or before o.
+	lo, hi := 0, len(spans)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if spans[m].OutStart <= o {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == 0 {
+		return o
+	}
+	s := spans[lo-1]
+	if o < s.OutEnd {
+		return s.InStart
+	}
+	return o - s.OutEnd + s.InEnd
 }
 
 // HeadLen is how much of a blob IsArchive needs to see.
 const HeadLen = 262
 
 // IsArchive reports whether a blob starting with head (its first HeadLen
-// bytes, or all of it if shorter) is a gzip, bzip2, zip or tar archive, which
-// Expand opens and the detectors cannot read as it is.
+// bytes, or all of it if shorter) is something the detectors cannot read
+// as it is and Expand opens: a gzip, bzip2, xz, zstd, zip or tar archive,
+// UTF-32 text, a hex dump (xxd, hexdump -C), a PDF, or a mail message
+// (whose body may be quoted-printable). Such blobs are decoded whatever
+// markers they hold; for the rest, the detectors' markers of encoded key
+// IDs decide (see detect.MayContainEncoded).
 func IsArchive(head []byte) bool {
-	return kind(head) != ""
+	return kind(head) != "" || utf32Order(head) != "" || isDumpHead(head) ||
+		bytes.HasPrefix(head, []byte("%PDF-")) || isMailHead(head)
+}
+
+// mailHeaders are header fields a mail message (an .eml file, an mbox)
+// starts with.
+var mailHeaders = []string{"Return-Path:", "Received:", "Delivered-To:", "MIME-Version:", "Message-ID:", "From:", "To:", "Cc:", "Subject:", "Date:", "X-", "Content-Type:", "Content-Transfer-Encoding:", "Reply-To:", "Sender:", "In-Reply-To:", "References:"}
+
+// isMailHead reports whether head starts as a mail message: an mbox
+// "From " line (case as mbox writes it) or a known header field, and at
+// least two known header fields among its first four lines (or a MIME
+// part's Content-Transfer-Encoding header). One line is
+// not enough: Python's "from x import y", a YAML "date:" or a compose
+// file's "x-common:" start like a header, and reading every such file
+// whole would cost a repository of Python sources its scan time.
+func isMailHead(head []byte) bool {
+	lines := bytes.SplitN(head, []byte("\n"), 5)
+	if len(lines) < 3 { // two whole lines at least
+		return false
+	}
+	lines = lines[:len(lines)-1] // the last may be cut short
+	if bytes.HasPrefix(lines[0], []byte("From ")) {
+		lines = lines[1:]
+	}
+	// A MIME part's own header names its encoding: enough by itself.
+	if len(lines) > 0 && bytes.HasPrefix(bytes.ToLower(lines[0]), []byte("content-transfer-encoding:")) {
+		return true
+	}
+	known := 0
+	for i, l := range lines {
+		if isKnownHeader(l) {
+			known++
+		} else if i == 0 {
+			return false
+		}
+	}
+	return known >= 2
+}
+
+func isKnownHeader(line []byte) bool {
+	for _, h := range mailHeaders {
+		if len(line) > len(h) && bytes.EqualFold(line[:len(h)], []byte(h)) {
+			if h != "X-" {
+				return true
+			}
+			// X-Anything: a header name, then a colon.
+			name, _, ok := bytes.Cut(line, []byte(":"))
+			return ok && bytes.IndexAny(name, " \t") < 0
+		}
+	}
+	return false
 }
 
 func kind(b []byte) string {
@@ -56,6 +141,10 @@ func kind(b []byte) string {
 		return "gzip"
 	case len(b) >= 10 && string(b[:3]) == "BZh" && '1' <= b[3] && b[3] <= '9' && string(b[4:10]) == "1AY&SY":
 		return "bzip2"
+	case len(b) >= 6 && string(b[:6]) == "\xfd7zXZ\x00":
+		return "xz"
+	case len(b) >= 4 && string(b[:4]) == "\x28\xb5\x2f\xfd":
+		return "zstd"
 	case len(b) >= 4 && string(b[:4]) == "PK\x03\x04":
 		return "zip"
 	case len(b) >= 262 && string(b[257:262]) == "ustar":
@@ -65,11 +154,20 @@ func kind(b []byte) string {
 }
 
 // Expand returns the text parts of a blob that are not the blob itself as
-// it is: its archive members (recursively) and UTF-16 text transcoded to
-// UTF-8. Where it stops at a limit, gaps say so in one line each; what was
-// read until then is returned. A malformed or truncated archive is not a
-// gap: what it holds is read as far as it goes, and the blob itself is
-// scanned as it is anyway (git's own tests commit such archives).
+// it is: its archive members (recursively), compressed streams
+// decompressed, executable jars and self-extracting zips, UTF-16 and
+// UTF-32 text transcoded to UTF-8, quoted-printable, HTML numeric
+// entities, hex dumps and PDF FlateDecode streams decoded, and archives
+// base64-encoded in text (once or more). Where it stops at a limit, or
+// meets a member it cannot read (an unsupported compression method, an
+// encrypted member, a damaged tar header), gaps say so in one line each;
+// what was read until then is returned. A malformed or truncated archive
+// is not a gap: what it holds is read as far as it goes, and the blob
+// itself is scanned as it is anyway (git's own tests commit such
+// archives).
+//
+// The cost is bounded by lim.MaxBytes decoded bytes in total, whatever
+// the nesting: every decoder is linear in what it reads and writes.
 func Expand(blob []byte, lim Limits) (parts []Part, gaps []string) {
 	x := &expander{lim: lim}
 	x.expand("", "", blob, 0)
@@ -96,20 +194,7 @@ func (x *expander) gap(path, format string, args ...any) {
 func (x *expander) expand(path, how string, b []byte, depth int) {
 	k := kind(b)
 	if k == "" {
-		if u, order := utf16Text(b); u != nil {
-			x.parts = append(x.parts, Part{Path: path, How: join(how, order), Data: u})
-			b = u
-		} else if depth > 0 {
-			x.parts = append(x.parts, Part{Path: path, How: how, Data: b})
-		}
-		// Archives base64-encoded in text (a Kubernetes ConfigMap's
-		// binaryData, a gzip'd value): opened like the blob's own.
-		for _, a := range base64Archives(b) {
-			if x.stopped {
-				return
-			}
-			x.expand(path, join(how, "base64"), a, depth)
-		}
+		x.text(path, how, b, depth)
 		return
 	}
 	if depth >= x.lim.MaxDepth {
@@ -118,16 +203,8 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 	}
 	how = join(how, k)
 	switch k {
-	case "gzip", "bzip2":
-		var zr io.Reader = bzip2.NewReader(bytes.NewReader(b))
-		if k == "gzip" {
-			gr, err := gzip.NewReader(bytes.NewReader(b))
-			if err != nil {
-				return
-			}
-			zr = gr
-		}
-		data, ok := x.readAll(path, zr)
+	case "gzip", "bzip2", "xz", "zstd":
+		data, ok := x.decompress(path, k, b)
 		if ok || len(data) > 0 {
 			// A compressed tarball (.tar.gz, .tgz) is one archive, not
 			// two nested ones.
@@ -138,42 +215,91 @@ func (x *expander) expand(path, how string, b []byte, depth int) {
 			x.expand(path, how, data, next)
 		}
 	case "zip":
-		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
+		x.zip(path, how, b, depth)
+	case "tar":
+		x.tar(path, how, b, depth)
+	}
+}
+
+// text looks for what a text (or a blob that is no archive) holds
+// encoded. b is reported as a part of its own when it is not the blob
+// itself (depth > 0, or transcoded).
+func (x *expander) text(path, how string, b []byte, depth int) {
+	if u, order := unicodeText(b); u != nil {
+		if !x.spend(path, int64(len(u))) {
 			return
 		}
-		for _, f := range zr.File {
-			if x.stopped {
-				return
-			}
-			if f.FileInfo().IsDir() || !x.entry(path) {
-				continue
-			}
-			rc, err := f.Open()
-			if err != nil {
-				continue
-			}
-			data, _ := x.readAll(inner(path, f.Name), rc)
-			rc.Close()
-			x.expand(inner(path, f.Name), how, data, depth+1)
-		}
-	case "tar":
-		tr := tar.NewReader(bytes.NewReader(b))
-		for !x.stopped {
-			h, err := tr.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				return
-			}
-			if h.Typeflag != tar.TypeReg || !x.entry(path) {
-				continue
-			}
-			data, _ := x.readAll(inner(path, h.Name), tr)
-			x.expand(inner(path, h.Name), how, data, depth+1)
+		x.parts = append(x.parts, Part{Path: path, How: join(how, order), Data: u})
+		how, b = join(how, order), u
+	} else if depth > 0 {
+		x.parts = append(x.parts, Part{Path: path, How: how, Data: b})
+	}
+	// A zip after other data: an executable jar (a shell script in
+	// front), a self-extracting archive (an executable in front).
+	if off := prefixedZip(b); off > 0 {
+		if depth >= x.lim.MaxDepth {
+			x.gap(path, "zip nested deeper than %d archives not opened", x.lim.MaxDepth)
+		} else {
+			x.zip(path, join(how, "zip"), b, depth)
 		}
 	}
+	x.nested(path, how, b, depth)
+	// Text encodings undone in place: the part maps back to b.
+	for _, d := range textDecoders {
+		if x.stopped || !d.may(b) {
+			continue
+		}
+		out, spans := d.decode(b)
+		if out == nil || !x.spend(path, int64(len(out))) {
+			continue
+		}
+		h := join(how, d.name)
+		x.parts = append(x.parts, Part{Path: path, How: h, Data: out, Orig: b, Spans: spans})
+		// What the decoded text holds in turn (an archive in a hex dump,
+		// base64 in a mail body).
+		if kind(out) != "" {
+			x.expand(path, h, out, depth+1)
+		} else {
+			x.nested(path, h, out, depth)
+		}
+	}
+	// PDF streams: each decompressed, then read as text.
+	for _, s := range pdfStreams(b) {
+		if x.stopped {
+			return
+		}
+		data, ok := x.inflate(path, s)
+		if ok || len(data) > 0 {
+			x.expand(path, join(how, "pdf"), data, depth+1)
+		}
+	}
+}
+
+// nested opens the archives base64-encoded in text (a Kubernetes
+// ConfigMap's binaryData, a gzip'd value, a Helm release: base64 of base64
+// of gzip), like the blob's own.
+func (x *expander) nested(path, how string, b []byte, depth int) {
+	for _, a := range base64Archives(b) {
+		if x.stopped || !x.spend(path, int64(len(a.data))) {
+			return
+		}
+		x.expand(path, join(how, a.how), a.data, depth)
+	}
+}
+
+// spend counts n more decoded bytes and reports whether they are within
+// MaxBytes; at the bound it says so once and stops.
+func (x *expander) spend(path string, n int64) bool {
+	if x.stopped {
+		return false
+	}
+	if x.read+n > x.lim.MaxBytes {
+		x.gap(path, "stopped at %d MiB decoded; the rest is not scanned", x.lim.MaxBytes>>20)
+		x.stopped = true
+		return false
+	}
+	x.read += n
+	return true
 }
 
 // entry counts one more member, and reports whether it may be read.
@@ -187,25 +313,6 @@ func (x *expander) entry(path string) bool {
 	}
 	x.entries++
 	return true
-}
-
-// readAll reads r up to what is left of MaxBytes; at the bound it says so
-// and reports false.
-func (x *expander) readAll(path string, r io.Reader) ([]byte, bool) {
-	left := x.lim.MaxBytes - x.read
-	if left <= 0 || x.stopped {
-		return nil, false
-	}
-	data, err := io.ReadAll(io.LimitReader(r, left+1))
-	if int64(len(data)) > left {
-		data = data[:left]
-		x.read += left
-		x.gap(path, "stopped at %d MiB decompressed; the rest is not scanned", x.lim.MaxBytes>>20)
-		x.stopped = true
-		return data, false
-	}
-	x.read += int64(len(data))
-	return data, err == nil
 }
 
 func join(how, k string) string {
@@ -244,86 +351,17 @@ func quote(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// utf16Text returns b transcoded to UTF-8 if it is UTF-16 text: it starts
-// with a byte-order mark, or, without one, every other byte of its start
-// is NUL as ASCII text in UTF-16 has it, or it holds a run of ASCII text
-// written that way (text whose start is in another script: CJK has no
-// NUL bytes); its offset tells the byte order.
-func utf16Text(b []byte) ([]byte, string) {
-	if len(b) < 4 {
-		return nil, ""
+// prefixedZip returns the offset of the zip that b ends with after other
+// data (found from its end-of-central-directory record, as unzip finds
+// it), or 0 if there is none or b starts with it.
+func prefixedZip(b []byte) int {
+	if len(b) < 22 || !bytes.Contains(b, []byte("PK\x03\x04")) {
+		return 0
 	}
-	order := ""
-	switch {
-	case b[0] == 0xff && b[1] == 0xfe:
-		order, b = "utf-16le", b[2:]
-	case b[0] == 0xfe && b[1] == 0xff:
-		order, b = "utf-16be", b[2:]
-	default:
-		head := b[:min(len(b), 512)&^1]
-		var zeroEven, zeroOdd int
-		for i := 0; i+1 < len(head); i += 2 {
-			if head[i] == 0 {
-				zeroEven++
-			}
-			if head[i+1] == 0 {
-				zeroOdd++
-			}
-		}
-		pairs := len(head) / 2
-		switch {
-		case zeroOdd*10 >= pairs*9 && zeroEven*10 < pairs:
-			order = "utf-16le"
-		case zeroEven*10 >= pairs*9 && zeroOdd*10 < pairs:
-			order = "utf-16be"
-		default:
-			if order = utf16Run(b); order == "" {
-				return nil, ""
-			}
-		}
+	// The record is 22 bytes and a comment of up to 64 KiB.
+	tail := b[max(0, len(b)-(22+0xffff)):]
+	if i := bytes.LastIndex(tail, []byte("PK\x05\x06")); i < 0 || len(tail)-i < 22 {
+		return 0
 	}
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		if order == "utf-16le" {
-			u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
-		} else {
-			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-		}
-	}
-	out := make([]byte, 0, len(u))
-	for _, r := range utf16.Decode(u) {
-		out = utf8.AppendRune(out, r)
-	}
-	return out, order
-}
-
-// minRun is how many ASCII characters in a row, each with a NUL byte,
-// make a buffer that is not UTF-16 by its start UTF-16 after all.
-const minRun = 16
-
-// utf16Run returns the byte order of the first run of minRun printable
-// ASCII characters written in UTF-16 in b, judged by where the run starts
-// (text starts at an even offset: a character at an even offset is little
-// endian), or "" if there is none. Text without NUL bytes, which is all
-// UTF-8 text, costs one IndexByte.
-func utf16Run(b []byte) string {
-	i := bytes.IndexByte(b, 0)
-	if i < 0 {
-		return ""
-	}
-	n := 0 // characters in the run ending at b[i-1]
-	for i = max(i-1, 0); i+1 < len(b); i++ {
-		if b[i+1] != 0 || b[i] < 0x20 || b[i] >= 0x7f {
-			n = 0
-			continue
-		}
-		if n++; n >= minRun {
-			if (i-2*(n-1))%2 == 0 {
-				return "utf-16le"
-			}
-			return "utf-16be"
-		}
-		i++ // past the NUL
-	}
-	return ""
+	return bytes.Index(b, []byte("PK\x03\x04"))
 }

@@ -3,7 +3,6 @@ package decode
 import (
 	"bytes"
 	"encoding/base64"
-	"slices"
 	"unicode/utf8"
 )
 
@@ -19,37 +18,47 @@ type Span struct {
 // key ID is 27 characters without padding.
 const MinToken = 27
 
-// maxLayers is how many times a value may have been base64-encoded.
-const maxLayers = 2
+// Base64Cost bounds the bytes Base64 decodes from a text, over all
+// layers, as a multiple of the text's length. Each layer of base64 is
+// 3/4 of the one that holds it, so every layer of every token together is
+// less than 3 times the text; the bound holds whatever the text is
+// (UTF-16 transcoded inside a token can grow a layer by half).
+const Base64Cost = 4
 
 // Base64 returns buf with every base64 token (a run of at least MinToken
 // characters of one alphabet, or a block of equal-length lines of them)
-// that decodes to text replaced by that text, up to two layers deep, and
-// where each replacement came from. Text around the tokens is kept, so
-// "AWS_SECRET_ACCESS_KEY: <base64>" still names the decoded secret. It
-// returns nil if no token decodes to text.
-func Base64(buf []byte) ([]byte, []Span) {
-	return base64Layer(buf, maxLayers)
+// that decodes to text replaced by that text, as many layers deep as the
+// tokens go, and where each replacement came from. Text around the
+// tokens is kept, so "AWS_SECRET_ACCESS_KEY: <base64>" still names the
+// decoded secret. It returns nil if no token decodes to text. The bytes
+// decoded, over all layers, are bounded by Base64Cost times len(buf);
+// cut reports that the bound stopped decoding (then the layers below the
+// cut are not decoded).
+func Base64(buf []byte) (out []byte, spans []Span, cut bool) {
+	budget := int64(Base64Cost) * int64(len(buf))
+	out, spans = base64Layer(buf, &budget)
+	return out, spans, budget < 0
 }
 
-func base64Layer(buf []byte, layers int) ([]byte, []Span) {
+func base64Layer(buf []byte, budget *int64) ([]byte, []Span) {
 	var out []byte
 	var spans []Span
 	last := 0 // end of the input copied so far
-	for i := 0; i < len(buf); {
+	for i := 0; i < len(buf) && *budget >= 0; {
 		s, e, wrapped := nextToken(buf, i)
 		if s < 0 {
 			break
 		}
 		i = e
+		if *budget -= int64(e - s); *budget < 0 {
+			break
+		}
 		dec := decodeToken(buf[s:e], wrapped)
 		if dec == nil {
 			continue
 		}
-		if layers > 1 {
-			if inner, _ := base64Layer(dec, layers-1); inner != nil {
-				dec = inner
-			}
+		if inner, _ := base64Layer(dec, budget); inner != nil {
+			dec = inner
 		}
 		out = append(out, buf[last:s]...)
 		spans = append(spans, Span{OutStart: len(out), OutEnd: len(out) + len(dec), InStart: s, InEnd: e})
@@ -106,6 +115,9 @@ func nextToken(buf []byte, i int) (s, e int, wrapped bool) {
 		// lines are runs of the same length.
 		if w := e - s; w >= 40 && (s == 0 || buf[s-1] == '\n' || buf[s-1] == ' ') && e < n && (buf[e] == '\n' || buf[e] == '\r') {
 			end, lines := e, 1
+			// Indentation as in YAML block scalars, measured once: the
+			// first line may end a long one ("key: <base64>").
+			ind := s - lineStart(buf, s)
 			for {
 				j := end
 				if j < n && buf[j] == '\r' {
@@ -115,8 +127,6 @@ func nextToken(buf []byte, i int) (s, e int, wrapped bool) {
 					break
 				}
 				j++
-				// Indentation as in YAML block scalars.
-				ind := s - lineStart(buf, s)
 				for q := 0; q < ind && j < n && buf[j] == ' '; q++ {
 					j++
 				}
@@ -154,28 +164,77 @@ func lineStart(buf []byte, i int) int {
 	return i
 }
 
-// archiveMarkers are the base64 of the archive formats' first bytes (gzip,
-// zip, bzip2), which a token holding one of them starts with.
-var archiveMarkers = [][]byte{[]byte("H4sI"), []byte("UEsDB"), []byte("Qlpo")}
+// archiveMagic are the first bytes of the archives Expand opens.
+var archiveMagic = []string{"\x1f\x8b\x08", "PK\x03\x04", "BZh", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd"}
+
+// maxArchiveLayers is how many times an archive may have been
+// base64-encoded and still be found by the start of its token (a Helm
+// release is gzip base64-encoded twice). Deeper is the cost bound's
+// business, not a depth's: each layer is 3/4 of the one holding it.
+const maxArchiveLayers = 4
+
+// archiveMarkers[k] are the starts of a token holding an archive
+// base64-encoded k+1 times: the characters its magic alone determines.
+var archiveMarkers = func() (m [maxArchiveLayers][][]byte) {
+	for _, magic := range archiveMagic {
+		p := magic
+		for k := range maxArchiveLayers {
+			enc := base64.StdEncoding.EncodeToString([]byte(p + "\x00\x00\x00"))
+			p = enc[:8*len(p)/6]
+			m[k] = append(m[k], []byte(p))
+		}
+	}
+	return m
+}()
+
+// An encodedArchive is an archive found base64-encoded in text.
+type encodedArchive struct {
+	how  string // "base64", "base64 > base64", ...
+	data []byte
+}
 
 // base64Archives returns the archives that base64 tokens of buf decode to,
-// in order. A buffer without the start of one costs three searches.
-func base64Archives(buf []byte) [][]byte {
-	if !slices.ContainsFunc(archiveMarkers, func(m []byte) bool { return bytes.Contains(buf, m) }) {
+// once or up to maxArchiveLayers times, in order. A buffer without the
+// start of one costs a few searches.
+func base64Archives(buf []byte) []encodedArchive {
+	hasMarker := func(b []byte, prefix bool) int {
+		for k, ms := range archiveMarkers {
+			for _, m := range ms {
+				if prefix && bytes.HasPrefix(b, m) || !prefix && bytes.Contains(b, m) {
+					return k + 1
+				}
+			}
+		}
+		return 0
+	}
+	if hasMarker(buf, false) == 0 {
 		return nil
 	}
-	var out [][]byte
+	var out []encodedArchive
 	for i := 0; i < len(buf); {
 		s, e, wrapped := nextToken(buf, i)
 		if s < 0 {
 			break
 		}
 		i = e
-		if !slices.ContainsFunc(archiveMarkers, func(m []byte) bool { return bytes.HasPrefix(buf[s:e], m) }) {
+		layers := hasMarker(buf[s:e], true)
+		if layers == 0 {
 			continue
 		}
-		if dec := decodeRaw(buf[s:e], wrapped); dec != nil && kind(dec) != "" {
-			out = append(out, dec)
+		dec := decodeRaw(buf[s:e], wrapped)
+		how := "base64"
+		for ; dec != nil && layers > 1 && kind(dec) == ""; layers-- {
+			// Another layer: one token, maybe wrapped.
+			ts, te, w := nextToken(dec, 0)
+			if ts != 0 {
+				dec = nil
+				break
+			}
+			dec = decodeRaw(dec[ts:te], w)
+			how += " > base64"
+		}
+		if dec != nil && kind(dec) != "" {
+			out = append(out, encodedArchive{how, dec})
 		}
 	}
 	return out

@@ -32,7 +32,7 @@ func TestBase64(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, spans := Base64([]byte(tt.in))
+			out, spans, _ := Base64([]byte(tt.in))
 			if string(out) != tt.want {
 				t.Fatalf("Base64 = %q, want %q", out, tt.want)
 			}
@@ -155,6 +155,16 @@ func TestIsArchive(t *testing.T) {
 	}{
 		{gz([]byte("x")), true}, {zipOf("a", "b"), true}, {tar, true}, {unb64(bzip2Inner), true}, {[]byte("BZh9 not bzip2"), false},
 		{[]byte("PK"), false}, {[]byte("plain"), false}, {nil, false},
+		// Mail: an mbox, an .eml, a MIME part; not what merely starts like
+		// a header (Python imports, YAML, a compose file's extension field).
+		{[]byte("From ops@example.com Mon Jan  1 00:00:00 2024\nFrom: ops@example.com\nSubject: keys\n\nbody\n"), true},
+		{[]byte("Return-Path: <a@b>\nReceived: from x\nSubject: y\n\n"), true},
+		{[]byte("Content-Transfer-Encoding: quoted-printable\n\nbody=\n"), true},
+		{[]byte("from datetime import datetime\nfrom os import path\nimport re\n"), false},
+		{[]byte("From typing import Any\nfrom os import path\n\n"), false},
+		{[]byte("date: 2024-01-01\ntitle: notes\ntags: [a]\n"), false},
+		{[]byte("x-common: &common\n  image: app\nservices:\n"), false},
+		{[]byte("Subject: only one line"), false},
 	} {
 		if got := IsArchive(tt.in[:min(len(tt.in), HeadLen)]); got != tt.want {
 			t.Errorf("IsArchive(%q) = %v", tt.in[:min(len(tt.in), 8)], got)

@@ -14,11 +14,12 @@ package detect
 //
 // Before a key ID: a '/' and the path segment before it, with the byte
 // before that segment (pathBefore), which covers the escapes (six bytes,
-// \u002F) and a patch's "\n+". After it: a '/', the segment after it and
-// the byte after that segment (pathAfter).
+// \u002F), ANSI colour codes (ansiBefore, as long as fit) and a patch's
+// "\n+". After it: a '/', the segment after it or a glued secret, and the
+// byte after that (pathAfter, secretAfter).
 const (
 	ContextBefore = 1 + maxSegment + 1
-	ContextAfter  = keyLen + 1 + maxSegment + 1
+	ContextAfter  = keyLen + 1 + max(maxSegment, secretLen) + 1
 )
 
 // EncodedContextAfter bounds the bytes that decide whether Encoded reports

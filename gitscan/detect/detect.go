@@ -27,6 +27,7 @@ const (
 	cBody              // A-Z2-7: the base32 alphabet of a key ID's last 16 characters
 	cB64               // A-Za-z0-9+/: what a key ID or secret must not touch
 	cHex               // 0-9a-fA-F
+	cEsc               // % \ & # ;: what an escaped '+' or '/' in a secret holds besides base64 (see escAt)
 )
 
 var class = func() (t [256]uint8) {
@@ -47,6 +48,10 @@ var class = func() (t [256]uint8) {
 		}
 		if '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' {
 			k |= cHex
+		}
+		switch c {
+		case '%', '\\', '&', '#', ';':
+			k |= cEsc
 		}
 		t[c] = k
 	}
@@ -130,7 +135,7 @@ func keyAt(buf []byte, s int) bool {
 	}
 	e := s + keyLen
 	alone := e == len(buf) || class[buf[e]]&cB64 == 0 // nothing base64 after it
-	if !alone && !(buf[e] == '/' && pathAfter(buf, e+1)) {
+	if !alone && !(buf[e] == '/' && (pathAfter(buf, e+1) || secretAfter(buf, e+1))) {
 		return false
 	}
 	if s == 0 || class[buf[s-1]]&cB64 == 0 || escapeEndsAt(buf, s) {
@@ -158,6 +163,19 @@ func plusBefore(buf []byte, i int) bool {
 		j--
 	}
 	return j < i && i-j < maxSegment && (j == 0 || class[buf[j-1]]&cB64 == 0) && wordish(buf[j:i])
+}
+
+// secretAfter reports whether a secret is glued to the key ID ending at
+// buf[i-1] by the '/' there ("ID/SECRET", as some tools print a pair):
+// exactly secretLen base64 characters, then nothing base64. A run of
+// base64 that is 61 characters long and starts with a key ID and a '/' is
+// not something random base64 holds by chance.
+func secretAfter(buf []byte, i int) bool {
+	j := i
+	for j < len(buf) && j-i <= secretLen && class[buf[j]]&cB64 != 0 {
+		j++
+	}
+	return j-i == secretLen && (j == len(buf) || class[buf[j]]&cB64 == 0)
 }
 
 // maxSegment is how much of the path segment next to a key ID pathBefore
@@ -212,17 +230,24 @@ func wordish(seg []byte) bool {
 		return k&cDigit == 0 && camel(seg)
 	}
 	// One case: letters, then maybe digits ("s3", "aws4"), but not digits
-	// strewn among the letters as in base64.
+	// strewn among the letters as in base64, unless the segment is as
+	// short as versions are ("v2beta1", "v1alpha1").
 	digits := false
 	for _, c := range seg {
 		if class[c]&cDigit != 0 {
 			digits = true
-		} else if digits && class[c]&(cUpper|cLower) != 0 && len(seg) > 6 {
+		} else if digits && class[c]&(cUpper|cLower) != 0 && len(seg) > maxVersion {
 			return false
 		}
 	}
 	return true
 }
+
+// maxVersion is the longest path segment that may mix letters and digits
+// at random: an API version ("v2beta1", "v1alpha1") before a key ID. In a
+// base64 run such a segment between '/'s is rare, and a key ID that ends
+// the run after it rarer still.
+const maxVersion = 8
 
 // camel reports whether seg, letters of both cases, is words run
 // together: a capitalised word ("Users"), or any letter and lower-case
@@ -272,6 +297,32 @@ func escapeEndsAt(buf []byte, i int) bool {
 		return true
 	case i >= 6 && at(6) == '\\' && at(5) == 'u' && hex(4, 1):
 		return true
+	case i >= 3 && at(1) == 'm':
+		return ansiBefore(buf, i)
+	}
+	return false
+}
+
+// ansiBefore reports whether buf[:i] ends with an ANSI colour code (SGR,
+// "ESC[32m", "ESC[1;38;5;208m"), as terminal output captured in a log
+// has, or one written out in a script ("\033[32m", "\e[0m", "\x1b[1m",
+// "\u001b[32m"), all of it within the ContextBefore bytes before i.
+func ansiBefore(buf []byte, i int) bool {
+	j := i - 1 // the 'm'
+	for j > 0 && i-j < ContextBefore && (class[buf[j-1]]&cDigit != 0 || buf[j-1] == ';') {
+		j--
+	}
+	if j == 0 || buf[j-1] != '[' {
+		return false
+	}
+	lead := buf[max(i-ContextBefore, 0) : j-1]
+	if len(lead) > 0 && lead[len(lead)-1] == 0x1b {
+		return true
+	}
+	for _, esc := range []string{`\033`, `\e`, `\E`, `\x1b`, `\x1B`, `\u001b`, `\u001B`} {
+		if strings.HasSuffix(string(lead), esc) {
+			return true
+		}
 	}
 	return false
 }

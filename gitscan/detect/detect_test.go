@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // vals are the fake credentials the templates below refer to as {NAME}.
@@ -36,6 +37,13 @@ var vals = map[string]string{
 	"PHK3": "AKIA" + "ABCDEFGHIJKLMNOP",
 	"PHK4": "AKIA" + "Q7ZK3MWPXXXXR2TV",
 	"PHK5": "AKIA" + "Q7ZK3MWPR2TNNNNN",
+
+	// SP as JSON, .NET's JSON and HTML escape it.
+	"SPJSON": strings.ReplaceAll(fakeSecret(4)[:10]+"+"+fakeSecret(4)[11:25]+"/"+fakeSecret(4)[26:], "/", `\/`),
+	"SPNET":  strings.NewReplacer("+", `\u002B`, "/", `\u002F`).Replace(fakeSecret(4)[:10] + "+" + fakeSecret(4)[11:25] + "/" + fakeSecret(4)[26:]),
+	"SPHTML": strings.NewReplacer("+", "&#43;", "/", "&#x2F;").Replace(fakeSecret(4)[:10] + "+" + fakeSecret(4)[11:25] + "/" + fakeSecret(4)[26:]),
+	// Shaped like a key ID but not one: 0, 1, 8 and 9 are not base32.
+	"KBAD": "AKIA" + fakeKey("AKIA", 31)[4:8] + "0189" + fakeKey("AKIA", 31)[12:],
 
 	"K1LOWER": strings.ToLower(fakeKey("AKIA", 1)),
 	"KBADC":   fakeKey("AKIA", 1)[:19] + "1", // 1 is not base32
@@ -260,6 +268,56 @@ var findTests = []struct {
 	{"one secret, same key ID twice", "aws_access_key_id = {K1}\naws_secret_access_key = {S1}\n# export AWS_ACCESS_KEY_ID={K1}\n",
 		[]want{{"K1", "S1", ""}, {"K1", "S1", ""}}},
 
+	// Names in the structure around a value (issue 23).
+	{"Kubernetes env list", "env:\n  - name: AWS_ACCESS_KEY_ID\n    value: {K1}\n" + strings.Repeat("  - name: LOG_LEVEL\n    value: debug\n", 5) +
+		"  - name: AWS_SECRET_ACCESS_KEY\n    value: {S1}\n", []want{{"K1", "S1", ""}}},
+	{"Kubernetes env list, value first", "env:\n  - value: {K1}\n    name: AWS_ACCESS_KEY_ID\n" + strings.Repeat("  - name: LOG_LEVEL\n    value: debug\n", 5) +
+		"  - value: {S1}\n    name: AWS_SECRET_ACCESS_KEY\n", []want{{"K1", "S1", ""}}},
+	{"ECS task definition", "{\n  \"environment\": [\n    {\n      \"name\": \"AWS_ACCESS_KEY_ID\",\n      \"value\": \"{K1}\"\n    },\n" +
+		strings.Repeat("    {\n      \"name\": \"LOG_LEVEL\",\n      \"value\": \"debug\"\n    },\n", 3) +
+		"    {\n      \"name\": \"AWS_SECRET_ACCESS_KEY\",\n      \"value\": \"{S1}\"\n    }\n  ]\n}\n", []want{{"K1", "S1", ""}}},
+	{"ECS, one object a line, value first", `"environment": [{"value": "{K1}", "name": "AWS_ACCESS_KEY_ID"},` + "\n" + strings.Repeat(`  {"value": "x", "name": "Y"},`+"\n", 8) +
+		`  {"value": "{S1}", "name": "AWS_SECRET_ACCESS_KEY"}]` + "\n", []want{{"K1", "S1", ""}}},
+	{"Postman environment", "{\n\"values\": [\n" + `{"key": "aws_access_key_id", "value": "{K1}", "enabled": true},` + "\n" + strings.Repeat(`{"key": "host", "value": "x", "enabled": true},`+"\n", 8) +
+		`{"key": "aws_secret_access_key", "value": "{S1}", "enabled": true}` + "\n]}\n", []want{{"K1", "S1", ""}}},
+	{"CloudFormation parameters", "Parameters:\n  AccessKey:\n    Type: String\n    Default: {K1}\n  Bucket:\n    Type: String\n    Default: logs\n" +
+		"  SecretKey:\n    Type: String\n    NoEcho: true\n    Description: the secret\n    Default: {S1}\n", []want{{"K1", "S1", ""}}},
+	{"terraform output -json", "{\n  \"access_key\": {\n    \"sensitive\": false,\n    \"type\": \"string\",\n    \"value\": \"{K1}\"\n  },\n" +
+		"  \"bucket\": {\n    \"sensitive\": false,\n    \"type\": \"string\",\n    \"value\": \"logs\"\n  },\n" +
+		"  \"secret_key\": {\n    \"sensitive\": true,\n    \"type\": \"string\",\n    \"value\": \"{S1}\"\n  }\n}\n", []want{{"K1", "S1", ""}}},
+	{"CloudFormation outputs", `[{"OutputKey": "AccessKeyId", "OutputValue": "{K1}"},` + "\n" + strings.Repeat(`{"OutputKey": "Bucket", "OutputValue": "logs"},`+"\n", 6) +
+		`{"OutputKey": "SecretAccessKey", "OutputValue": "{S1}"}]`, []want{{"K1", "S1", ""}}},
+	{"SSM parameters by path", `[{"Name": "/prod/aws_access_key_id", "Value": "{K1}"},` + "\n" + strings.Repeat(`{"Name": "/prod/db_host", "Value": "db"},`+"\n", 6) +
+		`{"Name": "/prod/aws_secret_access_key", "Value": "{S1}"}]`, []want{{"K1", "S1", ""}}},
+	{"two credentials on a line, secret first", `[{"SecretAccessKey": "{S1}", "AccessKeyId": "{K1}"}, {"SecretAccessKey": "{S2}", "AccessKeyId": "{K2}"}]`,
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"parallel maps by environment", "aws_access_key_ids:\n  production: {K1}\n  staging: {K2}\naws_secret_access_keys:\n  staging: {S2}\n  production: {S1}\n",
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"parallel JSON maps by environment", `{"aws_access_key_ids": {"production": "{K1}", "staging": "{K2}"}, "aws_secret_access_keys": {"staging": "{S2}", "production": "{S1}"}}`,
+		[]want{{"K1", "S1", ""}, {"K2", "S2", ""}}},
+	{"a secret next to a key-shaped non-key", "aws_access_key_id = {K1}\n" + lines(100) + "test_access_key_id = {KBAD}\ntest_secret_access_key = {S1}\n",
+		[]want{{"K1", "", ""}}},
+	{"a secret next to a key-shaped non-key, same line", "aws_access_key_id = {K1}\n" + lines(10) + `{"id": "{KBAD}", "secret_access_key": "{S1}"}` + "\n",
+		[]want{{"K1", "", ""}}},
+	{"JSON-escaped slash in a secret", `{"AccessKeyId":"{K1}","SecretAccessKey":"{SPJSON}"}`, []want{{"K1", "SP", ""}}},
+	{".NET-escaped + and / in a secret", `{"AccessKeyId":"{K1}","SecretAccessKey":"{SPNET}"}`, []want{{"K1", "SP", ""}}},
+	{"HTML entities in a secret", `<td>{K1}</td><td>{SPHTML}</td>`, []want{{"K1", "SP", ""}}},
+	{"COOKIE_SECRET is not AWS's", "AWS_ACCESS_KEY_ID={K1}\nCOOKIE_SECRET={S1}\n", []want{{"K1", "", ""}}},
+	{"JWT_SECRET is not AWS's", "AWS_ACCESS_KEY_ID={K1}\nJWT_SECRET={S1}\n", []want{{"K1", "", ""}}},
+	{"SESSION_SECRET is not AWS's", "AWS_ACCESS_KEY_ID={K1}\nSESSION_SECRET: {S1}\n", []want{{"K1", "", ""}}},
+	{"an AWS secret among others", "AWS_ACCESS_KEY_ID={K1}\nJWT_SECRET={S2}\nAWS_SECRET_ACCESS_KEY={S1}\n", []want{{"K1", "S1", ""}}},
+	{"prod secret key is AWS's", "PROD_ACCESS_KEY={K1}\n" + lines(20) + "PROD_SECRET_KEY={S1}\n", []want{{"K1", "S1", ""}}},
+
+	// Shapes gitleaks finds (issue 23).
+	{"ID/SECRET glued", "creds: {K1}/{S1}\n", []want{{"K1", "S1", ""}}},
+	{"ID/SECRET glued in a URL", "https://x/{K1}/{S1} y", []want{{"K1", "S1", ""}}},
+	{"ID/ then 41 characters", "x {K1}/{S1}A", nil},
+	{"version segment before", "GET https://api.example.com/v2beta1/{K1}/keys\n", []want{{"K1", "", ""}}},
+	{"lower-case segment with digits before", "s3://bucket/x86v2/{K1}\n", []want{{"K1", "", ""}}},
+	{"ANSI colour before", "\x1b[32m{K1}\x1b[0m\n", []want{{"K1", "", ""}}},
+	{"ANSI colour with parameters before", "key: \x1b[1;38;5;208m{K1}\x1b[0m {S1}\n", []want{{"K1", "S1", ""}}},
+	{"ANSI colour written out before", `echo -e "\033[32m{K1}\033[0m"`, []want{{"K1", "", ""}}},
+
 	// Not secrets.
 	{"git hash", "{K1} {HASH}\n", []want{{"K1", "", ""}}},
 	{"git hash named", "aws_access_key_id = {K1}\naws_secret_access_key = {HASH}\n", []want{{"K1", "", ""}}},
@@ -341,8 +399,10 @@ func checkOffsets(t *testing.T, in string, m Match) {
 	}
 }
 
-// unescapeURL undoes the percent-encoding a secret in a URL has.
-var unescapeURL = strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/")
+// unescapeURL undoes the escapes a secret in a URL, in JSON or in HTML
+// has.
+var unescapeURL = strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/", `\/`, "/", `\u002B`, "+", `\u002F`, "/",
+	"&#43;", "+", "&#47;", "/", "&#x2B;", "+", "&#x2F;", "/")
 
 func describe(ms []Match) string {
 	var s []string
@@ -496,5 +556,57 @@ func TestManyCredentials(t *testing.T) {
 		if m.KeyID != ids[i] || m.Secret != secrets[i] {
 			t.Fatalf("row %d: got %s, want %s with %s", i, redactMatch(m), ids[i], redact(secrets[i]))
 		}
+	}
+}
+
+// TestFindLinear times Find on buffers of many credentials laid out the
+// ways that once made pairing cost more than its input (issue 22), at n
+// and 4n bytes: linear is 4 times as long, quadratic 16. A busy machine
+// may slow one run, so each shape gets three tries.
+func TestFindLinear(t *testing.T) {
+	shapes := []struct {
+		name string
+		cred func(k, s string) string
+	}{
+		{"one line, named pairs", func(k, s string) string { return `{"AccessKeyId":"` + k + `","SecretAccessKey":"` + s + `"},` }},
+		{"one line, bare pairs", func(k, s string) string { return "x " + k + " y " + s + " " }},
+		{"one line, objects of generic values", func(k, s string) string { return `{"value":"` + k + `"},{"value":"` + s + `"},` }},
+		{"lines of generic values", func(k, s string) string { return "    value: " + k + "\n    value: " + s + "\n" }},
+		{"one line, a named pair every 20 KB", func(k, s string) string {
+			return `"AccessKeyId":"` + k + `","SecretAccessKey":"` + s + `",` + strings.Repeat("x.y ", 5000)
+		}},
+	}
+	for _, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) {
+			gen := func(n int) []byte {
+				var b strings.Builder
+				for i := 0; b.Len() < n; i++ {
+					b.WriteString(sh.cred(fakeKey("AKIA", uint64(i)), fakeSecret(uint64(i))))
+				}
+				return []byte(b.String())
+			}
+			const n = 256 << 10
+			small, large := gen(n), gen(4*n)
+			run := func(buf []byte) time.Duration {
+				best := time.Duration(1 << 62)
+				for range 3 {
+					t0 := time.Now()
+					if len(Find(buf)) == 0 {
+						t.Fatal("nothing found")
+					}
+					best = min(best, time.Since(t0))
+				}
+				return best
+			}
+			run(small)
+			var ts, tl time.Duration
+			for range 3 {
+				ts, tl = run(small), run(large)
+				if tl <= 10*ts || tl < 50*time.Millisecond {
+					return
+				}
+			}
+			t.Errorf("4 times the input took %.1f times as long (%v, %v): not linear", float64(tl)/float64(ts), ts, tl)
+		})
 	}
 }

@@ -8,7 +8,7 @@ import "encoding/base64"
 // (a value base64-encoded twice), UTF-16 spells the prefix with a NUL
 // after or before each letter, and base64 of UTF-16LE text (PowerShell's
 // -EncodedCommand) has 9 or 10 such characters ("QQBLAEkAQQ"), of which
-// the first maxMarker are enough. An archive base64-encoded (a gzip'd
+// the first utf16Marker are enough. An archive base64-encoded (a gzip'd
 // value, a zip in a ConfigMap's binaryData) may hold any of these, so the
 // base64 of its first bytes is a marker too ("H4sI" of gzip). These
 // markers say where an encoded key ID may be; the decode package and
@@ -22,8 +22,12 @@ var markerPrefixes = []string{"AKIA", "ASIA", "ABIA", "ACCA"}
 
 const twiceEncoded = 2
 
-// maxMarker is the longest marker.
-const maxMarker = 8
+// maxMarker is the longest marker; the base64 markers of UTF-16 text are
+// cut to utf16Marker characters, enough to be rare.
+const (
+	maxMarker   = 12
+	utf16Marker = 8
+)
 
 // markers holds every marker, a bitmap of the 2-byte grams they hold, and
 // for each such gram the markers holding it and where.
@@ -57,13 +61,12 @@ var markers = func() (m struct {
 		add(string(u[:len(u)-1]))
 		if i < twiceEncoded {
 			for _, b := range b64Markers(string(u)) {
-				add(b[:min(len(b), maxMarker)])
+				add(b[:min(len(b), utf16Marker)])
 			}
 		}
 	}
-	// gzip, zip, bzip2: what decode opens (see decode.IsArchive).
-	for _, magic := range []string{"\x1f\x8b\x08", "PK\x03\x04", "BZh"} {
-		add(b64Markers(magic)[0])
+	for _, s := range containerMarkers() {
+		add(s)
 	}
 	byGram := map[uint16][]markerPos{}
 	for i, s := range m.all {

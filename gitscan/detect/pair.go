@@ -26,6 +26,11 @@ const (
 	// back when the nearest is taken, while a file of thousands of key IDs
 	// stays linear.
 	maxPairs = 4
+	// Candidates each key ID looks at either way before it stops: where
+	// more are within reach (a dump of thousands of credentials on a few
+	// lines), the nearest decide, and the named ones nearest to it are
+	// looked at besides.
+	maxWalk = 16
 )
 
 // A cand is a secret or session token that may belong to a key ID.
@@ -55,6 +60,7 @@ func (c cand) text(buf []byte) string {
 type scope struct {
 	qual string
 	sec  section
+	obj  int // offset of the inline object ('{') it is in, -1 for none
 }
 
 // A section is where a line is in a file's structure: the offsets of the
@@ -69,10 +75,32 @@ func (a scope) mismatch(b scope) uint64 {
 	switch {
 	case a.qual != "" && b.qual != "" && a.qual != b.qual:
 		return 2
-	case a.sec != b.sec:
+	case a.sec != b.sec, a.obj >= 0 && b.obj >= 0 && a.obj != b.obj:
 		return 1
 	}
 	return 0
+}
+
+// maxObject bounds how far back objectOf looks for the '{' of the object
+// an offset is in: the objects that hold a credential are small.
+const maxObject = 256
+
+// objectOf returns the offset of the innermost '{' still open at off,
+// within maxObject bytes before it, or -1.
+func objectOf(buf []byte, off int) int {
+	depth := 0
+	for j := off - 1; j >= max(off-maxObject, 0); j-- {
+		switch buf[j] {
+		case '}':
+			depth++
+		case '{':
+			if depth == 0 {
+				return j
+			}
+			depth--
+		}
+	}
+	return -1
 }
 
 // A key is what pairing knows of a key ID besides its Match.
@@ -95,24 +123,27 @@ func pair(buf []byte, ms []Match) {
 	lc := lineCounter{buf: buf}
 	for k := range ms {
 		keys[k].line = lc.at(ms[k].Start)
+		keys[k].obj = -1
 	}
 	for _, cs := range [][]cand{secrets, tokens} {
 		lc = lineCounter{buf: buf}
 		for i := range cs {
 			cs[i].line = lc.at(cs[i].start)
+			cs[i].obj = -1
 		}
 	}
 	if slices.ContainsFunc(ms[1:], func(m Match) bool { return m.KeyID != ms[0].KeyID }) {
 		scopes(buf, ms, keys, secrets, tokens)
 	}
 
-	for k, c := range assign(ms, keys, secrets, true, func(int) bool { return true }) {
+	nb := neighbours{buf: buf, ms: ms}
+	for k, c := range assign(ms, keys, secrets, true, func(int) bool { return true }, &nb) {
 		if c >= 0 {
 			ms[k].Secret = secrets[c].text(buf)
 			ms[k].SecretStart = secrets[c].start
 		}
 	}
-	for k, c := range assign(ms, keys, tokens, false, asia) {
+	for k, c := range assign(ms, keys, tokens, false, asia, nil) {
 		if c >= 0 {
 			ms[k].SessionToken = tokens[c].text(buf)
 		}
@@ -125,7 +156,13 @@ func pair(buf []byte, ms []Match) {
 func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
 	var at []sectionAt
 	for k := range ms {
-		keys[k].qual = qualifier(nameOf(buf, ms[k].Start), idWords)
+		name := nameOf(buf, ms[k].Start)
+		keys[k].qual = qualifier(name, idWords)
+		// The object counts for named values: {"AccessKeyId": K,
+		// "SecretAccessKey": S}, not a list of bare values.
+		if credentialLike(name) {
+			keys[k].obj = objectOf(buf, ms[k].Start)
+		}
 		at = append(at, sectionAt{ms[k].Start, &keys[k].sec})
 	}
 	for _, cs := range []struct {
@@ -136,6 +173,7 @@ func scopes(buf []byte, ms []Match, keys []key, secrets, tokens []cand) {
 			c := &cs.cs[i]
 			if c.named {
 				c.qual = qualifier(nameOf(buf, c.start), cs.words)
+				c.obj = objectOf(buf, c.start)
 			}
 			at = append(at, sectionAt{c.start, &c.sec})
 		}
@@ -177,7 +215,12 @@ type sectionAt struct {
 // namedBytes before an offset counts as none, so that the section, like
 // the rest of pairing, is decided within MaxContext, and only the lines
 // that far before some offset are read.
+//
+// Each line is read once however many groups of offsets it serves: the
+// reader remembers the line it read last, so a file of one long line with
+// many credentials on it costs its length, not its length per credential.
 func sections(buf []byte, at []sectionAt) {
+	lr := lineReader{buf: buf}
 	for len(at) > 0 {
 		// The lines from namedBytes before at[0] up to the last offset
 		// whose reach overlaps theirs.
@@ -185,42 +228,91 @@ func sections(buf []byte, at []sectionAt) {
 		for k < len(at) && at[k].off-namedBytes <= at[k-1].off {
 			k++
 		}
-		start := bytes.LastIndexByte(buf[:max(at[0].off-namedBytes, 0)], '\n') + 1
-		sectionsIn(buf, start, at[:k])
+		sectionsIn(&lr, lr.startOf(max(at[0].off-namedBytes, 0)), at[:k])
 		at = at[k:]
 	}
 }
 
+// A line is what sections needs of one line of a buffer.
+type line struct {
+	start, end int // buf[start:end] is the line, without its '\n'
+	indent     int
+	blank      bool // only blanks, or a comment
+	header     bool // an INI or TOML section header
+	opens      bool // ends with ':', '{' or '['
+}
+
+// A lineReader reads the lines of buf in increasing order, each once.
+type lineReader struct {
+	buf  []byte
+	last line
+	read bool // last holds a line
+	done int  // the start of a line at or before every offset asked about yet
+}
+
+// startOf returns the start of the line holding off; off is at or after
+// every offset asked about before.
+func (lr *lineReader) startOf(off int) int {
+	if lr.read && lr.last.start <= off && off <= lr.last.end {
+		return lr.last.start
+	}
+	from := max(lr.done, 0)
+	if lr.read {
+		from = max(from, lr.last.end+1)
+	}
+	from = min(from, off)
+	start := from + bytes.LastIndexByte(lr.buf[from:off], '\n') + 1
+	lr.done = start
+	return start
+}
+
+// at returns the line that starts at start, valid until the next call.
+func (lr *lineReader) at(start int) *line {
+	if lr.read && lr.last.start == start {
+		return &lr.last
+	}
+	buf := lr.buf
+	end := bytes.IndexByte(buf[start:], '\n')
+	if end < 0 {
+		end = len(buf)
+	} else {
+		end += start
+	}
+	b, a := start, end // the line without the blanks around it
+	for b < a && (buf[b] == ' ' || buf[b] == '\t') {
+		b++
+	}
+	for a > b && (buf[a-1] == ' ' || buf[a-1] == '\t' || buf[a-1] == '\r') {
+		a--
+	}
+	body := buf[b:a]
+	l := &lr.last
+	*l = line{start: start, end: end, indent: b - start}
+	l.blank = len(body) == 0 || body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//"))
+	if n := len(body); !l.blank {
+		l.header = n >= 3 && body[0] == '[' && body[n-1] == ']' && !bytes.ContainsAny(body[1:n-1], "[]\"'")
+		l.opens = body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '['
+	}
+	lr.read = true
+	return l
+}
+
 // sectionsIn is sections for the lines from start, a line start, on.
-func sectionsIn(buf []byte, start int, at []sectionAt) {
+func sectionsIn(lr *lineReader, start int, at []sectionAt) {
 	type opener struct{ indent, off int }
 	var open []opener
 	head := -1
-	for off := start; off < len(buf) && len(at) > 0; {
-		end := bytes.IndexByte(buf[off:], '\n')
-		if end < 0 {
-			end = len(buf)
-		} else {
-			end += off
-		}
-		b, a := off, end // the line without the blanks around it
-		for b < a && (buf[b] == ' ' || buf[b] == '\t') {
-			b++
-		}
-		for a > b && (buf[a-1] == ' ' || buf[a-1] == '\t' || buf[a-1] == '\r') {
-			a--
-		}
-		body, indent := buf[b:a], b-off
-		comment := len(body) > 0 && (body[0] == '#' || body[0] == ';' || bytes.HasPrefix(body, []byte("//")))
-		if len(body) > 0 && !comment {
-			for len(open) > 0 && open[len(open)-1].indent >= indent {
+	for off := start; off < len(lr.buf) && len(at) > 0; {
+		l := lr.at(off)
+		if !l.blank {
+			for len(open) > 0 && open[len(open)-1].indent >= l.indent {
 				open = open[:len(open)-1]
 			}
-			if n := len(body); n >= 3 && body[0] == '[' && body[n-1] == ']' && !bytes.ContainsAny(body[1:n-1], "[]\"'") {
+			if l.header {
 				head, open = off, open[:0]
 			}
 		}
-		for len(at) > 0 && at[0].off <= end {
+		for len(at) > 0 && at[0].off <= l.end {
 			s := section{-1, -1}
 			if head >= at[0].off-namedBytes {
 				s.head = head
@@ -231,10 +323,10 @@ func sectionsIn(buf []byte, start int, at []sectionAt) {
 			*at[0].sec = s
 			at = at[1:]
 		}
-		if n := len(body); n > 0 && !comment && (body[n-1] == ':' || body[n-1] == '{' || body[n-1] == '[') {
-			open = append(open, opener{indent, off})
+		if l.opens {
+			open = append(open, opener{l.indent, off})
 		}
-		off = end + 1
+		off = l.end + 1
 	}
 }
 
@@ -250,9 +342,20 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 	done := 0 // end of the last run walked
 	cl := collector{buf: buf, ms: ms, wantTokens: wantTokens}
 	for p := 0; p < n; {
-		if class[buf[p]]&cB64 == 0 && !pctB64(buf, p) {
-			p += secretLen
-			continue
+		esc := false
+		if k := class[buf[p]]; k&cB64 == 0 {
+			if k&cEsc == 0 {
+				p += secretLen
+				continue
+			}
+			// An escape's '%', '\\' or '&' is in the run; so are the '#'
+			// and ';' inside an entity.
+			q, _ := escCover(buf, p, done)
+			if q < 0 {
+				p += secretLen
+				continue
+			}
+			p, esc = q, true
 		}
 		s, e := p, p+1
 		for s > done && class[buf[s-1]]&cB64 != 0 {
@@ -261,10 +364,12 @@ func candidates(buf []byte, ms []Match, wantTokens bool) (secrets, tokens []cand
 		for e < n && class[buf[e]]&cB64 != 0 {
 			e++
 		}
-		// A run with %2B or %2F in it (a secret in a URL) is rare.
-		pct := buf[p] == '%' || s > done && buf[s-1] == '%' || e < n && buf[e] == '%'
+		// A run with an escaped '+' or '/' in it (%2B in a URL, \/ in
+		// JSON) is rare.
+		pct := esc || s > done && class[buf[s-1]]&cEsc != 0 && escBefore(buf, s, done) < s ||
+			e < n && class[buf[e]]&cEsc != 0 && escAt(buf, e) > 0
 		if pct {
-			s, e = pctRun(buf, s, e, done)
+			s, e = escRun(buf, s, e, done)
 		}
 		done, p = e, e+secretLen
 		if e-s >= secretLen {
@@ -283,7 +388,8 @@ type collector struct {
 	secrets, tokens []cand
 }
 
-// run considers the run buf[s:e]; pct reports that it holds %2B or %2F.
+// run considers the run buf[s:e]; pct reports that it holds escapes of
+// '+' or '/' (see escAt).
 func (cl *collector) run(s, e int, pct bool) {
 	buf, ms := cl.buf, cl.ms
 	s += escapeTail(buf, s, e)
@@ -294,6 +400,9 @@ func (cl *collector) run(s, e int, pct bool) {
 	if size == secretLen+1 && buf[s] == '+' && (s == 0 || buf[s-1] == '\n') {
 		s, size = s+1, size-1 // an added line of a patch: "+secret"
 	}
+	if g := e - secretLen - 1 - keyLen; size > secretLen && e-s == size && g >= s && buf[g+keyLen] == '/' && keyAt(buf, g) {
+		s, size = g+keyLen+1, secretLen // glued to its key ID: "ID/SECRET", "https://host/ID/SECRET"
+	}
 	if size < secretLen {
 		return
 	}
@@ -303,15 +412,18 @@ func (cl *collector) run(s, e int, pct bool) {
 	}
 	near := cl.k < len(ms) && ms[cl.k].Start-nearBytes <= e
 	if size == secretLen {
-		named := isSecretName(nameOf(buf, s))
 		var val string
 		v := buf[s:e]
 		if pct && e-s != size {
-			val = percentDecode(v)
+			val = unescape(v)
 			v = []byte(val)
 		}
-		if (near || named) && plausibleSecret(v, named) {
-			cl.secrets = append(cl.secrets, cand{start: s, end: e, named: named, val: val})
+		// The name is read only for a run that may be a secret.
+		if plausibleSecret(v, true) {
+			named, foreign := secretName(nameOf(buf, s))
+			if (near || named) && !foreign && plausibleSecret(v, named) {
+				cl.secrets = append(cl.secrets, cand{start: s, end: e, named: named, val: val})
+			}
 		}
 	}
 	for cl.kt < len(ms) && ms[cl.kt].End()+namedBytes < s {
@@ -324,50 +436,145 @@ func (cl *collector) run(s, e int, pct bool) {
 		}
 		if c, ok := token(buf, s, pad); ok {
 			if pct && pad-s != runLen(buf, s, pad) {
-				c.val = percentDecode(buf[s:pad])
+				c.val = unescape(buf[s:pad])
 			}
 			cl.tokens = append(cl.tokens, c)
 		}
 	}
 }
 
-// pctRun extends the run buf[s:e] of base64 characters both ways over
-// %2B and %2F and the base64 characters beyond them, not before done.
-func pctRun(buf []byte, s, e, done int) (int, int) {
-	for s > done && (class[buf[s-1]]&cB64 != 0 || pctB64(buf, s-1)) {
-		s--
+// escRun extends the run buf[s:e] of base64 characters both ways over
+// escaped '+' and '/' (escAt) and the base64 characters beyond them, not
+// before done.
+func escRun(buf []byte, s, e, done int) (int, int) {
+	for {
+		if s > done && class[buf[s-1]]&cB64 != 0 {
+			s--
+		} else if t := escBefore(buf, s, done); t < s {
+			s = t
+		} else {
+			break
+		}
 	}
-	for e < len(buf) && (class[buf[e]]&cB64 != 0 || pctB64(buf, e)) {
-		e++
+	for e < len(buf) {
+		if class[buf[e]]&cB64 != 0 {
+			e++
+		} else if _, end := escCover(buf, e, s); end > e {
+			e = end
+		} else {
+			break
+		}
 	}
 	return s, e
 }
 
-// pctB64 reports whether buf[i] is the '%' of %2B or %2F, the
-// percent-encoded '+' and '/' of a secret in a URL, which are part of a
-// run of base64 characters.
-func pctB64(buf []byte, i int) bool {
-	return buf[i] == '%' && i+2 < len(buf) && buf[i+1] == '2' && (buf[i+2]|0x20 == 'b' || buf[i+2]|0x20 == 'f')
+// escAt returns the length of the escape of '+' or '/' at buf[i], or 0:
+// the way a secret's '+' and '/' are written by its container, %2B and
+// %2F in a URL, \/ in JSON (PHP's json_encode), \u002B and \u002F in
+// JSON as .NET writes it, &#43; &#47; &#x2B; &#x2F; in HTML and XML.
+func escAt(buf []byte, i int) int {
+	_, n := escaped(buf[i:min(i+maxEsc, len(buf))])
+	return n
 }
 
-// runLen is the length of the run buf[s:e] percent-decoded.
+// maxEsc is the longest escape escAt knows.
+const maxEsc = 6
+
+// escaped decodes the escape of '+' or '/' b starts with, returning the
+// character and the escape's length, or 0, 0.
+func escaped(b []byte) (byte, int) {
+	if len(b) < 2 {
+		return 0, 0
+	}
+	plusOrSlash := func(hex []byte) byte {
+		switch string(hex) {
+		case "2B", "2b":
+			return '+'
+		case "2F", "2f":
+			return '/'
+		}
+		return 0
+	}
+	switch {
+	case b[0] == '%' && len(b) >= 3:
+		if c := plusOrSlash(b[1:3]); c != 0 {
+			return c, 3
+		}
+	case b[0] == '\\' && b[1] == '/':
+		return '/', 2
+	case b[0] == '\\' && b[1] == 'u' && len(b) >= 6 && string(b[2:4]) == "00":
+		if c := plusOrSlash(b[4:6]); c != 0 {
+			return c, 6
+		}
+	case b[0] == '&' && b[1] == '#' && len(b) >= 5:
+		switch {
+		case string(b[2:5]) == "43;":
+			return '+', 5
+		case string(b[2:5]) == "47;":
+			return '/', 5
+		case len(b) >= 6 && (b[2] == 'x' || b[2] == 'X') && b[5] == ';':
+			if c := plusOrSlash(b[3:5]); c != 0 {
+				return c, 6
+			}
+		}
+	}
+	return 0, 0
+}
+
+// escCover returns the start and end of the escape (escAt) that covers
+// buf[p], if it starts at or after lo, or -1, -1. Only '%', '\\', '&' start
+// one, and every escape is at most maxEsc long.
+func escCover(buf []byte, p, lo int) (int, int) {
+	for q := p; q >= max(p-maxEsc+1, lo, 0); q-- {
+		switch buf[q] {
+		case '%', '\\', '&':
+			if l := escAt(buf, q); l > 0 && q+l > p {
+				return q, q + l
+			}
+		}
+	}
+	return -1, -1
+}
+
+// escBefore returns where an escape that covers buf[s-1] starts, if one
+// does and starts at or after done, or s: the '%' of a %2B whose "2B"
+// starts the run at s, the '&' of an &#43; before it.
+func escBefore(buf []byte, s, done int) int {
+	if s-1 < done || s == 0 {
+		return s
+	}
+	switch buf[s-1] {
+	case '%', '\\', '&', '#', ';':
+		if q, _ := escCover(buf, s-1, done); q >= 0 {
+			return q
+		}
+	}
+	return s
+}
+
+// runLen is the length of the run buf[s:e] unescaped.
 func runLen(buf []byte, s, e int) int {
-	return e - s - 2*bytes.Count(buf[s:e], []byte{'%'})
+	n := 0
+	for i := s; i < e; i++ {
+		if l := escAt(buf, i); l > 0 {
+			i += l - 1
+		}
+		n++
+	}
+	return n
 }
 
-// percentDecode decodes the %2B and %2F of a run.
-func percentDecode(b []byte) string {
+// unescape decodes the escaped '+' and '/' of a run.
+func unescape(b []byte) string {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == '%' && i+2 < len(b) {
-			c = '/'
-			if b[i+2]|0x20 == 'b' {
-				c = '+'
-			}
-			i += 2
+		c, l := escaped(b[i:min(i+maxEsc, len(b))])
+		if l == 0 {
+			out = append(out, b[i])
+			continue
 		}
 		out = append(out, c)
+		i += l - 1
 	}
 	return string(out)
 }
@@ -413,70 +620,6 @@ func plausibleSecret(b []byte, named bool) bool {
 		return false
 	}
 	return !isExample(b)
-}
-
-func isSecretName(name []byte) bool {
-	for _, s := range []string{"secretaccesskey", "secretkey", "awssecret"} {
-		if bytes.Contains(name, []byte(s)) {
-			return true
-		}
-	}
-	return bytes.HasSuffix(name, []byte("secret"))
-}
-
-// assignedName returns the name that the value starting at i is assigned
-// to, lower-cased and with only letters and digits kept, or nil. It knows
-// the shapes credentials take in configuration and source files:
-//
-//	aws_secret_access_key = v        AWS_SECRET_ACCESS_KEY="v"
-//	"SecretAccessKey": "v"           secretAccessKey: 'v'
-//	SecretAccessKey: "v",            secret_key := "v"
-//	'secret' => 'v'                  <SecretAccessKey>v</SecretAccessKey>
-//	os.environ["AWS_SECRET_ACCESS_KEY"] = "v"
-func assignedName(buf []byte, i int) []byte {
-	j := skipQuotes(buf, i)
-	k := j
-	for k > 0 && j-k < 3 && isOp(buf[k-1]) {
-		k--
-	}
-	if k == j {
-		return nil
-	}
-	end := skipQuotes(buf, k)
-	j = end
-	for j > 0 && end-j < 64 && isIdent(buf[j-1]) {
-		j--
-	}
-	return normalize(nil, buf[j:end])
-}
-
-// nameOf is assignedName, seeing through the shapes where the value is
-// assigned to a generic name and the real one comes before it:
-//
-//	variable "secret_key" { default = "v" }           (Terraform)
-//	<name>fs.s3a.secret.key</name><value>v</value>    (Hadoop XML)
-func nameOf(buf []byte, i int) []byte {
-	name := assignedName(buf, i)
-	var open, close string
-	switch string(name) {
-	case "default":
-		open, close = "variable", "{"
-	case "value":
-		open, close = "<name>", "</name>"
-	default:
-		return name
-	}
-	before := buf[max(i-256, 0):i]
-	o := bytes.LastIndex(before, []byte(open))
-	if o < 0 {
-		return name
-	}
-	rest := before[o+len(open):]
-	c := bytes.Index(rest, []byte(close))
-	if c < 0 {
-		return name
-	}
-	return normalize(nil, rest[:c])
 }
 
 func normalize(name, b []byte) []byte {
@@ -545,6 +688,15 @@ func escapeTail(buf []byte, s, e int) int {
 		if hex(s, s+2) {
 			return 2
 		}
+	case '[', ';':
+		// The tail of an ANSI colour code: "\x1b[33m" before a secret.
+		j := s
+		for j < e && j-s < 3 && class[buf[j]]&cDigit != 0 {
+			j++
+		}
+		if j < e && buf[j] == 'm' && ansiBefore(buf, j+1) {
+			return j + 1 - s
+		}
 	}
 	return 0
 }
@@ -554,7 +706,7 @@ func escapeTail(buf []byte, s, e int) int {
 // a named candidate anywhere in the buffer is within reach, after every
 // nearer one. It returns, for each key ID, the index of its candidate or
 // -1.
-func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) []int {
+func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool, nb *neighbours) []int {
 	type pairing struct {
 		mismatch, score uint64
 		key, at         int
@@ -563,6 +715,34 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) 
 		return cmp.Or(cmp.Compare(a.mismatch, b.mismatch), cmp.Compare(a.score, b.score), cmp.Compare(a.key, b.key), cmp.Compare(a.at, b.at))
 	}
 	var all, best []pairing
+	// keep adds p to best, the maxPairs best pairings of a key ID in
+	// order, each candidate once: a selection, not a sort of everything
+	// within reach.
+	keep := func(p pairing) {
+		for _, q := range best {
+			if q.at == p.at {
+				return // met twice: the walk and the named list
+			}
+		}
+		switch {
+		case len(best) < maxPairs:
+			best = append(best, p)
+		case byScore(p, best[len(best)-1]) < 0:
+			best[len(best)-1] = p
+		default:
+			return
+		}
+		for i := len(best) - 1; i > 0 && byScore(best[i], best[i-1]) < 0; i-- {
+			best[i], best[i-1] = best[i-1], best[i]
+		}
+	}
+	// Named candidates reach farther than unnamed ones; without any, the
+	// walk from each key ID stops at the unnamed reach.
+	anyNamed := slices.ContainsFunc(cs, func(c cand) bool { return c.named })
+	reachLines, reachBytes := nearLines, nearBytes
+	if anyNamed {
+		reachLines, reachBytes = namedLines, namedBytes
+	}
 	var named []int             // indexes of the named candidates, for far pairing
 	var byQual map[string][]int // and of those with each qualifier
 	if far {
@@ -588,29 +768,45 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) 
 		best = best[:0]
 		line := keys[k].line
 		at := sort.Search(len(cs), func(i int) bool { return cs[i].start >= m.End() })
-		for i := at; i < len(cs) && cs[i].line-line <= namedLines && cs[i].start-m.End() <= namedBytes; i++ {
+		// Either way, once maxPairs candidates are named, on the key ID's
+		// line and in its scope, none farther can rank before them: a
+		// line of many credentials costs a few candidates each too.
+		consider := func(i int, sure *int) {
 			if s, ok := score(m, line, cs[i]); ok {
-				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
-			}
-		}
-		for i := at - 1; i >= 0 && line-cs[i].line <= namedLines && m.Start-cs[i].end <= namedBytes; i-- {
-			if s, ok := score(m, line, cs[i]); ok {
-				best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
-			}
-		}
-		// The nearest named candidates on either side, however far, and
-		// those whose name says they belong to this key ID.
-		for _, list := range [][]int{named, byQual[keys[k].qual]} {
-			j, _ := slices.BinarySearch(list, at)
-			for _, i := range list[max(j-maxPairs, 0):min(j+maxPairs, len(list))] {
-				if s, ok := farScore(m, line, cs[i]); ok {
-					best = append(best, pairing{keys[k].mismatch(cs[i].scope), s, k, i})
+				p := pairing{keys[k].mismatch(cs[i].scope), s, k, i}
+				keep(p)
+				// Farther ones that way have as many lines and bytes or
+				// more: only a named one on the key ID's line could rank
+				// before this one, and only if there are named ones.
+				if p.mismatch == 0 && (s>>50 == 0 || !anyNamed) {
+					*sure++
 				}
 			}
 		}
-		slices.SortFunc(best, byScore)
-		best = slices.CompactFunc(best, func(a, b pairing) bool { return a.at == b.at })
-		all = append(all, best[:min(len(best), maxPairs)]...)
+		sure := 0
+		for i := at; i < len(cs) && i-at < maxWalk && sure < maxPairs && cs[i].line-line <= reachLines && cs[i].start-m.End() <= reachBytes; i++ {
+			consider(i, &sure)
+		}
+		sure = 0
+		for i := at - 1; i >= 0 && at-i <= maxWalk && sure < maxPairs && line-cs[i].line <= reachLines && m.Start-cs[i].end <= reachBytes; i-- {
+			consider(i, &sure)
+		}
+		// The nearest named candidates on either side, however far, and
+		// those whose name says they belong to this key ID (a candidate
+		// met twice is compacted below).
+		for _, list := range [][]int{named, byQual[keys[k].qual]} {
+			j, _ := slices.BinarySearch(list, at)
+			for _, i := range list[max(j-maxPairs, 0):min(j+maxPairs, len(list))] {
+				s, ok := score(m, line, cs[i])
+				if !ok {
+					s, ok = farScore(m, line, cs[i])
+				}
+				if ok {
+					keep(pairing{keys[k].mismatch(cs[i].scope), s, k, i})
+				}
+			}
+		}
+		all = append(all, best...)
 	}
 	slices.SortFunc(all, byScore)
 
@@ -629,6 +825,11 @@ func assign(ms []Match, keys []key, cs []cand, far bool, want func(k int) bool) 
 		// The same key ID often appears twice near its secret (a comment,
 		// an export line); a different one is another credential.
 		if o := owner[p.at]; o >= 0 && ms[o].KeyID != ms[p.key].KeyID {
+			continue
+		}
+		// A secret with a key ID of its own next to it, valid or not, is
+		// not another's from farther away.
+		if nb != nil && nb.owned(&cs[p.at], ms[p.key].KeyID, abs(cs[p.at].line-keys[p.key].line)) {
 			continue
 		}
 		got[p.key] = p.at
@@ -703,4 +904,108 @@ func (lc *lineCounter) at(off int) int {
 	lc.line += bytes.Count(lc.buf[lc.off:off], []byte{'\n'})
 	lc.off = off
 	return lc.line
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// neighbours finds the tokens next to a candidate that are shaped like key
+// IDs but are none ("AKIA" and 16 letters and digits, as test data and
+// typos have them), each candidate's once. Which of the key IDs found a
+// secret goes to is for assign to decide; these own it outright.
+type neighbours struct {
+	buf  []byte
+	ms   []Match
+	near map[int][]neighbour // by candidate start
+}
+
+// A neighbour is a key-ID-shaped token lines lines from a candidate.
+type neighbour struct {
+	lines int
+	id    string
+}
+
+// owned reports whether a token other than keyID is fewer than lines lines
+// from c, within the reach of an unnamed secret (nearLines, nearBytes).
+func (nb *neighbours) owned(c *cand, keyID string, lines int) bool {
+	if lines == 0 {
+		return false
+	}
+	ns, ok := nb.near[c.start]
+	if !ok {
+		ns = nb.find(c)
+		if nb.near == nil {
+			nb.near = map[int][]neighbour{}
+		}
+		nb.near[c.start] = ns
+	}
+	for _, n := range ns {
+		if n.lines < lines && n.id != keyID {
+			return true
+		}
+	}
+	return false
+}
+
+// find lists the key-ID-shaped tokens within nearLines and nearBytes of c.
+func (nb *neighbours) find(c *cand) []neighbour {
+	buf := nb.buf
+	lo, hi := max(c.start-nearBytes, 0), min(c.end+nearBytes, len(buf))
+	// Clip to nearLines lines either way.
+	for i, n := c.start, 0; i > lo; i-- {
+		if buf[i-1] == '\n' {
+			if n++; n > nearLines {
+				lo = i
+				break
+			}
+		}
+	}
+	for i, n := c.end, 0; i < hi; i++ {
+		if buf[i] == '\n' {
+			if n++; n > nearLines {
+				hi = i
+				break
+			}
+		}
+	}
+	var out []neighbour
+	w := buf[lo:hi]
+	for _, p := range []string{"AKIA", "ASIA", "ABIA", "ACCA"} {
+		for off := 0; ; {
+			j := bytes.Index(w[off:], []byte(p))
+			if j < 0 {
+				break
+			}
+			j += off
+			off = j + 1
+			if !keyShaped(w, j) {
+				continue
+			}
+			s := lo + j
+			if _, found := slices.BinarySearchFunc(nb.ms, s, func(m Match, s int) int { return cmp.Compare(m.Start, s) }); found {
+				continue
+			}
+			n := bytes.Count(buf[min(s, c.start):max(s, c.start)], []byte{'\n'})
+			out = append(out, neighbour{n, string(w[j : j+keyLen])})
+		}
+	}
+	return out
+}
+
+// keyShaped reports whether w[j:] starts with a token of a key ID's
+// shape: 20 upper-case letters and digits standing alone.
+func keyShaped(w []byte, j int) bool {
+	if j+keyLen > len(w) || j > 0 && class[w[j-1]]&(cUpper|cLower|cDigit) != 0 {
+		return false
+	}
+	for _, c := range w[j : j+keyLen] {
+		if class[c]&(cUpper|cDigit) == 0 {
+			return false
+		}
+	}
+	return j+keyLen == len(w) || class[w[j+keyLen]]&(cUpper|cLower|cDigit) == 0
 }

@@ -15,12 +15,16 @@ import (
 var (
 	refKey    = regexp.MustCompile(`^(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}$`)
 	refEscape = regexp.MustCompile(`(?:\\[ntr]|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})$`)
+	// An ANSI colour code, within ContextBefore bytes.
+	refANSI = regexp.MustCompile(`(?:\x1b|\\033|\\[eE]|\\x1[bB]|\\u001[bB])\[[0-9;]*m$`)
+	// A secret glued after a '/'.
+	refGlued = regexp.MustCompile(`^/[A-Za-z0-9+/]{40}(?:[^A-Za-z0-9+/]|$)`)
 )
 
 // The boundary rule for '/': the path segment on the far side of it must
 // read like a word, not like a piece of base64.
 var (
-	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]*(?:[A-Z][a-z]{2,})*|[a-z]+(?:[A-Z][a-z]{2,})+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,6}|[A-Z0-9]{1,6})$`)
+	refWord      = regexp.MustCompile(`^(?:[0-9]*|[A-Z][a-z]*(?:[A-Z][a-z]{2,})*|[a-z]+(?:[A-Z][a-z]{2,})+|[a-z]*[0-9]*|[A-Z]*[0-9]*|[a-z0-9]{1,8}|[A-Z0-9]{1,8})$`)
 	refSegBefore = regexp.MustCompile(`(?:^|([^A-Za-z0-9]))([A-Za-z0-9]*)$`)
 	refSegAfter  = regexp.MustCompile(`^([A-Za-z0-9]*)(.?)`)
 )
@@ -63,10 +67,10 @@ func refFind(buf []byte) []int {
 		}
 		e := s + keyLen
 		alone := e == len(buf) || !refB64(buf[e])
-		if !alone && !(buf[e] == '/' && refPathAfter(buf[e+1:])) {
+		if !alone && !(buf[e] == '/' && (refPathAfter(buf[e+1:]) || refGlued.Match(buf[e:]))) {
 			continue
 		}
-		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) &&
+		if s > 0 && refB64(buf[s-1]) && !refEscape.Match(buf[max(0, s-6):s]) && !refANSI.Match(buf[max(0, s-ContextBefore):s]) &&
 			!(buf[s-1] == '+' && (s == 1 || buf[s-2] == '\n' || alone && refPlusBefore(buf[:s-1]))) &&
 			!(buf[s-1] == '/' && refPathBefore(buf[:s-1])) {
 			continue
@@ -86,7 +90,7 @@ func randomText(r *rand.Rand, n int) []byte {
 		"AKIA", "ASIA", "ABIA", "ACCA", "A3T", "AIDA", "A", "Q", "7", "1", "Z2",
 		" ", "\n", "\r\n", "=", "/", "+", "a", "x", `"`, "\\n", "%3D", "\\u0022", "\\x41", "_", "\xff",
 		"/", "/", "\n+", "keys", "20240101", "Users", "aws4", "xY9q", "abcdefghijklmnopqr", "s3://",
-		"deployBot", "AccessKeys", "aBcD", "+", "key+",
+		"deployBot", "AccessKeys", "aBcD", "+", "key+", "\x1b[32m", "\x1b[1;38;5;208m", `\033[0m`, "v2beta1", "x1y2z3w4q",
 	}
 	var b []byte
 	for len(b) < n {
@@ -154,31 +158,56 @@ func FuzzFind(f *testing.F) {
 // refCandidates walks every run in buf, not just the windows around key
 // IDs, and keeps the candidates that some key ID can reach.
 func refCandidates(buf []byte, ms []Match) (secrets, tokens []cand) {
-	// %2B and %2F are '+' and '/' percent-encoded.
-	pct := regexp.MustCompile(`^%2[BbFf]`)
-	inRun := func(i int) bool { return refB64(buf[i]) || pct.Match(buf[i:]) }
-	unescape := strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/")
+	// '+' and '/' escaped: in a URL, in JSON (PHP's and .NET's), in HTML.
+	esc := regexp.MustCompile(`^(?:%2[BbFf]|\\/|\\u002[BbFf]|&#4[37];|&#[xX]2[BbFf];)`)
+	step := func(i int) int {
+		if c := buf[i]; c != '%' && c != '\\' && c != '&' {
+			if refB64(c) {
+				return 1
+			}
+			return 0
+		}
+		if m := esc.Find(buf[i:min(i+6, len(buf))]); m != nil {
+			return len(m)
+		}
+		if refB64(buf[i]) {
+			return 1
+		}
+		return 0
+	}
+	unescape := strings.NewReplacer("%2B", "+", "%2b", "+", "%2F", "/", "%2f", "/", `\/`, "/", `\u002B`, "+", `\u002b`, "+", `\u002F`, "/", `\u002f`, "/",
+		"&#43;", "+", "&#47;", "/", "&#x2B;", "+", "&#x2b;", "+", "&#X2B;", "+", "&#X2b;", "+", "&#x2F;", "/", "&#x2f;", "/", "&#X2F;", "/", "&#X2f;", "/")
+	var keyStarts []int // TestFindMatchesReference checks these
+	for _, m := range ms {
+		keyStarts = append(keyStarts, m.Start)
+	}
 	for s := 0; s < len(buf); {
-		if !inRun(s) {
+		if step(s) == 0 {
 			s++
 			continue
 		}
 		e := s
-		for e < len(buf) && inRun(e) {
-			e++
+		for e < len(buf) && step(e) > 0 {
+			e += step(e)
 		}
 		r := s + escapeTail(buf, s, e)
 		val := unescape.Replace(string(buf[r:e]))
 		if r < e && buf[r] == '+' && len(val) == secretLen+1 && (r == 0 || buf[r-1] == '\n') {
 			r, val = r+1, val[1:] // a patch's added line
 		}
+		// A secret glued to its key ID: "ID/SECRET".
+		if g := e - secretLen - 1 - keyLen; len(val) > secretLen && len(val) == e-r && g >= r && buf[g+keyLen] == '/' && slices.Contains(keyStarts, g) {
+			r, val = e-secretLen, val[len(val)-secretLen:]
+		}
 		dec := ""
 		if len(val) != e-r {
 			dec = val
 		}
 		if len(val) == secretLen {
-			named := isSecretName(assignedName(buf, r))
-			if plausibleSecret([]byte(val), named) {
+			// Naming is not what this reference checks: it names as
+			// candidates does.
+			named, foreign := secretName(nameOf(buf, r))
+			if !foreign && plausibleSecret([]byte(val), named) {
 				secrets = append(secrets, cand{start: r, end: e, named: named, val: dec})
 			}
 		}
@@ -216,7 +245,8 @@ func reachable(buf []byte, ms []Match, cs []cand) []cand {
 
 func TestCandidatesMatchReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
-	pieces := []string{"\n", "\n", " ", ",", "=", "\\n", "aws_secret_access_key = ", "SessionToken: ", "word ", "/", "%2B", "%2f", "\n+", "%"}
+	pieces := []string{"\n", "\n", " ", ",", "=", "\\n", "aws_secret_access_key = ", "SessionToken: ", "word ", "/", "%2B", "%2f", "\n+", "%",
+		`\/`, `\u002B`, `\u002f`, "&#43;", "&#x2F;", "&", ";", `\`}
 	total := 0
 	for i := range 500 {
 		var b []byte
@@ -243,6 +273,12 @@ func TestCandidatesMatchReference(t *testing.T) {
 		wantS, wantT := refCandidates(b, ms)
 		gotS, gotT = reachable(b, ms, gotS), reachable(b, ms, gotT)
 		if !slices.Equal(gotS, wantS) || !slices.Equal(gotT, wantT) {
+			for _, c := range gotS {
+				t.Logf("got %d %q", c.start, b[max(c.start-20, 0):min(c.end+8, len(b))])
+			}
+			for _, c := range wantS {
+				t.Logf("want %d %q", c.start, b[max(c.start-20, 0):min(c.end+8, len(b))])
+			}
 			t.Fatalf("case %d: candidates %d secrets, %d tokens; reference %d, %d", i, len(gotS), len(gotT), len(wantS), len(wantT))
 		}
 		total += len(wantS) + len(wantT)

@@ -78,6 +78,14 @@ func parseDelta(d []byte, baseLen int, ops []op) ([]op, int, error) {
 	return ops, size, nil
 }
 
+// deltaResult returns the result size a delta stream declares, so that
+// it is checked against its bound before the stream is parsed.
+func deltaResult(d []byte) int64 {
+	_, i, _ := deltaVarint(d, 0)
+	n, _, _ := deltaVarint(d, i)
+	return int64(n)
+}
+
 // deltaVarint parses the little-endian base-128 sizes of a delta header.
 func deltaVarint(d []byte, i int) (int, int, bool) {
 	v, shift := 0, 0

@@ -36,5 +36,9 @@
 // Objects are not hashed: integrity is left to the CRC-32 a version 2
 // pack index records for each entry (zlib's Adler-32 for version 1
 // indexes and loose objects), the sizes recorded in headers and delta
-// streams, and the structure of each object.
+// streams, and the structure of each object. The pack pass and Read and
+// Stream all inflate through one verified path (inflater), and every
+// declared size is checked against a bound before anything is allocated
+// (MaxObject, MaxTree, MaxCommit): an object past one is a Problem, not
+// an allocation.
 package pack

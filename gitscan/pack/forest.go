@@ -261,7 +261,51 @@ func (p *pack) readHeaders(table *objectTable) error {
 			p.roots = append(p.roots, int32(e))
 		}
 	}
+	p.orderChildren()
 	return nil
+}
+
+// orderChildren moves the child with the largest subtree to the end of
+// each entry's children, so that the resolution (worker.descend), which
+// lets an entry's last child take its place, holds at most log2(n) levels
+// at once (as a heavy-path decomposition). Subtree sizes are summed in
+// reverse breadth-first order: one pass, no recursion. Entries on a cycle
+// of REF_DELTA bases are reached from no root and keep their order.
+func (p *pack) orderChildren() {
+	if len(p.kids) < 2 {
+		return
+	}
+	n := p.n()
+	order := make([]int32, 0, n)
+	for e, b := range p.base {
+		if b < 0 {
+			order = append(order, int32(e))
+		}
+	}
+	for i := 0; i < len(order); i++ {
+		order = append(order, p.children(order[i])...)
+	}
+	size := make([]int32, n)
+	for i := len(order) - 1; i >= 0; i-- {
+		e := order[i]
+		size[e]++
+		if b := p.base[e]; b >= 0 {
+			size[b] += size[e]
+		}
+	}
+	for e := range n {
+		kids := p.children(int32(e))
+		if len(kids) < 2 {
+			continue
+		}
+		heavy := len(kids) - 1
+		for k := range kids {
+			if size[kids[k]] > size[kids[heavy]] {
+				heavy = k
+			}
+		}
+		kids[heavy], kids[len(kids)-1] = kids[len(kids)-1], kids[heavy]
+	}
 }
 
 // entryAt returns a function giving the entry at a pack offset. Entries
@@ -302,8 +346,11 @@ func (p *pack) skip(e int32, stack []int32) []int32 {
 	stack = append(stack[:0], e)
 	for len(stack) > 0 {
 		c := stack[len(stack)-1]
-		stack = append(stack[:len(stack)-1], p.children(c)...)
-		p.done[c] = true
+		stack = stack[:len(stack)-1]
+		if !p.done[c] {
+			stack = append(stack, p.children(c)...)
+			p.done[c] = true
+		}
 	}
 	return stack
 }

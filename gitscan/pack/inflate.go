@@ -37,7 +37,9 @@ var errBadStream = errors.New("inflate: corrupt stream")
 // failure, including a checksum mismatch, is reported without detail: the
 // caller then inflates with compress/zlib, which names the error.
 func (d *decoder) inflate(src, dst []byte, adler bool) error {
-	if len(src) < 6 || src[0]&0x0f != 8 || src[1]&0x20 != 0 || (uint(src[0])<<8|uint(src[1]))%31 != 0 {
+	// CMF: deflate with a window of at most 32 KiB (CINFO 0-7), as zlib
+	// and compress/zlib require; no preset dictionary.
+	if len(src) < 6 || src[0]&0x0f != 8 || src[0]>>4 > 7 || src[1]&0x20 != 0 || (uint(src[0])<<8|uint(src[1]))%31 != 0 {
 		return errBadStream
 	}
 	d.src, d.i, d.bits, d.nb, d.dst, d.o = src, 2, 0, 0, dst, 0
@@ -119,12 +121,22 @@ func (h *huffman) init(kind uint8, lengths []uint8) bool {
 	h.count[0] = 0
 	var offs [16]uint16
 	left := 1
+	longest := 0
 	for l := 1; l < 16; l++ {
 		left = left<<1 - int(h.count[l])
 		if left < 0 {
 			return false // over-subscribed
 		}
 		offs[l] = offs[l-1] + h.count[l-1]
+		if h.count[l] != 0 {
+			longest = l
+		}
+	}
+	// An incomplete code is rejected as zlib rejects it: only a literal or
+	// distance code of a single one-bit code may leave codes unused, and
+	// an empty code fails when a symbol is decoded from it.
+	if left > 0 && longest > 0 && (kind == kindCodes || longest != 1) {
+		return false
 	}
 	for s, l := range lengths {
 		if l != 0 {
@@ -295,7 +307,9 @@ var fixed = func() (f struct{ lit, dist huffman }) {
 		}
 	}
 	f.lit.init(kindLit, l[:])
-	var dl [30]uint8
+	// 32 codes, the two reserved ones included, as RFC 1951 defines the
+	// fixed distance code: complete, as init requires.
+	var dl [32]uint8
 	for i := range dl {
 		dl[i] = 5
 	}

@@ -14,7 +14,7 @@ import (
 func parseCommit(h repo.ID, b []byte) (Commit, error) {
 	hs := h.Size()
 	c := Commit{Hash: h}
-	var haveTree, haveCommitter bool
+	var haveTree, haveCommitter, sigHit bool
 	for len(b) > 0 {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -40,15 +40,17 @@ func parseCommit(h repo.ID, b []byte) (Commit, error) {
 			c.Parents = append(c.Parents, p)
 		case "author":
 			c.Author, c.Email, _ = parseSignature(val)
+			sigHit = sigHit || messageHit(val)
 		case "committer":
 			_, _, c.When = parseSignature(val)
 			haveCommitter = true
+			sigHit = sigHit || messageHit(val)
 		}
 	}
 	if !haveTree || !haveCommitter {
 		return c, errors.New("commit without tree or committer")
 	}
-	c.MessageHit = messageHit(b)
+	c.MessageHit = sigHit || messageHit(b)
 	return c, nil
 }
 

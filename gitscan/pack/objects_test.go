@@ -12,7 +12,8 @@ import (
 
 // TestMessages: the message of a commit or tag is what follows its
 // headers, a tag's without its signature, and MessageHit is set from it
-// alone, in both object formats.
+// and, for a commit, from its author and committer lines (issue 23), in
+// both object formats.
 func TestMessages(t *testing.T) {
 	k, _ := gittest.FakeKey(77)
 	sig := "-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE\n-----END PGP SIGNATURE-----\n"
@@ -28,7 +29,9 @@ func TestMessages(t *testing.T) {
 			hit            bool
 		}{
 			{"commit", "tree " + hex + "\nparent " + hex + "\nauthor A <a@x> 1700000000 +0000\ncommitter C <c@x> 1700000000 +0000\n\nsubject\n\nid " + k + "\n", "subject\n\nid " + k + "\n", TypeCommit, true},
-			{"key in a header only", "tree " + hex + "\nauthor " + k + " <a@x> 1700000000 +0000\ncommitter C <c@x> 1700000000 +0000\n\nclean\n", "clean\n", TypeCommit, false},
+			{"key in the author line only", "tree " + hex + "\nauthor " + k + " <a@x> 1700000000 +0000\ncommitter C <c@x> 1700000000 +0000\n\nclean\n", "clean\n", TypeCommit, true},
+			{"key in the committer line only", "tree " + hex + "\nauthor A <a@x> 1700000000 +0000\ncommitter C <" + k + "@x> 1700000000 +0000\n\nclean\n", "clean\n", TypeCommit, true},
+			{"key in another header only", "tree " + hex + "\nauthor A <a@x> 1700000000 +0000\ncommitter C <c@x> 1700000000 +0000\nx-note " + k + "\n\nclean\n", "clean\n", TypeCommit, false},
 			{"tag", "object " + hex + "\ntype commit\ntag v1\ntagger T <t@x> 1700000100 +0100\n\nrelease " + k + "\n", "release " + k + "\n", TypeTag, true},
 			{"signed tag", "object " + hex + "\ntype commit\ntag v1\ntagger T <t@x> 1700000100 +0100\n\nrelease\n" + sig, "release\n", TypeTag, false},
 		}

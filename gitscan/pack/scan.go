@@ -55,8 +55,9 @@ type Commit struct {
 	Parents       []repo.ID
 	When          time.Time // committer time, in the committer's zone
 	Author, Email string
-	// MessageHit reports that the message may hold a credential: a key ID
-	// or the marker of an encoded one. The caller reads it and decides.
+	// MessageHit reports that the message, or the author or committer
+	// line, may hold a credential: a key ID or the marker of an encoded
+	// one. The caller reads it and decides.
 	MessageHit bool
 }
 
@@ -282,7 +283,7 @@ func (s *scanner) scanPack(ctx context.Context, p *pack) error {
 	w := s.workers[0]
 	for e, done := range p.done {
 		if !done {
-			w.corrupt(p, int32(e), errors.New("delta chain never reaches a full object"))
+			w.corrupt(p, int32(e), errors.New("delta chain never reaches a full object (its REF_DELTA bases form a cycle)"))
 		}
 	}
 	// Only the results and the file are needed from here on.

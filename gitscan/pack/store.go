@@ -1,17 +1,14 @@
 package pack
 
 import (
-	"bufio"
-	"compress/zlib"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
@@ -39,6 +36,9 @@ type Store struct {
 	looseAt  map[int32]string // object number -> path, for Read
 	dup      []bool           // by object number: stored earlier too
 	problems []Problem        // found while opening
+	readers  sync.Pool        // of *reader, for Read and Stream
+	cache    baseCache        // delta bases Read resolved
+	inflated atomic.Int64     // entries Read and Stream inflated: their work
 	// Cruft counts the objects in cruft packs (those with a .mtimes file):
 	// unreachable when gc wrote them, unless a ref was made since.
 	Cruft int
@@ -49,14 +49,16 @@ type Store struct {
 
 // packFile is one opened pack and its index, in index order.
 type packFile struct {
-	name  string
-	f     *os.File
-	hs    int
-	size  int64
-	first int32
-	offs  []int64
-	crcs  []uint32 // nil for a version 1 index
-	m     *mapping // nil where the pack is read with pread
+	order    []int32 // index positions by offset, for Read; see place
+	orderOne sync.Once
+	name     string
+	f        *os.File
+	hs       int
+	size     int64
+	first    int32
+	offs     []int64
+	crcs     []uint32 // nil for a version 1 index
+	m        *mapping // nil where the pack is read with pread
 }
 
 type looseObject struct {
@@ -208,149 +210,6 @@ func listLoose(dir string, hs int, loose []looseObject, hashes []repo.ID) ([]loo
 		}
 	}
 	return loose, hashes, nil
-}
-
-// maxDeltaDepth bounds a delta chain read by Read; git's own limit when
-// writing is 4095.
-const maxDeltaDepth = 10000
-
-// Read returns an object's type and content. It resolves delta chains
-// entry by entry, for the few objects a scan reads again.
-func (st *Store) Read(id repo.ID) (uint8, []byte, error) {
-	return st.read(id, 0)
-}
-
-func (st *Store) read(id repo.ID, depth int) (uint8, []byte, error) {
-	pf, off, path, ok := st.locate(&id)
-	switch {
-	case !ok:
-		return 0, nil, fmt.Errorf("object %s: %w", id, ErrMissing)
-	case path != "":
-		return readLooseFile(path)
-	}
-	return st.readPacked(pf, off, depth)
-}
-
-// readPacked reads the pack entry at off, resolving its delta chain.
-func (st *Store) readPacked(pf *packFile, off int64, depth int) (uint8, []byte, error) {
-	typ, base, data, ops, n, err := st.entryParts(pf, off, depth)
-	if err != nil || base == nil {
-		return typ, data, err
-	}
-	out := make([]byte, n)
-	apply(ops, base, data, out)
-	return typ, out, nil
-}
-
-// entryParts reads the pack entry at off: a whole object's type and
-// content in data, or for a delta its base's type and content, the delta
-// stream in data, its operations and the size of the result.
-func (st *Store) entryParts(pf *packFile, off int64, depth int) (typ uint8, base, data []byte, ops []op, n int, err error) {
-	if depth > maxDeltaDepth {
-		return 0, nil, nil, nil, 0, errors.New("delta chain too deep")
-	}
-	var hdr [64]byte
-	m, err := pf.f.ReadAt(hdr[:], off)
-	if m == 0 {
-		return 0, nil, nil, nil, 0, fmt.Errorf("read %s at %d: %w", filepath.Base(pf.name), off, err)
-	}
-	typ, size, i, err := entryHeader(hdr[:m])
-	if err != nil {
-		return 0, nil, nil, nil, 0, err
-	}
-	switch typ {
-	case typeCommit, typeTree, typeBlob, typeTag:
-	case typeOfsDelta:
-		rel, j, ok := ofsVarint(hdr[:m], i)
-		if !ok || rel <= 0 || rel > off {
-			return 0, nil, nil, nil, 0, errors.New("bad OFS_DELTA base offset")
-		}
-		i = j
-		if typ, base, err = st.readPacked(pf, off-rel, depth+1); err != nil {
-			return 0, nil, nil, nil, 0, err
-		}
-	case typeRefDelta:
-		if m < i+st.hs {
-			return 0, nil, nil, nil, 0, errors.New("truncated REF_DELTA header")
-		}
-		baseID := repo.IDFromBytes(hdr[i : i+st.hs])
-		i += st.hs
-		if typ, base, err = st.read(baseID, depth+1); err != nil {
-			return 0, nil, nil, nil, 0, fmt.Errorf("delta base %s: %w", baseID, err)
-		}
-	default:
-		return 0, nil, nil, nil, 0, fmt.Errorf("unknown object type %d", typ)
-	}
-	start := off + int64(i)
-	if size > 1100*(pf.size-start)+64 {
-		return 0, nil, nil, nil, 0, fmt.Errorf("entry size %d does not fit the pack", size)
-	}
-	if data, err = inflateAt(pf.f, start, size); err != nil {
-		return 0, nil, nil, nil, 0, err
-	}
-	if base == nil {
-		return typ, nil, data, nil, len(data), nil
-	}
-	if ops, n, err = parseDelta(data, len(base), nil); err != nil {
-		return 0, nil, nil, nil, 0, err
-	}
-	return typ, base, data, ops, n, nil
-}
-
-// inflateAt inflates size bytes of the zlib stream at off.
-func inflateAt(f *os.File, off, size int64) ([]byte, error) {
-	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(f, off, 1<<62), 64<<10))
-	if err != nil {
-		return nil, fmt.Errorf("inflate: %w", err)
-	}
-	defer zr.Close()
-	out := make([]byte, size)
-	if _, err := io.ReadFull(zr, out); err != nil {
-		return nil, fmt.Errorf("inflate: %w", err)
-	}
-	return out, nil
-}
-
-// readLooseFile reads a whole loose object.
-func readLooseFile(path string) (uint8, []byte, error) {
-	f, fi, err := repo.OpenFile(path)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer f.Close()
-	zr, err := zlib.NewReader(bufio.NewReaderSize(f, 64<<10))
-	if err != nil {
-		return 0, nil, fmt.Errorf("inflate: %w", err)
-	}
-	defer zr.Close()
-	br := bufio.NewReaderSize(zr, 64<<10)
-	typ, size, err := looseHeaderFrom(br, fi.Size())
-	if err != nil {
-		return 0, nil, err
-	}
-	out := make([]byte, size)
-	if _, err := io.ReadFull(br, out); err != nil {
-		return 0, nil, fmt.Errorf("inflate: %w", err)
-	}
-	return typ, out, nil
-}
-
-// looseHeaderFrom parses "<type> <size>\x00" from an inflating reader.
-func looseHeaderFrom(br *bufio.Reader, fileSize int64) (uint8, int64, error) {
-	hdr, err := br.ReadSlice(0)
-	if err != nil || len(hdr) > 32 {
-		return 0, 0, errors.New("no object header")
-	}
-	name, sizeText, _ := strings.Cut(string(hdr[:len(hdr)-1]), " ")
-	size, err := strconv.ParseInt(sizeText, 10, 64)
-	if err != nil || size < 0 || size > 1100*fileSize+64 {
-		return 0, 0, fmt.Errorf("bad object header %q", hdr[:len(hdr)-1])
-	}
-	typ := typeByName(name)
-	if typ == 0 {
-		return 0, 0, fmt.Errorf("bad object type %q", name)
-	}
-	return typ, size, nil
 }
 
 func typeByName(name string) uint8 {

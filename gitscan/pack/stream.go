@@ -2,12 +2,14 @@ package pack
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
 	"github.com/keysweep/keysweep/gitscan/repo"
@@ -40,24 +42,35 @@ func (st *Store) Stream(id repo.ID) (io.ReadCloser, int64, error) {
 	}
 	typ, size, hlen, err := entryHeader(hdr[:n])
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, st.entryErr(id, pf, off, err)
 	}
 	if typ == typeBlob {
-		zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(pf.f, off+int64(hlen), 1<<62), 64<<10))
+		// Streamed, never held: the size needs no bound, and zlib checks
+		// the Adler-32 at the end, before the reader reports EOF.
+		pos, end := st.extent(pf, off)
+		if n := end - off - int64(hlen); size > 1100*n+64 || pos >= 0 && !fitsCompressed(size, n) {
+			return nil, 0, st.entryErr(id, pf, off, fmt.Errorf("entry size %d does not fit its %d compressed bytes", size, end-off-int64(hlen)))
+		}
+		zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(pf.f, off+int64(hlen), end-off-int64(hlen)), 64<<10))
 		if err != nil {
-			return nil, 0, fmt.Errorf("inflate: %w", err)
+			return nil, 0, st.entryErr(id, pf, off, fmt.Errorf("inflate: %w", err))
 		}
 		return exactly(zr, size), size, nil
 	}
 	// A delta: its base must be whole, the result need not be.
-	typ, base, data, ops, n, err := st.entryParts(pf, off, 0)
+	r := st.reader()
+	defer st.readers.Put(r)
+	typ, base, delta, ops, res, err := st.load(r, id, true)
 	if err != nil {
 		return nil, 0, err
 	}
 	if typ != typeBlob {
 		return nil, 0, errors.New("not a blob")
 	}
-	return io.NopCloser(&opsReader{ops: ops, base: base, delta: data}), int64(n), nil
+	if delta == nil {
+		return io.NopCloser(bytes.NewReader(base)), int64(len(base)), nil
+	}
+	return io.NopCloser(&opsReader{ops: slices.Clone(ops), base: base, delta: delta}), int64(res), nil
 }
 
 // opsReader reads a delta's result by applying its operations as it goes.

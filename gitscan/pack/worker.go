@@ -2,17 +2,13 @@ package pack
 
 import (
 	"bufio"
-	"bytes"
 	"compress/zlib"
-	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 
 	"github.com/keysweep/keysweep/gitscan/decode"
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -26,20 +22,17 @@ const maxKeep = 16 << 20
 // worker resolves delta trees one at a time, reusing its buffers, and
 // collects results that the scanner merges at the end.
 type worker struct {
-	s      *scanner
-	dec    decoder
-	zr     io.ReadCloser
-	br     bytes.Reader
-	one    [1]byte
-	hdr    [32]byte // a loose object's header
-	cbuf   []byte   // pack bytes from rstart, if rpack is not nil; or a loose object
+	s *scanner
+	inflater
+	cbuf   []byte // pack bytes from rstart, if rpack is not nil; or a loose object
 	rpack  *pack
 	rstart int64
 	dbuf   []byte // delta stream of the entry being resolved
 	spare  []byte // windows gathered from base and delta
 	ops    []op
 	ws     []span
-	levels []level            // the current delta chain, root first
+	levels []*level           // the current delta chain's bases, root first
+	frames []frame            // the delta tree being resolved (see descend)
 	seen   *[seenSize]repo.ID // names present, by their low bits
 
 	suspects  []repo.ID
@@ -77,9 +70,9 @@ type level struct {
 
 func (w *worker) level(d int) *level {
 	for len(w.levels) <= d {
-		w.levels = append(w.levels, level{})
+		w.levels = append(w.levels, new(level))
 	}
-	return &w.levels[d]
+	return w.levels[d]
 }
 
 func grow(b []byte, n int) []byte {
@@ -115,7 +108,7 @@ func (w *worker) root(p *pack, e int32) {
 		w.treeStarts(lv, w.s.table.hashes[p.num[e]], content, len(content), nil, nil, !p.dup[e])
 	}
 	w.record(p, e, typ, content, len(content), lv)
-	w.descend(p, e, typ, lv, 1)
+	w.descend(p, e, typ)
 	for i := range w.levels {
 		if cap(w.levels[i].buf) > maxKeep {
 			w.levels[i].buf = nil
@@ -129,33 +122,64 @@ func (w *worker) root(p *pack, e int32) {
 	}
 }
 
-// descend resolves the delta children of entry e, whose level in the
-// chain is base.
-func (w *worker) descend(p *pack, e int32, typ uint8, base *level, d int) {
-	for _, c := range p.children(e) {
-		w.delta(p, c, typ, base, d)
-	}
+// frame is an entry of the delta tree being resolved whose children are
+// not all resolved yet: the next one is children(e)[next]. Its content is
+// w.levels[slot].
+type frame struct {
+	e, next, slot int32
 }
 
-// delta resolves entry c, a delta against base (whose buf is its whole
-// content), and then its own delta children. The result is built only
-// when something needs it: children to apply to, or a tree or commit to
-// parse.
-func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
+// descend resolves the delta tree under entry e, whose content is level
+// 0, without recursion: a chain of any depth is a loop, never a deep
+// stack. When an entry's last child is resolved, the child takes its
+// base's place (its level and its frame), so a chain holds two levels
+// however deep; orderChildren put the child with the largest subtree
+// last, so the levels held at once are at most log2 of the tree's size.
+func (w *worker) descend(p *pack, e int32, typ uint8) {
+	frames := append(w.frames[:0], frame{e: e})
+	for len(frames) > 0 {
+		f := &frames[len(frames)-1]
+		kids := p.children(f.e)
+		if int(f.next) == len(kids) {
+			frames = frames[:len(frames)-1]
+			continue
+		}
+		c := kids[f.next]
+		f.next++
+		slot := f.slot + 1
+		if !w.delta(p, c, typ, w.level(int(f.slot)), w.level(int(slot))) || len(p.children(c)) == 0 {
+			continue
+		}
+		if int(f.next) == len(kids) {
+			w.levels[f.slot], w.levels[slot] = w.levels[slot], w.levels[f.slot]
+			*f = frame{e: c, slot: f.slot}
+			continue
+		}
+		frames = append(frames, frame{e: c, slot: slot})
+	}
+	w.frames = frames
+}
+
+// delta resolves entry c, a delta against baseLevel (whose buf is its
+// whole content), into lv, and reports whether it could. The result is
+// built only when something needs it: children to apply to, or a tree or
+// commit to parse.
+func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel, lv *level) bool {
 	base := baseLevel.buf
 	var err error
 	w.dbuf, err = w.inflate(p, c, w.dbuf)
 	if err != nil {
 		w.corrupt(p, c, err)
-		return
+		return false
 	}
 	var n int
-	w.ops, n, err = parseDelta(w.dbuf, len(base), w.ops[:0])
+	if err = checkSize(typeName(typ)+" delta result", typ, deltaResult(w.dbuf)); err == nil {
+		w.ops, n, err = parseDelta(w.dbuf, len(base), w.ops[:0])
+	}
 	if err != nil {
 		w.corrupt(p, c, err)
-		return
+		return false
 	}
-	lv := w.level(d)
 	var content []byte
 	// A blob's or tree's result is built only for delta children to apply
 	// to: a blob's key IDs come from its windows, a tree's entries from
@@ -180,7 +204,7 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel *level, d int) {
 		w.treeStarts(lv, w.s.table.hashes[p.num[c]], content, n, w.ops, baseLevel, !p.dup[c])
 	}
 	w.record(p, c, typ, content, n, lv)
-	w.descend(p, c, typ, lv, d+1)
+	return true
 }
 
 // external resolves entry e, a REF_DELTA whose base is not in its pack.
@@ -204,8 +228,10 @@ func (w *worker) external(p *pack, e int32, h repo.ID) {
 	case typeTree:
 		w.treeStarts(lv, h, base, len(base), nil, nil, false)
 	}
-	w.delta(p, e, typ, lv, 1)
-	lv.buf = nil
+	if w.delta(p, e, typ, lv, w.level(1)) {
+		w.levels[0], w.levels[1] = w.levels[1], w.levels[0]
+		w.descend(p, e, typ)
+	}
 }
 
 // record counts an object once it is read. content is nil for a blob
@@ -404,16 +430,26 @@ func (w *worker) corrupt(p *pack, e int32, err error) {
 	p.done[e] = true
 	if !p.dup[e] {
 		w.count()
+		what := "corrupt pack entry"
+		if _, ok := err.(*BoundError); ok {
+			what = "pack entry"
+		}
 		w.problems = append(w.problems, Problem{
 			Hash: h,
-			What: fmt.Sprintf("corrupt pack entry %s at offset %d in %s", h, p.offs[e], filepath.Base(p.name)),
+			What: fmt.Sprintf("%s %s at offset %d in %s", what, h, p.offs[e], filepath.Base(p.name)),
 			Err:  err,
 		})
 	}
+	// Entries on a cycle of REF_DELTA bases are each other's children:
+	// one done is not visited again.
 	stack := append([]int32(nil), p.children(e)...)
 	for len(stack) > 0 {
 		c := stack[len(stack)-1]
-		stack = append(stack[:len(stack)-1], p.children(c)...)
+		stack = stack[:len(stack)-1]
+		if p.done[c] {
+			continue
+		}
+		stack = append(stack, p.children(c)...)
 		p.done[c] = true
 		if p.dup[c] {
 			continue
@@ -432,33 +468,32 @@ func (w *worker) count() {
 	w.pendObjects++
 }
 
-// inflate reads entry e's compressed data and inflates it into dst.
-//
-// Where the index gives the entry's CRC-32, that is its integrity check,
-// as git index-pack --verify makes it, and zlib's Adler-32 of the
-// inflated bytes is not computed: CRC-32 of the smaller compressed bytes
-// runs on the processor's carry-less multiply, Adler-32 a byte at a time,
-// and it was a twentieth of a full scan's CPU.
+// inflate reads entry e's compressed data, verifies it and inflates it
+// into dst. Its declared size is checked first: against what its
+// compressed bytes can hold, and against the bound of its type (a delta
+// stream against MaxObject).
 func (w *worker) inflate(p *pack, e int32, dst []byte) ([]byte, error) {
 	start, end := p.offs[e]+int64(p.hlen[e]), p.offs[e+1]
 	size := p.size[e]
-	if size > 1100*(end-start)+64 {
-		// Deflate cannot expand by more than about 1032 times; a larger
-		// size is a corrupt header, and allocating it could exhaust memory.
+	if !fitsCompressed(size, end-start) {
 		return dst, fmt.Errorf("entry size %d does not fit its %d compressed bytes", size, end-start)
+	}
+	what, typ := "delta stream", uint8(typeBlob)
+	if p.typ[e] < typeOfsDelta {
+		what, typ = typeName(p.typ[e]), p.typ[e]
+	}
+	if err := checkSize(what, typ, size); err != nil {
+		return dst, err
 	}
 	raw, err := w.read(p, p.offs[e], end)
 	if err != nil {
 		return dst, err
 	}
-	check := true
+	var crc uint32
 	if p.crc != nil {
-		if crc32.ChecksumIEEE(raw) != p.crc[e] {
-			return dst, errors.New("entry bytes do not match the CRC-32 the pack index gives")
-		}
-		check = false
+		crc = p.crc[e]
 	}
-	return w.inflateInto(raw[p.hlen[e]:], grow(dst, int(size)), check)
+	return w.inflateEntry(raw, int(p.hlen[e]), p.crc != nil, crc, grow(dst, int(size)))
 }
 
 // readAhead is how much of a pack a worker reads at once. A delta tree's
@@ -483,45 +518,6 @@ func (w *worker) read(p *pack, start, end int64) ([]byte, error) {
 	}
 	w.rpack, w.rstart = p, start
 	return w.cbuf[:end-start], nil
-}
-
-// inflateInto inflates the zlib stream src into dst, which must be
-// exactly the inflated size; adler says whether to verify the stream's
-// checksum (the fallback to compress/zlib always does).
-func (w *worker) inflateInto(src, dst []byte, adler bool) ([]byte, error) {
-	if w.dec.inflate(src, dst, adler) == nil {
-		return dst, nil
-	}
-	if err := w.reset(src); err != nil {
-		return dst, err
-	}
-	if _, err := io.ReadFull(w.zr, dst); err != nil {
-		return dst, fmt.Errorf("inflate: %w", err)
-	}
-	// Reading on to the end also verifies the Adler-32 checksum.
-	switch n, err := w.zr.Read(w.one[:]); {
-	case n > 0:
-		return dst, fmt.Errorf("inflate: more than the %d bytes the header gives", len(dst))
-	case err != io.EOF:
-		return dst, fmt.Errorf("inflate: %w", err)
-	}
-	return dst, nil
-}
-
-func (w *worker) reset(src []byte) error {
-	w.br.Reset(src)
-	if w.zr == nil {
-		zr, err := zlib.NewReader(&w.br)
-		if err != nil {
-			return fmt.Errorf("inflate: %w", err)
-		}
-		w.zr = zr
-		return nil
-	}
-	if err := w.zr.(zlib.Resetter).Reset(&w.br, nil); err != nil {
-		return fmt.Errorf("inflate: %w", err)
-	}
-	return nil
 }
 
 // loose reads and handles one loose object.
@@ -566,6 +562,9 @@ func (w *worker) readLoose(path string, only uint8) (uint8, []byte, error) {
 	defer f.Close()
 	w.rpack = nil
 	n := st.Size()
+	if n > maxCompressed(MaxObject) {
+		return 0, nil, &BoundError{What: "loose object file", Size: n, Bound: MaxObject}
+	}
 	if only != 0 {
 		n = min(n, looseProbe)
 	}
@@ -574,7 +573,7 @@ func (w *worker) readLoose(path string, only uint8) (uint8, []byte, error) {
 		if m, err := f.ReadAt(w.cbuf, 0); m < len(w.cbuf) {
 			return 0, nil, err
 		}
-		typ, size, rest, err := w.looseHeader()
+		typ, size, rest, err := w.looseHeader(w.cbuf)
 		if err != nil && n == st.Size() {
 			return 0, nil, err
 		}
@@ -585,68 +584,14 @@ func (w *worker) readLoose(path string, only uint8) (uint8, []byte, error) {
 			n = st.Size()
 			continue
 		}
-		content, err := w.looseContent(size, rest)
+		if err := checkSize(typeName(typ), typ, size); err != nil {
+			return 0, nil, err
+		}
+		lv := w.level(0)
+		lv.buf = grow(lv.buf, int(size))
+		content, err := w.looseContent(lv.buf, rest)
 		return typ, content, err
 	}
-}
-
-// looseHeader parses the header of the loose object in w.cbuf and leaves
-// w.zr just past the header; rest is what it inflated beyond it.
-func (w *worker) looseHeader() (typ uint8, size int64, rest []byte, err error) {
-	if err := w.reset(w.cbuf); err != nil {
-		return 0, 0, nil, err
-	}
-	n, err := io.ReadFull(w.zr, w.hdr[:])
-	i := bytes.IndexByte(w.hdr[:n], 0)
-	if i < 0 {
-		if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
-			err = errors.New("no object header")
-		}
-		return 0, 0, nil, fmt.Errorf("inflate: %w", err)
-	}
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return 0, 0, nil, fmt.Errorf("inflate: %w", err)
-	}
-	name, sizeText, _ := bytes.Cut(w.hdr[:i], []byte{' '})
-	size, perr := strconv.ParseInt(string(sizeText), 10, 64)
-	if perr != nil || size < 0 || size > 1100*int64(len(w.cbuf))+64 {
-		return 0, 0, nil, fmt.Errorf("bad object header %q", w.hdr[:i])
-	}
-	switch string(name) {
-	case "commit":
-		typ = typeCommit
-	case "tree":
-		typ = typeTree
-	case "blob":
-		typ = typeBlob
-	case "tag":
-		typ = typeTag
-	default:
-		return 0, 0, nil, fmt.Errorf("bad object type %q", name)
-	}
-	if int64(n-i-1) > size {
-		return 0, 0, nil, errors.New("object longer than its header says")
-	}
-	return typ, size, w.hdr[i+1 : n], nil
-}
-
-// looseContent inflates the rest of a loose object whose header
-// looseHeader read.
-func (w *worker) looseContent(size int64, rest []byte) ([]byte, error) {
-	lv := w.level(0)
-	buf := grow(lv.buf, int(size))
-	lv.buf = buf
-	got := copy(buf, rest)
-	if _, err := io.ReadFull(w.zr, buf[got:]); err != nil {
-		return nil, fmt.Errorf("inflate: %w", err)
-	}
-	switch m, err := w.zr.Read(w.one[:]); {
-	case m > 0:
-		return nil, errors.New("object longer than its header says")
-	case err != io.EOF:
-		return nil, fmt.Errorf("inflate: %w", err)
-	}
-	return buf, nil
 }
 
 // streamRoot reads a large full blob that no delta is built on through

@@ -48,6 +48,11 @@ type API struct {
 	Token string
 	// Forbidden answers uploads with 403, as for a fork's read-only token.
 	Forbidden bool
+	// Busy answers the next uploads, one status each, before any is
+	// accepted, as GitHub does under load: 429 (with RetryAfter as its
+	// Retry-After header, if set) or a 5xx.
+	Busy       []int
+	RetryAfter string
 	// PendingPolls is how many status requests answer "pending" before
 	// "complete"; FailProcessing answers "failed" instead of "complete".
 	PendingPolls   int
@@ -114,6 +119,19 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) upload(w http.ResponseWriter, r *http.Request, owner, repo string) {
+	a.mu.Lock()
+	busy := 0
+	if len(a.Busy) > 0 {
+		busy, a.Busy = a.Busy[0], a.Busy[1:]
+	}
+	a.mu.Unlock()
+	if busy != 0 {
+		if busy == http.StatusTooManyRequests && a.RetryAfter != "" {
+			w.Header().Set("Retry-After", a.RetryAfter)
+		}
+		apiError(w, busy, http.StatusText(busy))
+		return
+	}
 	if a.Forbidden {
 		apiError(w, http.StatusForbidden, "Resource not accessible by integration")
 		return

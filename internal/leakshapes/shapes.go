@@ -48,6 +48,8 @@ type Case struct {
 	Absent   []string // key IDs that must not be reported
 	Gap      string   // a substring one of the scan's skipped lines must hold
 	Negative bool     // a look-alike: nothing to find
+	Author   string   // "Name <email>" of the author of the case's commit, if not the default
+	Branch   string   // a branch the case adds at its commit (refs/heads/...)
 }
 
 // MessagePath is where keysweep reports a credential in the commit
@@ -362,7 +364,8 @@ func Cases() []Case {
 	add(Case{Name: "archive bomb", Negative: true, Files: map[string]string{"bomb.zip": bomb(80 << 20)}, Gap: "stopped at 64 MiB decompressed"})
 	add(Case{Name: "Git LFS pointer", Negative: true, Files: map[string]string{"model.bin": "version https://git-lfs.github.com/spec/v1\noid sha256:" + strings.Repeat("4d7a", 16) + "\nsize 1048576\n"}})
 	add(Case{Name: "submodule gitlink", Negative: true, Gitlink: "vendor/lib"})
-	return cs
+	cs = append(cs, encodingCases()...)
+	return append(cs, pairingCases()...)
 }
 
 // Build commits every case, one commit each in order, then a commit that
@@ -378,7 +381,11 @@ func Build(r Repo, cases []Case) map[string]string {
 		if c.Message != "" {
 			msg = c.Message
 		}
-		if c.Gitlink != "" {
+		if c.Author != "" {
+			r.Git("add", "-A")
+			r.Git("commit", "-q", "--allow-empty", "--author", c.Author, "-m", msg)
+			commits[c.Name] = r.Git("rev-parse", "HEAD")
+		} else if c.Gitlink != "" {
 			// A gitlink names a commit in the repository's object format.
 			hexLen := 40
 			if strings.TrimSpace(r.Git("rev-parse", "--show-object-format")) == "sha256" {
@@ -392,6 +399,9 @@ func Build(r Repo, cases []Case) map[string]string {
 		}
 		if c.TagName != "" {
 			r.Git("tag", "-a", c.TagName, "-m", c.TagMsg)
+		}
+		if c.Branch != "" {
+			r.Git("branch", c.Branch)
 		}
 	}
 	for _, c := range cases {
@@ -412,10 +422,14 @@ func isText(s string) bool {
 	return !strings.ContainsRune(s, 0) && !strings.HasPrefix(s, "\x1f\x8b") && !strings.HasPrefix(s, "PK")
 }
 
-// WantPath is w.Path with {message} resolved for the case's commit.
+// WantPath is w.Path with {message}, {author} and {committer} resolved
+// for the case's commit.
 func WantPath(w Want, commit string) string {
-	if w.Path == "{message}" {
+	switch w.Path {
+	case "{message}":
 		return MessagePath(commit)
+	case "{author}", "{committer}":
+		return ".git/commits/" + commit + "/" + strings.Trim(w.Path, "{}")
 	}
 	return w.Path
 }

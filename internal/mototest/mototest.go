@@ -6,6 +6,10 @@
 // from TestMain, because each moto_server takes a second or two to boot.
 // Tests that share a server call Reset first.
 //
+// The server's own front serves what moto lacks: CloudWatch's RPCv2 CBOR
+// protocol (translated) and CloudTrail's LookupEvents (Trail, from events
+// the test adds).
+//
 // Where moto differs from AWS (no pagination of ListUsers, no recorded
 // error for one caller), Proxy puts an HTTP server in front of moto that
 // answers chosen actions itself in AWS's documented wire format.
@@ -34,6 +38,7 @@ type Server struct {
 	// Endpoint is the base URL of the front, e.g. http://127.0.0.1:40123.
 	Endpoint string
 	front    *httptest.Server
+	trail    *Trail
 	cmd      *exec.Cmd
 	out      *lockedBuffer
 	// done is closed once the process has exited and been reaped.
@@ -50,7 +55,21 @@ var errNoMoto = errors.New("neither moto_server nor python3 -m moto.server found
 // suite that silently skipped its AWS tests.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := launch()
+	return StartWith(t, Config{})
+}
+
+// Config is how a server started by StartWith differs from moto's defaults.
+type Config struct {
+	// AWSManagedPolicies loads AWS's managed policies into IAM, as a real
+	// account has them (moto loads none by default), so a test can attach
+	// one by ARN.
+	AWSManagedPolicies bool
+}
+
+// StartWith is Start with a configuration.
+func StartWith(t testing.TB, c Config) *Server {
+	t.Helper()
+	s, err := launch(c)
 	if err != nil {
 		fail(t, err)
 	}
@@ -69,7 +88,7 @@ func fail(t testing.TB, err error) {
 	t.Fatal(err)
 }
 
-func launch() (*Server, error) {
+func launch(c Config) (*Server, error) {
 	argv, err := command()
 	if err != nil {
 		return nil, err
@@ -83,9 +102,13 @@ func launch() (*Server, error) {
 		Endpoint: moto,
 		out:      &lockedBuffer{},
 		done:     make(chan struct{}),
+		trail:    &Trail{},
 	}
 	args := append(argv[1:], "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	s.cmd = exec.Command(argv[0], args...)
+	if c.AWSManagedPolicies {
+		s.cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
+	}
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.out
 	if err := s.cmd.Start(); err != nil {
@@ -99,7 +122,7 @@ func launch() (*Server, error) {
 		s.Stop()
 		return nil, fmt.Errorf("moto_server did not come up on %s: %v\n%s", s.Endpoint, err, s.out.String())
 	}
-	front := &Proxy{target: moto, answer: rpcv2CBOR, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	front := &Proxy{target: moto, answer: Chain(rpcv2CBOR, s.trail.answer, trailSelectorDefaults, organizationsFeatures), client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	s.front = httptest.NewServer(http.HandlerFunc(front.serve))
 	s.Endpoint = s.front.URL
 	return s, nil
@@ -127,7 +150,7 @@ type Shared struct {
 // the test exactly as Start does when moto is missing or broken.
 func (p *Shared) Get(t testing.TB) *Server {
 	t.Helper()
-	p.once.Do(func() { p.srv, p.err = launch() })
+	p.once.Do(func() { p.srv, p.err = launch(Config{}) })
 	if p.err != nil {
 		fail(t, p.err)
 	}
@@ -176,6 +199,7 @@ func (s *Server) Reset(t testing.TB) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("reset moto: %s", resp.Status)
 	}
+	s.trail.reset()
 }
 
 func (s *Server) wait(limit time.Duration) error {

@@ -116,3 +116,27 @@ func TestRecorderNamesSigningKey(t *testing.T) {
 		t.Errorf("recorded %v (%d requests); want testing and AKIAPRESIGNED once each", got, rec.Requests())
 	}
 }
+
+func TestCredentialReportRewrite(t *testing.T) {
+	moto := "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n" +
+		"ci,arn:aws:iam::123456789012:user/ci,2026-01-01T00:00:00+00:00,false,not_supported,2026-01-01T00:00:00+00:00,not_supported,false,true,2026-01-01T00:00:00+00:00,N/A,not_supported,not_supported,false,N/A,N/A,not_supported,not_supported,false,N/A,false,N/A\n"
+	cr := &CredentialReport{Root: map[string]string{"mfa_active": "true"},
+		Cells: map[string]map[string]string{"ci": {"access_key_1_last_used_date": "2026-02-01T00:00:00+00:00"}}}
+	got, err := cr.rewrite([]byte(moto))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines:\n%s", len(lines), got)
+	}
+	if want := "<root_account>,arn:aws:iam::123456789012:root,2019-01-01T00:00:00+00:00,true,no_information,not_supported,not_supported,true,false,N/A,"; !strings.HasPrefix(lines[1], want) {
+		t.Errorf("root row %s\nwant prefix %s", lines[1], want)
+	}
+	if want := "ci,arn:aws:iam::123456789012:user/ci,2026-01-01T00:00:00+00:00,false,not_supported,N/A,not_supported,false,true,2026-01-01T00:00:00+00:00,2026-02-01T00:00:00+00:00,"; !strings.HasPrefix(lines[2], want) {
+		t.Errorf("user row %s\nwant prefix %s", lines[2], want)
+	}
+	if _, err := (&CredentialReport{Cells: map[string]map[string]string{"ci": {"no_such_column": "x"}}}).rewrite([]byte(moto)); err == nil {
+		t.Error("an unknown column was accepted")
+	}
+}

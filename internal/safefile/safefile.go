@@ -276,6 +276,25 @@ func Create(name string) (*os.File, error) {
 	return f, nil
 }
 
+// AppendRunnerFile appends b to name, a file the CI runner provides for
+// the step to write (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY). Its path comes
+// from the runner, not the repository, so a symbolic link to a regular
+// file is followed; anything else (a FIFO, a device, a directory, a link
+// to one) is refused in one line, and the open never blocks: a FIFO
+// without a reader would otherwise hang the step until the job's timeout.
+func AppendRunnerFile(name string, b []byte) error {
+	if fi, err := os.Stat(name); err == nil {
+		if err := regular(name, fi); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(name, runnerFlags, 0o644)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	return writeRegular(name, f, b)
+}
+
 // WriteFile writes b to name as Create opens it.
 func WriteFile(name string, b []byte) error {
 	f, err := Create(name)

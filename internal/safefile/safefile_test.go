@@ -195,3 +195,51 @@ func TestCheckEntry(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendRunnerFile: the runner's files (GITHUB_OUTPUT, the step
+// summary) are appended to through links, but a FIFO, a device or a
+// directory, or a link to one, is refused at once in one line.
+func TestAppendRunnerFile(t *testing.T) {
+	dir := tree(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink("fifo", filepath.Join(dir, "fifo-link")))
+	must(os.Symlink("ok.yml", filepath.Join(dir, "ok-link")))
+	for _, tc := range []struct{ name, want string }{
+		{"ok.yml", ""},
+		{"ok-link", ""}, // a link the runner made is followed
+		{"missing", ""}, // created, as the runner's own library does
+		{"fifo", "named pipe"},
+		{"fifo-link", "named pipe"},
+		{"zero", "a device"},
+		{"dir", "a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() { done <- AppendRunnerFile(filepath.Join(dir, tc.name), []byte("x<<EOF\n1\nEOF\n")) }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("blocked")
+			}
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %v, want one line saying %q", err, tc.want)
+			}
+		})
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "ok.yml"))
+	if err != nil || !strings.HasSuffix(string(b), "x<<EOF\n1\nEOF\nx<<EOF\n1\nEOF\n") {
+		t.Errorf("ok.yml = %q, %v; want both appends", b, err)
+	}
+}

@@ -10,19 +10,77 @@ import (
 	"github.com/keysweep/keysweep/scan/snapshot"
 )
 
+// management says what a trail lacks of CIS 3.1's management events,
+// read and write: "" when it records both.
+func management(t snapshot.Trail) string {
+	ev := t.Events
+	var miss []string
+	if !ev.ManagementRead {
+		miss = append(miss, "read")
+	}
+	if !ev.ManagementWrite {
+		miss = append(miss, "write")
+	}
+	switch {
+	case len(miss) == 2:
+		return "records no management events"
+	case len(miss) == 1:
+		return "records no " + miss[0] + " management events"
+	}
+	return ""
+}
+
+// foreign reports whether another account owns the trail (an organization
+// trail seen from a member): only that account can change it.
+func (e *env) foreign(t snapshot.Trail) bool {
+	a := t.Account()
+	return a != "" && e.snap.Account != "" && a != e.snap.Account
+}
+
+// cloudTrailEnabled passes when a multi-region trail is logging read and
+// write management events (CIS 3.1). An organization trail of the
+// management account counts in a member; when the only such trail falls
+// short, the member cannot fix it, so the result says where the fix
+// belongs instead of failing every member.
 func cloudTrailEnabled(e *env) {
+	var short []string
+	var foreignShort []snapshot.Trail
 	for _, t := range e.snap.Trails {
-		if t.MultiRegion && t.Status != nil && t.Status.Logging {
-			e.pass("", "", "multi-region trail %s (home region %s) is logging", t.ARN, t.HomeRegion)
-			return
+		if !t.MultiRegion || t.Status == nil || !t.Status.Logging {
+			continue
 		}
+		if t.Events == nil {
+			if e.foreign(t) {
+				e.pass("", "", "organization trail %s of account %s is logging in every region; its event selectors could not be read here and are judged in account %s", t.ARN, t.Account(), t.Account())
+				return
+			}
+			continue
+		}
+		if why := management(t); why != "" {
+			short = append(short, fmt.Sprintf("%s (%s)", t.Name, why))
+			if e.foreign(t) {
+				foreignShort = append(foreignShort, t)
+			}
+			continue
+		}
+		by := ""
+		if e.foreign(t) {
+			by = fmt.Sprintf(", an organization trail of account %s", t.Account())
+		}
+		e.pass("", "", "multi-region trail %s (home region %s%s) is logging read and write management events", t.ARN, t.HomeRegion, by)
+		return
 	}
 	// A trail that could not be read might be the one that passes.
-	if len(e.snap.FailuresOf(snapshot.SrcTrails, snapshot.SrcTrailStatus)) > 0 {
+	if len(e.snap.FailuresOf(snapshot.SrcTrails, snapshot.SrcTrailStatus, snapshot.SrcEventSelectors)) > 0 {
 		return
 	}
 	if len(e.snap.Trails) == 0 {
 		e.fail("", "", "no CloudTrail trail in any collected region")
+		return
+	}
+	if len(foreignShort) > 0 && len(foreignShort) == len(short) {
+		t := foreignShort[0]
+		e.notApplicable("", t.ARN, "organization trail %s %s; only its owner, management account %s, can change it: the fix belongs there, where this rule fails", t.Name, management(t), t.Account())
 		return
 	}
 	var seen []string
@@ -33,14 +91,30 @@ func cloudTrailEnabled(e *env) {
 		}
 		if t.Status != nil && !t.Status.Logging {
 			state += ", not logging"
+		} else if t.Events != nil && management(t) != "" {
+			state += ", " + management(t)
 		}
 		seen = append(seen, fmt.Sprintf("%s (%s)", t.Name, state))
 	}
-	e.fail("", "", "no multi-region trail is logging; trails: %s", list(seen, 5))
+	e.fail("", "", "no multi-region trail is logging read and write management events; trails: %s", list(seen, 5))
+}
+
+// owned judges only the trails the account can change; another account's
+// (an organization trail in a member) is not applicable here, named with
+// the account where it is judged.
+func (e *env) owned(t snapshot.Trail) bool {
+	if !e.foreign(t) {
+		return true
+	}
+	e.notApplicable(t.HomeRegion, t.ARN, "trail %s belongs to account %s (an organization trail): it is judged, and can only be fixed, there", t.Name, t.Account())
+	return false
 }
 
 func trailLogValidation(e *env) {
 	for _, t := range e.snap.Trails {
+		if !e.owned(t) {
+			continue
+		}
 		if t.LogValidation {
 			e.pass(t.HomeRegion, t.ARN, "trail %s validates its log files", t.Name)
 			continue
@@ -56,6 +130,7 @@ func trailDelivery(e *env) {
 		switch {
 		case st == nil:
 			// its GetTrailStatus failure is a could-not-run result already
+		case !e.owned(t):
 		case !st.Logging:
 			e.notApplicable(t.HomeRegion, t.ARN, "trail %s is not logging (see cloudtrail-enabled)", t.Name)
 		case st.LatestDeliveryErr != "":
@@ -111,10 +186,10 @@ func orNone(s string) string {
 	return s
 }
 
+// billingAlarm passes on an enabled billing alarm with an action, or,
+// where there is none, an AWS Budgets budget with an alert: both notify
+// someone when spending runs away.
 func billingAlarm(e *env) {
-	if e.missing(snapshot.SrcBillingAlarms) {
-		return
-	}
 	var idle []string
 	for _, a := range e.snap.BillingAlarms {
 		if a.ActionsEnabled && len(a.Actions) > 0 {
@@ -123,10 +198,24 @@ func billingAlarm(e *env) {
 		}
 		idle = append(idle, a.Name)
 	}
+	for _, b := range e.snap.Budgets {
+		if b.Notifications > 0 {
+			e.pass(snapshot.GlobalRegion, "", "no billing alarm, but AWS Budgets budget %s has %s", b.Name, plural(b.Notifications, "alert"))
+			return
+		}
+	}
+	if fs := e.snap.FailuresOf(snapshot.SrcBillingAlarms, snapshot.SrcBudgets); len(fs) > 0 {
+		e.cannot(fs...) // what could not be read might be the monitoring
+		return
+	}
 	why := "no CloudWatch alarm on AWS/Billing EstimatedCharges"
 	if len(idle) > 0 {
 		why = fmt.Sprintf("billing alarms without an enabled action: %s", list(idle, 5))
 	}
-	e.fail(snapshot.GlobalRegion, "", "%s in %s. A member account of an AWS Organization may legitimately have none: "+
-		"consolidated billing publishes the charges to the management account, where the alarm belongs", why, snapshot.GlobalRegion)
+	budgets := "and no AWS Budgets budget"
+	if len(e.snap.Budgets) > 0 {
+		budgets = fmt.Sprintf("and no alert on the account's %s", plural(len(e.snap.Budgets), "budget"))
+	}
+	e.fail(snapshot.GlobalRegion, "", "%s in %s %s. A member account of an AWS Organization may legitimately have none: "+
+		"consolidated billing publishes the charges to the management account, where the alarm belongs", why, snapshot.GlobalRegion, budgets)
 }

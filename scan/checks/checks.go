@@ -26,7 +26,8 @@ type Thresholds struct {
 	PasswordMinLength int
 	// KeyMaxAgeDays is the age past which an active access key must be rotated.
 	KeyMaxAgeDays int
-	// UnusedDays is how long a password or active key may go unused.
+	// UnusedDays is how long a password or active key may go unused: one
+	// unused for this many days or more fails (CIS: "45 days or more").
 	UnusedDays int
 	// AMIMaxAgeDays is the age past which an instance's AMI is outdated.
 	AMIMaxAgeDays int
@@ -99,12 +100,33 @@ func (c check) sources() []snapshot.Source {
 	return c.needs
 }
 
-// Rules returns every rule, in catalogue order.
+// Rules returns every rule, in catalogue order, its help ending with the
+// controls it implements.
 func Rules() []finding.Rule {
 	out := make([]finding.Rule, len(registry))
 	for i, c := range registry {
 		out[i] = c.rule
 		out[i].Tags = slices.Clone(c.rule.Tags)
+		if cs := Controls(c.rule.Tags); len(cs) > 0 {
+			out[i].Help += "\n\n**Controls:** " + strings.Join(cs, "; ") + "."
+		}
+	}
+	return out
+}
+
+// Controls names the compliance controls among a rule's tags, as people
+// write them: "CIS v7.0 2.5", "CIS v4.0 1.5", "FSBP IAM.9".
+func Controls(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		fw, id, ok := strings.Cut(t, "/")
+		switch {
+		case !ok:
+		case fw == "fsbp":
+			out = append(out, "FSBP "+id)
+		case strings.HasPrefix(fw, "cis-"):
+			out = append(out, "CIS "+strings.TrimPrefix(fw, "cis-")+" "+id)
+		}
 	}
 	return out
 }
@@ -213,6 +235,7 @@ type env struct {
 
 func (e *env) add(state finding.CheckState, sev finding.Severity, region, resource, format string, args ...any) {
 	r := finding.CheckResult{
+		Controls: Controls(e.rule.Tags),
 		RuleID:   e.rule.ID,
 		Severity: sev,
 		State:    state,

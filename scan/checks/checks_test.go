@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -121,19 +122,70 @@ func userRow(name string, password, mfa bool, lastLogin snapshot.Stamp, created 
 func TestRoot(t *testing.T) {
 	noRoot := snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{userRow("alice", true, true, stamp(1), 10)}}
 	reportDenied := snapshot.Snapshot{Failures: []snapshot.Failure{denied(snapshot.SrcCredentialReport, "", "", "iam:GenerateCredentialReport")}}
+	report := func(r snapshot.CredentialRow) []snapshot.CredentialRow { return []snapshot.CredentialRow{r} }
+	withPassword := func(mfa bool) snapshot.CredentialRow { r := rootRow(mfa, false); r.PasswordEnabled = true; return r }
+	noCredential := rootRow(false, false) // password_enabled false, no key: an Organizations member
+	oldReport := rootRow(false, false)
+	oldReport.PasswordUnknown = true // "not_supported": counts as having a password
+	central := &snapshot.OrgFeatures{Visible: true, RootCredentialsManagement: true}
+	yes, no := true, false
 	runCases(t, []tcase{
-		{name: "key active", rule: "iam-root-access-key", snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{rootRow(true, true)}},
+		{name: "key active", rule: "iam-root-access-key", snap: snapshot.Snapshot{CredentialReport: report(rootRow(true, true))},
 			want: []want{fail(rootARN, "access key 1 (last used")}},
-		{name: "no key", rule: "iam-root-access-key", snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{rootRow(true, false)}},
+		{name: "no key", rule: "iam-root-access-key", snap: snapshot.Snapshot{CredentialReport: report(rootRow(true, false))},
 			want: []want{pass(rootARN, "no active access key")}},
 		{name: "no root row", rule: "iam-root-access-key", snap: noRoot,
 			want: []want{cannot(finding.RootUser, "no <root_account> row")}},
 		{name: "report denied", rule: "iam-root-access-key", snap: reportDenied,
 			want: []want{cannot("", "AccessDenied on iam:GenerateCredentialReport")}},
-		{name: "no mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{rootRow(false, false)}},
-			want: []want{fail(rootARN, "no MFA")}},
-		{name: "mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{rootRow(true, false)}},
-			want: []want{pass(rootARN, "has MFA")}},
+		{name: "password no mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(withPassword(false))},
+			want: []want{fail(rootARN, "has a password and no MFA device")}},
+		{name: "key no mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(rootRow(false, true))},
+			want: []want{fail(rootARN, "an active access key and no MFA")}},
+		{name: "unknown password no mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(oldReport)},
+			want: []want{fail(rootARN, "a password and no MFA")}},
+		{name: "unknown password, summary says none", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(oldReport), RootPasswordPresent: &no},
+			want: []want{pass(rootARN, "no password and no access key")}},
+		{name: "unknown password, summary says one", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(oldReport), RootPasswordPresent: &yes},
+			want: []want{fail(rootARN, "a password and no MFA")}},
+		{name: "mfa", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(withPassword(true))},
+			want: []want{pass(rootARN, "protected by MFA")}},
+		{name: "no credential passes", rule: "iam-root-mfa", snap: snapshot.Snapshot{CredentialReport: report(noCredential), Organization: central},
+			want: []want{pass(rootARN, "no password and no access key: nothing to sign in with; the organization manages root credentials centrally")}},
+		{name: "hardware", rule: "iam-root-hardware-mfa", snap: snapshot.Snapshot{CredentialReport: report(withPassword(true)), MFADevicesRead: true},
+			want: []want{pass(rootARN, "hardware device")}},
+		{name: "virtual", rule: "iam-root-hardware-mfa", snap: snapshot.Snapshot{CredentialReport: report(withPassword(true)), MFADevicesRead: true,
+			RootVirtualMFA: []string{"arn:aws:iam::123456789012:mfa/root-account-mfa-device"}},
+			want: []want{fail(rootARN, "virtual device (arn:aws:iam::123456789012:mfa/root-account-mfa-device)")}},
+		{name: "none at all", rule: "iam-root-hardware-mfa", snap: snapshot.Snapshot{CredentialReport: report(withPassword(false)), MFADevicesRead: true},
+			want: []want{fail(rootARN, "no MFA device at all")}},
+		{name: "hardware: no credential", rule: "iam-root-hardware-mfa", snap: snapshot.Snapshot{CredentialReport: report(noCredential), MFADevicesRead: true},
+			want: []want{pass(rootARN, "nothing to sign in with")}},
+		{name: "hardware: devices denied", rule: "iam-root-hardware-mfa", snap: snapshot.Snapshot{CredentialReport: report(withPassword(true)),
+			Failures: []snapshot.Failure{denied(snapshot.SrcMFADevices, "", "", "iam:ListVirtualMFADevices")}},
+			want: []want{cannot("", "iam:ListVirtualMFADevices")}},
+	})
+}
+
+func TestRootCredentialsManagement(t *testing.T) {
+	org := func(f snapshot.OrgFeatures) snapshot.Snapshot {
+		return snapshot.Snapshot{Account: "111111111111", Organization: &f}
+	}
+	runCases(t, []tcase{
+		{name: "management on", rule: "iam-root-credentials-management", snap: org(snapshot.OrgFeatures{Visible: true, RootCredentialsManagement: true}),
+			want: []want{pass("", "manages member accounts' root credentials centrally")}},
+		{name: "management off", rule: "iam-root-credentials-management", snap: org(snapshot.OrgFeatures{Visible: true}),
+			want: []want{fail("", "RootCredentialsManagement is off")}},
+		{name: "member under --org, off", rule: "iam-root-credentials-management",
+			snap: org(snapshot.OrgFeatures{Visible: true, Management: "999999999999"}),
+			want: []want{notApp("", "the fix belongs in management account 999999999999")}},
+		{name: "member under --org, on", rule: "iam-root-credentials-management",
+			snap: org(snapshot.OrgFeatures{Visible: true, RootCredentialsManagement: true, Management: "999999999999"}),
+			want: []want{pass("", "management account 999999999999")}},
+		{name: "member alone", rule: "iam-root-credentials-management", snap: org(snapshot.OrgFeatures{Why: "only the management account"}),
+			want: []want{notApp("", "judged in the organization's management account")}},
+		{name: "standalone", rule: "iam-root-credentials-management", snap: org(snapshot.OrgFeatures{Standalone: true, Why: "no org"}),
+			want: []want{notApp("", "needs AWS Organizations")}},
 	})
 }
 
@@ -152,80 +204,98 @@ func TestUserMFA(t *testing.T) {
 	})
 }
 
-func user(name string, keys ...finding.AccessKey) snapshot.User {
-	for i := range keys {
-		keys[i].User = name
+// keyRow is a user's report row with keys: each (active, created, used)
+// with used < 0 for never.
+func keyRow(name string, keys ...[3]int) snapshot.CredentialRow {
+	r := userRow(name, false, false, na, 500)
+	for i, k := range keys {
+		used := na
+		if k[2] >= 0 {
+			used = stamp(k[2])
+		}
+		r.Keys[i] = snapshot.ReportKey{Active: k[0] == 1, LastRotated: stamp(k[1]), LastUsed: used}
 	}
-	return snapshot.User{Name: name, ARN: "arn:aws:iam::123456789012:user/" + name, Created: daysAgo(500), Keys: keys}
-}
-
-func key(id, status string, created, used int) finding.AccessKey {
-	k := finding.AccessKey{ID: id, Status: status, Created: daysAgo(created)}
-	if used >= 0 {
-		k.LastUsed = daysAgo(used)
-	}
-	return k
+	return r
 }
 
 func TestKeys(t *testing.T) {
-	two := snapshot.Snapshot{Users: []snapshot.User{
-		user("deploy", key("AKIAOLD", "Active", 200, 1), key("AKIANEW", "Active", 10, -1)),
-		user("ops", key("AKIAOPS", "Active", 30, 50), key("AKIAOFF", "Inactive", 300, 300)),
+	two := snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{
+		rootRow(true, true), // root keys have their own rule
+		keyRow("deploy", [3]int{1, 200, 1}, [3]int{1, 10, -1}),
+		keyRow("ops", [3]int{1, 30, 50}, [3]int{0, 300, 300}),
 	}}
-	fromReport := snapshot.Snapshot{
-		Failures: []snapshot.Failure{denied(snapshot.SrcAccessKeys, "", "", "iam:ListUsers")},
-		CredentialReport: []snapshot.CredentialRow{rootRow(true, true), func() snapshot.CredentialRow {
-			r := userRow("legacy", false, false, na, 900)
-			r.Keys[0] = snapshot.ReportKey{Active: true, LastRotated: stamp(800), LastUsed: stamp(1)}
-			return r
-		}()},
-	}
-	lastUsedDenied := snapshot.Snapshot{
-		Users:    []snapshot.User{user("ops", key("AKIAOPS", "Active", 10, -1))},
-		Failures: []snapshot.Failure{denied(snapshot.SrcAccessKeys, "", "AKIAOPS", "iam:GetAccessKeyLastUsed")},
-	}
+	hoursOver := keyRow("edge", [3]int{1, 100, -1})
+	hoursOver.Keys[0].LastUsed = snapshot.Stamp{Time: now.Add(-45*24*time.Hour - 5*time.Hour)}
+	justUnder := keyRow("under", [3]int{1, 100, -1})
+	justUnder.Keys[0].LastUsed = snapshot.Stamp{Time: now.Add(-44*24*time.Hour - 20*time.Hour)}
 	runCases(t, []tcase{
 		{name: "ages", rule: "iam-access-key-rotation", snap: two, want: []want{
-			fail("AKIAOLD", "200 days old (limit 90)"),
-			pass("AKIANEW", "10 days"),
-			pass("AKIAOPS", "30 days"),
+			fail("user/deploy access_key_1", "200 days old (limit 90)"),
+			pass("user/deploy access_key_2", "10 days"),
+			pass("user/ops access_key_1", "30 days"),
 		}},
 		{name: "custom limit", rule: "iam-access-key-rotation", snap: two, th: Thresholds{KeyMaxAgeDays: 20}, want: []want{
-			fail("AKIAOLD", ""), pass("AKIANEW", ""), fail("AKIAOPS", "limit 20"),
+			fail("deploy access_key_1", ""), pass("deploy access_key_2", ""), fail("ops access_key_1", "limit 20"),
 		}},
-		{name: "from report", rule: "iam-access-key-rotation", snap: fromReport, want: []want{
-			fail("user/legacy access_key_1", "800 days old"),
-		}},
-		{name: "both denied", rule: "iam-access-key-rotation", snap: snapshot.Snapshot{Failures: []snapshot.Failure{
-			denied(snapshot.SrcAccessKeys, "", "", "iam:ListUsers"), denied(snapshot.SrcCredentialReport, "", "", "iam:GenerateCredentialReport"),
-		}}, want: []want{cannot("", "iam:ListUsers"), cannot("", "iam:GenerateCredentialReport")}},
-		{name: "last-used denied is not rotation's business", rule: "iam-access-key-rotation", snap: lastUsedDenied,
-			want: []want{pass("AKIAOPS", "")}},
+		{name: "report denied", rule: "iam-access-key-rotation", snap: snapshot.Snapshot{Failures: []snapshot.Failure{
+			denied(snapshot.SrcCredentialReport, "", "", "iam:GenerateCredentialReport"),
+		}}, want: []want{cannot("", "iam:GenerateCredentialReport")}},
 		{name: "two active keys", rule: "iam-user-two-active-keys", snap: two, want: []want{
-			fail("user/deploy", "2 active access keys: access key AKIAOLD, access key AKIANEW"),
+			fail("user/deploy", "2 active access keys: arn:aws:iam::123456789012:user/deploy access_key_1, arn:aws:iam::123456789012:user/deploy access_key_2"),
 			pass("user/ops", "1 active access key"),
 		}},
 		{name: "unused keys", rule: "iam-unused-credentials", snap: two, want: []want{
-			pass("AKIAOLD", ""),
-			pass("AKIANEW", "recently created"),
-			fail("AKIAOPS", "last used 50 days ago (limit 45)"),
+			pass("deploy access_key_1", ""),
+			pass("deploy access_key_2", "recently created"),
+			fail("ops access_key_1", "last used 50 days ago (limit 45)"),
 		}},
+		{name: "45 days and a few hours is 45 or more", rule: "iam-unused-credentials",
+			snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{hoursOver, justUnder}}, want: []want{
+				fail("user/edge access_key_1", "last used 45 days ago (limit 45)"),
+				pass("user/under access_key_1", ""),
+			}},
 		{name: "unused password", rule: "iam-unused-credentials", snap: snapshot.Snapshot{CredentialReport: []snapshot.CredentialRow{
 			rootRow(true, false),
 			userRow("old", true, true, stamp(100), 400),
 			userRow("never", true, true, snapshot.Stamp{Placeholder: "no_information"}, 60),
 			userRow("fresh", true, true, snapshot.Stamp{Placeholder: "no_information"}, 5),
 			userRow("active", true, true, stamp(2), 400),
+			func() snapshot.CredentialRow { // an old user given a password 3 days ago
+				r := userRow("reset", true, true, snapshot.Stamp{Placeholder: "no_information"}, 400)
+				r.PasswordLastChanged = stamp(3)
+				return r
+			}(),
+			func() snapshot.CredentialRow { // used 100 days ago, reset 2 days ago
+				r := userRow("rotated", true, true, stamp(100), 400)
+				r.PasswordLastChanged = stamp(2)
+				return r
+			}(),
+			func() snapshot.CredentialRow { // set 60 days ago and never used since
+				r := userRow("stale", true, true, stamp(70), 400)
+				r.PasswordLastChanged = stamp(60)
+				return r
+			}(),
 		}}, want: []want{
 			fail("user/old", "last used 100 days ago"),
-			fail("user/never", "never used; the user is 60 days old"),
+			fail("user/never", "never used; the user was created 60 days ago"),
 			pass("user/fresh", ""),
 			pass("user/active", ""),
+			pass("user/reset", "used or set within 45 days"),
+			pass("user/rotated", ""),
+			fail("user/stale", "not used since it was set 60 days ago"),
 		}},
-		{name: "last-used denied", rule: "iam-unused-credentials", snap: lastUsedDenied, want: []want{
-			cannot("AKIAOPS", "AccessDenied on iam:GetAccessKeyLastUsed — add it"),
-			pass("AKIAOPS", ""),
-		}},
+	})
+}
+
+func TestPasswordReuse(t *testing.T) {
+	reuse := func(n int) *snapshot.PasswordPolicy { p := strongPolicy(); p.ReusePreventionSize = n; return p }
+	runCases(t, []tcase{
+		{name: "24", rule: "iam-password-reuse", snap: snapshot.Snapshot{PasswordPolicy: reuse(24)}, want: []want{pass("", "last 24")}},
+		{name: "5", rule: "iam-password-reuse", snap: snapshot.Snapshot{PasswordPolicy: reuse(5)}, want: []want{fail("", "remembers the last 5 passwords; CIS asks for 24")}},
+		{name: "off", rule: "iam-password-reuse", snap: snapshot.Snapshot{PasswordPolicy: reuse(0)}, want: []want{fail("", "does not prevent password reuse")}},
+		{name: "no policy", rule: "iam-password-reuse", snap: snapshot.Snapshot{}, want: []want{fail("", "no account password policy")}},
+		// the strength rule does not judge reuse: it is its own rule
+		{name: "strength ignores reuse", rule: "iam-password-policy", snap: snapshot.Snapshot{PasswordPolicy: reuse(0)}, want: []want{pass("", "")}},
 	})
 }
 
@@ -274,10 +344,10 @@ func TestSecurityGroupOpen(t *testing.T) {
 			pass("sg-private", "no ingress from the internet"),
 			fail("sg-mixed", "used by 1 network interface"),
 		}},
-		{name: "custom patterns", rule: "ec2-security-group-open", th: Thresholds{PublicGroupPatterns: []string{"ADMIN"}},
-			snap: oneRegion(snapshot.Region{SecurityGroups: []snapshot.SecurityGroup{open("sg-ssh", "admin", "tcp", 22, "0.0.0.0/0")},
-				NetworkInterfaces: []snapshot.NetworkInterface{eni("eni-1", "interface", "", "sg-ssh")}}),
-			want: []want{pass("sg-ssh", "public pattern")}},
+		{name: "custom patterns", rule: "ec2-security-group-open", th: Thresholds{PublicGroupPatterns: []string{"WEB"}},
+			snap: oneRegion(snapshot.Region{SecurityGroups: []snapshot.SecurityGroup{open("sg-web", "web", "tcp", 443, "0.0.0.0/0")},
+				NetworkInterfaces: []snapshot.NetworkInterface{eni("eni-1", "interface", "", "sg-web")}}),
+			want: []want{pass("sg-web", "public pattern")}},
 		{name: "interfaces denied", rule: "ec2-security-group-open", snap: eniDenied, want: []want{
 			cannot("", "AccessDenied on ec2:DescribeNetworkInterfaces in eu-west-1"),
 		}},
@@ -327,7 +397,115 @@ func TestInstances(t *testing.T) {
 func trail(name, home string, multi, validation, logging bool) snapshot.Trail {
 	return snapshot.Trail{Name: name, ARN: "arn:aws:cloudtrail:" + home + ":123456789012:trail/" + name, HomeRegion: home,
 		MultiRegion: multi, LogValidation: validation, Bucket: "logs",
-		Status: &snapshot.TrailStatus{Logging: logging, StartedLogging: daysAgo(100), LatestDelivery: now.Add(-time.Hour)}}
+		Status: &snapshot.TrailStatus{Logging: logging, StartedLogging: daysAgo(100), LatestDelivery: now.Add(-time.Hour)},
+		Events: &snapshot.TrailEvents{ManagementRead: true, ManagementWrite: true}}
+}
+
+func TestWorldCover(t *testing.T) {
+	for _, tc := range []struct {
+		world string
+		cidrs []string
+		want  bool
+	}{
+		{"0.0.0.0/0", []string{"0.0.0.0/0"}, true},
+		{"0.0.0.0/0", []string{"0.0.0.0/1", "128.0.0.0/1"}, true},
+		{"0.0.0.0/0", []string{"128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"}, true},
+		{"0.0.0.0/0", []string{"0.0.0.0/1", "128.0.0.0/2"}, false},
+		{"0.0.0.0/0", []string{"0.0.0.0/1", "128.0.0.1/1"}, true}, // host bits are masked, as EC2 does
+		{"0.0.0.0/0", []string{"0.0.0.0/1", "127.0.0.0/8", "129.0.0.0/1"}, true},
+		{"0.0.0.0/0", []string{"::/0"}, false},
+		{"0.0.0.0/0", []string{"10.0.0.0/8", "bogus"}, false},
+		{"::/0", []string{"::/1", "8000::/1"}, true},
+		{"::/0", []string{"::/1", "8000::/2"}, false},
+		{"::/0", []string{"::/0"}, true},
+	} {
+		if got := covers(netip.MustParsePrefix(tc.world), tc.cidrs); got != tc.want {
+			t.Errorf("covers(%s, %v) = %v", tc.world, tc.cidrs, got)
+		}
+	}
+}
+
+func TestSecurityGroupFalsePasses(t *testing.T) {
+	split := snapshot.SecurityGroup{ID: "sg-split", Name: "admin", Ingress: []snapshot.Ingress{
+		{Protocol: "tcp", FromPort: 22, ToPort: 22, CIDRs: []string{"0.0.0.0/1", "128.0.0.0/1"}}}}
+	twoRules := snapshot.SecurityGroup{ID: "sg-two", Name: "admin2", Ingress: []snapshot.Ingress{
+		{Protocol: "tcp", FromPort: 22, ToPort: 22, CIDRs: []string{"0.0.0.0/1"}},
+		{Protocol: "-1", CIDRs: []string{"128.0.0.0/1"}}}}
+	viaList := snapshot.SecurityGroup{ID: "sg-pl", Name: "bastion", Ingress: []snapshot.Ingress{
+		{Protocol: "tcp", FromPort: 22, ToPort: 22, PrefixLists: []string{"pl-world"}}}}
+	privateList := snapshot.SecurityGroup{ID: "sg-office", Name: "office", Ingress: []snapshot.Ingress{
+		{Protocol: "tcp", FromPort: 22, ToPort: 22, PrefixLists: []string{"pl-office"}}}}
+	allProto := snapshot.SecurityGroup{ID: "sg-all", Name: "https_everywhere", Ingress: []snapshot.Ingress{
+		{Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}}}
+	allPorts := snapshot.SecurityGroup{ID: "sg-ports", Name: "public-web", Ingress: []snapshot.Ingress{
+		{Protocol: "tcp", FromPort: 0, ToPort: 65535, CIDRs: []string{"::/0"}}}}
+	web := snapshot.SecurityGroup{ID: "sg-web", Name: "public-web2", Ingress: []snapshot.Ingress{
+		{Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: []string{"0.0.0.0/0"}},
+		{Protocol: "tcp", FromPort: 80, ToPort: 80, CIDRs: []string{"::/0"}}}}
+	endpoint := open("sg-vpce", "endpoint", "tcp", 443, "0.0.0.0/0")
+	r := oneRegion(snapshot.Region{
+		SecurityGroups: []snapshot.SecurityGroup{split, twoRules, viaList, privateList, allProto, allPorts, web, endpoint},
+		PrefixLists: map[string]snapshot.PrefixList{
+			"pl-world":  {ID: "pl-world", CIDRs: []string{"10.0.0.0/8", "0.0.0.0/0"}},
+			"pl-office": {ID: "pl-office", CIDRs: []string{"198.51.100.0/24"}},
+		},
+		NetworkInterfaces: []snapshot.NetworkInterface{
+			eni("eni-1", "interface", "", "sg-split", "sg-two", "sg-pl", "sg-office", "sg-all", "sg-ports", "sg-web"),
+			eni("eni-vpce", "vpc_endpoint", "", "sg-vpce"),
+		},
+	})
+	listDenied := oneRegion(snapshot.Region{SecurityGroups: []snapshot.SecurityGroup{viaList},
+		NetworkInterfaces: []snapshot.NetworkInterface{eni("eni-1", "interface", "", "sg-pl")}})
+	listDenied.Failures = []snapshot.Failure{denied(snapshot.SrcPrefixLists, "eu-west-1", "pl-world", "ec2:GetManagedPrefixListEntries")}
+	publicEndpoint := oneRegion(snapshot.Region{SecurityGroups: []snapshot.SecurityGroup{endpoint},
+		NetworkInterfaces: []snapshot.NetworkInterface{{ID: "eni-x", Type: "vpc_endpoint", Groups: []string{"sg-vpce"}, PublicIPs: []string{"203.0.113.9"}}}})
+	runCases(t, []tcase{
+		{name: "issue 24", rule: "ec2-security-group-open", snap: r, want: []want{
+			fail("sg-split", "tcp/22 from 0.0.0.0/1, 128.0.0.0/1 (together 0.0.0.0/0)"),
+			fail("sg-two", "(tcp/22 from 0.0.0.0/1, 128.0.0.0/1 (together 0.0.0.0/0)) and"),
+			fail("sg-pl", "tcp/22 from 0.0.0.0/0 in pl-world"),
+			pass("sg-office", "no ingress from the internet"),
+			fail("sg-all", `matches the public pattern "*_everywhere", which exempts web ports (tcp 80, 443) only, not all traffic from 0.0.0.0/0`),
+			fail("sg-ports", "not tcp/all ports from ::/0"),
+			pass("sg-web", "public pattern"),
+			pass("sg-vpce", "used only by 1 network interface the internet cannot reach"),
+		}},
+		{name: "prefix list unread", rule: "ec2-security-group-open", snap: listDenied, want: []want{
+			cannot("pl-world", "ec2:GetManagedPrefixListEntries in eu-west-1"),
+		}},
+		{name: "endpoint with a public address is reachable", rule: "ec2-security-group-open", snap: publicEndpoint, want: []want{
+			fail("sg-vpce", "used by 1 network interface"),
+		}},
+	})
+}
+
+func TestDefaultSecurityGroupAndElasticIPs(t *testing.T) {
+	r := oneRegion(snapshot.Region{
+		SecurityGroups: []snapshot.SecurityGroup{
+			{ID: "sg-d1", Name: "default", VPC: "vpc-1", Ingress: []snapshot.Ingress{{Protocol: "-1", Groups: 1}}, Egress: 1},
+			{ID: "sg-d2", Name: "default", VPC: "vpc-2"},
+			{ID: "sg-app", Name: "app", VPC: "vpc-1", Egress: 1},
+		},
+		Stopped: []snapshot.Instance{{ID: "i-stopped", Name: "old", State: "stopped"}},
+		Addresses: []snapshot.Address{
+			{PublicIP: "203.0.113.1", AllocationID: "eipalloc-1", Instance: "i-running"},
+			{PublicIP: "203.0.113.2", AllocationID: "eipalloc-2", Instance: "i-stopped"},
+			{PublicIP: "203.0.113.3", AllocationID: "eipalloc-3"},
+			{PublicIP: "203.0.113.4", AllocationID: "eipalloc-4", Interface: "eni-nat"},
+		},
+	})
+	runCases(t, []tcase{
+		{name: "default groups", rule: "ec2-default-security-group", snap: r, want: []want{
+			fail("sg-d1", "default security group sg-d1 of vpc-1 does not restrict all traffic: 1 inbound rule and 1 outbound rule"),
+			pass("sg-d2", "no rules"),
+		}},
+		{name: "elastic ips", rule: "ec2-elastic-ip-unused", snap: r, want: []want{
+			pass("eipalloc-1", "associated with i-running"),
+			fail("eipalloc-2", "held by instance i-stopped (old), which is stopped"),
+			fail("eipalloc-3", "not associated"),
+			pass("eipalloc-4", "eni-nat"),
+		}},
+	})
 }
 
 func TestCloudTrail(t *testing.T) {
@@ -368,6 +546,86 @@ func TestCloudTrail(t *testing.T) {
 		{name: "delivery status denied", rule: "cloudtrail-delivery", snap: statusDenied, want: []want{
 			cannot("arn:t", "cloudtrail:GetTrailStatus"),
 		}},
+	})
+}
+
+func TestTrailEventsAndOrganizationTrails(t *testing.T) {
+	dataOnly := trail("data", "us-east-1", true, true, true)
+	dataOnly.Events = &snapshot.TrailEvents{Advanced: true}
+	writeOnly := trail("writes", "us-east-1", true, true, true)
+	writeOnly.Events = &snapshot.TrailEvents{ManagementWrite: true}
+	// An organization trail of management account 999999999999, seen from member 123456789012.
+	orgTrail := func(ok bool) snapshot.Trail {
+		t := trail("org", "us-east-1", true, false, true)
+		t.ARN = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org"
+		t.Organization = true
+		if !ok {
+			t.Events = &snapshot.TrailEvents{}
+		}
+		return t
+	}
+	member := func(ts ...snapshot.Trail) snapshot.Snapshot {
+		return snapshot.Snapshot{Account: "123456789012", Trails: ts}
+	}
+	selectorsDenied := member(trail("t", "us-east-1", true, true, true))
+	selectorsDenied.Trails[0].Events = nil
+	selectorsDenied.Failures = []snapshot.Failure{denied(snapshot.SrcEventSelectors, "us-east-1", selectorsDenied.Trails[0].ARN, "cloudtrail:GetEventSelectors")}
+	runCases(t, []tcase{
+		{name: "data events only", rule: "cloudtrail-enabled", snap: member(dataOnly), want: []want{
+			fail("", "data (multi-region, records no management events)"),
+		}},
+		{name: "write only", rule: "cloudtrail-enabled", snap: member(writeOnly), want: []want{
+			fail("", "records no read management events"),
+		}},
+		{name: "one good trail is enough", rule: "cloudtrail-enabled", snap: member(dataOnly, trail("all", "us-east-1", true, true, true)), want: []want{
+			pass("", "trail/all (home region us-east-1) is logging read and write management events"),
+		}},
+		{name: "selectors denied", rule: "cloudtrail-enabled", snap: selectorsDenied, want: []want{
+			cannot("trail/t", "cloudtrail:GetEventSelectors"),
+		}},
+		{name: "organization trail covers the member", rule: "cloudtrail-enabled", snap: member(orgTrail(true)), want: []want{
+			pass("", "an organization trail of account 999999999999"),
+		}},
+		{name: "organization trail whose selectors a member cannot read", rule: "cloudtrail-enabled", snap: func() snapshot.Snapshot {
+			s := member(orgTrail(true))
+			s.Trails[0].Events = nil
+			return s
+		}(), want: []want{
+			pass("", "its event selectors could not be read here and are judged in account 999999999999"),
+		}},
+		{name: "organization trail short: the fix is in the management account", rule: "cloudtrail-enabled", snap: member(orgTrail(false)), want: []want{
+			notApp("999999999999:trail/org", "the fix belongs there"),
+		}},
+		{name: "organization trail short, in the management account", rule: "cloudtrail-enabled",
+			snap: snapshot.Snapshot{Account: "999999999999", Trails: []snapshot.Trail{orgTrail(false)}}, want: []want{
+				fail("", "org (multi-region, records no management events)"),
+			}},
+		{name: "member's own trail short fails", rule: "cloudtrail-enabled", snap: member(orgTrail(false), dataOnly), want: []want{
+			fail("", "no multi-region trail is logging read and write management events"),
+		}},
+		{name: "validation of the organization trail is judged in its account", rule: "cloudtrail-log-validation", snap: member(orgTrail(true)), want: []want{
+			notApp("999999999999:trail/org", "belongs to account 999999999999"),
+		}},
+		{name: "delivery too", rule: "cloudtrail-delivery", snap: member(orgTrail(true)), want: []want{
+			notApp("999999999999:trail/org", "judged, and can only be fixed, there"),
+		}},
+	})
+}
+
+func TestBudgets(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "budget alert", rule: "billing-alarm", snap: snapshot.Snapshot{Budgets: []snapshot.Budget{
+			{Name: "quiet", NotificationsRead: true}, {Name: "monthly", Notifications: 2, NotificationsRead: true}}},
+			want: []want{pass("", "AWS Budgets budget monthly has 2 alerts")}},
+		{name: "budget without alert", rule: "billing-alarm", snap: snapshot.Snapshot{Budgets: []snapshot.Budget{{Name: "quiet", NotificationsRead: true}}},
+			want: []want{fail("", "no alert on the account's 1 budget")}},
+		{name: "budgets denied, no alarm", rule: "billing-alarm", snap: snapshot.Snapshot{Failures: []snapshot.Failure{
+			denied(snapshot.SrcBudgets, "us-east-1", "", "budgets:ViewBudget")}},
+			want: []want{cannot("", "budgets:ViewBudget")}},
+		{name: "alarm passes whatever budgets say", rule: "billing-alarm", snap: snapshot.Snapshot{
+			BillingAlarms: []snapshot.Alarm{{Name: "b", ActionsEnabled: true, Actions: []string{"arn:sns"}}},
+			Failures:      []snapshot.Failure{denied(snapshot.SrcBudgets, "us-east-1", "", "budgets:ViewBudget")}},
+			want: []want{pass("", "billing alarm b")}},
 	})
 }
 
@@ -452,8 +710,8 @@ func TestEveryRuleHasCases(t *testing.T) {
 			t.Errorf("rule %s has no severity", r.ID)
 		}
 	}
-	if len(IDs()) != 17 {
-		t.Errorf("%d rules, the catalogue has 17 account checks", len(IDs()))
+	if len(IDs()) != 22 {
+		t.Errorf("%d rules, the catalogue has 22 account checks", len(IDs()))
 	}
 }
 

@@ -10,9 +10,6 @@ import (
 	"github.com/keysweep/keysweep/scan/snapshot"
 )
 
-// worldCIDRs are the sources that mean "anyone on the internet".
-var worldCIDRs = []string{"0.0.0.0/0", "::/0"}
-
 // regions yields each collected region whose sources all were read; the
 // failures of the others are already could-not-run results.
 func (e *env) regions(srcs ...snapshot.Source) func(func(*snapshot.Region) bool) {
@@ -27,53 +24,6 @@ func (e *env) regions(srcs ...snapshot.Source) func(func(*snapshot.Region) bool)
 			}
 		}
 	}
-}
-
-func securityGroupOpen(e *env) {
-	for r := range e.regions(snapshot.SrcSecurityGroups, snapshot.SrcInterfaces) {
-		for _, g := range r.SecurityGroups {
-			open := openIngress(g)
-			if len(open) == 0 {
-				e.pass(r.Name, g.ID, "security group %s (%s) allows no ingress from the internet", g.ID, g.Name)
-				continue
-			}
-			var users, lbs int
-			for _, n := range r.NetworkInterfaces {
-				if !slices.Contains(n.Groups, g.ID) {
-					continue
-				}
-				users++
-				if n.LoadBalancer() {
-					lbs++
-				}
-			}
-			what := fmt.Sprintf("security group %s (%s) allows ingress from the internet (%s)", g.ID, g.Name, strings.Join(open, ", "))
-			switch pat := publicPattern(e.th.PublicGroupPatterns, g.Name); {
-			case users == 0:
-				e.pass(r.Name, g.ID, "%s but no network interface uses it", what)
-			case pat != "":
-				e.pass(r.Name, g.ID, "%s on %s; its name matches the public pattern %q", what, plural(users, "network interface"), pat)
-			case lbs == users:
-				e.pass(r.Name, g.ID, "%s, used only by %s of load balancers", what, plural(users, "network interface"))
-			default:
-				e.fail(r.Name, g.ID, "%s and is used by %s", what, plural(users-lbs, "network interface"))
-			}
-		}
-	}
-}
-
-// openIngress describes each ingress rule open to the world, "tcp/22 from
-// 0.0.0.0/0".
-func openIngress(g snapshot.SecurityGroup) []string {
-	var out []string
-	for _, in := range g.Ingress {
-		for _, c := range in.CIDRs {
-			if slices.Contains(worldCIDRs, c) {
-				out = append(out, ports(in)+" from "+c)
-			}
-		}
-	}
-	return out
 }
 
 func ports(in snapshot.Ingress) string {

@@ -83,16 +83,109 @@ func rootAccessKey(e *env) {
 	e.pass("", r.ARN, "the root user has no active access key")
 }
 
+// rootCredential names the root user's credentials, "" when it has none:
+// the normal state of member accounts created by Organizations and of
+// accounts under centralized root access, where MFA protects nothing.
+// Where the report does not say whether root has a password
+// ("not_supported"), GetAccountSummary's AccountPasswordPresent does; if
+// neither says, root counts as having one.
+func rootCredential(e *env, r snapshot.CredentialRow) string {
+	var has []string
+	summary := e.snap.RootPasswordPresent
+	if r.PasswordEnabled || (r.PasswordUnknown && (summary == nil || *summary)) {
+		has = append(has, "a password")
+	}
+	for _, k := range r.Keys {
+		if k.Active {
+			has = append(has, "an active access key")
+			break
+		}
+	}
+	return strings.Join(has, " and ")
+}
+
+// centrally says how the organization manages root credentials, for the
+// messages of the root rules ("" when it does not, or it is unknown).
+func centrally(e *env) string {
+	if o := e.snap.Organization; o != nil && o.Visible && o.RootCredentialsManagement {
+		return "; the organization manages root credentials centrally (RootCredentialsManagement)"
+	}
+	return ""
+}
+
 func rootMFA(e *env) {
 	r, ok := root(e)
 	if !ok {
 		return
 	}
-	if !r.MFAActive {
-		e.fail("", r.ARN, "the root user has no MFA device")
+	cred := rootCredential(e, r)
+	switch {
+	case cred == "":
+		e.pass("", r.ARN, "the root user has no password and no access key: nothing to sign in with%s", centrally(e))
+	case !r.MFAActive:
+		e.fail("", r.ARN, "the root user has %s and no MFA device%s", cred, centrally(e))
+	default:
+		e.pass("", r.ARN, "the root user has %s, protected by MFA%s", cred, centrally(e))
+	}
+}
+
+func rootHardwareMFA(e *env) {
+	r, ok := root(e)
+	if !ok || e.missing(snapshot.SrcMFADevices) {
 		return
 	}
-	e.pass("", r.ARN, "the root user has MFA")
+	cred := rootCredential(e, r)
+	switch {
+	case cred == "":
+		e.pass("", r.ARN, "the root user has no password and no access key: nothing to sign in with%s", centrally(e))
+	case !r.MFAActive:
+		e.fail("", r.ARN, "the root user has %s and no MFA device at all (see iam-root-mfa)", cred)
+	case len(e.snap.RootVirtualMFA) > 0:
+		e.fail("", r.ARN, "the root user's MFA is a virtual device (%s), not a hardware one", list(e.snap.RootVirtualMFA, 3))
+	default:
+		e.pass("", r.ARN, "the root user has MFA and no virtual MFA device: a hardware device or passkey")
+	}
+}
+
+func rootCredentialsManagement(e *env) {
+	o := e.snap.Organization
+	switch {
+	case o == nil:
+		return // the failure is a could-not-run result already
+	case o.Standalone:
+		e.notApplicable("", "", "%s: centralized root access needs AWS Organizations", o.Why)
+	case !o.Visible:
+		e.notApplicable("", "", "centralized root access is judged in the organization's management account: %s", o.Why)
+	case o.Management != "" && o.Management != e.snap.Account:
+		// A member: the management account's result is the one to fix.
+		if o.RootCredentialsManagement {
+			e.pass("", "", "the organization (management account %s) manages member accounts' root credentials centrally", o.Management)
+		} else {
+			e.notApplicable("", "", "the organization does not manage root credentials centrally; the fix belongs in management account %s, where this rule fails", o.Management)
+		}
+	case o.RootCredentialsManagement:
+		e.pass("", "", "the organization manages member accounts' root credentials centrally (RootCredentialsManagement)")
+	default:
+		e.fail("", "", "the organization does not manage member accounts' root credentials centrally (RootCredentialsManagement is off): every member's root user can hold its own password and keys")
+	}
+}
+
+func passwordReuse(e *env) {
+	if e.missing(snapshot.SrcPasswordPolicy) {
+		return
+	}
+	const want = 24
+	p := e.snap.PasswordPolicy
+	switch {
+	case p == nil:
+		e.fail("", "", "no account password policy: users may reuse any previous password (CIS asks that the last %d be remembered)", want)
+	case p.ReusePreventionSize == 0:
+		e.fail("", "", "the password policy does not prevent password reuse (CIS asks that the last %d be remembered)", want)
+	case p.ReusePreventionSize < want:
+		e.fail("", "", "the password policy remembers the last %d passwords; CIS asks for %d", p.ReusePreventionSize, want)
+	default:
+		e.pass("", "", "the password policy prevents reuse of the last %d passwords", p.ReusePreventionSize)
+	}
 }
 
 func userMFA(e *env) {
@@ -109,10 +202,9 @@ func userMFA(e *env) {
 	}
 }
 
-// keyFact is one access key, from ListAccessKeys (live) or, when that
-// could not be read, from the credential report.
+// keyFact is one access key slot of the credential report. The report has
+// no key IDs: a key is named by its user's ARN and slot.
 type keyFact struct {
-	ID       string // "" when from the report, which has no key IDs
 	Resource string
 	User     string
 	UserARN  string
@@ -121,38 +213,20 @@ type keyFact struct {
 	LastUsed time.Time
 }
 
-func (k keyFact) name() string {
-	if k.ID != "" {
-		return "access key " + k.ID
-	}
-	return k.Resource
-}
+func (k keyFact) name() string { return k.Resource }
 
-// keys returns every access key, preferring the live listing. lastUsed
-// says whether the caller needs last-used dates (and so their failures).
-func keys(e *env, lastUsed bool) []keyFact {
-	s := e.snap
-	if !e.missing(snapshot.SrcAccessKeys) {
-		for _, f := range s.FailuresOf(snapshot.SrcAccessKeys) {
-			if lastUsed || f.Permission != "iam:GetAccessKeyLastUsed" {
-				e.cannot(f)
-			}
-		}
-		var out []keyFact
-		for _, u := range s.Users {
-			for _, k := range u.Keys {
-				out = append(out, keyFact{ID: k.ID, Resource: k.ID, User: u.Name, UserARN: u.ARN,
-					Active: k.Status == "Active", Created: k.Created, LastUsed: k.LastUsed})
-			}
-		}
-		return out
-	}
+// keys returns every access key of the IAM users from the credential
+// report: one report for the whole account instead of a ListAccessKeys a
+// user and a GetAccessKeyLastUsed a key. The report may be four hours old,
+// which moves no verdict measured in weeks (rotation, unused credentials);
+// a key deactivated within those hours still counts as active for
+// iam-user-two-active-keys until the next report.
+func keys(e *env) []keyFact {
 	if e.missing(snapshot.SrcCredentialReport) {
-		e.cannot(s.FailuresOf(snapshot.SrcAccessKeys, snapshot.SrcCredentialReport)...)
 		return nil
 	}
 	var out []keyFact
-	for _, r := range s.CredentialReport {
+	for _, r := range e.snap.CredentialReport {
 		if r.Root() {
 			continue // root keys have their own rule
 		}
@@ -168,7 +242,7 @@ func keys(e *env, lastUsed bool) []keyFact {
 }
 
 func keyRotation(e *env) {
-	for _, k := range keys(e, false) {
+	for _, k := range keys(e) {
 		if !k.Active {
 			continue
 		}
@@ -181,34 +255,43 @@ func keyRotation(e *env) {
 	}
 }
 
+// unusedCredentials fails a credential unused for the limit or more (CIS:
+// "45 days or more"), so 45 days and a few hours fail. A password never
+// used counts from when it was set (password_last_changed), not from when
+// the user was created, and one set after its last use from then too: a
+// password set yesterday on an old user has existed for a day.
 func unusedCredentials(e *env) {
 	limit := e.th.UnusedDays
-	// Console passwords: only the credential report says whether one exists.
-	if !e.missing(snapshot.SrcCredentialReport) {
-		for _, r := range e.snap.CredentialReport {
-			if r.Root() || !r.PasswordEnabled {
-				continue
-			}
-			switch last := r.PasswordLastUsed; {
-			case !last.IsZero() && e.days(last.Time) > limit:
-				e.fail("", r.ARN, "console password of user %s last used %d days ago (limit %d)", r.User, e.days(last.Time), limit)
-			case last.IsZero() && e.days(r.Created) > limit:
-				e.fail("", r.ARN, "console password of user %s never used; the user is %d days old (limit %d)", r.User, e.days(r.Created), limit)
-			default:
-				e.pass("", r.ARN, "console password of user %s used within %d days or recently created", r.User, limit)
-			}
-		}
-	} else {
-		e.cannot(e.snap.FailuresOf(snapshot.SrcCredentialReport)...)
+	if e.missing(snapshot.SrcCredentialReport) {
+		return
 	}
-	for _, k := range keys(e, true) {
+	for _, r := range e.snap.CredentialReport {
+		if r.Root() || !r.PasswordEnabled {
+			continue
+		}
+		set, setWhat := r.PasswordLastChanged.Time, "set"
+		if set.IsZero() {
+			set, setWhat = r.Created, "the user was created"
+		}
+		switch last := r.PasswordLastUsed.Time; {
+		case !last.IsZero() && last.After(set) && e.days(last) >= limit:
+			e.fail("", r.ARN, "console password of user %s last used %d days ago (limit %d)", r.User, e.days(last), limit)
+		case last.IsZero() && e.days(set) >= limit:
+			e.fail("", r.ARN, "console password of user %s never used; %s %d days ago (limit %d)", r.User, setWhat, e.days(set), limit)
+		case !last.IsZero() && !last.After(set) && e.days(set) >= limit:
+			e.fail("", r.ARN, "console password of user %s not used since it was set %d days ago (limit %d)", r.User, e.days(set), limit)
+		default:
+			e.pass("", r.ARN, "console password of user %s used or set within %d days", r.User, limit)
+		}
+	}
+	for _, k := range keys(e) {
 		if !k.Active {
 			continue
 		}
 		switch {
-		case !k.LastUsed.IsZero() && e.days(k.LastUsed) > limit:
+		case !k.LastUsed.IsZero() && e.days(k.LastUsed) >= limit:
 			e.fail("", k.Resource, "%s of user %s last used %d days ago (limit %d)", k.name(), k.User, e.days(k.LastUsed), limit)
-		case k.LastUsed.IsZero() && e.days(k.Created) > limit:
+		case k.LastUsed.IsZero() && e.days(k.Created) >= limit:
 			e.fail("", k.Resource, "%s of user %s never used; created %d days ago (limit %d)", k.name(), k.User, e.days(k.Created), limit)
 		default:
 			e.pass("", k.Resource, "%s of user %s used within %d days or recently created", k.name(), k.User, limit)
@@ -221,9 +304,9 @@ func twoActiveKeys(e *env) {
 		arn, name string
 		active    []string
 	}
-	var users []*user // in listing order
+	var users []*user // in report order
 	byARN := map[string]*user{}
-	for _, k := range keys(e, false) {
+	for _, k := range keys(e) {
 		u := byARN[k.UserARN]
 		if u == nil {
 			u = &user{arn: k.UserARN, name: k.User}

@@ -8,7 +8,10 @@ import (
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/budgets"
+	bgtypes "github.com/aws/aws-sdk-go-v2/service/budgets/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/support"
@@ -53,9 +56,10 @@ func (c *collector) describeTrails(ctx context.Context, region string) {
 	}
 }
 
-// trailStatuses reads GetTrailStatus once per trail, in the trail's home
-// region when that region was collected (else where it was seen; the ARN
-// works from any region).
+// trailStatuses reads GetTrailStatus and GetEventSelectors once per
+// trail: the status in the trail's home region when that region was
+// collected (else where it was seen; the ARN works from any region), the
+// selectors in the home region.
 func (c *collector) trailStatuses(ctx context.Context) {
 	seen := slices.SortedFunc(maps.Values(c.trails), func(a, b *trailSeen) int { return cmp.Compare(a.trail.ARN, b.trail.ARN) })
 	FanOut(ctx, c.opts.Parallel, seen, func(ctx context.Context, t *trailSeen) {
@@ -63,18 +67,86 @@ func (c *collector) trailStatuses(ctx context.Context) {
 		if slices.Contains(c.snap.Regions, t.trail.HomeRegion) {
 			region = t.trail.HomeRegion
 		}
-		out, err := cloudtrail.NewFromConfig(c.regionConfig(region)).GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: &t.trail.ARN})
-		if err != nil {
-			c.fail(SrcTrailStatus, region, t.trail.ARN, "cloudtrail:GetTrailStatus", err)
-			return
+		cl := cloudtrail.NewFromConfig(c.regionConfig(region))
+		if c.opts.wants(SrcTrailStatus) {
+			out, err := cl.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: &t.trail.ARN})
+			if err != nil {
+				c.fail(SrcTrailStatus, region, t.trail.ARN, "cloudtrail:GetTrailStatus", err)
+			} else {
+				t.trail.Status = &TrailStatus{
+					Logging:           aws.ToBool(out.IsLogging),
+					StartedLogging:    aws.ToTime(out.StartLoggingTime),
+					LatestDelivery:    aws.ToTime(out.LatestDeliveryTime),
+					LatestDeliveryErr: aws.ToString(out.LatestDeliveryError),
+				}
+			}
 		}
-		t.trail.Status = &TrailStatus{
-			Logging:           aws.ToBool(out.IsLogging),
-			StartedLogging:    aws.ToTime(out.StartLoggingTime),
-			LatestDelivery:    aws.ToTime(out.LatestDeliveryTime),
-			LatestDeliveryErr: aws.ToString(out.LatestDeliveryError),
+		if c.opts.wants(SrcEventSelectors) {
+			// Selectors are asked of the trail's home region, which
+			// always knows the trail (a shadow's region may not).
+			home := cmp.Or(t.trail.HomeRegion, region)
+			out, err := cloudtrail.NewFromConfig(c.regionConfig(home)).GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: &t.trail.ARN})
+			if err != nil {
+				// Another account's organization trail may not show its
+				// selectors to a member; they are judged in its account.
+				if a := t.trail.Account(); a != "" && a != c.snap.Account {
+					return
+				}
+				c.fail(SrcEventSelectors, home, t.trail.ARN, "cloudtrail:GetEventSelectors", err)
+				return
+			}
+			t.trail.Events = trailEvents(out)
 		}
 	})
+}
+
+// trailEvents summarizes what a trail's selectors record. Basic selectors:
+// each has IncludeManagementEvents and a ReadWriteType. Advanced ones: a
+// selector records management events when it has the field selector
+// eventCategory = Management, and only reads or only writes when it also
+// selects readOnly = true or false (CloudTrail's documented grammar).
+func trailEvents(o *cloudtrail.GetEventSelectorsOutput) *TrailEvents {
+	ev := &TrailEvents{}
+	for _, s := range o.EventSelectors {
+		if !aws.ToBool(s.IncludeManagementEvents) {
+			continue
+		}
+		switch s.ReadWriteType {
+		case cttypes.ReadWriteTypeAll, "":
+			ev.ManagementRead, ev.ManagementWrite = true, true
+		case cttypes.ReadWriteTypeReadOnly:
+			ev.ManagementRead = true
+		case cttypes.ReadWriteTypeWriteOnly:
+			ev.ManagementWrite = true
+		}
+		ev.ExcludedSources = append(ev.ExcludedSources, s.ExcludeManagementEventSources...)
+	}
+	for _, s := range o.AdvancedEventSelectors {
+		ev.Advanced = true
+		management, read, write := false, true, true
+		for _, f := range s.FieldSelectors {
+			switch aws.ToString(f.Field) {
+			case "eventCategory":
+				management = slices.Contains(f.Equals, "Management")
+			case "readOnly":
+				switch {
+				case slices.Contains(f.Equals, "true"):
+					write = false
+				case slices.Contains(f.Equals, "false"):
+					read = false
+				}
+			case "eventSource":
+				ev.ExcludedSources = append(ev.ExcludedSources, f.NotEquals...)
+			}
+		}
+		if management {
+			ev.ManagementRead = ev.ManagementRead || read
+			ev.ManagementWrite = ev.ManagementWrite || write
+		}
+	}
+	slices.Sort(ev.ExcludedSources)
+	ev.ExcludedSources = slices.Compact(ev.ExcludedSources)
+	return ev
 }
 
 // collectTrails puts the trails seen into the snapshot, by ARN.
@@ -174,5 +246,56 @@ func (c *collector) trustedAdvisor(ctx context.Context) {
 	}
 	c.mu.Lock()
 	c.snap.Advisor = ta
+	c.mu.Unlock()
+}
+
+// budgetNotificationReads bounds the budgets whose notifications are read
+// looking for one with an alert: one call each, and the first found ends
+// the search (AWS allows 20,000 budgets an account).
+const budgetNotificationReads = 20
+
+// budgets reads the account's AWS Budgets and, until one with an alert is
+// found, each budget's notifications: a budget alert is billing
+// monitoring where there is no billing alarm.
+func (c *collector) budgets(ctx context.Context) {
+	cl := budgets.NewFromConfig(c.regionConfig(GlobalRegion))
+	list, err := drain(ctx, budgets.NewDescribeBudgetsPaginator(cl, &budgets.DescribeBudgetsInput{AccountId: &c.snap.Account}),
+		func(o *budgets.DescribeBudgetsOutput) []Budget {
+			var out []Budget
+			for _, b := range o.Budgets {
+				out = append(out, Budget{Name: aws.ToString(b.BudgetName)})
+			}
+			return out
+		})
+	var nf *bgtypes.NotFoundException
+	switch {
+	case errors.As(err, &nf):
+		err = nil // no budget at all
+	case err != nil:
+		c.fail(SrcBudgets, GlobalRegion, "", "budgets:ViewBudget", err)
+		return
+	}
+	for i := range list {
+		if i >= budgetNotificationReads {
+			break
+		}
+		out, err := cl.DescribeNotificationsForBudget(ctx, &budgets.DescribeNotificationsForBudgetInput{AccountId: &c.snap.Account, BudgetName: &list[i].Name})
+		if errors.As(err, &nf) {
+			err = nil
+		}
+		if err != nil {
+			c.fail(SrcBudgets, GlobalRegion, list[i].Name, "budgets:ViewBudget", err)
+			continue
+		}
+		list[i].NotificationsRead = true
+		if out != nil {
+			list[i].Notifications = len(out.Notifications)
+		}
+		if list[i].Notifications > 0 {
+			break
+		}
+	}
+	c.mu.Lock()
+	c.snap.Budgets = list
 	c.mu.Unlock()
 }

@@ -32,6 +32,13 @@ type Options struct {
 	// started for (each is two or more calls and IAM throttles). Default
 	// 100; negative skips Access Advisor.
 	ServiceAccessLimit int
+	// LookupInterval spaces the CloudTrail LookupEvents calls of one
+	// account and region (CloudTrail allows 2 a second). Default
+	// DefaultLookupInterval.
+	LookupInterval time.Duration
+	// LookupPages bounds the LookupEvents pages read per key and region.
+	// Default DefaultLookupPages.
+	LookupPages int
 }
 
 // Defaults for Options.
@@ -60,6 +67,12 @@ func (o Options) withDefaults() Options {
 	if o.ServiceAccessLimit == 0 {
 		o.ServiceAccessLimit = DefaultServiceAccessLimit
 	}
+	if o.LookupInterval <= 0 {
+		o.LookupInterval = DefaultLookupInterval
+	}
+	if o.LookupPages <= 0 {
+		o.LookupPages = DefaultLookupPages
+	}
 	return o
 }
 
@@ -72,7 +85,8 @@ func (o Options) wants(srcs ...Source) bool {
 }
 
 // regionalSources are the sources read in every region.
-var regionalSources = []Source{SrcSecurityGroups, SrcInterfaces, SrcInstances, SrcImages, SrcTrails, SrcTrailStatus}
+var regionalSources = []Source{SrcSecurityGroups, SrcInterfaces, SrcInstances, SrcImages, SrcTrails, SrcTrailStatus,
+	SrcPrefixLists, SrcAddresses, SrcEventSelectors}
 
 // Collect reads one snapshot of r's account: the sources opts asks for,
 // no more. Facts r has already read (the credential report, the users'
@@ -110,6 +124,10 @@ func Collect(ctx context.Context, r *Reader, opts Options) (*Snapshot, error) {
 	add(c.policiesAndAccess, SrcPolicies, SrcServiceAccess)
 	add(c.billingAlarms, SrcBillingAlarms)
 	add(c.trustedAdvisor, SrcTrustedAdvisor)
+	add(c.budgets, SrcBudgets)
+	add(c.rootMFADevices, SrcMFADevices)
+	add(c.orgFeatures, SrcOrgFeatures)
+	add(c.accountSummary, SrcAccountSummary)
 	if opts.wants(regionalSources...) {
 		regions := opts.Regions
 		if regions == nil {
@@ -125,7 +143,7 @@ func Collect(ctx context.Context, r *Reader, opts Options) (*Snapshot, error) {
 	FanOut(ctx, opts.Parallel, tasks, func(ctx context.Context, task func(context.Context)) { task(ctx) })
 	// Trails are seen from every region (multi-region and organization
 	// trails appear as shadows everywhere); their status is read once each.
-	if opts.wants(SrcTrailStatus) {
+	if opts.wants(SrcTrailStatus, SrcEventSelectors) {
 		c.trailStatuses(ctx)
 	}
 	c.collectTrails()

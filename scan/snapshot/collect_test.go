@@ -65,10 +65,13 @@ func queryCloudWatch(o *cloudwatch.Options) {
 
 // collect reads a snapshot of moto's default account through a proxy
 // that counts the calls.
-func collectCounted(t testing.TB, srv *mototest.Server, opts snapshot.Options) (*snapshot.Snapshot, *mototest.Counter) {
+// The proxy adapts moto's credential report to AWS's (the <root_account>
+// row) and answers with answers first.
+func collectCounted(t testing.TB, srv *mototest.Server, opts snapshot.Options, answers ...mototest.AnswerFunc) (*snapshot.Snapshot, *mototest.Counter) {
 	t.Helper()
 	var calls mototest.Counter
-	cfg := testConfig(srv.Proxy(t, calls.Count).URL)
+	report := &mototest.CredentialReport{}
+	cfg := testConfig(srv.Proxy(t, mototest.Chain(append([]mototest.AnswerFunc{calls.Count}, append(answers, report.Answer)...)...)).URL)
 	snap, err := snapshot.Collect(context.Background(), snapshot.NewReader(cfg, "123456789012", opts), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +143,26 @@ func seedWeak(t *testing.T, cfg aws.Config) {
 	}
 	ok(t)(ec.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: img.Images[0].ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 		SecurityGroupIds: []string{aws.ToString(sg.GroupId)}}))
+	// An Elastic IP nobody uses. (The default security group keeps moto's
+	// default rules, which fail CIS 5.4.)
+	ok(t)(ec.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc}))
+}
+
+// restrictDefaultGroups removes every rule of the default security groups
+// in cfg's region, as CIS 5.4 asks.
+func restrictDefaultGroups(t *testing.T, cfg aws.Config) {
+	ctx := context.Background()
+	ec := ec2.NewFromConfig(cfg)
+	gs := must[*ec2.DescribeSecurityGroupsOutput](t)(ec.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"default"}}}}))
+	for _, g := range gs.SecurityGroups {
+		if len(g.IpPermissions) > 0 {
+			ok(t)(ec.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{GroupId: g.GroupId, IpPermissions: g.IpPermissions}))
+		}
+		if len(g.IpPermissionsEgress) > 0 {
+			ok(t)(ec.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: g.GroupId, IpPermissions: g.IpPermissionsEgress}))
+		}
+	}
 }
 
 // seedStrong builds an account every check should pass.
@@ -167,6 +190,8 @@ func seedStrong(t *testing.T, cfg aws.Config, endpoint string) {
 	ok(t)(euTrail.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("all"), S3BucketName: aws.String("trail-logs"),
 		IsMultiRegionTrail: aws.Bool(true), EnableLogFileValidation: aws.Bool(true)}))
 	ok(t)(euTrail.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("all")}))
+
+	restrictDefaultGroups(t, cfg)
 
 	ok(t)(cloudwatch.NewFromConfig(cfg, queryCloudWatch).PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
 		AlarmName: aws.String("billing"), Namespace: aws.String("AWS/Billing"), MetricName: aws.String("EstimatedCharges"),
@@ -211,10 +236,10 @@ func logResults(t *testing.T, rs []finding.CheckResult) {
 }
 
 // motoGaps are the could-not-run results moto causes (no Access Advisor,
-// no Trusted Advisor summaries, no root row); recorded_test.go covers them.
+// no Trusted Advisor summaries); recorded_test.go covers them.
 func motoGap(r finding.CheckResult) bool {
 	switch r.RuleID {
-	case "iam-unused-services", "trusted-advisor", "iam-root-access-key", "iam-root-mfa":
+	case "iam-unused-services", "trusted-advisor":
 		return r.State == finding.CheckCouldNotRun
 	}
 	return false
@@ -252,6 +277,7 @@ func TestCollectWeakAccount(t *testing.T) {
 		"iam-password-policy", "iam-user-mfa", "iam-access-key-rotation", "iam-unused-credentials",
 		"iam-user-two-active-keys", "ec2-security-group-open", "ec2-instance-public-ip", "cloudtrail-enabled",
 		"ec2-outdated-ami", "iam-admin-policy", "billing-alarm",
+		"iam-password-reuse", "iam-root-mfa", "iam-root-hardware-mfa", "ec2-default-security-group", "ec2-elastic-ip-unused",
 	} {
 		if got[id][finding.CheckFail] == 0 {
 			t.Errorf("%s: no failure in the weak account: %v", id, got[id])
@@ -272,7 +298,9 @@ func TestCollectStrongAccount(t *testing.T) {
 	cfg := testConfig(srv.Endpoint)
 	seedStrong(t, cfg, srv.Endpoint)
 
-	snap, _ := collectCounted(t, srv, fastOptions)
+	// The root user has a password and a hardware MFA device (no virtual
+	// one is listed for it).
+	snap, _ := collectCounted(t, srv, fastOptions, (&mototest.CredentialReport{Root: map[string]string{"mfa_active": "true"}}).Answer)
 	if len(snap.Trails) != 1 || snap.Trails[0].HomeRegion != "eu-west-1" || snap.Trails[0].Status == nil {
 		t.Errorf("the multi-region trail must be seen once (from both regions) with its status: %+v", snap.Trails)
 	}
@@ -288,7 +316,9 @@ func TestCollectStrongAccount(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"iam-password-policy", "iam-user-mfa", "cloudtrail-enabled", "cloudtrail-log-validation",
-		"cloudtrail-delivery", "billing-alarm", "iam-admin-policy", "ec2-security-group-open"} {
+		"cloudtrail-delivery", "billing-alarm", "iam-admin-policy", "ec2-security-group-open",
+		"iam-password-reuse", "iam-root-mfa", "iam-root-hardware-mfa", "iam-root-access-key", "ec2-default-security-group",
+		"iam-unused-credentials", "iam-access-key-rotation"} {
 		if got[id][finding.CheckPass] == 0 {
 			t.Errorf("%s: no pass: %v", id, got[id])
 		}
@@ -317,13 +347,14 @@ func TestPolicyCoversCalls(t *testing.T) {
 		}
 	}
 	for _, op := range calls.Ops() {
-		// CloudWatch signs as "monitoring"; its actions are cloudwatch:*.
-		perm := strings.ToLower(strings.Replace(op, "monitoring:", "cloudwatch:", 1))
+		perm := strings.ToLower(snapshot.ActionPermission(op))
 		if !allowed[perm] {
 			t.Errorf("docs/iam-policy.json lacks %s", perm)
 		}
 	}
-	for _, want := range []string{"iam:generateservicelastaccesseddetails", "iam:getpolicy", "iam:getpolicyversion", "support:describetrustedadvisorchecksummaries"} {
+	for _, want := range []string{"iam:generateservicelastaccesseddetails", "iam:getpolicy", "iam:getpolicyversion", "support:describetrustedadvisorchecksummaries",
+		"ec2:getmanagedprefixlistentries", "iam:listorganizationsfeatures", "cloudtrail:geteventselectors", "budgets:viewbudget",
+		"iam:getaccountsummary", "iam:listvirtualmfadevices", "ec2:describeaddresses"} {
 		if !allowed[want] {
 			t.Errorf("docs/iam-policy.json lacks %s", want)
 		}

@@ -43,16 +43,39 @@ func (c *collector) region(ctx context.Context, name string) {
 		r.NetworkInterfaces = regional(ctx, c, SrcInterfaces, name, "ec2:DescribeNetworkInterfaces",
 			ec2.NewDescribeNetworkInterfacesPaginator(cl, &ec2.DescribeNetworkInterfacesInput{}), networkInterfaces)
 	}
-	if c.opts.wants(SrcInstances, SrcImages) {
-		r.Instances = regional(ctx, c, SrcInstances, name, "ec2:DescribeInstances",
+	if c.opts.wants(SrcSecurityGroups, SrcPrefixLists) {
+		r.PrefixLists = c.prefixLists(ctx, cl, name, r.SecurityGroups)
+	}
+	if c.opts.wants(SrcInstances, SrcImages, SrcAddresses) {
+		// One listing holds the running instances and the stopped ones,
+		// which matter for the Elastic IPs they hold.
+		all := regional(ctx, c, SrcInstances, name, "ec2:DescribeInstances",
 			ec2.NewDescribeInstancesPaginator(cl, &ec2.DescribeInstancesInput{
-				Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"running"}}},
+				Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"running", "stopping", "stopped"}}},
 			}), instances)
+		for _, in := range all {
+			if in.State == "running" {
+				r.Instances = append(r.Instances, in)
+			} else {
+				r.Stopped = append(r.Stopped, in)
+			}
+		}
+	}
+	if c.opts.wants(SrcAddresses) {
+		out, err := cl.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
+		if err != nil {
+			c.fail(SrcAddresses, name, "", "ec2:DescribeAddresses", err)
+		} else {
+			for _, a := range out.Addresses {
+				r.Addresses = append(r.Addresses, Address{PublicIP: aws.ToString(a.PublicIp), AllocationID: aws.ToString(a.AllocationId),
+					Instance: aws.ToString(a.InstanceId), Interface: aws.ToString(a.NetworkInterfaceId)})
+			}
+		}
 	}
 	if c.opts.wants(SrcImages) {
 		r.Images = c.images(ctx, cl, name, r.Instances)
 	}
-	if c.opts.wants(SrcTrails, SrcTrailStatus) {
+	if c.opts.wants(SrcTrails, SrcTrailStatus, SrcEventSelectors) {
 		c.describeTrails(ctx, name)
 	}
 
@@ -83,8 +106,13 @@ func securityGroups(o *ec2.DescribeSecurityGroupsOutput) []SecurityGroup {
 			for _, r := range p.Ipv6Ranges {
 				in.CIDRs = append(in.CIDRs, aws.ToString(r.CidrIpv6))
 			}
+			for _, pl := range p.PrefixListIds {
+				in.PrefixLists = append(in.PrefixLists, aws.ToString(pl.PrefixListId))
+			}
+			in.Groups = len(p.UserIdGroupPairs)
 			sg.Ingress = append(sg.Ingress, in)
 		}
+		sg.Egress = len(g.IpPermissionsEgress)
 		out = append(out, sg)
 	}
 	return out
@@ -106,6 +134,15 @@ func networkInterfaces(o *ec2.DescribeNetworkInterfacesOutput) []NetworkInterfac
 		if n.Association != nil {
 			ni.PublicIP = aws.ToString(n.Association.PublicIp)
 		}
+		// An Elastic IP may sit on any private IP of the interface.
+		for _, p := range n.PrivateIpAddresses {
+			if p.Association != nil && aws.ToString(p.Association.PublicIp) != "" {
+				ni.PublicIPs = appendNew(ni.PublicIPs, aws.ToString(p.Association.PublicIp))
+			}
+		}
+		if ni.PublicIP != "" {
+			ni.PublicIPs = appendNew(ni.PublicIPs, ni.PublicIP)
+		}
 		out = append(out, ni)
 	}
 	return out
@@ -117,6 +154,7 @@ func instances(o *ec2.DescribeInstancesOutput) []Instance {
 		for _, in := range res.Instances {
 			i := Instance{
 				ID:       aws.ToString(in.InstanceId),
+				State:    stateName(in.State),
 				ImageID:  aws.ToString(in.ImageId),
 				Launched: aws.ToTime(in.LaunchTime),
 				PublicIP: aws.ToString(in.PublicIpAddress),
@@ -127,14 +165,67 @@ func instances(o *ec2.DescribeInstancesOutput) []Instance {
 					i.Name = aws.ToString(t.Value)
 				}
 			}
-			// An Elastic IP on a secondary interface is not in PublicIpAddress.
+			// An Elastic IP on a secondary interface, or on a secondary
+			// private IP of any interface, is not in PublicIpAddress.
 			for _, n := range in.NetworkInterfaces {
 				if i.PublicIP == "" && n.Association != nil {
 					i.PublicIP = aws.ToString(n.Association.PublicIp)
 				}
+				for _, p := range n.PrivateIpAddresses {
+					if i.PublicIP == "" && p.Association != nil {
+						i.PublicIP = aws.ToString(p.Association.PublicIp)
+					}
+				}
 			}
 			out = append(out, i)
 		}
+	}
+	return out
+}
+
+func stateName(s *types.InstanceState) string {
+	if s == nil {
+		return ""
+	}
+	return string(s.Name)
+}
+
+func appendNew(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
+// prefixLists reads the entries of every managed prefix list the groups'
+// rules reference: one paginated call a list, only for lists in use.
+func (c *collector) prefixLists(ctx context.Context, cl *ec2.Client, region string, groups []SecurityGroup) map[string]PrefixList {
+	var ids []string
+	for _, g := range groups {
+		for _, in := range g.Ingress {
+			ids = append(ids, in.PrefixLists...)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make(map[string]PrefixList, len(ids))
+	for _, id := range ids {
+		entries, err := drain(ctx, ec2.NewGetManagedPrefixListEntriesPaginator(cl, &ec2.GetManagedPrefixListEntriesInput{PrefixListId: aws.String(id)}),
+			func(o *ec2.GetManagedPrefixListEntriesOutput) []string {
+				var cidrs []string
+				for _, e := range o.Entries {
+					cidrs = append(cidrs, aws.ToString(e.Cidr))
+				}
+				return cidrs
+			})
+		if err != nil {
+			c.fail(SrcPrefixLists, region, id, "ec2:GetManagedPrefixListEntries", err)
+			continue
+		}
+		out[id] = PrefixList{ID: id, CIDRs: entries}
 	}
 	return out
 }

@@ -30,6 +30,13 @@ const (
 	SrcTrailStatus      Source = "trail-status"
 	SrcBillingAlarms    Source = "billing-alarms"
 	SrcTrustedAdvisor   Source = "trusted-advisor"
+	SrcPrefixLists      Source = "prefix-lists"    // GetManagedPrefixListEntries of the lists rules reference
+	SrcAddresses        Source = "addresses"       // DescribeAddresses, per region
+	SrcEventSelectors   Source = "event-selectors" // GetEventSelectors, per trail
+	SrcMFADevices       Source = "mfa-devices"     // ListVirtualMFADevices
+	SrcOrgFeatures      Source = "org-features"    // ListOrganizationsFeatures
+	SrcBudgets          Source = "budgets"         // DescribeBudgets, DescribeNotificationsForBudget
+	SrcAccountSummary   Source = "account-summary" // GetAccountSummary
 )
 
 // Failure is one AWS call that failed, kept with the source it prevented.
@@ -97,6 +104,14 @@ var iamPrefix = map[string]string{
 	"CloudWatch": "cloudwatch",
 	"Support":    "support",
 	"STS":        "sts",
+	"Budgets":    "budgets",
+}
+
+// actionPermission are the operations whose IAM action is not named after
+// them ("prefix:Operation" to the action).
+var actionPermission = map[string]string{
+	"budgets:DescribeBudgets":                "budgets:ViewBudget",
+	"budgets:DescribeNotificationsForBudget": "budgets:ViewBudget",
 }
 
 // Permission maps an SDK service ID and operation to the IAM action that
@@ -106,7 +121,20 @@ func Permission(serviceID, operation string) string {
 	if prefix == "" {
 		prefix = strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
 	}
-	return prefix + ":" + operation
+	return ActionPermission(prefix + ":" + operation)
+}
+
+// ActionPermission maps a call named "service:Operation" (as the signing
+// service names it, "monitoring:DescribeAlarms") to the IAM action that
+// allows it ("cloudwatch:DescribeAlarms", "budgets:ViewBudget").
+func ActionPermission(op string) string {
+	if p, ok := actionPermission[op]; ok {
+		return p
+	}
+	if rest, ok := strings.CutPrefix(op, "monitoring:"); ok {
+		return "cloudwatch:" + rest
+	}
+	return op
 }
 
 // newFailure describes err. op is the "prefix:Operation" permission to

@@ -3,13 +3,14 @@ package snapshot
 import (
 	"context"
 	"errors"
-	"maps"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/keysweep/keysweep/scan/iampolicy"
 )
 
 func (c *collector) iam() *iam.Client { return c.r.iam() }
@@ -65,99 +66,48 @@ func (c *collector) usersAndKeys(ctx context.Context) {
 	c.mu.Unlock()
 }
 
-// policiesAndAccess reads every user, role and group with its policies in
-// one paginated GetAccountAuthorizationDetails, then what Access Advisor
-// says each principal uses.
+// policiesAndAccess takes every user, role and group with its policies
+// from the reader's one paginated GetAccountAuthorizationDetails (shared
+// with the triage of committed keys), then reads what Access Advisor says
+// each principal uses.
 func (c *collector) policiesAndAccess(ctx context.Context) {
-	cl := c.iam()
-	// AWS managed policies are left out of the filter: asked for, the call
-	// returns every one of them (over a thousand, several MB); the few
-	// attached ones are read one by one below.
-	p := iam.NewGetAccountAuthorizationDetailsPaginator(cl, &iam.GetAccountAuthorizationDetailsInput{
-		Filter: []types.EntityType{types.EntityTypeUser, types.EntityTypeRole, types.EntityTypeGroup, types.EntityTypeLocalManagedPolicy},
-	})
-	pages, err := drain(ctx, p, func(o *iam.GetAccountAuthorizationDetailsOutput) []*iam.GetAccountAuthorizationDetailsOutput {
-		return []*iam.GetAccountAuthorizationDetailsOutput{o}
-	})
-	if err != nil {
-		c.fail(SrcPolicies, "", "", "iam:GetAccountAuthorizationDetails", err)
+	auth, fail := c.r.Authorization(ctx)
+	if fail != nil {
+		c.record(*fail)
 		return
 	}
-
-	var (
-		principals []Principal
-		attached   = map[string][]int{}  // policy ARN -> indexes into principals
-		managed    = map[string]string{} // policy ARN -> default version document
-	)
-	add := func(p Principal, inline []types.PolicyDetail, att []types.AttachedPolicy) {
+	c.record(auth.Failures...)
+	var principals []Principal
+	add := func(p Principal, inline []InlinePolicy, attached []string) {
 		for _, d := range inline {
-			if grantsAdmin(aws.ToString(d.PolicyDocument)) {
-				p.AdminVia = append(p.AdminVia, "inline:"+aws.ToString(d.PolicyName))
+			if grantsAdmin(d.Document) {
+				p.AdminVia = append(p.AdminVia, "inline:"+d.Name)
+			}
+		}
+		for _, arn := range slices.Sorted(slices.Values(attached)) {
+			if doc, ok := auth.Policies[arn]; ok && grantsAdmin(doc) {
+				p.AdminVia = append(p.AdminVia, arn)
 			}
 		}
 		principals = append(principals, p)
-		for _, a := range att {
-			arn := aws.ToString(a.PolicyArn)
-			attached[arn] = append(attached[arn], len(principals)-1)
-		}
 	}
-	for _, o := range pages {
-		for _, u := range o.UserDetailList {
-			add(Principal{Kind: KindUser, Name: aws.ToString(u.UserName), ARN: aws.ToString(u.Arn), Path: aws.ToString(u.Path), Created: aws.ToTime(u.CreateDate)},
-				u.UserPolicyList, u.AttachedManagedPolicies)
-		}
-		for _, r := range o.RoleDetailList {
-			add(Principal{Kind: KindRole, Name: aws.ToString(r.RoleName), ARN: aws.ToString(r.Arn), Path: aws.ToString(r.Path), Created: aws.ToTime(r.CreateDate)},
-				r.RolePolicyList, r.AttachedManagedPolicies)
-		}
-		for _, g := range o.GroupDetailList {
-			add(Principal{Kind: KindGroup, Name: aws.ToString(g.GroupName), ARN: aws.ToString(g.Arn), Path: aws.ToString(g.Path), Created: aws.ToTime(g.CreateDate)},
-				g.GroupPolicyList, g.AttachedManagedPolicies)
-		}
-		for _, pol := range o.Policies {
-			for _, v := range pol.PolicyVersionList {
-				if v.IsDefaultVersion {
-					managed[aws.ToString(pol.Arn)] = aws.ToString(v.Document)
-				}
-			}
-		}
+	for _, u := range auth.Users {
+		add(Principal{Kind: KindUser, Name: u.Name, ARN: u.ARN, Path: u.Path, Created: u.Created}, u.Inline, u.Attached)
 	}
-	for _, arn := range slices.Sorted(maps.Keys(attached)) {
-		doc, ok := managed[arn]
-		if !ok {
-			if doc, ok = c.defaultPolicyVersion(ctx, cl, arn); !ok {
-				continue
-			}
-		}
-		if grantsAdmin(doc) {
-			for _, i := range attached[arn] {
-				principals[i].AdminVia = append(principals[i].AdminVia, arn)
-			}
-		}
+	for _, r := range auth.Roles {
+		add(Principal{Kind: KindRole, Name: r.Name, ARN: r.ARN, Path: r.Path, Created: r.Created}, r.Inline, r.Attached)
+	}
+	for _, g := range auth.Groups {
+		add(Principal{Kind: KindGroup, Name: g.Name, ARN: g.ARN, Path: g.Path, Created: g.Created}, g.Inline, g.Attached)
 	}
 	if c.opts.wants(SrcServiceAccess) {
-		c.serviceAccess(ctx, cl, principals)
+		c.serviceAccess(ctx, c.iam(), principals)
 	}
 
 	c.mu.Lock()
 	c.snap.Principals = principals
+	c.snap.Authorization = auth
 	c.mu.Unlock()
-}
-
-// defaultPolicyVersion reads the default version of a managed policy that
-// GetAccountAuthorizationDetails did not return (an AWS managed one).
-func (c *collector) defaultPolicyVersion(ctx context.Context, cl *iam.Client, arn string) (string, bool) {
-	pol, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
-	if err != nil {
-		c.fail(SrcPolicies, "", arn, "iam:GetPolicy", err)
-		return "", false
-	}
-	v, err := cl.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: &arn, VersionId: pol.Policy.DefaultVersionId})
-	if err != nil {
-		c.fail(SrcPolicies, "", arn, "iam:GetPolicyVersion", err)
-		return "", false
-	}
-	return aws.ToString(v.PolicyVersion.Document), true
 }
 
 // serviceAccess runs an Access Advisor job for each user and role (service
@@ -249,20 +199,20 @@ func (c *collector) lastAccessed(ctx context.Context, cl *iam.Client, arn string
 	return services, err
 }
 
-// grantsAdmin reports whether a policy document has a statement allowing
-// every action on every resource. IAM returns documents URL-encoded
-// (RFC 3986); moto and hand-written fixtures sometimes do not.
+// grantsAdmin reports whether a policy document makes its holder an
+// administrator (CIS 1.16): it allows every action on every resource, or
+// it has the shape of one (Allow with NotAction, or Action "*" with
+// NotResource, conditions or not) and still allows IAM's actions, with
+// which the holder grants itself whatever was left out. AWS's
+// PowerUserAccess (NotAction iam:*, organizations:*, account:*) is not.
+// Judged by package iampolicy, as IAM evaluates. A document that does not
+// parse cannot be judged and is not called admin.
 func grantsAdmin(doc string) bool {
-	d, err := parsePolicy(doc)
+	p, err := iampolicy.Parse("", doc)
 	if err != nil {
 		return false
 	}
-	for _, s := range d.Statement {
-		if s.Effect == "Allow" && slices.ContainsFunc(s.Action, isStar) && slices.ContainsFunc(s.Resource, isStar) {
-			return true
-		}
-	}
-	return false
+	ps := []iampolicy.Policy{p}
+	return iampolicy.GrantsFullAdmin(ps) ||
+		(iampolicy.FullAdminLike(ps) && iampolicy.Evaluate(ps, "iam:*", "arn:aws:iam::*").Allows())
 }
-
-func isStar(s string) bool { return s == "*" || s == "*:*" }

@@ -25,9 +25,13 @@ type Reader struct {
 	opts    Options
 
 	report   once[reportFacts]
+	org      once[orgFacts]
 	users    once[usersFacts]
-	mu       sync.Mutex
+	auth     once[authFacts]
+	regions  once[regionsFacts]
+	mu       sync.Mutex // guards userKeys and limiters
 	userKeys map[string]*once[userKeysFacts]
+	limiters map[string]*limiter // LookupEvents calls by region
 }
 
 // NewReader reads the account cfg's credentials act in; account is its
@@ -42,6 +46,9 @@ func NewReader(cfg aws.Config, account string, opts Options) *Reader {
 
 // Account is the 12-digit ID of the account read.
 func (r *Reader) Account() string { return r.account }
+
+// HomeRegion is the region of the reader's regional calls.
+func (r *Reader) HomeRegion() string { return r.cfg.Region }
 
 // once is a value computed by the first caller of get and shared by all.
 type once[T any] struct {

@@ -15,9 +15,11 @@ type CredentialRow struct {
 	User    string    `json:"user"`
 	ARN     string    `json:"arn"`
 	Created time.Time `json:"created"`
-	// PasswordEnabled is false for the root user, whose report says
-	// "not_supported": root always has a password, checked by its own rules.
+	// PasswordEnabled says whether the user has a console password.
+	// PasswordUnknown is set when the cell is a placeholder
+	// ("not_supported", what older reports say for the root user).
 	PasswordEnabled      bool          `json:"passwordEnabled"`
+	PasswordUnknown      bool          `json:"passwordUnknown,omitempty"`
 	PasswordLastUsed     Stamp         `json:"passwordLastUsed"`
 	PasswordLastChanged  Stamp         `json:"passwordLastChanged"`
 	PasswordNextRotation Stamp         `json:"passwordNextRotation"`
@@ -97,6 +99,7 @@ func ParseCredentialReport(content []byte) ([]CredentialRow, error) {
 			ARN:                  p.text("arn"),
 			Created:              p.stamp("user_creation_time").Time,
 			PasswordEnabled:      p.bool("password_enabled"),
+			PasswordUnknown:      placeholder(p.raw("password_enabled")),
 			PasswordLastUsed:     p.stamp("password_last_used"),
 			PasswordLastChanged:  p.stamp("password_last_changed"),
 			PasswordNextRotation: p.stamp("password_next_rotation"),

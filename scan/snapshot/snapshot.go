@@ -39,6 +39,9 @@ type Snapshot struct {
 	// Principals are the users, roles and groups with the policies that
 	// grant them "*" on "*", and what Access Advisor says they use.
 	Principals []Principal `json:"principals,omitempty"`
+	// Authorization is every user, group and role with its policies
+	// (iam:GetAccountAuthorizationDetails), for judging what they grant.
+	Authorization *Authorization `json:"authorization,omitempty"`
 	// ServiceAccessSkipped counts principals whose Access Advisor job was not
 	// run because of Options.ServiceAccessLimit.
 	ServiceAccessSkipped int `json:"serviceAccessSkipped,omitempty"`
@@ -50,6 +53,22 @@ type Snapshot struct {
 	Trails        []Trail         `json:"trails,omitempty"`
 	BillingAlarms []Alarm         `json:"billingAlarms,omitempty"`
 	Advisor       *TrustedAdvisor `json:"trustedAdvisor,omitempty"`
+	// Budgets are the account's AWS Budgets with how many notifications
+	// (alerts) each has; NotificationsRead is false for a budget whose
+	// notifications were not read (one with an alert was found first).
+	Budgets []Budget `json:"budgets,omitempty"`
+	// RootVirtualMFA are the serial numbers of the virtual MFA devices
+	// assigned to the root user (a hardware device is not listed there).
+	RootVirtualMFA []string `json:"rootVirtualMfa,omitempty"`
+	// MFADevicesRead says whether the virtual MFA devices were listed.
+	MFADevicesRead bool `json:"mfaDevicesRead,omitempty"`
+	// RootPasswordPresent is GetAccountSummary's AccountPasswordPresent:
+	// whether the root user has a password (nil when not read, or when
+	// IAM's answer lacks the key).
+	RootPasswordPresent *bool `json:"rootPasswordPresent,omitempty"`
+	// Organization is what iam:ListOrganizationsFeatures says about
+	// centralized root access (nil when not read).
+	Organization *OrgFeatures `json:"organization,omitempty"`
 
 	Failures []Failure `json:"failures,omitempty"`
 }
@@ -74,6 +93,32 @@ func (s *Snapshot) Failed(src Source, region string) bool {
 		}
 	}
 	return false
+}
+
+// OrgFeatures is the centralized root access of the account's AWS
+// Organization. Only the management account (or IAM's delegated
+// administrator) can read it; in a member account Visible is false and,
+// under --org, the caller copies the management account's answer in.
+type OrgFeatures struct {
+	// Visible says whether the features were read (in this account, or
+	// from the management account for a member).
+	Visible bool `json:"visible"`
+	// Standalone is set when the account is in no organization.
+	Standalone bool `json:"standalone,omitempty"`
+	// Management is the account that answered, when it is another one.
+	Management string `json:"management,omitempty"`
+	// Why says why the features are not visible here.
+	Why string `json:"why,omitempty"`
+	// RootCredentialsManagement and RootSessions are the features enabled.
+	RootCredentialsManagement bool `json:"rootCredentialsManagement,omitempty"`
+	RootSessions              bool `json:"rootSessions,omitempty"`
+}
+
+// Budget is an AWS Budgets budget and how many notifications it has.
+type Budget struct {
+	Name              string `json:"name"`
+	Notifications     int    `json:"notifications"`
+	NotificationsRead bool   `json:"notificationsRead"`
 }
 
 // PasswordPolicy is the account password policy.
@@ -148,6 +193,13 @@ type Region struct {
 	// Images are the AMIs of the running instances, by ID. An AMI that
 	// DescribeImages no longer returns is present with Missing set.
 	Images map[string]Image `json:"images,omitempty"`
+	// PrefixLists are the managed prefix lists security group rules
+	// reference, by ID, with their entries.
+	PrefixLists map[string]PrefixList `json:"prefixLists,omitempty"`
+	// Addresses are the region's Elastic IPs.
+	Addresses []Address `json:"addresses,omitempty"`
+	// Stopped are the stopped instances (for Elastic IPs they hold).
+	Stopped []Instance `json:"stopped,omitempty"`
 }
 
 // SecurityGroup is an EC2 security group with its ingress rules.
@@ -156,7 +208,13 @@ type SecurityGroup struct {
 	Name    string    `json:"name"`
 	VPC     string    `json:"vpc,omitempty"`
 	Ingress []Ingress `json:"ingress,omitempty"`
+	// Egress counts the egress permissions (the default security group
+	// must have none, CIS 5.4).
+	Egress int `json:"egress,omitempty"`
 }
+
+// Default reports whether g is a VPC's default security group.
+func (g SecurityGroup) Default() bool { return g.Name == "default" }
 
 // Ingress is one ingress permission. Protocol "-1" means every protocol
 // (and then the ports are meaningless).
@@ -165,6 +223,28 @@ type Ingress struct {
 	FromPort int32    `json:"fromPort"`
 	ToPort   int32    `json:"toPort"`
 	CIDRs    []string `json:"cidrs,omitempty"` // IPv4 and IPv6
+	// PrefixLists are the managed prefix lists the rule allows (their
+	// entries are in Region.PrefixLists).
+	PrefixLists []string `json:"prefixLists,omitempty"`
+	// Groups counts the security groups the rule allows.
+	Groups int `json:"groups,omitempty"`
+}
+
+// PrefixList is a managed prefix list a security group rule references.
+type PrefixList struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name,omitempty"`
+	CIDRs []string `json:"cidrs,omitempty"`
+}
+
+// Address is an Elastic IP address.
+type Address struct {
+	PublicIP     string `json:"publicIp"`
+	AllocationID string `json:"allocationId,omitempty"`
+	// Instance and Interface are what the address is associated with
+	// ("" when it is not associated).
+	Instance  string `json:"instance,omitempty"`
+	Interface string `json:"interface,omitempty"`
 }
 
 // NetworkInterface is an ENI and what owns it.
@@ -177,7 +257,30 @@ type NetworkInterface struct {
 	Description string   `json:"description,omitempty"`
 	Groups      []string `json:"groups,omitempty"`
 	Instance    string   `json:"instance,omitempty"`
-	PublicIP    string   `json:"publicIp,omitempty"`
+	// PublicIP is the primary private IP's public address, PublicIPs
+	// every public address of the interface (Elastic IPs on secondary
+	// private IPs included).
+	PublicIP  string   `json:"publicIp,omitempty"`
+	PublicIPs []string `json:"publicIps,omitempty"`
+}
+
+// Unreachable reports whether the interface is one AWS creates for a
+// service that the internet cannot reach through it whatever its security
+// groups allow: an interface VPC endpoint, a NAT gateway, a Lambda
+// function's or a transit gateway's attachment, … (EC2's InterfaceType),
+// holding no public address. Unknown types count as reachable, and so do
+// plain "interface" ones (an instance, a publicly accessible RDS
+// database), load balancers and Global Accelerator's.
+func (n NetworkInterface) Unreachable() bool {
+	if n.PublicIP != "" || len(n.PublicIPs) > 0 {
+		return false
+	}
+	switch n.Type {
+	case "vpc_endpoint", "natGateway", "nat_gateway", "lambda", "transit_gateway", "quicksight",
+		"api_gateway_managed", "iot_rules_managed", "aws_codestar_connections_managed", "gateway_load_balancer_endpoint":
+		return true
+	}
+	return false
 }
 
 // LoadBalancer reports whether the interface belongs to an Elastic Load
@@ -185,7 +288,7 @@ type NetworkInterface struct {
 // amazon-elb; NLB and GWLB have their own types).
 func (n NetworkInterface) LoadBalancer() bool {
 	switch n.Type {
-	case "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint":
+	case "load_balancer", "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint":
 		return true
 	}
 	return n.RequesterID == "amazon-elb" || strings.HasPrefix(n.Description, "ELB ")
@@ -194,6 +297,7 @@ func (n NetworkInterface) LoadBalancer() bool {
 // Instance is a running EC2 instance.
 type Instance struct {
 	ID       string    `json:"id"`
+	State    string    `json:"state,omitempty"`
 	Name     string    `json:"name,omitempty"`
 	ImageID  string    `json:"imageId"`
 	Launched time.Time `json:"launched,omitzero"`
@@ -225,6 +329,33 @@ type Trail struct {
 	Bucket        string `json:"bucket,omitempty"`
 	// Status is nil when GetTrailStatus failed (see Failures).
 	Status *TrailStatus `json:"status,omitempty"`
+	// Events is what the trail's event selectors record; nil when
+	// GetEventSelectors was not read or failed (see Failures).
+	Events *TrailEvents `json:"events,omitempty"`
+}
+
+// Account is the 12-digit account in the trail's ARN: the account that
+// owns the trail and alone can change it (an organization trail is owned
+// by the management account and seen in every member).
+func (t Trail) Account() string {
+	parts := strings.SplitN(t.ARN, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
+}
+
+// TrailEvents summarizes a trail's event selectors (basic or advanced).
+type TrailEvents struct {
+	// ManagementRead and ManagementWrite say whether management events of
+	// that kind are recorded (CIS 3.1 wants both).
+	ManagementRead  bool `json:"managementRead"`
+	ManagementWrite bool `json:"managementWrite"`
+	// ExcludedSources are management event sources left out (e.g.
+	// kms.amazonaws.com).
+	ExcludedSources []string `json:"excludedSources,omitempty"`
+	// Advanced says the trail uses advanced event selectors.
+	Advanced bool `json:"advanced,omitempty"`
 }
 
 // TrailStatus is what GetTrailStatus says.

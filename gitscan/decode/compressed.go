@@ -1,0 +1,249 @@
+package decode
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
+	"github.com/ulikunitz/xz/lzma"
+)
+
+// maxWindow bounds the history a decompressor may declare it needs (an
+// xz or LZMA dictionary, a zstd window): each is allocated before a byte
+// is decoded, so a small hostile stream could otherwise ask for GiBs.
+// xz -9 and zstd -19 use 64 MiB and 8 MiB.
+const maxWindow = 64 << 20
+
+// errWindow is a stream whose declared window is beyond maxWindow.
+var errWindow = errors.New("declares a window beyond the bound")
+
+func windowError(size int64) error {
+	return fmt.Errorf("%w: %d MiB, more than %d MiB", errWindow, size>>20, maxWindow>>20)
+}
+
+// decompress reads the compressed stream b of kind k ("gzip", "bzip2",
+// "xz", "zstd") within MaxBytes. A stream that is malformed from its
+// start yields nothing and no gap (see Expand); one whose window is
+// beyond maxWindow is a gap.
+func (x *expander) decompress(path, k string, b []byte) ([]byte, bool) {
+	r, closer, err := newDecompressor(k, bytes.NewReader(b))
+	if errors.Is(err, errWindow) {
+		x.gap(path, "%s stream not decompressed: it %v", k, err)
+		return nil, false
+	}
+	if err != nil {
+		return nil, false
+	}
+	defer closer()
+	return x.readAll(path, r)
+}
+
+// newDecompressor returns a reader of the stream r of kind k and what
+// releases it.
+func newDecompressor(k string, r io.Reader) (io.Reader, func(), error) {
+	nop := func() {}
+	switch k {
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		return zr, nop, err
+	case "bzip2":
+		return bzip2.NewReader(r), nop, nil
+	case "xz":
+		if br, ok := r.(*bytes.Reader); ok {
+			if dict, ok := xzDict(br); ok && dict > maxWindow {
+				return nil, nop, windowError(dict)
+			}
+			r = fitXZDict(br)
+		}
+		// DictCap is the least dictionary the xz reader allocates (the
+		// block's own is checked above); the classic LZMA reader below
+		// takes it as the most.
+		zr, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(r)
+		return zr, nop, err
+	case "zstd":
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(uint64(DefaultLimits.MaxBytes)))
+		if err != nil {
+			return nil, nop, err
+		}
+		return zr, zr.Close, nil
+	case "zlib":
+		zr, err := zlib.NewReader(r)
+		return zr, nop, err
+	}
+	return nil, nop, fmt.Errorf("unknown compression %q", k)
+}
+
+// xzDict returns the dictionary size the first block of the xz stream in
+// r declares (its LZMA2 filter's property), without consuming r.
+func xzDict(r *bytes.Reader) (int64, bool) {
+	var hdr [12 + 1024]byte
+	n, _ := r.ReadAt(hdr[:], 0)
+	b := hdr[:n]
+	if len(b) < 13 {
+		return 0, false
+	}
+	size := 4 * (int(b[12]) + 1)
+	if b[12] == 0 || len(b) < 12+size {
+		return 0, false
+	}
+	h := b[12 : 12+size]
+	flags := h[1]
+	i := 2
+	uvarint := func() (uint64, bool) {
+		v, n := binary.Uvarint(h[i:])
+		if n <= 0 {
+			return 0, false
+		}
+		i += n
+		return v, true
+	}
+	if flags&0x40 != 0 {
+		if _, ok := uvarint(); !ok {
+			return 0, false
+		}
+	}
+	if flags&0x80 != 0 {
+		if _, ok := uvarint(); !ok {
+			return 0, false
+		}
+	}
+	for range int(flags&3) + 1 {
+		id, ok := uvarint()
+		if !ok {
+			return 0, false
+		}
+		psize, ok := uvarint()
+		if !ok || uint64(len(h)-i) < psize {
+			return 0, false
+		}
+		if id == 0x21 && psize == 1 {
+			p := h[i]
+			if p > 40 {
+				return 0, false
+			}
+			if p == 40 {
+				return 1<<32 - 1, true
+			}
+			return int64(2|p&1) << (p/2 + 11), true
+		}
+		i += int(psize)
+	}
+	return 0, false
+}
+
+// fitXZDict returns the xz stream in r with its block's dictionary cut to
+// the block's size, which its index records: the decoder allocates the
+// dictionary the header declares (xz -6 declares 8 MiB for a file of a
+// few bytes), and no match reaches back further than the block's start.
+// A stream of more than one block or stream is returned as it is.
+func fitXZDict(r *bytes.Reader) io.Reader {
+	b := make([]byte, r.Len())
+	r.ReadAt(b, 0)
+	for len(b) >= 4 && string(b[len(b)-4:]) == "\x00\x00\x00\x00" {
+		b = b[:len(b)-4] // stream padding
+	}
+	if len(b) < 12+12+8 || string(b[len(b)-2:]) != "YZ" {
+		return bytes.NewReader(b)
+	}
+	indexSize := (int(binary.LittleEndian.Uint32(b[len(b)-8:len(b)-4])) + 1) * 4
+	idx := len(b) - 12 - indexSize
+	if idx < 12 || b[idx] != 0 {
+		return bytes.NewReader(b)
+	}
+	count, n := binary.Uvarint(b[idx+1:])
+	if n <= 0 || count != 1 {
+		return bytes.NewReader(b)
+	}
+	_, m := binary.Uvarint(b[idx+1+n:]) // unpadded size
+	if m <= 0 {
+		return bytes.NewReader(b)
+	}
+	size, k := binary.Uvarint(b[idx+1+n+m:])
+	if k <= 0 {
+		return bytes.NewReader(b)
+	}
+	hdrLen := 4 * (int(b[12]) + 1)
+	if b[12] == 0 || 12+hdrLen > idx {
+		return bytes.NewReader(b)
+	}
+	hdr := b[12 : 12+hdrLen]
+	at := bytes.Index(hdr[:hdrLen-4], []byte{0x21, 0x01})
+	if at < 0 || at+2 >= hdrLen-4 {
+		return bytes.NewReader(b)
+	}
+	// The smallest LZMA2 dictionary property holding size bytes.
+	var p byte
+	for p < 40 && int64(2|p&1)<<(p/2+11) < int64(size) {
+		p++
+	}
+	if p >= hdr[at+2] {
+		return bytes.NewReader(b)
+	}
+	hdr[at+2] = p
+	binary.LittleEndian.PutUint32(hdr[hdrLen-4:], crc32.ChecksumIEEE(hdr[:hdrLen-4]))
+	return bytes.NewReader(b)
+}
+
+// lzmaReader reads the LZMA data of a zip member (method 14): a version,
+// the properties' size, the properties (5 bytes, as in a .lzma file), and
+// the compressed stream, which ends with an end marker or where the data
+// ends.
+func lzmaReader(r io.Reader) (io.Reader, error) {
+	var h [9]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, err
+	}
+	if binary.LittleEndian.Uint16(h[2:4]) != 5 {
+		return nil, errors.New("lzma: properties are not 5 bytes")
+	}
+	if dict := binary.LittleEndian.Uint32(h[5:9]); int64(dict) > maxWindow {
+		return nil, windowError(int64(dict))
+	}
+	// The classic .lzma header: properties, dictionary, size (unknown:
+	// the zip's size is the hostile archive's word; the end marker or the
+	// data's end ends the stream).
+	var classic [13]byte
+	copy(classic[:5], h[4:9])
+	binary.LittleEndian.PutUint64(classic[5:], ^uint64(0))
+	return lzma.ReaderConfig{DictCap: maxWindow}.NewReader(io.MultiReader(bytes.NewReader(classic[:]), r))
+}
+
+// inflate decompresses a zlib stream (a PDF's FlateDecode) within
+// MaxBytes.
+func (x *expander) inflate(path string, b []byte) ([]byte, bool) {
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, false
+	}
+	return x.readAll(path, zr)
+}
+
+// readAll reads r up to what is left of MaxBytes; at the bound it says so
+// and reports false. A read error ends the data (a truncated stream is
+// read as far as it goes) and reports false.
+func (x *expander) readAll(path string, r io.Reader) ([]byte, bool) {
+	left := x.lim.MaxBytes - x.read
+	if left <= 0 || x.stopped {
+		x.spend(path, 1) // says so once, if it has not
+		return nil, false
+	}
+	data, err := io.ReadAll(io.LimitReader(r, left+1))
+	if int64(len(data)) > left {
+		data = data[:left]
+		x.read += left
+		x.gap(path, "stopped at %d MiB decompressed; the rest is not scanned", x.lim.MaxBytes>>20)
+		x.stopped = true
+		return data, false
+	}
+	x.read += int64(len(data))
+	return data, err == nil
+}

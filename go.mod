@@ -1,6 +1,8 @@
 module github.com/keysweep/keysweep
 
-go 1.26.8
+go 1.26.0
+
+toolchain go1.26.8
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0

@@ -3,7 +3,6 @@ package action
 import (
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +12,10 @@ import (
 // TestActionMetadata: action.yml and the code agree. Every input the code
 // reads is declared (an undeclared one is always empty on a real runner),
 // every declared input is read, every output written is declared, and the
-// action runs a released image by exact version.
+// composite steps hand every input to the binary the way the runner hands
+// a Docker or JavaScript action its inputs (INPUT_ and the upper-cased
+// name), and every output from the step that runs it. No file names a
+// release: the ref a workflow uses is the version (scripts/action.sh).
 func TestActionMetadata(t *testing.T) {
 	b, err := os.ReadFile("../action.yml")
 	if err != nil {
@@ -21,11 +23,15 @@ func TestActionMetadata(t *testing.T) {
 	}
 	var meta struct {
 		Inputs  map[string]struct{ Default string }
-		Outputs map[string]struct{ Description string }
+		Outputs map[string]struct{ Description, Value string }
 		Runs    struct {
 			Using string
-			Image string
-			Args  []string
+			Steps []struct {
+				ID   string
+				Uses string
+				Run  string
+				Env  map[string]string
+			}
 		}
 		Branding struct{ Icon, Color string }
 	}
@@ -71,16 +77,54 @@ func TestActionMetadata(t *testing.T) {
 	if len(read) < 15 || len(written) != 5 {
 		t.Errorf("found %d inputs and %d outputs in the code: is the pattern stale?", len(read), len(written))
 	}
-	if meta.Runs.Using != "docker" || !regexp.MustCompile(`^docker://ghcr\.io/keysweep/keysweep:v\d+\.\d+\.\d+$`).MatchString(meta.Runs.Image) || !slices.Equal(meta.Runs.Args, []string{"action"}) {
-		t.Errorf("runs %+v: want the released image by exact version, args [action]", meta.Runs)
+	if meta.Runs.Using != "composite" {
+		t.Fatalf("runs.using = %q, want composite (runs on every runner, no Docker)", meta.Runs.Using)
 	}
-	// The pre-commit example names the same release as action.yml.
-	doc, err := os.ReadFile("../docs/suppressions.md")
-	if err != nil {
-		t.Fatal(err)
+	var run map[string]string
+	for _, st := range meta.Runs.Steps {
+		if st.ID == "run" {
+			run = st.Env
+			if st.Run != `"$KEYSWEEP_BIN" action` {
+				t.Errorf("the run step runs %q, want the installed binary's action command", st.Run)
+			}
+		}
+		// A third-party action by tag could change under the users' jobs.
+		if st.Uses != "" && !regexp.MustCompile(`@[0-9a-f]{40}$`).MatchString(st.Uses) {
+			t.Errorf("step uses %q: pin it by commit SHA", st.Uses)
+		}
 	}
-	version := meta.Runs.Image[strings.LastIndexByte(meta.Runs.Image, ':')+1:]
-	if !strings.Contains(string(doc), "rev: "+version+"\n") {
-		t.Errorf("docs/suppressions.md's pre-commit rev is not %s", version)
+	for name := range meta.Inputs {
+		env := "INPUT_" + strings.ToUpper(name)
+		if want := "${{ inputs." + name + " }}"; run[env] != want {
+			t.Errorf("the run step's env %s = %q, want %q", env, run[env], want)
+		}
+	}
+	for k := range run {
+		if name, ok := strings.CutPrefix(k, "INPUT_"); ok {
+			if _, ok := meta.Inputs[strings.ToLower(name)]; !ok {
+				t.Errorf("the run step sets %s, which is no input", k)
+			}
+		}
+	}
+	for name, o := range meta.Outputs {
+		if want := "${{ steps.run.outputs." + name + " }}"; o.Value != want {
+			t.Errorf("output %s has value %q, want %q", name, o.Value, want)
+		}
+	}
+	// No file names a version; the docs' examples name none either.
+	for _, f := range []string{"../action.yml", "../.pre-commit-hooks.yaml", "../.github/workflows/org-scan.yml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(b)) {
+			// A third-party action's pin comment names its version.
+			if strings.Contains(line, "uses:") {
+				continue
+			}
+			if m := regexp.MustCompile(`\bv\d+\.\d+\.\d+\b`).FindString(line); m != "" {
+				t.Errorf("%s names version %s: the ref a workflow uses must decide the version", f, m)
+			}
+		}
 	}
 }

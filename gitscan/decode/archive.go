@@ -129,7 +129,7 @@ func isKnownHeader(line []byte) bool {
 			}
 			// X-Anything: a header name, then a colon.
 			name, _, ok := bytes.Cut(line, []byte(":"))
-			return ok && bytes.IndexAny(name, " \t") < 0
+			return ok && !bytes.ContainsAny(name, " \t")
 		}
 	}
 	return false

@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	testKey    = "AKIAQ7ZK3MWPR2TVBN4D"
+	testKey    = "AKIAQ7ZK3MWPR2TVBN4D" // keysweep:allow made-up test fixture, never issued
 	testSecret = "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"
 )
 

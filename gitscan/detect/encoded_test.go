@@ -59,6 +59,35 @@ func TestEncodedMarkers(t *testing.T) {
 	}
 }
 
+// TestArchiveMarkers checks that a base64-encoded archive is a suspect by
+// its header alone: the key inside is compressed out of sight, so only the
+// archive's magic can make the blob be decoded.
+func TestArchiveMarkers(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	body := make([]byte, 64)
+	for i := range body {
+		body[i] = byte(r.Uint32())
+	}
+	var heads []string
+	for level := '1'; level <= '9'; level++ {
+		heads = append(heads, "BZh"+string(level)+"1AY&SY") // bzip2 -1 … -9
+	}
+	heads = append(heads, "\x1f\x8b\x08\x00", "PK\x03\x04", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd")
+	for _, h := range heads {
+		once := base64.StdEncoding.EncodeToString(append([]byte(h), body...))
+		twice := base64.StdEncoding.EncodeToString([]byte(once))
+		encs := []string{once}
+		if h[0] == 0x1f {
+			encs = append(encs, twice) // a Helm 3 release: base64 of base64 of gzip
+		}
+		for _, enc := range encs {
+			if !MayContainEncoded([]byte("const fixture = \"" + enc + "\"\n")) {
+				t.Errorf("no marker in base64 of %q: %.24s…", h, enc)
+			}
+		}
+	}
+}
+
 func TestEncodedNotInText(t *testing.T) {
 	for _, name := range []string{"source", "upper-hex"} {
 		if got := Encoded(nil, benchInputs()[name]); len(got) != 0 {

@@ -20,8 +20,12 @@ const (
 
 // archiveMagic are the first bytes of the archives decode opens (gzip,
 // zip, bzip2, xz, zstd), found base64-encoded up to archiveLayers times
-// (a Helm release is gzip encoded twice).
-var archiveMagic = []string{"\x1f\x8b\x08", "PK\x03\x04", "BZh", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd"}
+// (a Helm release is gzip encoded twice). bzip2's is its whole stream
+// header, "BZh", the block size and the first block's magic: "BZh" alone
+// encodes to grams as common as "lp" and "po", which rareRun would cut
+// to nothing.
+var archiveMagic = []string{"\x1f\x8b\x08", "PK\x03\x04", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd",
+	"BZh11AY&SY", "BZh21AY&SY", "BZh31AY&SY", "BZh41AY&SY", "BZh51AY&SY", "BZh61AY&SY", "BZh71AY&SY", "BZh81AY&SY", "BZh91AY&SY"}
 
 const archiveLayers = 2
 

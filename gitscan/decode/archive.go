@@ -169,13 +169,14 @@ func kind(b []byte) string {
 // The cost is bounded by lim.MaxBytes decoded bytes in total, whatever
 // the nesting: every decoder is linear in what it reads and writes.
 func Expand(blob []byte, lim Limits) (parts []Part, gaps []string) {
-	x := &expander{lim: lim}
+	x := &expander{lim: lim, blob: blob}
 	x.expand("", "", blob, 0)
 	return x.parts, x.gaps
 }
 
 type expander struct {
 	lim     Limits
+	blob    []byte // the blob Expand was given
 	read    int64
 	entries int
 	parts   []Part
@@ -278,12 +279,28 @@ func (x *expander) text(path, how string, b []byte, depth int) {
 // nested opens the archives base64-encoded in text (a Kubernetes
 // ConfigMap's binaryData, a gzip'd value, a Helm release: base64 of base64
 // of gzip), like the blob's own.
+//
+// A compressed stream in the blob's own text has no place of its own: the
+// text parts it decompresses to are placed at the token that encodes it,
+// so a finding names the line of the token, not a line of the
+// decompressed text under the blob's path. (An archive's members have
+// their own paths, and text decoded from other text keeps its place.)
 func (x *expander) nested(path, how string, b []byte, depth int) {
+	own := path == "" && len(b) == len(x.blob) && len(b) > 0 && &b[0] == &x.blob[0]
 	for _, a := range base64Archives(b) {
 		if x.stopped || !x.spend(path, int64(len(a.data))) {
 			return
 		}
+		first := len(x.parts)
 		x.expand(path, join(how, a.how), a.data, depth)
+		if !own {
+			continue
+		}
+		for i := first; i < len(x.parts); i++ {
+			if p := &x.parts[i]; p.Path == path && p.Spans == nil {
+				p.Orig, p.Spans = b, []Span{{OutStart: 0, OutEnd: len(p.Data), InStart: a.start, InEnd: a.end}}
+			}
+		}
 	}
 }
 

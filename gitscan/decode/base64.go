@@ -189,8 +189,9 @@ var archiveMarkers = func() (m [maxArchiveLayers][][]byte) {
 
 // An encodedArchive is an archive found base64-encoded in text.
 type encodedArchive struct {
-	how  string // "base64", "base64 > base64", ...
-	data []byte
+	how        string // "base64", "base64 > base64", ...
+	data       []byte
+	start, end int // the token in the text
 }
 
 // base64Archives returns the archives that base64 tokens of buf decode to,
@@ -234,7 +235,7 @@ func base64Archives(buf []byte) []encodedArchive {
 			how += " > base64"
 		}
 		if dec != nil && kind(dec) != "" {
-			out = append(out, encodedArchive{how, dec})
+			out = append(out, encodedArchive{how, dec, s, e})
 		}
 	}
 	return out

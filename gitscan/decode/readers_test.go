@@ -235,3 +235,30 @@ func TestSmallStreamsSmallMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodedStreamPlacedAtItsToken checks that text decompressed from a
+// base64 token in the blob's own text is placed at the token: a finding in
+// it names the token's line, not a line of the decompressed text.
+func TestEncodedStreamPlacedAtItsToken(t *testing.T) {
+	tok := base64.StdEncoding.EncodeToString(gz(bs(testEnv)))
+	blob := "package fixtures\n\n// gzip of an env file\nconst env = \"" + tok + "\"\n"
+	parts, gaps := Expand(bs(blob), DefaultLimits)
+	if len(gaps) > 0 {
+		t.Fatalf("gaps: %v", gaps)
+	}
+	at := strings.Index(blob, tok)
+	found := false
+	for _, p := range parts {
+		if p.How != "base64 > gzip" {
+			continue
+		}
+		found = true
+		i := strings.Index(string(p.Data), testKey)
+		if i < 0 || p.Spans == nil || p.Offset(i) != at {
+			t.Errorf("the key in %q is placed at %d, want the token at %d (spans %v)", p.How, p.Offset(i), at, p.Spans)
+		}
+	}
+	if !found {
+		t.Fatalf("no base64 > gzip part in %v", parts)
+	}
+}

@@ -21,7 +21,7 @@ import (
 
 // bzip2Env is what bzip2(1) -9 makes of env(FakeKey(1300)): the standard
 // library writes no bzip2.
-const bzip2Env = "QlpoOTFBWSZTWb/YmZQAAArPgAAQNsIuP9/whh/BACAAaiKGgDIaNGnpNHqeiARTRpggPUaA00DNTTK/palDP8cUwiw4RBo5hKzEFg51DSGkCqkQkiOZAJ0WWDfBE7FqYgICBl0OioCOBRbOxxpk5QSmUtkc0ythv+LuSKcKEhf7EzKA"
+const bzip2Env = "QlpoOTFBWSZTWb/YmZQAAArPgAAQNsIuP9/whh/BACAAaiKGgDIaNGnpNHqeiARTRpggPUaA00DNTTK/palDP8cUwiw4RBo5hKzEFg51DSGkCqkQkiOZAJ0WWDfBE7FqYgICBl0OioCOBRbOxxpk5QSmUtkc0ythv+LuSKcKEhf7EzKA" // keysweep:allow bzip2 of a made-up key pair, never issued
 
 // Bzip2Env returns bzip2Env's bytes and the text they compress.
 func Bzip2Env() (compressed []byte, text string) {

@@ -392,6 +392,21 @@ func oneLine(err error) string {
 	return escape.Text(s)
 }
 
+// parseFlags parses a command's flags: help on -h/--help (ExitClean),
+// one line naming the bad flag otherwise (ExitError); ok means go on.
+func parseFlags(fs *flag.FlagSet, args []string, help string, stdout, stderr io.Writer) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return ExitClean, true
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, help)
+		return ExitClean, false
+	}
+	fmt.Fprintf(stderr, "keysweep: %s (see %s --help)\n", flagError(err), fs.Name())
+	return ExitError, false
+}
+
 // flagError is the flag package's error as one line that keeps the words
 // "unknown flag" people search for.
 func flagError(err error) string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,13 +65,8 @@ func containCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, containUsage)
-			return ExitClean
-		}
-		fmt.Fprintf(stderr, "keysweep: %s (see keysweep contain --help)\n", strings.TrimPrefix(err.Error(), "flag provided but not defined: "))
-		return ExitError
+	if code, ok := parseFlags(fs, args, containUsage, stdout, stderr); !ok {
+		return code
 	}
 	rest := fs.Args()
 	if id == "" && len(rest) > 0 {

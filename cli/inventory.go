@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/keysweep/keysweep/judge"
@@ -29,13 +28,8 @@ func inventoryCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs := flag.NewFlagSet("keysweep inventory", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	useAWS := fs.Bool("aws", false, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, inventoryUsage)
-			return ExitClean
-		}
-		fmt.Fprintf(stderr, "keysweep: %s (see keysweep inventory --help)\n", strings.TrimPrefix(err.Error(), "flag provided but not defined: "))
-		return ExitError
+	if code, ok := parseFlags(fs, args, inventoryUsage, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "keysweep: inventory takes no arguments, got %q (see keysweep inventory --help)\n", fs.Arg(0))

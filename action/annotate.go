@@ -130,7 +130,7 @@ func (r *run) summary(rep, full *finding.Report, in inputs, sc *scope, changed [
 		return nil
 	}
 	md := summaryMarkdown(rep, full, in, sc, changed, uploads, code)
-	return r.appendRunnerFile("GITHUB_STEP_SUMMARY", full.Scrubber().Replace(rep.Scrubber().Replace(md))+"\n")
+	return r.appendRunnerFile("GITHUB_STEP_SUMMARY", report.MarkdownScrubber(full).Replace(report.MarkdownScrubber(rep).Replace(md))+"\n")
 }
 
 // Bounds of the job summary. GitHub drops a step summary over 1 MiB, so

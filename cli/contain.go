@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/keysweep/keysweep/contain"
+	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/internal/safefile"
 	"github.com/keysweep/keysweep/scan"
 )
@@ -100,24 +102,51 @@ func containCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return ExitError
 	}
 	now := time.Now()
-	rec, err := contain.Run(ctx, cfg, account, arn, contain.Request{KeyID: id, Action: action, Yes: *yes}, now)
-	if err != nil {
-		printError(stderr, err)
-		return ExitError
-	}
 	name := *audit
 	if name == "" {
-		name = fmt.Sprintf("keysweep-contain-%s-%s.json", rec.KeyID, now.UTC().Format("20060102T150405Z"))
+		name = fmt.Sprintf("keysweep-contain-%s-%s.json", id, now.UTC().Format("20060102T150405Z"))
+	}
+	// The audit record's file is opened before anything is changed: a
+	// path that cannot hold it (a link, a missing directory) stops
+	// containment instead of leaving a change nobody recorded.
+	var f *os.File
+	created := false
+	if contain.ValidKeyID(id) {
+		_, statErr := os.Lstat(name)
+		created = os.IsNotExist(statErr)
+		if f, err = safefile.Create(name); err != nil {
+			printError(stderr, err)
+			return ExitError
+		}
+	}
+	rec, err := contain.Run(ctx, cfg, account, arn, contain.Request{KeyID: id, Action: action, Yes: *yes}, now)
+	if err != nil {
+		if f != nil {
+			f.Close()
+			if created {
+				os.Remove(name)
+			}
+		}
+		printError(stderr, err)
+		return ExitError
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(rec); err != nil {
-		printError(stderr, err)
-		return ExitError
+	err = enc.Encode(rec)
+	if err == nil {
+		_, err = f.Write(b.Bytes())
 	}
-	if err := safefile.WriteFile(name, b.Bytes()); err != nil {
-		printError(stderr, err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		printRecord(stdout, rec, name)
+		what := "nothing was changed"
+		if !rec.DryRun && rec.Note == "" {
+			what = "the change WAS made (see above for how to undo it)"
+		}
+		fmt.Fprintf(stderr, "keysweep: %s; the audit record could not be written to %s: %s\n", what, escape.Text(name), oneLine(err))
 		return ExitError
 	}
 	printRecord(stdout, rec, name)

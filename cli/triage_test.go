@@ -92,6 +92,19 @@ func TestTriageAndContainAgainstMoto(t *testing.T) {
 	if status := keyStatus(t, c, "deployer", admin); status != "Active" {
 		t.Fatalf("the dry run left the key %s", status)
 	}
+	// An audit path that cannot hold the record stops containment before
+	// anything is changed.
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere.json"), link); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = run(t, "contain", admin, "--deactivate", "--yes", "--audit", link)
+	if code != ExitError || !strings.Contains(stderr, "symbolic link") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("contain with a linked audit file: exit %d\n%s%s", code, out, stderr)
+	}
+	if status := keyStatus(t, c, "deployer", admin); status != "Active" {
+		t.Fatalf("containment acted though its audit record could not be written: the key is %s", status)
+	}
 	code, out, stderr = run(t, "contain", admin, "--deactivate", "--yes", "--audit", audit)
 	if code != ExitClean || !strings.Contains(out, "after:  key Inactive") || !strings.Contains(out, "undo:   aws iam update-access-key --user-name deployer --access-key-id "+admin+" --status Active") {
 		t.Fatalf("deactivate: exit %d\n%s%s", code, out, stderr)

@@ -90,6 +90,10 @@ func (e *Error) Error() string { return e.Msg }
 
 func refuse(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
 
+// ValidKeyID reports whether id is a long-term access key ID, the only
+// kind Run acts on.
+func ValidKeyID(id string) bool { return keyID.MatchString(id) }
+
 // Run contains req.KeyID with the credentials of cfg, which act as
 // caller in account. It returns the audit record, or an error that says in
 // one line why nothing was done.

@@ -30,12 +30,25 @@ const (
 )
 
 // Scrubber returns the scrubber of every secret value the report holds.
-func (r *Report) Scrubber() *Scrubber {
+func (r *Report) Scrubber() *Scrubber { return r.ScrubberWith() }
+
+// ScrubberWith returns the scrubber of every secret value the report
+// holds, each also in the forms the given escapers write it, for output
+// that is escaped before it is scrubbed.
+func (r *Report) ScrubberWith(forms ...func(string) string) *Scrubber {
 	var values []string
 	for _, k := range r.Keys {
 		for _, s := range []Secret{k.Secret, k.SessionToken} {
-			if !s.IsZero() {
-				values = append(values, s.Reveal())
+			if s.IsZero() {
+				continue
+			}
+			values = append(values, s.Reveal())
+			for _, form := range forms {
+				// Escaping only adds; a form that lost the value (cut
+				// away) would scrub something else.
+				if f := form(s.Reveal()); len(f) > len(s.Reveal()) {
+					values = append(values, f)
+				}
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
 )
 
 // maxPlaces caps the places listed for one key in a markdown row; the
@@ -140,7 +141,7 @@ func Markdown(w io.Writer, r *finding.Report) error {
 		}
 		b.WriteString("\n")
 	}
-	_, err := io.WriteString(w, r.Scrubber().Replace(b.String()))
+	_, err := io.WriteString(w, MarkdownScrubber(r).Replace(b.String()))
 	return err
 }
 
@@ -260,4 +261,11 @@ func mdEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// MarkdownScrubber scrubs markdown built from r: every secret as it is
+// and as mdEscape and escape.Markdown write it (a backslash before its
+// '+' and '/'), since markdown is escaped before it is scrubbed.
+func MarkdownScrubber(r *finding.Report) *finding.Scrubber {
+	return r.ScrubberWith(mdEscape, escape.Markdown)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
 )
 
 // The triage lines show a few of each list; the JSON report has them all.
@@ -83,10 +84,7 @@ func firstOf(vs []string) string {
 			out = append(out, fmt.Sprintf("+%d more", len(vs)-i))
 			break
 		}
-		if len(v) > maxShownText {
-			v = strings.ToValidUTF8(v[:maxShownText], "") + "…"
-		}
-		out = append(out, v)
+		out = append(out, escape.Cut(v, maxShownText))
 	}
 	return strings.Join(out, ", ")
 }

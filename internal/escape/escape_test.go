@@ -142,3 +142,25 @@ func FuzzEscapes(f *testing.F) {
 		}
 	})
 }
+
+func TestCut(t *testing.T) {
+	secret := "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"agent/1.0 " + secret, 20, "agent/1.0 …"},
+		{strings.Repeat("a", 41) + secret, 80, "…"},
+		{"a b c d", 3, "a b…"},
+		{"é" + strings.Repeat("x", 10), 1, "…"},
+	} {
+		if got := Cut(tt.s, tt.n); got != tt.want {
+			t.Errorf("Cut(%.30q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+		if got := Cut(tt.s, tt.n); len(got) > tt.n+len("…") || strings.Contains(got, secret[:8]) {
+			t.Errorf("Cut(%.30q, %d) = %q: too long or holds a secret's start", tt.s, tt.n, got)
+		}
+	}
+}

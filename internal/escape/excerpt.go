@@ -103,3 +103,21 @@ func secretShaped(word string) bool {
 	}
 	return len(word) >= 16 && strings.ContainsAny(word, "0123456789")
 }
+
+// Cut keeps at most n bytes of s, ending with "…" when it cuts. A cut
+// never splits a word of the secrets' alphabet: the word it would split is
+// left out whole, so no first characters of a key or token survive a cut
+// that a scrubber matching whole secrets would then miss.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// '=' too: base64 padding ends a token, and a token cut before it
+	// would no longer be the whole value a scrubber looks for.
+	word := func(c byte) bool { return isWordByte(c) || c == '=' }
+	i := n
+	for i > 0 && word(s[i-1]) && word(s[i]) {
+		i--
+	}
+	return strings.ToValidUTF8(s[:i], "") + "…"
+}

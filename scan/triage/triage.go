@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keysweep/keysweep/finding"
+	"github.com/keysweep/keysweep/internal/escape"
 	"github.com/keysweep/keysweep/scan/iampolicy"
 	"github.com/keysweep/keysweep/scan/snapshot"
 )
@@ -221,9 +222,9 @@ const (
 )
 
 func set(m map[string]bool, v string) {
-	if len(v) > MaxValueLen {
-		v = strings.ToValidUTF8(v[:MaxValueLen], "") + "…"
-	}
+	// A caller chooses its user agent: cut so that no part of a secret in
+	// it survives for the scrubber to miss.
+	v = escape.Cut(v, MaxValueLen)
 	if v != "" {
 		m[v] = true
 	}

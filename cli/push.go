@@ -291,7 +291,7 @@ func judgePush(ctx context.Context, pf *pushFlags, push pipeline.Push, allows ma
 			return ExitError
 		}
 		for _, b := range bypassed {
-			fmt.Fprintf(stderr, "keysweep: bypass by %s: %s at %s let through (%s)\n", escape.Text(cmpOr(who, "an unnamed pusher")), escape.Text(b.KeyID), escape.Text(b.Path), escape.Text(truncate(b.Suppressed.Justification, 200)))
+			fmt.Fprintf(stderr, "keysweep: bypass by %s: %s at %s let through (%s)\n", escape.Text(cmpOr(who, "an unnamed pusher")), escape.Text(b.KeyID), escape.Text(truncate(b.Path, 200)), escape.Text(truncate(b.Suppressed.Justification, 200)))
 		}
 	}
 	code, why := pipeline.ExitCode(rep, cfg)
@@ -439,19 +439,28 @@ type auditRecord struct {
 	Reason      string    `json:"reason"`
 }
 
+// maxAuditRefs bounds the ref names one audit record lists.
+const maxAuditRefs = 100
+
 func recordBypasses(file string, ks []finding.KeyFinding, push pipeline.Push, who, repoPath string) error {
 	if file == "" {
 		return nil
 	}
+	// A pusher chooses paths, ref names and reasons: each record stays a
+	// few kilobytes however many refs a push updates.
 	var refs []string
-	for _, u := range push.Updates {
-		refs = append(refs, u.Ref)
+	for i, u := range push.Updates {
+		if i == maxAuditRefs {
+			refs = append(refs, fmt.Sprintf("and %d more", len(push.Updates)-i))
+			break
+		}
+		refs = append(refs, truncate(u.Ref, 256))
 	}
 	var b strings.Builder
 	now := time.Now().UTC()
 	for _, k := range ks {
 		line, err := json.Marshal(auditRecord{Time: now, Event: "bypass", Pusher: who, Repository: repoPath, Refs: refs,
-			KeyID: k.KeyID, Path: k.Path, Commit: k.Commit, Fingerprint: k.Fingerprint, Reason: k.Suppressed.Justification})
+			KeyID: k.KeyID, Path: truncate(k.Path, 1024), Commit: k.Commit, Fingerprint: k.Fingerprint, Reason: truncate(k.Suppressed.Justification, 1024)})
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package gitscan
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"strings"
 	"time"
@@ -112,7 +113,7 @@ func ScanPush(ctx context.Context, path string, push Push, opts Options) (*Resul
 	}
 
 	h.msgTags, h.extraBlobs, h.extraTrees = map[repo.ID]string{}, map[repo.ID]string{}, map[repo.ID]string{}
-	heads := h.pushedCommits(push.Updates, tips, stored)
+	heads := h.pushedCommits(push.Updates, tips, func(id repo.ID) bool { return old == nil || !old.Has(id) })
 	if err := h.newCommits(ctx, heads, bases, tips, stored); err != nil {
 		return nil, err
 	}
@@ -156,13 +157,22 @@ func ScanPush(ctx context.Context, path string, push Push, opts Options) (*Resul
 // push brings (whose messages are then scanned) to the commits to walk
 // from; a pushed tree or blob the repository did not have is scanned
 // whole. A value an existing ref already names brings nothing.
-func (h *history) pushedCommits(updates []RefUpdate, tips map[repo.ID]bool, stored func(repo.ID) bool) []repo.ID {
+//
+// fresh says whether a pushed tree or blob may be new to the repository:
+// outside a quarantine (pre-push) nothing tells, so every one is scanned.
+func (h *history) pushedCommits(updates []RefUpdate, tips map[repo.ID]bool, fresh func(repo.ID) bool) []repo.ID {
 	var heads []repo.ID
 	for _, u := range updates {
 		id := u.New
 	peel:
-		for range maxTagChain {
+		for depth := 0; ; depth++ {
 			if id.IsZero() || tips[id] {
+				break
+			}
+			if depth == maxTagChain {
+				// What the chain ends at is not looked at: the push is
+				// judged partial, never passed.
+				h.skipped.add(id, "tag chain of "+u.Ref, fmt.Errorf("more than %d annotated tags deep", maxTagChain))
 				break
 			}
 			typ, b, err := h.store.Read(id)
@@ -185,11 +195,11 @@ func (h *history) pushedCommits(updates []RefUpdate, tips map[repo.ID]bool, stor
 			case pack.TypeCommit:
 				heads = append(heads, id)
 			case pack.TypeTree:
-				if !stored(id) {
+				if fresh(id) {
 					h.extraTrees[id] = u.Ref
 				}
 			case pack.TypeBlob:
-				if !stored(id) {
+				if fresh(id) {
 					h.extraBlobs[id] = u.Ref
 				}
 			}

@@ -391,6 +391,39 @@ func TestPrePush(t *testing.T) {
 	// A new branch of pushed commits brings nothing.
 	out, ok = push(c, "HEAD~1:refs/heads/topic")
 	mustAccept(t, out, ok)
+	// A ref pointed straight at a blob holding a key is scanned: outside
+	// a quarantine nothing says the server has it.
+	blob := strings.TrimSpace(c.GitInput("id "+newID+"\nsecret "+newSecret+"\n", "hash-object", "-w", "--stdin"))
+	out, ok = push(c, blob+":refs/tags/blobtag")
+	mustReject(t, out, ok, newID)
+	noSecret(t, out, newSecret)
+}
+
+// TestPreReceiveTagChain: a commit behind more annotated tags than the
+// hook follows is not passed unseen: the push is judged partial.
+func TestPreReceiveTagChain(t *testing.T) {
+	id, secret := gittest.FakeKey(711)
+	srv := newServer(t)
+	c := newClient(t, srv.Dir)
+	c.Write("README", "hello\n")
+	c.Commit("first")
+	out, ok := push(c, "main")
+	mustAccept(t, out, ok)
+	c.Git("checkout", "-q", "-b", "side")
+	c.Write("deploy.env", "id "+id+"\nsecret "+secret+"\n")
+	c.Commit("key")
+	prev := "HEAD"
+	for i := 1; i <= 11; i++ {
+		name := fmt.Sprintf("t%d", i)
+		c.Git("tag", "-a", name, "-m", name, prev)
+		prev = name
+	}
+	out, ok = push(c, "refs/tags/t11")
+	mustReject(t, out, ok)
+	noSecret(t, out, secret)
+	if srv.has(strings.TrimSpace(c.Git("rev-parse", "t11"))) {
+		t.Fatal("the tag chain reached the server")
+	}
 }
 
 // TestPreReceiveOutput: a key ID alone does not block at the default

@@ -271,14 +271,20 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 	for _, c := range h.commits {
 		byHash[c.hash.String()] = c
 	}
-	keys := map[repo.ID]map[string]bool{} // key IDs in a blob
-	keysIn := func(blob repo.ID) map[string]bool {
+	// What a blob holds: each key ID, and each key ID with the secret it
+	// was paired with. A leak was held before only if its evidence was:
+	// a secret added beside a key ID the repository already mentions is
+	// the push's own.
+	type held struct{ keyID, secret string }
+	keys := map[repo.ID]map[held]bool{}
+	keysIn := func(blob repo.ID) map[held]bool {
 		k, ok := keys[blob]
 		if !ok {
-			k = map[string]bool{}
+			k = map[held]bool{}
 			if found, _, _, _, _, err := findBlob(h.store, blob, threshold, nil, nil); err == nil {
 				for _, m := range found {
-					k[m.KeyID] = true
+					k[held{m.KeyID, ""}] = true
+					k[held{m.KeyID, m.Secret}] = true
 				}
 			}
 			keys[blob] = k
@@ -287,7 +293,7 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 	}
 	trees := map[repo.ID][]pack.Entry{}
 	changed := map[[2]repo.ID][]pathBlob{}
-	heldBefore := func(c *commitInfo, p, keyID string, name bool) bool {
+	heldBefore := func(c *commitInfo, p string, ev held, name bool) bool {
 		croot := h.tree(c.tree, "commit "+short(c.hash))
 		for _, ph := range c.parents {
 			pc, err := h.commit(ph)
@@ -301,7 +307,7 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 				}
 				continue
 			}
-			if b := h.pathIn(proot, p, trees); !b.IsZero() && keysIn(b)[keyID] {
+			if b := h.pathIn(proot, p, trees); !b.IsZero() && keysIn(b)[ev] {
 				return true
 			}
 			k := [2]repo.ID{c.hash, ph}
@@ -309,7 +315,7 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 				changed[k] = h.changedFrom(proot, croot, "")
 			}
 			for _, pb := range changed[k] {
-				if keysIn(pb.blob)[keyID] {
+				if keysIn(pb.blob)[ev] {
 					return true
 				}
 			}
@@ -327,7 +333,7 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 		}
 		name := l.Decoded == "file name"
 		file, _, _ := strings.Cut(l.Path, "!") // a member is in its archive's blob
-		if c := byHash[l.Commit]; c != nil && heldBefore(c, file, l.KeyID, name) {
+		if c := byHash[l.Commit]; c != nil && heldBefore(c, file, held{l.KeyID, l.Secret.Reveal()}, name) {
 			continue
 		}
 		out = append(out, l)

@@ -399,6 +399,24 @@ func TestPrePush(t *testing.T) {
 	noSecret(t, out, newSecret)
 }
 
+// TestPreReceiveSecretBesideOldKeyID: the server's history mentions a key
+// ID alone (below fail-on); a push that adds its secret beside it brings
+// a credential, not the old mention, and is rejected.
+func TestPreReceiveSecretBesideOldKeyID(t *testing.T) {
+	id, secret := gittest.FakeKey(721)
+	srv := newServer(t)
+	c := newClient(t, srv.Dir)
+	c.Write("notes.txt", "the old key "+id+" was rotated\n")
+	c.Commit("note")
+	out, ok := push(c, "main")
+	mustAccept(t, out, ok)
+	c.Write("notes.txt", "the old key "+id+" was rotated\nsecret "+secret+"\n")
+	c.Commit("secret beside it")
+	out, ok = push(c, "main")
+	mustReject(t, out, ok, id)
+	noSecret(t, out, secret)
+}
+
 // TestPreReceiveTagChain: a commit behind more annotated tags than the
 // hook follows is not passed unseen: the push is judged partial.
 func TestPreReceiveTagChain(t *testing.T) {

@@ -197,7 +197,13 @@ func fitXZDict(r *bytes.Reader) io.Reader {
 // the properties' size, the properties (5 bytes, as in a .lzma file), and
 // the compressed stream, which ends with an end marker or where the data
 // ends.
-func lzmaReader(r io.Reader) (io.Reader, error) {
+//
+// The dictionary is cut to the member's size (size, from the zip): the
+// reader allocates what the header declares, so a thousand members of a
+// few bytes declaring 64 MiB each would cost 64 GiB of allocation. No
+// match reaches back further than the member's start; a member whose size
+// lies decodes as far as it can.
+func lzmaReader(r io.Reader, size uint64) (io.Reader, error) {
 	var h [9]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return nil, err
@@ -213,6 +219,9 @@ func lzmaReader(r io.Reader) (io.Reader, error) {
 	// data's end ends the stream).
 	var classic [13]byte
 	copy(classic[:5], h[4:9])
+	if dict := binary.LittleEndian.Uint32(h[5:9]); uint64(dict) > max(size, lzma.MinDictCap) {
+		binary.LittleEndian.PutUint32(classic[1:5], uint32(max(size, lzma.MinDictCap)))
+	}
 	binary.LittleEndian.PutUint64(classic[5:], ^uint64(0))
 	return lzma.ReaderConfig{DictCap: maxWindow}.NewReader(io.MultiReader(bytes.NewReader(classic[:]), r))
 }
@@ -237,6 +246,11 @@ func (x *expander) readAll(path string, r io.Reader) ([]byte, bool) {
 		return nil, false
 	}
 	data, err := io.ReadAll(io.LimitReader(r, left+1))
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		// zstd says its frame's window is too large only once it reads.
+		x.gap(path, "zstd stream not decompressed: it declares a window beyond the %d MiB bound", maxWindow>>20)
+		return data, false
+	}
 	if int64(len(data)) > left {
 		data = data[:left]
 		x.read += left

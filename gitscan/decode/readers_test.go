@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz/lzma"
 
 	"github.com/keysweep/keysweep/internal/leakshapes"
 )
@@ -260,5 +264,63 @@ func TestEncodedStreamPlacedAtItsToken(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no base64 > gzip part in %v", parts)
+	}
+}
+
+// TestZstdWindowBeyondBoundIsAGap: klauspost's reader refuses a window
+// beyond the bound only when it reads; that must be a gap, not nothing.
+func TestZstdWindowBeyondBoundIsAGap(t *testing.T) {
+	var parts []Part
+	var gaps []string
+	for _, d := range []byte{17 << 3, 20 << 3} { // 128 MiB, 1 GiB
+		enc, err := zstd.NewWriter(nil, zstd.WithSingleSegment(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blob := enc.EncodeAll(bs(testEnv), nil)
+		enc.Close()
+		if blob[4]&0x20 != 0 {
+			t.Fatal("the encoder wrote a single-segment frame, which has no window descriptor")
+		}
+		blob[5] = d
+		parts, gaps = Expand(blob, DefaultLimits)
+		if len(gaps) != 1 || !strings.Contains(gaps[0], "window beyond the 64 MiB bound") {
+			t.Errorf("window descriptor %#x: parts %d, gaps %q, want one gap naming the bound", d, len(parts), gaps)
+		}
+	}
+}
+
+// TestLZMAMemberDictionaryFitsTheMember: a member of a few bytes that
+// declares a 64 MiB dictionary costs a few bytes, not 64 MiB, per member.
+func TestLZMAMemberDictionaryFitsTheMember(t *testing.T) {
+	var in bytes.Buffer
+	w, err := lzma.WriterConfig{DictCap: 64 << 20}.NewWriter(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(bs(testEnv))
+	w.Close()
+	raw := in.Bytes() // props(1) dict(4) size(8) stream
+	member := append([]byte{9, 20, 5, 0}, raw[:5]...)
+	member = append(member, raw[13:]...)
+	allocs := func(n int) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range n {
+			r, err := lzmaReader(bytes.NewReader(member), uint64(len(testEnv)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(r)
+			if string(got) != testEnv {
+				t.Fatalf("member decoded to %q", got)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	if per := allocs(20) / 20; per > 4<<20 {
+		t.Errorf("a %d-byte member allocates %d MiB", len(testEnv), per>>20)
 	}
 }

@@ -72,7 +72,7 @@ func openMember(f *zip.File) (io.Reader, func(), error) {
 		case 12:
 			return bzip2.NewReader(raw), nop, nil
 		case 14:
-			r, err := lzmaReader(raw)
+			r, err := lzmaReader(raw, f.UncompressedSize64)
 			return r, nop, err
 		}
 		// In memory (it is part of the blob), so that the xz reader can

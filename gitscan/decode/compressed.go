@@ -82,20 +82,105 @@ func newDecompressor(k string, r io.Reader) (io.Reader, func(), error) {
 	return nil, nop, fmt.Errorf("unknown compression %q", k)
 }
 
-// xzDict returns the dictionary size the first block of the xz stream in
-// r declares (its LZMA2 filter's property), without consuming r.
+// xzDict returns the largest dictionary any block of the xz data in r
+// declares, without consuming r. The reader allocates each block's own
+// (ulikunitz/xz takes the larger of its configuration and the header's),
+// so every block of every concatenated stream is found from the end,
+// through each stream's footer and index, as xz --list finds them. Data
+// whose streams cannot be walked so (truncated, no index) is judged by its
+// first block alone, and any later stream's header is refused, so a
+// small stream cannot hide a 4 GiB dictionary behind a modest one.
 func xzDict(r *bytes.Reader) (int64, bool) {
-	var hdr [12 + 1024]byte
-	n, _ := r.ReadAt(hdr[:], 0)
-	b := hdr[:n]
-	if len(b) < 13 {
-		return 0, false
+	b := make([]byte, r.Len())
+	r.ReadAt(b, 0)
+	if most, ok := xzWalk(b); ok {
+		return most, true
+	}
+	if len(b) < 13 || bytes.Contains(b[12:], []byte("\xfd7zXZ\x00")) {
+		return 1<<32 - 1, len(b) >= 13 // unwalkable with a second stream: refused
 	}
 	size := 4 * (int(b[12]) + 1)
 	if b[12] == 0 || len(b) < 12+size {
 		return 0, false
 	}
-	h := b[12 : 12+size]
+	return blockDict(b[12 : 12+size])
+}
+
+// xzWalk walks the streams of b from its end and returns the largest
+// dictionary their blocks declare; false if b is not whole xz streams.
+func xzWalk(b []byte) (int64, bool) {
+	var most int64
+	streams := 0
+	for len(b) > 0 {
+		for len(b) >= 4 && string(b[len(b)-4:]) == "\x00\x00\x00\x00" {
+			b = b[:len(b)-4] // stream padding
+		}
+		if len(b) < 24 || string(b[len(b)-2:]) != "YZ" || string(b[:6]) != "\xfd7zXZ\x00" {
+			return 0, false
+		}
+		indexSize := (int64(binary.LittleEndian.Uint32(b[len(b)-8:len(b)-4])) + 1) * 4
+		idx := int64(len(b)) - 12 - indexSize
+		if idx < 12 || b[idx] != 0 {
+			return 0, false
+		}
+		at := idx + 1
+		count, n := binary.Uvarint(b[at:])
+		if n <= 0 || count > uint64(idx) { // each block takes bytes
+			return 0, false
+		}
+		at += int64(n)
+		var blocks int64
+		for range count {
+			unpadded, n := binary.Uvarint(b[at:])
+			if n <= 0 {
+				return 0, false
+			}
+			at += int64(n)
+			if _, n = binary.Uvarint(b[at:]); n <= 0 {
+				return 0, false
+			}
+			at += int64(n)
+			if unpadded > uint64(idx) {
+				return 0, false
+			}
+			blocks += (int64(unpadded) + 3) &^ 3
+		}
+		start := idx - blocks - 12
+		if start < 0 || string(b[start:start+6]) != "\xfd7zXZ\x00" {
+			return 0, false
+		}
+		// Each block, first to last: its header is where the index's
+		// unpadded sizes of the blocks before it end.
+		off := start + 12
+		at = idx + 1 + int64(n)
+		for range count {
+			unpadded, n1 := binary.Uvarint(b[at:])
+			at += int64(n1)
+			_, n2 := binary.Uvarint(b[at:])
+			at += int64(n2)
+			if off >= idx || b[off] == 0 {
+				return 0, false
+			}
+			hdrLen := 4 * (int64(b[off]) + 1)
+			if off+hdrLen > idx {
+				return 0, false
+			}
+			d, ok := blockDict(b[off : off+hdrLen])
+			if !ok {
+				return 0, false
+			}
+			most = max(most, d)
+			off += (int64(unpadded) + 3) &^ 3
+		}
+		b = b[:start]
+		streams++
+	}
+	return most, streams > 0
+}
+
+// blockDict returns the dictionary an xz block header h declares (its
+// LZMA2 filter's property).
+func blockDict(h []byte) (int64, bool) {
 	flags := h[1]
 	i := 2
 	uvarint := func() (uint64, bool) {

@@ -3,13 +3,16 @@ package decode
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 
 	"github.com/keysweep/keysweep/internal/leakshapes"
@@ -322,5 +325,46 @@ func TestLZMAMemberDictionaryFitsTheMember(t *testing.T) {
 	}
 	if per := allocs(20) / 20; per > 4<<20 {
 		t.Errorf("a %d-byte member allocates %d MiB", len(testEnv), per>>20)
+	}
+}
+
+// TestXZEveryBlockDictionaryIsBounded: a second stream (or block) that
+// declares a 4 GiB dictionary behind a modest first one is a gap, not a
+// 4 GiB allocation.
+func TestXZEveryBlockDictionaryIsBounded(t *testing.T) {
+	stream := func() []byte {
+		var b bytes.Buffer
+		w, err := xz.NewWriter(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(bs(testEnv))
+		w.Close()
+		return b.Bytes()
+	}
+	first, second := stream(), stream()
+	hdr := second[12 : 12+4*(int(second[12])+1)]
+	at := bytes.Index(hdr, []byte{0x21, 0x01})
+	if at < 0 {
+		t.Fatal("no LZMA2 filter in the block header")
+	}
+	hdr[at+2] = 40 // 4 GiB - 1
+	binary.LittleEndian.PutUint32(hdr[len(hdr)-4:], crc32.ChecksumIEEE(hdr[:len(hdr)-4]))
+	blob := append(append([]byte{}, first...), second...)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, gaps := Expand(blob, DefaultLimits)
+	runtime.ReadMemStats(&after)
+	if len(gaps) != 1 || !strings.Contains(gaps[0], "window beyond the bound") {
+		t.Errorf("gaps %q, want one naming the window", gaps)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 256<<20 {
+		t.Errorf("expanding two small xz streams allocated %d MiB", got>>20)
+	}
+	// The two streams as they are decode, both.
+	parts, gaps := Expand(append(append([]byte{}, first...), stream()...), DefaultLimits)
+	if len(gaps) != 0 || len(parts) == 0 || strings.Count(string(parts[0].Data), testKey) != 2 {
+		t.Errorf("two plain streams: gaps %q, %d parts", gaps, len(parts))
 	}
 }

@@ -98,20 +98,34 @@ var mailHeaders = []string{"Return-Path:", "Received:", "Delivered-To:", "MIME-V
 // file's "x-common:" start like a header, and reading every such file
 // whole would cost a repository of Python sources its scan time.
 func isMailHead(head []byte) bool {
-	lines := bytes.SplitN(head, []byte("\n"), 5)
-	if len(lines) < 3 { // two whole lines at least
+	// Every blob's head comes here: no allocation, and a first byte that
+	// starts no header field ends it at once.
+	if len(head) == 0 || head[0]|0x20 < 'a' || head[0]|0x20 > 'z' {
 		return false
 	}
-	lines = lines[:len(lines)-1] // the last may be cut short
-	if bytes.HasPrefix(lines[0], []byte("From ")) {
-		lines = lines[1:]
+	var lines [4][]byte
+	n := 0
+	for rest := head; n < len(lines); n++ {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break // the last line may be cut short: not counted
+		}
+		lines[n], rest = rest[:i], rest[i+1:]
+	}
+	if n < 2 {
+		return false
+	}
+	ls := lines[:n]
+	if bytes.HasPrefix(ls[0], []byte("From ")) {
+		ls = ls[1:]
 	}
 	// A MIME part's own header names its encoding: enough by itself.
-	if len(lines) > 0 && bytes.HasPrefix(bytes.ToLower(lines[0]), []byte("content-transfer-encoding:")) {
+	const cte = "content-transfer-encoding:"
+	if len(ls) > 0 && len(ls[0]) >= len(cte) && bytes.EqualFold(ls[0][:len(cte)], []byte(cte)) {
 		return true
 	}
 	known := 0
-	for i, l := range lines {
+	for i, l := range ls {
 		if isKnownHeader(l) {
 			known++
 		} else if i == 0 {

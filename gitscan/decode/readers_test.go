@@ -368,3 +368,21 @@ func TestXZEveryBlockDictionaryIsBounded(t *testing.T) {
 		t.Errorf("two plain streams: gaps %q, %d parts", gaps, len(parts))
 	}
 }
+
+// TestTextDecoderSpansPerRun: a run of encoded characters is one span, so
+// the spans cost memory per run, not 32 bytes per 3 bytes of input.
+func TestTextDecoderSpansPerRun(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   string
+		dec  func([]byte) ([]byte, []Span)
+	}{
+		{"quoted-printable", "x " + strings.Repeat("=3D", 1<<20) + " y", quotedPrintable},
+		{"entities", "x " + strings.Repeat("&#65;", 1<<20) + " y", htmlEntities},
+	} {
+		out, spans := tt.dec(bs(tt.in))
+		if len(spans) != 1 || len(out) != 1<<20+4 {
+			t.Errorf("%s: %d spans and %d bytes out, want 1 span", tt.name, len(spans), len(out))
+		}
+	}
+}

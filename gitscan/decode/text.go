@@ -30,9 +30,19 @@ type substitution struct {
 	last  int // end of the input copied so far
 }
 
-// replace copies in[last:s] and writes dec for in[s:e].
+// replace copies in[last:s] and writes dec for in[s:e]. A replacement
+// right after the previous one extends its span (a run of "=3D=41…" is
+// one span, placed at the run's start): one span per encoded character
+// would cost 32 bytes of memory for each 3 bytes of input.
 func (u *substitution) replace(in []byte, s, e int, dec []byte) {
 	u.out = append(u.out, in[u.last:s]...)
+	if n := len(u.spans); n > 0 && u.spans[n-1].InEnd == s && u.spans[n-1].OutEnd == len(u.out) {
+		u.spans[n-1].OutEnd += len(dec)
+		u.spans[n-1].InEnd = e
+		u.out = append(u.out, dec...)
+		u.last = e
+		return
+	}
 	u.spans = append(u.spans, Span{OutStart: len(u.out), OutEnd: len(u.out) + len(dec), InStart: s, InEnd: e})
 	u.out = append(u.out, dec...)
 	u.last = e

@@ -39,8 +39,10 @@ func (r *run) contain(ctx context.Context, rep *finding.Report, in inputs, event
 		return 0, false
 	}
 	var ids []string
+	seen := map[string]bool{}
 	for _, k := range rep.Keys {
-		if k.Suppressed == nil && (k.Status == finding.StatusActive || k.Status == finding.StatusLive) && !slices.Contains(ids, k.KeyID) {
+		if k.Suppressed == nil && (k.Status == finding.StatusActive || k.Status == finding.StatusLive) && !seen[k.KeyID] {
+			seen[k.KeyID] = true
 			ids = append(ids, k.KeyID)
 		}
 	}

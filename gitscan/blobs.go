@@ -173,7 +173,7 @@ func findBlob(store *pack.Store, hash repo.ID, threshold int64, buf, win []byte)
 		case enc != "":
 			found, gaps, win, err := findStream(decode.Transcode(src, enc), pack.StreamChunk(threshold), win, enc)
 			return found, gaps, size, buf, win, err
-		case !decode.IsArchive(head):
+		case !decode.IsArchive(head) && !decode.IsMail(head):
 			found, gaps, win, err := findStream(src, pack.StreamChunk(threshold), win, "")
 			return found, gaps, size, buf, win, err
 		case size > decode.DefaultLimits.MaxBytes:

@@ -15,8 +15,7 @@ import (
 // mayHold reports whether scanContent can find anything in buf; it is as
 // cheap as the detectors' prefilters, and false for almost every blob.
 func mayHold(buf []byte) bool {
-	return detect.MayContain(buf) || detect.MayContainEncoded(buf) ||
-		decode.IsArchive(buf[:min(len(buf), decode.HeadLen)])
+	return detect.MayContain(buf) || detect.MayContainEncoded(buf) || decode.Opens(buf)
 }
 
 // scanContent runs the detectors on a blob as it is, on its base64 tokens
@@ -31,7 +30,7 @@ func mayHold(buf []byte) bool {
 func scanContent(buf []byte) (ms []located, gaps []string) {
 	ms, gaps = scanText(buf, "", "")
 	archive := decode.IsArchive(buf[:min(len(buf), decode.HeadLen)])
-	if !archive && !detect.MayContainEncoded(buf) {
+	if !archive && !decode.Opens(buf) && !detect.MayContainEncoded(buf) {
 		return ms, gaps
 	}
 	parts, more := decode.Expand(buf, decode.DefaultLimits)

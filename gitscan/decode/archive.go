@@ -71,33 +71,44 @@ func mapOffset(spans []Span, o int) int {
 	return o - s.OutEnd + s.InEnd
 }
 
-// HeadLen is how much of a blob IsArchive needs to see.
+// HeadLen is how much of a blob IsArchive and IsMail need to see.
 const HeadLen = 262
 
 // IsArchive reports whether a blob starting with head (its first HeadLen
 // bytes, or all of it if shorter) is something the detectors cannot read
 // as it is and Expand opens: a gzip, bzip2, xz, zstd, zip or tar archive,
-// UTF-32 text, a hex dump (xxd, hexdump -C), a PDF, or a mail message
-// (whose body may be quoted-printable). Such blobs are decoded whatever
-// markers they hold; for the rest, the detectors' markers of encoded key
-// IDs decide (see detect.MayContainEncoded).
+// UTF-32 text, a hex dump (xxd, hexdump -C) or a PDF. Such blobs are
+// decoded whatever markers they hold; for the rest, the detectors'
+// markers of encoded key IDs decide (see detect.MayContainEncoded), and
+// for a mail message its text (see Opens).
 func IsArchive(head []byte) bool {
 	return kind(head) != "" || utf32Order(head) != "" || isDumpHead(head) ||
-		bytes.HasPrefix(head, []byte("%PDF-")) || isMailHead(head)
+		bytes.HasPrefix(head, []byte("%PDF-"))
+}
+
+// Opens reports whether Expand decodes the whole blob buf whatever
+// markers it holds: an archive (IsArchive), or a mail message (IsMail)
+// whose text may be quoted-printable (MayBeQuotedPrintable), where a soft
+// line break can cut a key ID so that no detector or marker sees it. A
+// mail without one is plain text: git's own history holds 2,000 versions
+// of mails and patches, 47 MB, of which 200 have one.
+func Opens(buf []byte) bool {
+	head := buf[:min(len(buf), HeadLen)]
+	return IsArchive(head) || IsMail(head) && MayBeQuotedPrintable(buf)
 }
 
 // mailHeaders are header fields a mail message (an .eml file, an mbox)
 // starts with.
 var mailHeaders = []string{"Return-Path:", "Received:", "Delivered-To:", "MIME-Version:", "Message-ID:", "From:", "To:", "Cc:", "Subject:", "Date:", "X-", "Content-Type:", "Content-Transfer-Encoding:", "Reply-To:", "Sender:", "In-Reply-To:", "References:"}
 
-// isMailHead reports whether head starts as a mail message: an mbox
+// IsMail reports whether head starts as a mail message: an mbox
 // "From " line (case as mbox writes it) or a known header field, and at
 // least two known header fields among its first four lines (or a MIME
 // part's Content-Transfer-Encoding header). One line is
 // not enough: Python's "from x import y", a YAML "date:" or a compose
 // file's "x-common:" start like a header, and reading every such file
 // whole would cost a repository of Python sources its scan time.
-func isMailHead(head []byte) bool {
+func IsMail(head []byte) bool {
 	// Every blob's head comes here: no allocation, and a first byte that
 	// starts no header field ends it at once.
 	if len(head) == 0 || head[0]|0x20 < 'a' || head[0]|0x20 > 'z' {

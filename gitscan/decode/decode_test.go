@@ -150,24 +150,38 @@ func TestIsArchive(t *testing.T) {
 	tar := make([]byte, 512)
 	copy(tar[257:], "ustar")
 	for _, tt := range []struct {
-		in   []byte
-		want bool
+		in            []byte
+		archive, mail bool
+		opens         bool // the whole blob
 	}{
-		{gz([]byte("x")), true}, {zipOf("a", "b"), true}, {tar, true}, {unb64(bzip2Inner), true}, {[]byte("BZh9 not bzip2"), false},
-		{[]byte("PK"), false}, {[]byte("plain"), false}, {nil, false},
+		{in: gz([]byte("x")), archive: true, opens: true}, {in: zipOf("a", "b"), archive: true, opens: true},
+		{in: tar, archive: true, opens: true}, {in: unb64(bzip2Inner), archive: true, opens: true},
+		{in: []byte("BZh9 not bzip2")}, {in: []byte("PK")}, {in: []byte("plain")}, {in: nil},
 		// Mail: an mbox, an .eml, a MIME part; not what merely starts like
-		// a header (Python imports, YAML, a compose file's extension field).
-		{[]byte("From ops@example.com Mon Jan  1 00:00:00 2024\nFrom: ops@example.com\nSubject: keys\n\nbody\n"), true},
-		{[]byte("Return-Path: <a@b>\nReceived: from x\nSubject: y\n\n"), true},
-		{[]byte("Content-Transfer-Encoding: quoted-printable\n\nbody=\n"), true},
-		{[]byte("from datetime import datetime\nfrom os import path\nimport re\n"), false},
-		{[]byte("From typing import Any\nfrom os import path\n\n"), false},
-		{[]byte("date: 2024-01-01\ntitle: notes\ntags: [a]\n"), false},
-		{[]byte("x-common: &common\n  image: app\nservices:\n"), false},
-		{[]byte("Subject: only one line"), false},
+		// a header (Python imports, YAML, a compose file's extension
+		// field). A mail is opened when its text may be quoted-printable,
+		// wherever that shows.
+		{in: []byte("From ops@example.com Mon Jan  1 00:00:00 2024\nFrom: ops@example.com\nSubject: keys\n\nbody\n"), mail: true},
+		{in: []byte("From ops@example.com Mon Jan  1 00:00:00 2024\nFrom: ops@example.com\nSubject: keys\n\n" + strings.Repeat("plain text\n", 100) + "a soft=\nbreak\n"), mail: true, opens: true},
+		{in: []byte("Return-Path: <a@b>\nReceived: from x\nSubject: y\n\n"), mail: true},
+		{in: []byte("Return-Path: <a@b>\nReceived: from x\nSubject: y\n\n" + strings.Repeat("x", 500) + "a=3Db\n"), mail: true, opens: true},
+		{in: []byte("Return-Path: <a@b>\nReceived: from x\nSubject: y\n" + strings.Repeat("X-Header: x\n", 40) + "Content-Transfer-Encoding: Quoted-Printable\n\nbody\n"), mail: true, opens: true},
+		{in: []byte("Content-Transfer-Encoding: quoted-printable\n\nbody=\n"), mail: true, opens: true},
+		{in: []byte("from datetime import datetime\nfrom os import path\nimport re\nx = 1=\n")},
+		{in: []byte("From typing import Any\nfrom os import path\n\n")},
+		{in: []byte("date: 2024-01-01\ntitle: notes\ntags: [a]\n")},
+		{in: []byte("x-common: &common\n  image: app\nservices:\n")},
+		{in: []byte("Subject: only one line")},
 	} {
-		if got := IsArchive(tt.in[:min(len(tt.in), HeadLen)]); got != tt.want {
+		head := tt.in[:min(len(tt.in), HeadLen)]
+		if got := IsArchive(head); got != tt.archive {
 			t.Errorf("IsArchive(%q) = %v", tt.in[:min(len(tt.in), 8)], got)
+		}
+		if got := IsMail(head); got != tt.mail {
+			t.Errorf("IsMail(%q) = %v", tt.in[:min(len(tt.in), 8)], got)
+		}
+		if got := Opens(tt.in); got != tt.opens {
+			t.Errorf("Opens(%q) = %v", tt.in[:min(len(tt.in), 8)], got)
 		}
 	}
 }

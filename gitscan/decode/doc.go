@@ -9,7 +9,7 @@
 //
 // It knows nothing of credentials. Callers ask it only about buffers the
 // detectors' markers point at (see detect.MayContainEncoded) or that start
-// like something it opens (IsArchive), and it works within Limits, a
+// like something it opens (IsArchive, Opens), and it works within Limits, a
 // budget of decoded bytes per blob rather than a depth: a blob that would
 // decode past them is cut at the bound, and the cut is reported, so an
 // archive bomb costs bounded time and memory and is never mistaken for a

@@ -16,7 +16,7 @@ type textDecoder struct {
 }
 
 var textDecoders = []textDecoder{
-	{"quoted-printable", mayQuotedPrintable, quotedPrintable},
+	{"quoted-printable", MayBeQuotedPrintable, quotedPrintable},
 	{"html-entities", func(b []byte) bool { return bytes.Contains(b, []byte("&#")) }, htmlEntities},
 	{"hex-dump", func(b []byte) bool {
 		return bytes.Contains(b, []byte("0000000")) || bytes.Contains(b, []byte("414b")) || bytes.Contains(b, []byte("414B"))
@@ -35,6 +35,11 @@ type substitution struct {
 // one span, placed at the run's start): one span per encoded character
 // would cost 32 bytes of memory for each 3 bytes of input.
 func (u *substitution) replace(in []byte, s, e int, dec []byte) {
+	if u.out == nil {
+		// Every decoding here shortens what it replaces: the output
+		// fits in the input's length, allocated once.
+		u.out = make([]byte, 0, len(in))
+	}
 	u.out = append(u.out, in[u.last:s]...)
 	if n := len(u.spans); n > 0 && u.spans[n-1].InEnd == s && u.spans[n-1].OutEnd == len(u.out) {
 		u.spans[n-1].OutEnd += len(dec)
@@ -55,11 +60,34 @@ func (u *substitution) result(in []byte) ([]byte, []Span) {
 	return append(u.out, in[u.last:]...), u.spans
 }
 
-// mayQuotedPrintable: an encoded '=', a soft line break, or the header
-// naming the encoding. Only suspects get here, so "=\n" in code costs a
-// decoding that finds nothing.
-func mayQuotedPrintable(b []byte) bool {
-	return bytes.Contains(b, []byte("=3D")) || bytes.Contains(b, []byte("=\n")) || bytes.Contains(b, []byte("uoted-printable")) || bytes.Contains(b, []byte("UOTED-PRINTABLE"))
+// MayBeQuotedPrintable reports whether b may be quoted-printable text: it
+// holds an encoded '=', a soft line break, or the header naming the
+// encoding. "=\n" in code costs a decoding that finds nothing. Each of
+// these is a few bytes, so a text read in overlapping windows holds one
+// if and only if some window does.
+func MayBeQuotedPrintable(b []byte) bool {
+	return bytes.Contains(b, []byte("=3D")) || bytes.Contains(b, []byte("=\n")) || containsFold(b, "quoted-printable")
+}
+
+// containsFold reports whether b holds s, a lower-case ASCII word, in any
+// case (a header field's value is case-insensitive: "Quoted-Printable").
+// Its first letter is looked for in either case, so text costs what two
+// bytes.IndexByte passes do.
+func containsFold(b []byte, s string) bool {
+	for _, c := range []byte{s[0], s[0] - 'a' + 'A'} {
+		for i := 0; ; {
+			j := bytes.IndexByte(b[i:], c)
+			if j < 0 {
+				break
+			}
+			i += j
+			if len(b)-i >= len(s) && bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+				return true
+			}
+			i++
+		}
+	}
+	return false
 }
 
 // quotedPrintable decodes quoted-printable text (RFC 2045): "=XX" is the

@@ -30,6 +30,11 @@ func utf32Order(b []byte) string {
 		return ""
 	}
 	head := b[:min(len(b), 512)&^3]
+	// Every code point's unit has a zero byte (its top one), so text
+	// without a NUL is not UTF-32; every blob's head comes here.
+	if bytes.IndexByte(head, 0) < 0 {
+		return ""
+	}
 	var le, be int
 	for i := 0; i+3 < len(head); i += 4 {
 		if textRune(utf32Rune(head[i:i+4], "utf-32le")) {

@@ -64,7 +64,7 @@ var class = func() (t [256]uint8) {
 func Find(buf []byte) []Match {
 	var ms []Match
 	for off := 0; ; {
-		s := indexKey(buf, off)
+		s := indexKey(buf, off, false)
 		if s < 0 {
 			break
 		}
@@ -85,7 +85,27 @@ func Find(buf []byte) []Match {
 // means Find returns nothing, true may still mean nothing if every key ID
 // is an example.
 func MayContain(buf []byte) bool {
-	return indexKey(buf, 0) >= 0
+	return indexKey(buf, 0, true) >= 0
+}
+
+// Candidates appends to out the offsets of the key IDs Find may report in
+// buf, in order, without pairing them: every one Find reports and a few
+// more, decided on fewer bytes (Context). A key ID followed by a '/' is
+// one whatever follows the '/', where Find looks on for a path segment or
+// a glued secret; the pack engine scans a delta's result in windows as
+// wide as the context, so a narrower one is less of every blob version
+// read, and a blob it reports that Find does not costs one more read.
+func Candidates(out []int, buf []byte) []int {
+	for off := 0; ; {
+		s := indexKey(buf, off, true)
+		if s < 0 {
+			return out
+		}
+		off = s + keyLen
+		if !isExample(buf[s:off]) {
+			out = append(out, s)
+		}
+	}
 }
 
 // indexKey returns the offset of the first key ID starting at or after
@@ -95,8 +115,8 @@ func MayContain(buf []byte) bool {
 // to land inside any of them; ordinary text rarely has an upper-case letter
 // or digit at the probe, and a run that has one is walked to its end, which
 // is the only place a key ID inside that run can end. No byte is looked at
-// twice, and most bytes are not looked at at all.
-func indexKey(buf []byte, from int) int {
+// twice, and most bytes are not looked at at all. loose is keyAt's.
+func indexKey(buf []byte, from int, loose bool) int {
 	n := len(buf)
 	for i := from + keyLen - 1; i < n; {
 		if class[buf[i]]&(cUpper|cDigit) == 0 {
@@ -107,7 +127,7 @@ func indexKey(buf []byte, from int) int {
 		for e < n && class[buf[e]]&(cUpper|cDigit) != 0 {
 			e++
 		}
-		if s := e - keyLen; s >= from && keyAt(buf, s) {
+		if s := e - keyLen; s >= from && keyAt(buf, s, loose) {
 			return s
 		}
 		i = e + keyLen
@@ -115,8 +135,10 @@ func indexKey(buf []byte, from int) int {
 	return -1
 }
 
-// keyAt reports whether a key ID, with its boundaries, starts at s.
-func keyAt(buf []byte, s int) bool {
+// keyAt reports whether a key ID, with its boundaries, starts at s. If
+// loose, a '/' after it is enough (see Candidates): the verdict depends on
+// no byte past the one after the key ID.
+func keyAt(buf []byte, s int, loose bool) bool {
 	k := buf[s : s+keyLen]
 	if k[0] != 'A' {
 		return false
@@ -135,7 +157,7 @@ func keyAt(buf []byte, s int) bool {
 	}
 	e := s + keyLen
 	alone := e == len(buf) || class[buf[e]]&cB64 == 0 // nothing base64 after it
-	if !alone && !(buf[e] == '/' && (pathAfter(buf, e+1) || secretAfter(buf, e+1))) {
+	if !alone && !(buf[e] == '/' && (loose || pathAfter(buf, e+1) || secretAfter(buf, e+1))) {
 		return false
 	}
 	if s == 0 || class[buf[s-1]]&cB64 == 0 || escapeEndsAt(buf, s) {

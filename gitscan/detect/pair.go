@@ -400,7 +400,7 @@ func (cl *collector) run(s, e int, pct bool) {
 	if size == secretLen+1 && buf[s] == '+' && (s == 0 || buf[s-1] == '\n') {
 		s, size = s+1, size-1 // an added line of a patch: "+secret"
 	}
-	if g := e - secretLen - 1 - keyLen; size > secretLen && e-s == size && g >= s && buf[g+keyLen] == '/' && keyAt(buf, g) {
+	if g := e - secretLen - 1 - keyLen; size > secretLen && e-s == size && g >= s && buf[g+keyLen] == '/' && keyAt(buf, g, false) {
 		s, size = g+keyLen+1, secretLen // glued to its key ID: "ID/SECRET", "https://host/ID/SECRET"
 	}
 	if size < secretLen {

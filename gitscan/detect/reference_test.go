@@ -298,38 +298,60 @@ func TestCandidatesMatchReference(t *testing.T) {
 func TestContext(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	fillers := []byte{'a', 'A', '7', '/', '+', '\n', '=', ' ', '\\', '%'}
-	verdict := func(buf []byte, s int) bool {
-		return keyAt(buf, s) && !isExample(buf[s:s+keyLen])
+	// Find's verdict and the looser one of Candidates, each with the
+	// bytes after the key ID it depends on.
+	verdicts := []struct {
+		name  string
+		after int
+		is    func(buf []byte, s int) bool
+	}{
+		{"Find", ContextAfter, func(buf []byte, s int) bool { return keyAt(buf, s, false) && !isExample(buf[s:s+keyLen]) }},
+		{"Candidates", CandidateAfter, func(buf []byte, s int) bool { return slices.Contains(Candidates(nil, buf), s) }},
 	}
-	checked, found := 0, 0
+	checked, found, looser := 0, 0, 0
 	for i := range 3000 {
 		buf := randomText(r, 1+r.IntN(300))
+		if i%2 == 1 {
+			// A key ID before a '/' and a path or a glued secret, where
+			// the two verdicts differ in what they look at.
+			tail := []string{"/" + fakeSecret(uint64(i)), "/docs", "/" + fakeSecret(uint64(i))[:30], "/x"}[i/2%4]
+			buf = append(buf[:len(buf)/2], append([]byte(fakeKey("AKIA", uint64(i))+tail), buf[len(buf)/2:]...)...)
+		}
 		other := make([]byte, len(buf))
+		cands := Candidates(nil, buf)
 		for s := 0; s+keyLen <= len(buf); s++ {
 			if !refKey.Match(buf[s : s+keyLen]) {
 				continue
 			}
-			want := verdict(buf, s)
-			a, b := max(s-ContextBefore, 0), min(s+ContextAfter, len(buf))
-			for _, f := range fillers {
-				for j := range other {
-					other[j] = f
-					if j >= a && j < b {
-						other[j] = buf[j]
+			for _, v := range verdicts {
+				want := v.is(buf, s)
+				a, b := max(s-ContextBefore, 0), min(s+v.after, len(buf))
+				for _, f := range fillers {
+					for j := range other {
+						other[j] = f
+						if j >= a && j < b {
+							other[j] = buf[j]
+						}
+					}
+					if got := v.is(other, s); got != want {
+						t.Fatalf("case %d: %s's verdict at %d is %v, %v with bytes outside the context set to %q: %q", i, v.name, s, want, got, f, buf)
 					}
 				}
-				if got := verdict(other, s); got != want {
-					t.Fatalf("case %d: verdict at %d is %v, %v with bytes outside the context set to %q: %q", i, s, want, got, f, buf)
-				}
+			}
+			find, cand := verdicts[0].is(buf, s), slices.Contains(cands, s)
+			if find && !cand {
+				t.Fatalf("case %d: Find reports the key ID at %d, Candidates does not: %q", i, s, buf)
 			}
 			checked++
-			if want {
+			if find {
 				found++
+			} else if cand {
+				looser++
 			}
 		}
 	}
-	if checked < 3000 || found < 500 {
-		t.Errorf("only %d key-shaped strings, %d key IDs: the test is too weak", checked, found)
+	if checked < 3000 || found < 500 || looser < 50 {
+		t.Errorf("only %d key-shaped strings, %d key IDs, %d candidates only: the test is too weak", checked, found, looser)
 	}
 
 	// The markers of encoded key IDs: the verdict at s depends only on
@@ -368,7 +390,7 @@ func TestContext(t *testing.T) {
 	// it and the pairing reach: a key ID's verdict and its pairing with a
 	// secret or token as far as pairing reaches are the same in the
 	// buffer cut to MaxContext bytes either side of it.
-	if Context < ContextBefore+ContextAfter || Context < ContextBefore+EncodedContextAfter {
+	if Context < ContextBefore+CandidateAfter || Context < ContextBefore+EncodedContextAfter || findContext < ContextBefore+ContextAfter {
 		t.Fatalf("Context %d is narrower than the contexts it spans", Context)
 	}
 	// So is the pairing of several credentials by their sections, however

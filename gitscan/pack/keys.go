@@ -4,13 +4,13 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/keysweep/keysweep/gitscan/decode"
 	"github.com/keysweep/keysweep/gitscan/detect"
 )
 
-// Whether the detectors report a key ID, or the marker of an encoded one,
-// at s depends on the bytes [s-keyBefore, s+keyAfter), a property detect
-// exports and tests (detect.Context).
+// Whether the detectors report a key ID that may be one (detect.Candidates),
+// or the marker of an encoded one, at s depends on the bytes
+// [s-keyBefore, s+keyAfter), a property detect exports and tests
+// (detect.Context).
 const (
 	keyLen    = 20
 	keyBefore = detect.ContextBefore
@@ -21,20 +21,12 @@ const (
 	window = detect.Context
 )
 
-// keyIDs appends the offsets of the key IDs detect.Find reports in b and
-// of the markers of encoded key IDs (detect.Encoded), in order. A blob
-// with either is a suspect; the caller decodes it.
-//
-// TODO(detect): a detect function that returns key-ID offsets without
-// pairing secrets would save the pairing work on hits; hits are rare, so
-// it does not show in profiles.
+// keyIDs appends the offsets of the key IDs detect.Candidates reports in b
+// and of the markers of encoded key IDs (detect.Encoded), in order. A blob
+// with either is a suspect; the caller reads it whole and runs Find.
 func keyIDs(out []int, b []byte) []int {
 	n := len(out)
-	if detect.MayContain(b) {
-		for _, m := range detect.Find(b) {
-			out = append(out, m.Start)
-		}
-	}
+	out = detect.Candidates(out, b)
 	if detect.MayContainEncoded(b) {
 		out = detect.Encoded(out, b)
 		slices.Sort(out[n:])
@@ -47,12 +39,6 @@ func keyIDs(out []int, b []byte) []int {
 // Message) may hold a key ID or the marker of an encoded one.
 func messageHit(msg []byte) bool {
 	return detect.MayContain(msg) || detect.MayContainEncoded(msg)
-}
-
-// isArchive reports whether a blob starting with b is an archive the
-// caller must open (decode.IsArchive); only its first bytes are looked at.
-func isArchive(b []byte) bool {
-	return decode.IsArchive(b[:min(len(b), decode.HeadLen)])
 }
 
 // span is a half-open range of a delta result.

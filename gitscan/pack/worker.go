@@ -103,7 +103,7 @@ func (w *worker) root(p *pack, e int32) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], content)
-		lv.archive = isArchive(content)
+		lv.archive = decode.Opens(content)
 	case typeTree:
 		w.treeStarts(lv, w.s.table.hashes[p.num[e]], content, len(content), nil, nil, !p.dup[e])
 	}
@@ -116,6 +116,9 @@ func (w *worker) root(p *pack, e int32) {
 	}
 	if cap(w.dbuf) > maxKeep {
 		w.dbuf = nil
+	}
+	if cap(w.spare) > maxKeep {
+		w.spare = nil
 	}
 	if cap(w.cbuf) > maxKeep {
 		w.cbuf, w.rpack = nil, nil
@@ -195,16 +198,33 @@ func (w *worker) delta(p *pack, c int32, typ uint8, baseLevel, lv *level) bool {
 		w.ws = windows(w.ws, w.ops, n)
 		lv.keys = deltaKeys(lv.keys, w.ops, w.ws, base, w.dbuf, content, n, baseLevel.keys, &w.spare)
 		if content == nil {
-			w.spare = gather(w.spare[:0], w.ops, base, w.dbuf, 0, min(n, decode.HeadLen))
-			lv.archive = isArchive(w.spare)
+			lv.archive = w.opensGathered(base, n)
 		} else {
-			lv.archive = isArchive(content)
+			lv.archive = decode.Opens(content)
 		}
 	case typeTree:
 		w.treeStarts(lv, w.s.table.hashes[p.num[c]], content, n, w.ops, baseLevel, !p.dup[c])
 	}
 	w.record(p, c, typ, content, n, lv)
 	return true
+}
+
+// opensGathered is decode.Opens for the result of the delta in w.ops and
+// w.dbuf, of n bytes, which was not built: its head is gathered, and the
+// whole result only for a mail message, whose text decides, up to the
+// streaming threshold (a larger one is decoded whatever its text).
+func (w *worker) opensGathered(base []byte, n int) bool {
+	w.spare = gather(w.spare[:0], w.ops, base, w.dbuf, 0, min(n, decode.HeadLen))
+	switch {
+	case decode.IsArchive(w.spare):
+		return true
+	case !decode.IsMail(w.spare):
+		return false
+	case int64(n) > w.s.opts.streamThreshold():
+		return true
+	}
+	w.spare = gather(w.spare[:0], w.ops, base, w.dbuf, 0, n)
+	return decode.MayBeQuotedPrintable(w.spare)
 }
 
 // external resolves entry e, a REF_DELTA whose base is not in its pack.
@@ -224,7 +244,7 @@ func (w *worker) external(p *pack, e int32, h repo.ID) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], base)
-		lv.archive = isArchive(base)
+		lv.archive = decode.Opens(base)
 	case typeTree:
 		w.treeStarts(lv, h, base, len(base), nil, nil, false)
 	}
@@ -539,7 +559,7 @@ func (w *worker) loose(o looseObject) {
 	switch typ {
 	case typeBlob:
 		lv.keys = keyIDs(lv.keys[:0], content)
-		lv.archive = isArchive(content)
+		lv.archive = decode.Opens(content)
 	case typeTree:
 		w.treeStarts(lv, h, content, len(content), nil, nil, true)
 	}
@@ -649,15 +669,20 @@ func (w *worker) streamLoose(o looseObject) bool {
 }
 
 // streamKeys reports whether r is a suspect as a blob read whole would be
-// (keyIDs, isArchive), read in overlapping windows: a key ID or marker in
-// some window, or an archive head. A key ID cut by a window's end is
-// whole in the next window; one the cut makes look whole only costs the
-// suspect pass a read.
+// (keyIDs, decode.Opens), read in overlapping windows: a key ID or marker
+// in some window, an archive head, or a mail head and a window that may
+// be quoted-printable. A key ID cut by a window's end is whole in the next
+// window; one the cut makes look whole only costs the suspect pass a read.
 func (w *worker) streamKeys(r io.Reader) (bool, error) {
-	found := false
+	found, mail := false, false
 	var err error
 	w.spare, err = Windows(r, StreamChunk(w.s.opts.streamThreshold()), w.spare, func(win []byte, base int64, _, _ int) error {
-		if !found && (base == 0 && isArchive(win) || detect.MayContainEncoded(win) || detect.MayContain(win) && len(detect.Find(win)) > 0) {
+		if base == 0 {
+			head := win[:min(len(win), decode.HeadLen)]
+			found = decode.IsArchive(head)
+			mail = decode.IsMail(head)
+		}
+		if !found && (mail && decode.MayBeQuotedPrintable(win) || detect.MayContainEncoded(win) || len(detect.Candidates(nil, win)) > 0) {
 			found = true
 		}
 		return nil

@@ -366,6 +366,17 @@ func encodingCases() []Case {
 	add(Case{Name: "mail with the key ID in plain sight, its secret cut by a soft line break", Files: map[string]string{"mail/plain-key.eml": "From: ops@example.com\nSubject: keys\nContent-Transfer-Encoding: quoted-printable\n\n" +
 		QuotedPrintable("key id: "+k+"\nThe secret for the deployment pipeline, valid from today, is aws_secret_access_key: "+s+"\n")},
 		Want: []Want{{KeyID: k, Path: "mail/plain-key.eml", Secret: s}}})
+	// A mail is decoded only when its text may be quoted-printable (see
+	// decode.Opens): a plain version of a mail, then a later one, smaller
+	// so that git stores it as a delta of the first, whose
+	// quoted-printable part far past the head cuts the key ID.
+	thread := "From: ops@example.com\nTo: dev@example.com\nSubject: rotation\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+	add(Case{Name: "a plain mail", Negative: true, Files: map[string]string{"mail/thread.eml": thread + filler(200)}})
+	k, s = keyOf(328)
+	add(Case{Name: "a later version of a mail, quoted-printable far past its head, a soft line break inside the key ID", Files: map[string]string{"mail/thread.eml": thread + filler(150) +
+		"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n" +
+		QuotedPrintable("The deployment pipeline now signs its requests with the key id "+k+"\nand its secret access key is aws_secret_access_key="+s+"\n") + "--b--\n"},
+		Want: []Want{{KeyID: k, Path: "mail/thread.eml", Secret: s, Decoded: "quoted-printable"}}})
 	k, s = keyOf(315)
 	add(Case{Name: "HTML numeric entities (decimal)", Files: map[string]string{"site/obfuscated.html": "<p>Key: <code>" + Entities(k, false) + "</code></p>\n<p>Secret: <code>" + Entities(s, false) + "</code></p>\n"},
 		Want: []Want{{KeyID: k, Path: "site/obfuscated.html", Secret: s, Decoded: "html-entities"}}})

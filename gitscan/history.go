@@ -28,8 +28,8 @@ type commitInfo struct {
 	msgHit bool
 }
 
-func fromPack(c *pack.Commit) *commitInfo {
-	return &commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email, msgHit: c.MessageHit}
+func fromPack(c *pack.Commit) commitInfo {
+	return commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email, msgHit: c.MessageHit}
 }
 
 // history is the commit graph of one scan.
@@ -81,7 +81,8 @@ func (h *history) commit(hash repo.ID) (*commitInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromPack(&c), nil
+	info := fromPack(&c)
+	return &info, nil
 }
 
 // resolve turns --since into a commit, or says in one line why it cannot.

@@ -28,7 +28,7 @@ const (
 	// fault (fault_around_bytes, 64 KiB by default): a read of one byte
 	// maps its whole window.
 	windowShift = 16
-	dropAfter   = 8 << 20
+	dropAfter   = 32 << 20
 )
 
 // newMapping maps the first size bytes of f, or returns nil where that

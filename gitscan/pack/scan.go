@@ -318,12 +318,17 @@ func (s *scanner) result() *Result {
 	// allocation and one copy, in no particular order.
 	n := 0
 	for _, w := range s.workers {
-		n += len(w.commits)
+		for _, c := range w.commits {
+			n += len(c)
+		}
 	}
 	res.Commits = make([]Commit, 0, n)
 	for _, w := range s.workers {
 		res.Suspects = append(res.Suspects, w.suspects...)
-		res.Commits = append(res.Commits, w.commits...)
+		for _, c := range w.commits {
+			res.Commits = append(res.Commits, c...)
+		}
+		w.commits = nil
 		res.Tags = append(res.Tags, w.tags...)
 		res.KeyNames = res.KeyNames || w.keyNames
 		res.Blobs += w.blobs

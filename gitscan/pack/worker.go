@@ -36,7 +36,7 @@ type worker struct {
 	seen   *[seenSize]repo.ID // names present, by their low bits
 
 	suspects  []repo.ID
-	commits   []Commit
+	commits   [][]Commit // in chunks of commitChunk (see addCommit)
 	tags      []Tag
 	keyNames  bool // a tree entry's name holds a key ID
 	problems  []Problem
@@ -301,8 +301,22 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 		if _, ok := w.s.table.lookup(&c.Tree); !ok {
 			w.problems = append(w.problems, Problem{Hash: h, What: fmt.Sprintf("commit %s names missing tree %s", h, c.Tree), Missing: c.Tree})
 		}
-		w.commits = append(w.commits, c)
+		w.addCommit(c)
 	}
+}
+
+// commitChunk is how many commits a worker gathers per allocation. One
+// slice grown by append is copied each time it grows, by a quarter past
+// a few hundred elements: for git/git's 200,000 commits that was 185 MB
+// allocated for 32 MB kept.
+const commitChunk = 4096
+
+func (w *worker) addCommit(c Commit) {
+	if n := len(w.commits); n == 0 || len(w.commits[n-1]) == commitChunk {
+		w.commits = append(w.commits, make([]Commit, 0, commitChunk))
+	}
+	last := &w.commits[len(w.commits)-1]
+	*last = append(*last, c)
 }
 
 func (w *worker) flush() {
@@ -406,7 +420,9 @@ func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, n int, ops []op, bas
 		if !w.present(hash) {
 			w.problems = append(w.problems, Problem{
 				Hash:    h,
-				What:    fmt.Sprintf("tree %s names missing %s %s (%s)", h, kind(mode), hash, name),
+				// *hash, not hash: the pointer would move every entry's
+				// object name to the heap (4 million allocations on git/git).
+				What:    fmt.Sprintf("tree %s names missing %s %s (%s)", h, kind(mode), *hash, name),
 				Missing: *hash,
 			})
 		}

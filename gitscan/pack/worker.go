@@ -419,7 +419,7 @@ func (w *worker) treeStarts(lv *level, h repo.ID, b []byte, n int, ops []op, bas
 		}
 		if !w.present(hash) {
 			w.problems = append(w.problems, Problem{
-				Hash:    h,
+				Hash: h,
 				// *hash, not hash: the pointer would move every entry's
 				// object name to the heap (4 million allocations on git/git).
 				What:    fmt.Sprintf("tree %s names missing %s %s (%s)", h, kind(mode), *hash, name),

@@ -157,10 +157,10 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 				l.Account = acct
 			}
 			if c != nil {
-				l.Author, l.AuthorEmail, l.Date = c.author, c.email, c.when.UTC()
+				l.Author, l.AuthorEmail, l.Date = c.Author, c.Email, c.When.UTC()
 				l.Commits = 1
-				if !c.hash.IsZero() { // a tag of a tree has no commit
-					l.Commit = c.hash.String()
+				if !c.Hash.IsZero() { // a tag of a tree has no commit
+					l.Commit = c.Hash.String()
 				}
 			}
 			fillSecrets(l, m.Match)
@@ -194,7 +194,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		for _, pb := range idx.under(c.tree, "commit "+short(c.hash)) {
+		for _, pb := range idx.under(c.Tree, "commit "+short(c.Hash)) {
 			record(c, pb.path, pb.blob, false)
 		}
 	}

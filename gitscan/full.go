@@ -35,10 +35,8 @@ func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.
 		h.skipped.addLine(problemKey(p), p.String())
 	}
 	h.packed = make(map[repo.ID]*commitInfo, len(pres.Commits))
-	infos := make([]commitInfo, len(pres.Commits)) // one allocation, not one per commit
 	for i := range pres.Commits {
-		infos[i] = fromPack(&pres.Commits[i])
-		h.packed[pres.Commits[i].Hash] = &infos[i]
+		h.packed[pres.Commits[i].Hash] = &pres.Commits[i]
 	}
 	h.tags = make(map[repo.ID]repo.ID, len(pres.Tags))
 	for _, t := range pres.Tags {

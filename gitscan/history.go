@@ -8,29 +8,14 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/keysweep/keysweep/gitscan/pack"
 	"github.com/keysweep/keysweep/gitscan/repo"
 )
 
-// commitInfo is the part of a commit the scan needs, kept small because a
-// full-history scan holds one per commit.
-type commitInfo struct {
-	hash    repo.ID
-	tree    repo.ID
-	parents []repo.ID
-	when    time.Time
-	author  string
-	email   string
-	// msgHit: the message, author or committer line may hold a
-	// credential (pack.Commit.MessageHit).
-	msgHit bool
-}
-
-func fromPack(c *pack.Commit) commitInfo {
-	return commitInfo{hash: c.Hash, tree: c.Tree, parents: c.Parents, when: c.When, author: c.Author, email: c.Email, msgHit: c.MessageHit}
-}
+// commitInfo is the part of a commit the scan needs: a full-history
+// scan holds one per commit, where the pack pass left it.
+type commitInfo = pack.Commit
 
 // history is the commit graph of one scan.
 type history struct {
@@ -81,8 +66,7 @@ func (h *history) commit(hash repo.ID) (*commitInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	info := fromPack(&c)
-	return &info, nil
+	return &c, nil
 }
 
 // resolve turns --since into a commit, or says in one line why it cannot.
@@ -148,20 +132,20 @@ func (h *history) revision(rev string) (repo.ID, bool) {
 		case '~':
 			for range n {
 				c, err := h.commit(id)
-				if err != nil || len(c.parents) == 0 {
+				if err != nil || len(c.Parents) == 0 {
 					return id, false
 				}
-				id = c.parents[0]
+				id = c.Parents[0]
 			}
 		case '^':
 			if n == 0 {
 				continue
 			}
 			c, err := h.commit(id)
-			if err != nil || len(c.parents) < n {
+			if err != nil || len(c.Parents) < n {
 				return id, false
 			}
-			id = c.parents[n-1]
+			id = c.Parents[n-1]
 		default:
 			return id, false
 		}
@@ -289,7 +273,7 @@ func (h *history) allCommits(ctx context.Context, roots []repo.ID) error {
 			continue
 		}
 		h.commits = append(h.commits, c)
-		for _, p := range c.parents {
+		for _, p := range c.Parents {
 			if !seen[p] {
 				stack = append(stack, p)
 			}
@@ -315,7 +299,7 @@ type byDate []*rangeNode
 
 func (q byDate) Len() int { return len(q) }
 func (q byDate) Less(i, j int) bool {
-	return q[i].c.when.After(q[j].c.when)
+	return q[i].c.When.After(q[j].c.When)
 }
 func (q byDate) Swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
@@ -390,7 +374,7 @@ func (h *history) paint(ctx context.Context, heads, bases []*rangeNode, shallow 
 		}
 		// Already walked as part of the range: its known ancestors are
 		// reachable from base too.
-		for _, p := range n.c.parents {
+		for _, p := range n.c.Parents {
 			if pn, ok := nodes[p]; ok {
 				markBase(pn)
 			}
@@ -411,10 +395,10 @@ func (h *history) paint(ctx context.Context, heads, bases []*rangeNode, shallow 
 	}
 
 	start := func(n *rangeNode) *rangeNode {
-		if m, ok := nodes[n.c.hash]; ok {
+		if m, ok := nodes[n.c.Hash]; ok {
 			return m
 		}
-		nodes[n.c.hash] = n
+		nodes[n.c.Hash] = n
 		return n
 	}
 	for _, n := range heads {
@@ -434,21 +418,21 @@ func (h *history) paint(ctx context.Context, heads, bases []*rangeNode, shallow 
 		inRange := n.flags&fromBase == 0
 		if inRange {
 			interesting--
-			if h.shallow[n.c.hash] {
-				return shallow(n.c.hash)
+			if h.shallow[n.c.Hash] {
+				return shallow(n.c.Hash)
 			}
 		}
 		flag := n.flags & (fromHead | fromBase)
 		if flag&fromBase != 0 {
 			flag = fromBase
 		}
-		for _, p := range n.c.parents {
+		for _, p := range n.c.Parents {
 			pn, err := get(p)
 			if err != nil {
 				if !inRange {
 					continue // the base side may be incomplete; that costs nothing
 				}
-				h.skipped.add(p, "commit (parent of "+short(n.c.hash)+")", err)
+				h.skipped.add(p, "commit (parent of "+short(n.c.Hash)+")", err)
 				continue
 			}
 			push(pn, flag)
@@ -472,12 +456,12 @@ func (h *history) paint(ctx context.Context, heads, bases []*rangeNode, shallow 
 func sortCommits(cs []*commitInfo) {
 	index := make(map[repo.ID]int32, len(cs))
 	for i, c := range cs {
-		index[c.hash] = int32(i)
+		index[c.Hash] = int32(i)
 	}
 	pending := make([]int32, len(cs)) // parents in cs not yet placed
 	kidFrom := make([]int32, len(cs)+1)
 	for i, c := range cs {
-		for _, p := range c.parents {
+		for _, p := range c.Parents {
 			if j, ok := index[p]; ok {
 				pending[i]++
 				kidFrom[j+1]++
@@ -490,7 +474,7 @@ func sortCommits(cs []*commitInfo) {
 	kids := make([]int32, kidFrom[len(cs)])
 	fill := append([]int32(nil), kidFrom[:len(cs)]...)
 	for i, c := range cs {
-		for _, p := range c.parents {
+		for _, p := range c.Parents {
 			if j, ok := index[p]; ok {
 				kids[fill[j]] = int32(i)
 				fill[j]++
@@ -534,10 +518,10 @@ type readyQueue struct {
 func (q *readyQueue) Len() int { return len(q.idx) }
 func (q *readyQueue) Less(i, j int) bool {
 	a, b := q.cs[q.idx[i]], q.cs[q.idx[j]]
-	if !a.when.Equal(b.when) {
-		return a.when.Before(b.when)
+	if !a.When.Equal(b.When) {
+		return a.When.Before(b.When)
 	}
-	return repo.Compare(a.hash, b.hash) < 0
+	return repo.Compare(a.Hash, b.Hash) < 0
 }
 func (q *readyQueue) Swap(i, j int) { q.idx[i], q.idx[j] = q.idx[j], q.idx[i] }
 func (q *readyQueue) Push(x any)    { q.idx = append(q.idx, x.(int32)) }

@@ -44,7 +44,7 @@ func signatures(c *commitInfo, obj []byte) []messageHit {
 		key, val, _ := bytes.Cut(line, []byte{' '})
 		if k := string(key); k == "author" || k == "committer" {
 			if ms := nameText(val, ""); len(ms) > 0 {
-				out = append(out, messageHit{commit: c, path: ".git/commits/" + c.hash.String() + "/" + k, matches: ms})
+				out = append(out, messageHit{commit: c, path: ".git/commits/" + c.Hash.String() + "/" + k, matches: ms})
 			}
 		}
 	}
@@ -75,7 +75,7 @@ func (h *history) refNames() []messageHit {
 			if ci, err := h.commit(target); err == nil {
 				c = ci
 			} else {
-				c.hash = target
+				c.Hash = target
 			}
 		}
 		out = append(out, messageHit{commit: c, path: ".git/" + ref.Name, matches: ms})
@@ -98,20 +98,20 @@ type messageHit struct {
 func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]messageHit, error) {
 	var out []messageHit
 	for _, c := range h.commits {
-		if !c.msgHit {
+		if !c.MessageHit {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		typ, b, err := h.store.Read(c.hash)
+		typ, b, err := h.store.Read(c.Hash)
 		if err != nil {
-			h.skipped.add(c.hash, "commit message", err)
+			h.skipped.add(c.Hash, "commit message", err)
 			continue
 		}
 		ms, _ := scanContent(pack.Message(typ, b))
 		if len(ms) > 0 {
-			out = append(out, messageHit{commit: c, path: messagePath("commits", c.hash.String()), matches: ms})
+			out = append(out, messageHit{commit: c, path: messagePath("commits", c.Hash.String()), matches: ms})
 		}
 		out = append(out, signatures(c, b)...)
 	}
@@ -136,9 +136,9 @@ func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]mess
 			continue
 		}
 		// A tag of a tree or a blob has no commit to name.
-		c := &commitInfo{author: tag.Tagger, email: tag.Email, when: tag.When}
+		c := &commitInfo{Author: tag.Tagger, Email: tag.Email, When: tag.When}
 		if target, ok := h.peelCommit(tag.Target); ok {
-			c.hash = target
+			c.Hash = target
 		}
 		out = append(out, messageHit{commit: c, path: messagePath("tags", strings.TrimPrefix(name, "refs/tags/")), matches: ms})
 	}

@@ -235,7 +235,7 @@ func (h *history) newCommits(ctx context.Context, heads, bases []repo.ID, tips m
 			continue
 		}
 		h.commits = append(h.commits, c)
-		stack = append(stack, c.parents...)
+		stack = append(stack, c.Parents...)
 	}
 	if len(undecided) == 0 {
 		return nil
@@ -269,7 +269,7 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 	}
 	byHash := make(map[string]*commitInfo, len(h.commits))
 	for _, c := range h.commits {
-		byHash[c.hash.String()] = c
+		byHash[c.Hash.String()] = c
 	}
 	// What a blob holds: each key ID, and each key ID with the secret it
 	// was paired with. A leak was held before only if its evidence was:
@@ -294,13 +294,13 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 	trees := map[repo.ID][]pack.Entry{}
 	changed := map[[2]repo.ID][]pathBlob{}
 	heldBefore := func(c *commitInfo, p string, ev held, name bool) bool {
-		croot := h.tree(c.tree, "commit "+short(c.hash))
-		for _, ph := range c.parents {
+		croot := h.tree(c.Tree, "commit "+short(c.Hash))
+		for _, ph := range c.Parents {
 			pc, err := h.commit(ph)
 			if err != nil {
 				continue
 			}
-			proot := h.tree(pc.tree, "commit "+short(ph))
+			proot := h.tree(pc.Tree, "commit "+short(ph))
 			if name {
 				if h.lookup(proot, p, trees) != nil {
 					return true
@@ -310,7 +310,7 @@ func (h *history) introduced(leaks []finding.Leak, opts Options, stored func(rep
 			if b := h.pathIn(proot, p, trees); !b.IsZero() && keysIn(b)[ev] {
 				return true
 			}
-			k := [2]repo.ID{c.hash, ph}
+			k := [2]repo.ID{c.Hash, ph}
 			if _, ok := changed[k]; !ok {
 				changed[k] = h.changedFrom(proot, croot, "")
 			}

@@ -129,7 +129,7 @@ func Scan(ctx context.Context, path string, opts Options) (*Result, error) {
 			// Named even if the object is listed already: this is the gap.
 			h.skipped.addLine(repo.ID{}, fmt.Sprintf("HEAD commit %s cannot be read (%v): every other ref was scanned, but whether a key is still in HEAD is unknown", refs.Head, err))
 		} else {
-			headTree = c.tree
+			headTree = c.Tree
 		}
 	}
 

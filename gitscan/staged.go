@@ -62,10 +62,10 @@ func ScanStaged(ctx context.Context, path string, opts Options) (*Result, error)
 		if err != nil {
 			return nil, &Error{Msg: fmt.Sprintf("read HEAD commit %s", refs.Head), Err: err}
 		}
-		if headTree = h.tree(c.tree, "HEAD"); headTree == nil {
-			return nil, &Error{Msg: fmt.Sprintf("read HEAD tree %s", c.tree)}
+		if headTree = h.tree(c.Tree, "HEAD"); headTree == nil {
+			return nil, &Error{Msg: fmt.Sprintf("read HEAD tree %s", c.Tree)}
 		}
-		res.Head = c.hash.String()
+		res.Head = c.Hash.String()
 	} // else the first commit: everything staged is new
 
 	threshold := opts.StreamThreshold

@@ -98,18 +98,18 @@ func (h *history) addedBlobs(ctx context.Context) (*blobSet, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		where := "commit " + short(c.hash)
+		where := "commit " + short(c.Hash)
 		var parents [][]pack.Entry
-		for _, p := range c.parents {
+		for _, p := range c.Parents {
 			pc, err := h.commit(p)
 			if err != nil {
 				continue // already reported when the range was walked
 			}
-			if t := h.tree(pc.tree, "commit "+short(p)); t != nil {
+			if t := h.tree(pc.Tree, "commit "+short(p)); t != nil {
 				parents = append(parents, t)
 			}
 		}
-		if t := h.tree(c.tree, where); t != nil {
+		if t := h.tree(c.Tree, where); t != nil {
 			h.diff(set, t, parents, "", where)
 		}
 	}

@@ -75,7 +75,7 @@ func TestTruncatedMappedPack(t *testing.T) {
 			return
 		}
 		for _, e := range p.roots {
-			w.safely("delta tree", func() { w.root(p, e) })
+			w.safely(func() string { return "delta tree" }, func() { w.root(p, e) })
 		}
 	})
 	// The first page is still mapped, its lost bytes read as zeros (the

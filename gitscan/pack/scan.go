@@ -200,8 +200,10 @@ func (s *scanner) parallel(f func(w *worker)) {
 
 // safely runs f and turns a panic into a Problem: a malformed pack that
 // slipped past the checks costs the objects it holds, not the whole scan,
-// and never prints a stack trace.
-func (w *worker) safely(what string, f func()) {
+// and never prints a stack trace. what names what f reads; it is called
+// only then (formatting a name for each of git/git's 300,000 delta trees
+// was 27 MB of garbage).
+func (w *worker) safely(what func() string, f func()) {
 	defer func() {
 		if r := recover(); r != nil {
 			err := fmt.Errorf("internal error: %v", r)
@@ -210,7 +212,7 @@ func (w *worker) safely(what string, f func()) {
 				// a mapped pack's pages could not be read.
 				err = errors.New("a memory fault reading the mapped pack (did the file shrink while the scan ran?)")
 			}
-			w.problems = append(w.problems, Problem{What: "unreadable " + what, Err: err})
+			w.problems = append(w.problems, Problem{What: "unreadable " + what(), Err: err})
 		}
 	}()
 	f()
@@ -261,7 +263,9 @@ func (s *scanner) scanPack(ctx context.Context, p *pack) error {
 				stop.Store(true)
 				return
 			}
-			w.safely(fmt.Sprintf("delta tree at offset %d in %s", p.offs[roots[i]], filepath.Base(p.name)), func() { w.root(p, roots[i]) })
+			w.safely(func() string {
+				return fmt.Sprintf("delta tree at offset %d in %s", p.offs[roots[i]], filepath.Base(p.name))
+			}, func() { w.root(p, roots[i]) })
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -300,7 +304,7 @@ func (s *scanner) scanLoose(ctx context.Context) error {
 			if i >= int64(len(s.loose)) || ctx.Err() != nil {
 				return
 			}
-			w.safely("loose object "+s.loose[i].path, func() { w.loose(s.loose[i]) })
+			w.safely(func() string { return "loose object " + s.loose[i].path }, func() { w.loose(s.loose[i]) })
 		}
 	})
 	return ctx.Err()

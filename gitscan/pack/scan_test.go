@@ -506,7 +506,7 @@ func mostDescendants(entries []packEntry, typ string) (packEntry, []string) {
 
 func TestSafelyTurnsPanicIntoProblem(t *testing.T) {
 	w := &worker{}
-	w.safely("delta tree at offset 12 in pack-x.pack", func() {
+	w.safely(func() string { return "delta tree at offset 12 in pack-x.pack" }, func() {
 		var b []byte
 		_ = b[3] // what a bounds bug in a decoder would do
 	})

@@ -35,8 +35,8 @@ func (h *history) fullHistory(ctx context.Context, opts Options, stats *finding.
 		h.skipped.addLine(problemKey(p), p.String())
 	}
 	h.packed = make(map[repo.ID]*commitInfo, len(pres.Commits))
-	for i := range pres.Commits {
-		h.packed[pres.Commits[i].Hash] = &pres.Commits[i]
+	for _, c := range pres.Commits {
+		h.packed[c.Hash] = c
 	}
 	h.tags = make(map[repo.ID]repo.ID, len(pres.Tags))
 	for _, t := range pres.Tags {

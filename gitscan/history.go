@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -252,7 +253,10 @@ func (h *history) peel(name string, hash repo.ID, roots *[]repo.ID) {
 // allCommits collects every commit reachable from roots. Reaching a
 // shallow boundary is an error: the history asked for is not all here.
 func (h *history) allCommits(ctx context.Context, roots []repo.ID) error {
-	seen := make(map[repo.ID]bool, len(roots))
+	// Sized for every stored commit (a full scan's), so that neither
+	// grows and copies itself a dozen times.
+	seen := make(map[repo.ID]bool, len(roots)+len(h.packed))
+	h.commits = slices.Grow(h.commits, len(h.packed))
 	stack := append([]repo.ID(nil), roots...)
 	for len(stack) > 0 {
 		if err := ctx.Err(); err != nil {

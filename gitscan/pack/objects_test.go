@@ -35,22 +35,32 @@ func TestMessages(t *testing.T) {
 			{"tag", "object " + hex + "\ntype commit\ntag v1\ntagger T <t@x> 1700000100 +0100\n\nrelease " + k + "\n", "release " + k + "\n", TypeTag, true},
 			{"signed tag", "object " + hex + "\ntype commit\ntag v1\ntagger T <t@x> 1700000100 +0100\n\nrelease\n" + sig, "release\n", TypeTag, false},
 		}
-		for _, c := range cases {
-			if got := string(Message(c.typ, []byte(c.obj))); got != c.msg {
-				t.Errorf("%d-byte %s: message %q, want %q", hs, c.name, got, c.msg)
-			}
-			switch c.typ {
-			case TypeCommit:
-				cm, err := parseCommit(id, []byte(c.obj))
-				if err != nil || cm.MessageHit != c.hit || cm.Tree != id {
-					t.Errorf("%d-byte %s: %+v, %v; want MessageHit %v", hs, c.name, cm, err, c.hit)
+		// Read alone, and by one interner for all (as the pack pass reads
+		// them): the same fields, one copy of each name.
+		shared := &interner{}
+		for _, in := range []*interner{nil, shared} {
+			for _, c := range cases {
+				if got := string(Message(c.typ, []byte(c.obj))); got != c.msg {
+					t.Errorf("%d-byte %s: message %q, want %q", hs, c.name, got, c.msg)
 				}
-			case TypeTag:
-				tg, err := parseTag(id, []byte(c.obj))
-				if err != nil || tg.MessageHit != c.hit || tg.Target != id || tg.Tagger != "T" || tg.Email != "t@x" || !tg.When.Equal(time.Unix(1700000100, 0)) {
-					t.Errorf("%d-byte %s: %+v, %v; want MessageHit %v", hs, c.name, tg, err, c.hit)
+				switch c.typ {
+				case TypeCommit:
+					cm, err := parseCommit(id, []byte(c.obj), in)
+					_, off := cm.When.Zone()
+					if err != nil || cm.MessageHit != c.hit || cm.Tree != id || cm.Author == "" || cm.When.Unix() != 1700000000 || off != 0 {
+						t.Errorf("%d-byte %s: %+v, %v; want MessageHit %v", hs, c.name, cm, err, c.hit)
+					}
+				case TypeTag:
+					tg, err := parseTag(id, []byte(c.obj), in)
+					_, off := tg.When.Zone()
+					if err != nil || tg.MessageHit != c.hit || tg.Target != id || tg.Tagger != "T" || tg.Email != "t@x" || !tg.When.Equal(time.Unix(1700000100, 0)) || off != 3600 {
+						t.Errorf("%d-byte %s: %+v, %v; want MessageHit %v", hs, c.name, tg, err, c.hit)
+					}
 				}
 			}
+		}
+		if len(shared.zones) != 2 || shared.strs["A"] == "" || shared.strs["t@x"] == "" {
+			t.Errorf("interned %d zones, names %q", len(shared.zones), shared.strs)
 		}
 	}
 }

@@ -97,7 +97,7 @@ type Result struct {
 	Suspects []repo.ID
 	// Commits are every commit object stored, reachable or not, in no
 	// particular order.
-	Commits []Commit
+	Commits []*Commit
 	// Tags are every annotated tag object stored, in hash order.
 	Tags []Tag
 	// KeyNames reports that the name of some tree entry holds a key ID;
@@ -318,19 +318,21 @@ func (s *scanner) external(h repo.ID) (uint8, []byte, error) {
 
 func (s *scanner) result() *Result {
 	res := &Result{Objects: s.table.count, Problems: s.allProblems()}
-	// Commits are most of what is gathered (git/git: 200,000): one
-	// allocation and one copy, in no particular order.
+	// Commits are most of what is gathered (git/git: 200,000, 31 MB):
+	// pointed at where the workers put them, not copied.
 	n := 0
 	for _, w := range s.workers {
 		for _, c := range w.commits {
 			n += len(c)
 		}
 	}
-	res.Commits = make([]Commit, 0, n)
+	res.Commits = make([]*Commit, 0, n)
 	for _, w := range s.workers {
 		res.Suspects = append(res.Suspects, w.suspects...)
-		for _, c := range w.commits {
-			res.Commits = append(res.Commits, c...)
+		for _, chunk := range w.commits {
+			for i := range chunk {
+				res.Commits = append(res.Commits, &chunk[i])
+			}
 		}
 		w.commits = nil
 		res.Tags = append(res.Tags, w.tags...)

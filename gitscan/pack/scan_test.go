@@ -118,7 +118,7 @@ func checkAgainstTruth(t *testing.T, r *gittest.Repo, res *Result) truth {
 }
 
 // checkCommits compares every commit with git log.
-func checkCommits(t *testing.T, r *gittest.Repo, got []Commit) {
+func checkCommits(t *testing.T, r *gittest.Repo, got []*Commit) {
 	t.Helper()
 	want := map[repo.ID]string{}
 	for _, line := range strings.Split(r.Git("log", "--all", "--format=%H %T %P|%ct %ci|%an|%ae"), "\n") {

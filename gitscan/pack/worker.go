@@ -37,6 +37,7 @@ type worker struct {
 
 	suspects  []repo.ID
 	commits   [][]Commit // in chunks of commitChunk (see addCommit)
+	people    interner   // of commits and tags
 	tags      []Tag
 	keyNames  bool // a tree entry's name holds a key ID
 	problems  []Problem
@@ -283,14 +284,14 @@ func (w *worker) handle(num int32, typ uint8, content []byte, size int, lv *leve
 			w.listTree(num, lv.ents)
 		}
 	case typeTag:
-		t, err := parseTag(h, content)
+		t, err := parseTag(h, content, &w.people)
 		if err != nil {
 			w.problems = append(w.problems, Problem{Hash: h, What: "malformed tag " + h.String(), Err: err})
 			return
 		}
 		w.tags = append(w.tags, t)
 	case typeCommit:
-		c, err := parseCommit(h, content)
+		c, err := parseCommit(h, content, &w.people)
 		if err != nil {
 			w.problems = append(w.problems, Problem{Hash: h, What: "malformed commit " + h.String(), Err: err})
 			return

@@ -109,7 +109,8 @@ func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]mess
 			h.skipped.add(c.Hash, "commit message", err)
 			continue
 		}
-		ms, _ := scanContent(pack.Message(typ, b))
+		ms, gaps := scanContent(pack.Message(typ, b))
+		h.partly(c.Hash, "commit "+c.Hash.String()+" message", gaps)
 		if len(ms) > 0 {
 			out = append(out, messageHit{commit: c, path: messagePath("commits", c.Hash.String()), matches: ms})
 		}
@@ -131,7 +132,8 @@ func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]mess
 			h.skipped.add(hash, "tag "+name, err)
 			continue
 		}
-		ms, _ := scanContent(pack.Message(typ, b))
+		ms, gaps := scanContent(pack.Message(typ, b))
+		h.partly(hash, "tag "+name+" ("+hash.String()+") message", gaps)
 		if len(ms) == 0 {
 			continue
 		}
@@ -145,4 +147,13 @@ func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]mess
 	// Map order must not decide the order of findings.
 	slices.SortFunc(out, func(a, b messageHit) int { return strings.Compare(a.path, b.path) })
 	return out, nil
+}
+
+// partly records that decoding stopped short in the message of object
+// hash (what names it), as a blob's gaps are: the scan is then partial,
+// never silently so.
+func (h *history) partly(hash repo.ID, what string, gaps []string) {
+	if len(gaps) > 0 {
+		h.skipped.addLine(hash, what+": partly scanned: "+gaps[0])
+	}
 }

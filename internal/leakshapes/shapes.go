@@ -233,6 +233,10 @@ func Cases() []Case {
 	k, s = key(12)
 	add(Case{Name: "commit message", Message: "Rotate credentials\n\nThe old pair was " + k + " " + s + "\n",
 		Want: []Want{{KeyID: k, Path: "{message}", Secret: s}}})
+	// Decoding that stops short in a commit message makes the scan
+	// partial, as in a blob: a gzip bomb base64-encoded in a message.
+	add(Case{Name: "archive bomb in a commit message", Negative: true, Message: "Build artefact\n\n" + Wrap(b64(Gzip(strings.Repeat("\x00", 80<<20))), 76) + "\n",
+		Gap: "message: partly scanned: "})
 	k, _ = key(13)
 	add(Case{Name: "annotated tag message", Files: map[string]string{"VERSION": "1.0\n"}, TagName: "v1.0", TagMsg: "Release 1.0\n\nDeployed with " + k + "\n",
 		Want: []Want{{KeyID: k, Path: ".git/tags/v1.0/message"}}})

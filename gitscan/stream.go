@@ -1,6 +1,7 @@
 package gitscan
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/keysweep/keysweep/gitscan/detect"
@@ -53,6 +54,13 @@ func findStream(r io.Reader, chunk int, buf []byte, how string) (_ []located, ga
 		plain, decoded, gap := findText(win)
 		if gap != "" && len(gaps) == 0 {
 			gaps = gapLine("", gap)
+		}
+		// Archives are opened in blobs read whole only (decode.Expand);
+		// one base64-encoded in a streamed blob is named, not skipped.
+		if len(gaps) == 0 {
+			if at := detect.IndexEncodedArchive(win[lo:min(len(win), hi+detect.Context)]); at >= 0 {
+				gaps = gapLine("", fmt.Sprintf("a base64-encoded archive at byte %d is not opened: the blob is larger than the whole-blob bound, so it is streamed and only its text is scanned", base+int64(lo+at)))
+			}
 		}
 		var lines lineAllow
 		for _, f := range mergeMatches(plain, decoded) {

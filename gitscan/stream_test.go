@@ -3,6 +3,7 @@ package gitscan
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
@@ -174,5 +175,31 @@ func TestStreamedUnicode(t *testing.T) {
 				t.Errorf("threshold %d: %s: decoded %q, line %d, secret paired %v", threshold, name, l.Decoded, l.Line, l.Secret.Reveal() == ks[1])
 			}
 		}
+	}
+}
+
+// TestStreamedEncodedArchive: archives are opened in blobs read whole; a
+// base64-encoded one in a blob above the streaming threshold is named as
+// not opened (the scan is partial), never skipped in silence. Read whole,
+// the same blob gives up its key.
+func TestStreamedEncodedArchive(t *testing.T) {
+	r := gittest.New(t)
+	k, s := gittest.FakeKey(480)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(envFile(k, s)))
+	zw.Close()
+	r.Write("values.yaml", strings.Repeat("# a long values file of a chart, nothing secret in it\n", 8000)+
+		"bundle: "+base64.StdEncoding.EncodeToString(gz.Bytes())+"\n")
+	c := r.Commit("chart values")
+	whole := scanOK(t, r.Dir, Options{})
+	complete(t, whole)
+	if l := wantLeak(t, whole, k, "values.yaml", c, true); !strings.Contains(l.Decoded, "gzip") || l.Secret.Reveal() != s {
+		t.Errorf("read whole: decoded %q, secret paired %v", l.Decoded, l.Secret.Reveal() == s)
+	}
+	streamed := scanOK(t, r.Dir, Options{StreamThreshold: 256 << 10})
+	at := strings.Index(r.Git("show", c+":values.yaml"), "bundle: ") + len("bundle: ")
+	if got := strings.Join(streamed.Skipped, "\n"); !strings.Contains(got, fmt.Sprintf("a base64-encoded archive at byte %d is not opened", at)) {
+		t.Errorf("streamed: skipped %q, want the archive named as not opened", streamed.Skipped)
 	}
 }

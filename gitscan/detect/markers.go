@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,22 +30,48 @@ var archiveMagic = []string{"\x1f\x8b\x08", "PK\x03\x04", "\xfd7zXZ\x00", "\x28\
 
 const archiveLayers = 2
 
+// archiveMarkers are the markers of base64-encoded archives: the start of
+// archiveMagic, encoded up to archiveLayers times.
+var archiveMarkers = func() []string {
+	var out []string
+	for _, magic := range archiveMagic {
+		p := magic
+		for range archiveLayers {
+			p = b64Markers(p)[0]
+			if r := rareRun(p); len(r) >= min(minRare, len(p)) {
+				out = append(out, r[:min(len(r), maxMarker)])
+			}
+		}
+	}
+	return out
+}()
+
+// IndexEncodedArchive returns the offset of the first marker of a
+// base64-encoded archive in buf (a subset of Encoded's markers), or -1: a
+// caller that cannot open archives in buf says so where there is one.
+func IndexEncodedArchive(buf []byte) int {
+	if !MayContainEncoded(buf) {
+		return -1
+	}
+	for _, s := range Encoded(nil, buf) {
+		for _, m := range archiveMarkers {
+			if strings.HasPrefix(string(buf[s:min(len(buf), s+len(m))]), m) {
+				return s
+			}
+		}
+	}
+	return -1
+}
+
 // containerMarkers returns the markers of encoded containers.
 func containerMarkers() []string {
-	var out []string
+	out := slices.Clone(archiveMarkers)
 	addMin := func(s string, least int) {
 		if r := rareRun(s); len(r) >= min(least, len(s)) {
 			out = append(out, r[:min(len(r), maxMarker)])
 		}
 	}
 	add := func(s string) { addMin(s, minRare) }
-	for _, magic := range archiveMagic {
-		p := magic
-		for range archiveLayers {
-			p = b64Markers(p)[0]
-			add(p)
-		}
-	}
 	for _, prefix := range markerPrefixes[:twiceEncoded] {
 		// Three layers at every alignment.
 		layer := []string{prefix}

@@ -32,8 +32,9 @@ func messagePath(kind, name string) string {
 }
 
 // signatures finds the credentials in the author and committer lines of
-// a commit object, each at its own path beside the message's.
-func signatures(c *commitInfo, obj []byte) []messageHit {
+// a commit object, or the tagger line of a tag, each at its own path
+// beside the message's (under dir: ".git/commits/<hash>").
+func signatures(c *commitInfo, obj []byte, dir string) []messageHit {
 	var out []messageHit
 	for len(obj) > 0 {
 		line, rest, _ := bytes.Cut(obj, []byte{'\n'})
@@ -42,9 +43,9 @@ func signatures(c *commitInfo, obj []byte) []messageHit {
 		}
 		obj = rest
 		key, val, _ := bytes.Cut(line, []byte{' '})
-		if k := string(key); k == "author" || k == "committer" {
+		if k := string(key); k == "author" || k == "committer" || k == "tagger" {
 			if ms := nameText(val, ""); len(ms) > 0 {
-				out = append(out, messageHit{commit: c, path: ".git/commits/" + c.Hash.String() + "/" + k, matches: ms})
+				out = append(out, messageHit{commit: c, path: dir + "/" + k, matches: ms})
 			}
 		}
 	}
@@ -114,7 +115,7 @@ func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]mess
 		if len(ms) > 0 {
 			out = append(out, messageHit{commit: c, path: messagePath("commits", c.Hash.String()), matches: ms})
 		}
-		out = append(out, signatures(c, b)...)
+		out = append(out, signatures(c, b, ".git/commits/"+c.Hash.String())...)
 	}
 	for hash, name := range tags {
 		if err := ctx.Err(); err != nil {
@@ -134,15 +135,16 @@ func (h *history) messages(ctx context.Context, tags map[repo.ID]string) ([]mess
 		}
 		ms, gaps := scanContent(pack.Message(typ, b))
 		h.partly(hash, "tag "+name+" ("+hash.String()+") message", gaps)
-		if len(ms) == 0 {
-			continue
-		}
 		// A tag of a tree or a blob has no commit to name.
 		c := &commitInfo{Author: tag.Tagger, Email: tag.Email, When: tag.When}
 		if target, ok := h.peelCommit(tag.Target); ok {
 			c.Hash = target
 		}
-		out = append(out, messageHit{commit: c, path: messagePath("tags", strings.TrimPrefix(name, "refs/tags/")), matches: ms})
+		short := strings.TrimPrefix(name, "refs/tags/")
+		if len(ms) > 0 {
+			out = append(out, messageHit{commit: c, path: messagePath("tags", short), matches: ms})
+		}
+		out = append(out, signatures(c, b, ".git/tags/"+short)...)
 	}
 	// Map order must not decide the order of findings.
 	slices.SortFunc(out, func(a, b messageHit) int { return strings.Compare(a.path, b.path) })

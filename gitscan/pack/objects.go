@@ -72,9 +72,10 @@ func parseTag(h repo.ID, b []byte, in *interner) (Tag, error) {
 			var name, email []byte
 			name, email, t.When = parseSignature(val, in)
 			t.Tagger, t.Email = in.str(name), in.str(email)
+			t.MessageHit = messageHit(val)
 		}
 	}
-	t.MessageHit = messageHit(Message(TypeTag, b))
+	t.MessageHit = t.MessageHit || messageHit(Message(TypeTag, b))
 	return t, nil
 }
 

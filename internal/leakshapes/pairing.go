@@ -93,6 +93,9 @@ func pairingCases() []Case {
 	k, _ = key(23)
 	add(Case{Name: "key ID in the author name only", Files: map[string]string{"AUTHORS": "ci\n"}, Author: "deploy " + k + " <ci@example.com>",
 		Want: []Want{{KeyID: k, Path: "{author}"}}})
+	k, _ = key(29)
+	add(Case{Name: "key ID in a tagger name only", Files: map[string]string{"RELEASE": "2.0\n"}, TagName: "v2.0-ci", TagMsg: "Release 2.0\n", Tagger: "release " + k + " <ci@example.com>",
+		Want: []Want{{KeyID: k, Path: ".git/tags/v2.0-ci/tagger"}}})
 
 	// Look-alikes.
 	k, _ = key(24)

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
@@ -383,6 +384,25 @@ func TestTextDecoderSpansPerRun(t *testing.T) {
 		out, spans := tt.dec(bs(tt.in))
 		if len(spans) != 1 || len(out) != 1<<20+4 {
 			t.Errorf("%s: %d spans and %d bytes out, want 1 span", tt.name, len(spans), len(out))
+		}
+	}
+	// Encoded characters between plain ones: spans dense enough merge,
+	// so they cost at most a few bytes per byte of input, and a key ID
+	// after them is still placed on its line.
+	for _, tt := range []struct {
+		name, unit string
+		dec        func([]byte) ([]byte, []Span)
+	}{
+		{"quoted-printable", "=3Da", quotedPrintable},
+		{"entities", "&#65;a", htmlEntities},
+	} {
+		in := bs(strings.Repeat(tt.unit, 1<<18) + "\nkey " + testKey + "\n")
+		out, spans := tt.dec(in)
+		if size := len(spans) * int(unsafe.Sizeof(Span{})); size > 3*len(in) {
+			t.Errorf("%s: %d spans, %d bytes for %d bytes of input", tt.name, len(spans), size, len(in))
+		}
+		if o := mapOffset(spans, bytes.Index(out, bs(testKey))); o != bytes.Index(in, bs(testKey)) {
+			t.Errorf("%s: key placed at %d, want %d", tt.name, o, bytes.Index(in, bs(testKey)))
 		}
 	}
 }

@@ -23,6 +23,14 @@ var textDecoders = []textDecoder{
 	}, hexDump},
 }
 
+// mergeGap is how close two replacements must be for one span to hold
+// both where spans are dense (denseSpan); less than a key ID's 20
+// characters.
+const (
+	mergeGap  = 16
+	denseSpan = 64
+)
+
 // substitution builds a decoded text and its spans.
 type substitution struct {
 	out   []byte
@@ -32,8 +40,14 @@ type substitution struct {
 
 // replace copies in[last:s] and writes dec for in[s:e]. A replacement
 // right after the previous one extends its span (a run of "=3D=41…" is
-// one span, placed at the run's start): one span per encoded character
-// would cost 32 bytes of memory for each 3 bytes of input.
+// one span, placed at the run's start). So does one less than mergeGap
+// bytes of the same line after it once spans are dense (one per
+// denseSpan bytes of input so far): one span per encoded character of
+// "=3Da=3Db…" would cost 32 bytes of memory for each 4 bytes of input,
+// where this way a span stands for at least mergeGap bytes, and text as
+// mail and web pages encode it keeps each span exact. A key ID is longer
+// than the plain text a span takes in, so none is taken for decoded that
+// was not; one is placed up to mergeGap bytes early, on its line.
 func (u *substitution) replace(in []byte, s, e int, dec []byte) {
 	if u.out == nil {
 		// Every decoding here shortens what it replaces: the output
@@ -41,8 +55,9 @@ func (u *substitution) replace(in []byte, s, e int, dec []byte) {
 		u.out = make([]byte, 0, len(in))
 	}
 	u.out = append(u.out, in[u.last:s]...)
-	if n := len(u.spans); n > 0 && u.spans[n-1].InEnd == s && u.spans[n-1].OutEnd == len(u.out) {
-		u.spans[n-1].OutEnd += len(dec)
+	if n := len(u.spans); n > 0 && (u.spans[n-1].InEnd == s ||
+		n*denseSpan > s && s-u.spans[n-1].InEnd < mergeGap && bytes.IndexByte(in[u.spans[n-1].InEnd:s], '\n') < 0) {
+		u.spans[n-1].OutEnd = len(u.out) + len(dec)
 		u.spans[n-1].InEnd = e
 		u.out = append(u.out, dec...)
 		u.last = e

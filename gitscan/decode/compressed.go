@@ -25,6 +25,12 @@ const maxWindow = 64 << 20
 // errWindow is a stream whose declared window is beyond maxWindow.
 var errWindow = errors.New("declares a window beyond the bound")
 
+// errNotWhole is xz data that is not whole streams (truncated, or its
+// index damaged): its blocks cannot be found from the end, so what each
+// declares as its dictionary, which the reader allocates, cannot be
+// checked before it is read.
+var errNotWhole = errors.New("is not whole xz streams (truncated or damaged), so the dictionaries its blocks declare cannot be checked before they are allocated")
+
 func windowError(size int64) error {
 	return fmt.Errorf("%w: %d MiB, more than %d MiB", errWindow, size>>20, maxWindow>>20)
 }
@@ -35,7 +41,7 @@ func windowError(size int64) error {
 // beyond maxWindow is a gap.
 func (x *expander) decompress(path, k string, b []byte) ([]byte, bool) {
 	r, closer, err := newDecompressor(k, bytes.NewReader(b))
-	if errors.Is(err, errWindow) {
+	if errors.Is(err, errWindow) || errors.Is(err, errNotWhole) {
 		x.gap(path, "%s stream not decompressed: it %v", k, err)
 		return nil, false
 	}
@@ -58,7 +64,11 @@ func newDecompressor(k string, r io.Reader) (io.Reader, func(), error) {
 		return bzip2.NewReader(r), nop, nil
 	case "xz":
 		if br, ok := r.(*bytes.Reader); ok {
-			if dict, ok := xzDict(br); ok && dict > maxWindow {
+			dict, whole := xzDict(br)
+			if !whole {
+				return nil, nop, errNotWhole
+			}
+			if dict > maxWindow {
 				return nil, nop, windowError(dict)
 			}
 			r = fitXZDict(br)
@@ -83,27 +93,17 @@ func newDecompressor(k string, r io.Reader) (io.Reader, func(), error) {
 }
 
 // xzDict returns the largest dictionary any block of the xz data in r
-// declares, without consuming r. The reader allocates each block's own
-// (ulikunitz/xz takes the larger of its configuration and the header's),
-// so every block of every concatenated stream is found from the end,
-// through each stream's footer and index, as xz --list finds them. Data
-// whose streams cannot be walked so (truncated, no index) is judged by its
-// first block alone, and any later stream's header is refused, so a
-// small stream cannot hide a 4 GiB dictionary behind a modest one.
+// declares, without consuming r, and whether r is whole xz streams. The
+// reader allocates each block's own (ulikunitz/xz takes the larger of
+// its configuration and the header's), so every block of every
+// concatenated stream is found from the end, through each stream's
+// footer and index, as xz --list finds them. Data that cannot be walked
+// so is not read at all (errNotWhole): judging it by its first block let
+// a later block declare 4 GiB.
 func xzDict(r *bytes.Reader) (int64, bool) {
 	b := make([]byte, r.Len())
 	r.ReadAt(b, 0)
-	if most, ok := xzWalk(b); ok {
-		return most, true
-	}
-	if len(b) < 13 || bytes.Contains(b[12:], []byte("\xfd7zXZ\x00")) {
-		return 1<<32 - 1, len(b) >= 13 // unwalkable with a second stream: refused
-	}
-	size := 4 * (int(b[12]) + 1)
-	if b[12] == 0 || len(b) < 12+size {
-		return 0, false
-	}
-	return blockDict(b[12 : 12+size])
+	return xzWalk(b)
 }
 
 // xzWalk walks the streams of b from its end and returns the largest

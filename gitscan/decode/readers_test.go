@@ -73,6 +73,9 @@ func TestExpandEncodings(t *testing.T) {
 		{"Helm release", bs(leakshapes.HelmRelease("r", `{"k":"`+testKey+`"}`)), "", "base64 > base64 > gzip", ""},
 		{"gzip base64-encoded four times", bs("v: " + leakshapes.B64Times(string(gz(bs(testEnv))), 4) + "\n"), "", "base64 > base64 > base64 > base64 > gzip", ""},
 		{"xz with a 2 GiB dictionary", xzDict2G(), "", "", "xz stream not decompressed: it declares a window beyond the bound: 2048 MiB, more than 64 MiB"},
+		// Truncated, its blocks cannot be found from its index: not read,
+		// and said so.
+		{"truncated xz", func() []byte { b := bs(leakshapes.XZ(testEnv)); return b[:len(b)-20] }(), "", "", "xz stream not decompressed: it is not whole xz streams"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

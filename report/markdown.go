@@ -236,31 +236,44 @@ const maxMarkdownField = 200
 // inside a table cell: every ASCII punctuation character that markdown or
 // GitHub gives a meaning (emphasis, links, autolinks, HTML, mentions,
 // cells) is backslash-escaped, control characters and line breaks become
-// spaces, and the string is cut to maxMarkdownField runes.
+// spaces, and the string is cut to maxMarkdownField runes. A cut inside a
+// run of base64 characters drops the whole run: the scrubber finds a
+// secret whole, so the part of one a cut left would be shown as it is.
 // TODO: use the shared escaping helpers once they land (issue 13).
 func mdEscape(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
+	var b []byte
+	n, run := 0, 0 // run: where in b the base64 run before the next rune began
+	for i, r := range s {
 		if n == maxMarkdownField {
-			b.WriteString("…")
+			if base64Rune(r) && i > 0 && base64Rune(rune(s[i-1])) {
+				b = b[:run]
+			}
+			b = append(b, "…"...)
 			break
 		}
 		n++
+		if i == 0 || !base64Rune(r) || !base64Rune(rune(s[i-1])) {
+			run = len(b)
+		}
 		switch {
 		case r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		case r < utf8.RuneSelf && strings.ContainsRune("\\`*_{}[]()<>#+-.!|~&:@=$%^\"'", r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
+			b = append(b, '\\', byte(r))
 		case unicode.Is(unicode.Bidi_Control, r):
 			// Bidirectional overrides reorder what the reader sees.
-			fmt.Fprintf(&b, "U+%04X", r)
+			b = fmt.Appendf(b, "U+%04X", r)
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	return b.String()
+	return string(b)
+}
+
+// base64Rune reports whether r is a character of base64 text (either
+// alphabet), which a secret or token is written in.
+func base64Rune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '+' || r == '/' || r == '=' || r == '-' || r == '_'
 }
 
 // MarkdownScrubber scrubs markdown built from r: every secret as it is

@@ -62,8 +62,27 @@ func TestMarkdownEscapesUntrustedStrings(t *testing.T) {
 			t.Errorf("mdEscape(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	if got := mdEscape(strings.Repeat("a", 500)); len([]rune(got)) != maxMarkdownField+1 {
+	if got := mdEscape(strings.Repeat("a ", 250)); len([]rune(got)) != maxMarkdownField+1 {
 		t.Errorf("an overlong field is %d runes", len([]rune(got)))
+	}
+	// A cut inside a run of base64 characters drops the run: no part of
+	// a secret the cut went through is shown (the scrubber finds secrets
+	// whole).
+	secret := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+	for _, lead := range []int{150, 170, 185, 199} {
+		in := strings.Repeat("x ", lead/2) + "key=" + secret + " more text after it"
+		got := mdEscape(in)
+		for n := 4; n <= len(secret); n++ {
+			if strings.Contains(strings.ReplaceAll(got, `\`, ""), secret[:n]) && !strings.Contains(strings.ReplaceAll(got, `\`, ""), secret) {
+				t.Fatalf("cut at %d runes shows %d characters of the secret: %q", lead, n, got)
+			}
+		}
+		if !strings.HasSuffix(got, "…") || len([]rune(got)) > maxMarkdownField+1+10 {
+			t.Errorf("cut at %d: %q", lead, got)
+		}
+	}
+	if got := mdEscape(strings.Repeat("a", 500)); got != "…" {
+		t.Errorf("a field that is one base64 run cut: %q", got)
 	}
 	r := sample()
 	r.Repo = hostile

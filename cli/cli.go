@@ -363,10 +363,7 @@ func actionCommand(args []string, stdout, stderr io.Writer) int {
 
 // truncate keeps a hostile value short when it is quoted back.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return strings.ToValidUTF8(s[:n], "") + "…"
-	}
-	return s
+	return escape.Cut(s, n)
 }
 
 func splitList(s string) []string {

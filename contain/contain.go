@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/keysweep/keysweep/internal/escape"
 	"regexp"
 	"slices"
 	"time"
@@ -213,10 +214,7 @@ func attachedPolicies(ctx context.Context, cl *iam.Client, user string) ([]strin
 
 // shortID quotes at most 24 characters of what was given as a key ID.
 func shortID(s string) string {
-	if len(s) > 24 {
-		return s[:24] + "…"
-	}
-	return s
+	return escape.Cut(s, 24)
 }
 
 // IsRefusal reports whether err is a containment refused before any change.

@@ -133,12 +133,14 @@ func TestContainRefuses(t *testing.T) {
 		{"unknown key", account, "AKIA" + strings.Repeat("Q", 16), "is not an IAM user's key", Deactivate},
 		{"temporary key", account, "ASIA" + strings.Repeat("Q", 16), "not a long-term access key ID", Deactivate},
 		{"garbage", account, "x\x1b[31m", "not a long-term access key ID", Quarantine},
+		// A secret pasted where the key ID goes is not quoted back.
+		{"a secret", account, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", "not a long-term access key ID", Deactivate},
 		{"no action", account, id, "choose --deactivate or --quarantine", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Run(ctx, cfg, tt.account, "responder", Request{KeyID: tt.key, Action: tt.action, Yes: true}, time.Now())
-			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\x1b") {
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\x1b") || strings.Contains(err.Error(), "wJalrXUtnFEMI") {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
 		})

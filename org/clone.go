@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/keysweep/keysweep/internal/escape"
 	"net/url"
 	"os"
 	"os/exec"
@@ -157,8 +158,5 @@ func gitReason(stderr string, err error) string {
 	if pick == "" {
 		return err.Error()
 	}
-	if len(pick) > 300 {
-		pick = pick[:300] + "…"
-	}
-	return pick
+	return escape.Cut(pick, 300)
 }

@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"fmt"
+	"github.com/keysweep/keysweep/internal/escape"
 	"io"
 	"os"
 	"slices"
@@ -266,8 +267,5 @@ func logSafe(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > 400 {
-		s = s[:400] + "…"
-	}
-	return s
+	return escape.Cut(s, 400)
 }

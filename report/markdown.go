@@ -236,44 +236,35 @@ const maxMarkdownField = 200
 // inside a table cell: every ASCII punctuation character that markdown or
 // GitHub gives a meaning (emphasis, links, autolinks, HTML, mentions,
 // cells) is backslash-escaped, control characters and line breaks become
-// spaces, and the string is cut to maxMarkdownField runes. A cut inside a
-// run of base64 characters drops the whole run: the scrubber finds a
-// secret whole, so the part of one a cut left would be shown as it is.
+// spaces, and the string is cut to maxMarkdownField runes by escape.Cut,
+// which leaves out a word of the secrets' alphabet the cut would split
+// (the scrubber finds a secret whole, so a part of one would be shown).
 // TODO: use the shared escaping helpers once they land (issue 13).
 func mdEscape(s string) string {
-	var b []byte
-	n, run := 0, 0 // run: where in b the base64 run before the next rune began
-	for i, r := range s {
+	n := 0
+	for i := range s {
 		if n == maxMarkdownField {
-			if base64Rune(r) && i > 0 && base64Rune(rune(s[i-1])) {
-				b = b[:run]
-			}
-			b = append(b, "…"...)
+			s = escape.Cut(s, i)
 			break
 		}
 		n++
-		if i == 0 || !base64Rune(r) || !base64Rune(rune(s[i-1])) {
-			run = len(b)
-		}
+	}
+	var b strings.Builder
+	for _, r := range s {
 		switch {
 		case r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			b = append(b, ' ')
+			b.WriteByte(' ')
 		case r < utf8.RuneSelf && strings.ContainsRune("\\`*_{}[]()<>#+-.!|~&:@=$%^\"'", r):
-			b = append(b, '\\', byte(r))
+			b.WriteByte('\\')
+			b.WriteRune(r)
 		case unicode.Is(unicode.Bidi_Control, r):
 			// Bidirectional overrides reorder what the reader sees.
-			b = fmt.Appendf(b, "U+%04X", r)
+			fmt.Fprintf(&b, "U+%04X", r)
 		default:
-			b = utf8.AppendRune(b, r)
+			b.WriteRune(r)
 		}
 	}
-	return string(b)
-}
-
-// base64Rune reports whether r is a character of base64 text (either
-// alphabet), which a secret or token is written in.
-func base64Rune(r rune) bool {
-	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '+' || r == '/' || r == '=' || r == '-' || r == '_'
+	return b.String()
 }
 
 // MarkdownScrubber scrubs markdown built from r: every secret as it is

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/keysweep/keysweep/internal/escape"
 	"net/http"
 	"strings"
 
@@ -151,10 +152,7 @@ func classifyAPI(e *Error, api smithy.APIError) {
 // single line the CLI prints, and cuts it to at most n bytes.
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = strings.ToValidUTF8(s[:n], "") + "…"
-	}
-	return s
+	return escape.Cut(s, n)
 }
 
 // tokenClaims are the GitHub OIDC claims a trust policy usually tests.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/keysweep/keysweep/internal/escape"
 	"net/http"
 	"strings"
 	"sync"
@@ -297,10 +298,7 @@ func arn(s string) string {
 		}
 		return '?'
 	}, s)
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
+	return escape.Cut(s, max)
 }
 
 // oneLine keeps a string from the network to one short line.
@@ -311,8 +309,5 @@ func oneLine(s string, n int) string {
 		}
 		return r
 	}, s)
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
+	return escape.Cut(s, n)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	xescape "github.com/keysweep/keysweep/internal/escape"
 )
 
 // MaxIDSize is the size of the longest object name, SHA-256's.
@@ -107,10 +108,7 @@ func (id *ID) Key4() uint32 {
 
 // quoteShort quotes at most 80 bytes of hostile input for a message.
 func quoteShort(s string) string {
-	if len(s) > 80 {
-		s = s[:80] + "…"
-	}
-	return "\"" + escape(s) + "\""
+	return "\"" + escape(xescape.Cut(s, 80)) + "\""
 }
 
 func escape(s string) string {

@@ -30,6 +30,10 @@ func TestLinear(t *testing.T) {
 	}{
 		{"quoted-printable", func(n int) []byte { return bs("Content-Type: text/plain\n\n" + strings.Repeat(line, n/len(line))) }, expand},
 		{"quoted-printable, one line", func(n int) []byte { return bs(strings.Repeat("=3DAKIA=\n", n/9)) }, func(b []byte) { quotedPrintable(b) }},
+		{"is a mail quoted-printable (Opens)", func(n int) []byte {
+			return bs("From: a@example.com\nTo: b@example.com\nSubject: s\n\n" + strings.Repeat("Quoted-Printabl ", n/16))
+		}, func(b []byte) { Opens(b) }},
+		{"dense quoted-printable spans", func(n int) []byte { return bs(strings.Repeat("=3Da", n/4)) }, func(b []byte) { quotedPrintable(b) }},
 		{"HTML entities", func(n int) []byte { return bs(strings.Repeat(leakshapes.Entities(testKey, n%2 == 0)+" ", n/200)) }, expand},
 		{"hex dump", func(n int) []byte { return bs(leakshapes.Xxd(strings.Repeat(testEnv, n/(4*len(testEnv))))) }, expand},
 		{"hexdump -C", func(n int) []byte { return bs(leakshapes.HexdumpC(strings.Repeat(testEnv, n/(4*len(testEnv))))) }, expand},

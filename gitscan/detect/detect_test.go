@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"encoding/base64"
 	"regexp"
 	"strings"
 	"testing"
@@ -607,6 +608,53 @@ func TestFindLinear(t *testing.T) {
 				}
 			}
 			t.Errorf("4 times the input took %.1f times as long (%v, %v): not linear", float64(tl)/float64(ts), ts, tl)
+		})
+	}
+}
+
+// TestCandidatesLinear: the pack pass's detectors, Candidates and
+// IndexEncodedArchive, take time linear in their input however dense the
+// key IDs and markers are (4 times the input, at most 10 times the time).
+func TestCandidatesLinear(t *testing.T) {
+	marker := base64.StdEncoding.EncodeToString([]byte("AKIA" + strings.Repeat("Q", 16)))
+	for _, tt := range []struct {
+		name string
+		unit func(i int) string
+		run  func([]byte) bool
+	}{
+		{"Candidates, key IDs before a '/'", func(i int) string { return fakeKey("AKIA", uint64(i)) + "/x\n" }, func(b []byte) bool { return len(Candidates(nil, b)) > 0 }},
+		{"IndexEncodedArchive, key markers only", func(int) string { return marker + "\n" }, func(b []byte) bool { return IndexEncodedArchive(b) < 0 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			gen := func(n int) []byte {
+				var b strings.Builder
+				for i := 0; b.Len() < n; i++ {
+					b.WriteString(tt.unit(i))
+				}
+				return []byte(b.String())
+			}
+			const n = 256 << 10
+			small, large := gen(n), gen(4*n)
+			run := func(buf []byte) time.Duration {
+				best := time.Duration(1 << 62)
+				for range 3 {
+					t0 := time.Now()
+					if !tt.run(buf) {
+						t.Fatal("the input does not exercise the detector")
+					}
+					best = min(best, time.Since(t0))
+				}
+				return best
+			}
+			run(small)
+			var ts, tl time.Duration
+			for range 3 {
+				ts, tl = run(small), run(large)
+				if tl <= 10*ts || tl < 50*time.Millisecond {
+					return
+				}
+			}
+			t.Errorf("%d bytes: %v, %d bytes: %v", len(small), ts, len(large), tl)
 		})
 	}
 }

@@ -47,13 +47,19 @@ var archiveMarkers = func() []string {
 }()
 
 // IndexEncodedArchive returns the offset of the first marker of a
-// base64-encoded archive in buf (a subset of Encoded's markers), or -1: a
-// caller that cannot open archives in buf says so where there is one.
+// base64-encoded archive in buf (a subset of Encoded's markers) that
+// starts a base64 token, as an encoded archive does, or -1: a caller that
+// cannot open archives in buf says so where there is one. Random base64
+// holds a 5-character marker every few hundred MB; at a token's start,
+// almost never.
 func IndexEncodedArchive(buf []byte) int {
 	if !MayContainEncoded(buf) {
 		return -1
 	}
 	for _, s := range Encoded(nil, buf) {
+		if s > 0 && class[buf[s-1]]&cB64 != 0 {
+			continue
+		}
 		for _, m := range archiveMarkers {
 			if strings.HasPrefix(string(buf[s:min(len(buf), s+len(m))]), m) {
 				return s

@@ -167,6 +167,7 @@ func TestIsArchive(t *testing.T) {
 		{in: []byte("Return-Path: <a@b>\nReceived: from x\nSubject: y\n\n" + strings.Repeat("x", 500) + "a=3Db\n"), mail: true, opens: true},
 		{in: []byte("Return-Path: <a@b>\nReceived: from x\nSubject: y\n" + strings.Repeat("X-Header: x\n", 40) + "Content-Transfer-Encoding: Quoted-Printable\n\nbody\n"), mail: true, opens: true},
 		{in: []byte("Content-Transfer-Encoding: quoted-printable\n\nbody=\n"), mail: true, opens: true},
+		{in: []byte("From: a@example.com\r\nTo: b@example.com\r\nSubject: s\r\n\r\n" + strings.Repeat("x", 300) + "a soft=\r\nbreak\r\n"), mail: true, opens: true},
 		{in: []byte("from datetime import datetime\nfrom os import path\nimport re\nx = 1=\n")},
 		{in: []byte("From typing import Any\nfrom os import path\n\n")},
 		{in: []byte("date: 2024-01-01\ntitle: notes\ntags: [a]\n")},

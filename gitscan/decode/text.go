@@ -81,7 +81,7 @@ func (u *substitution) result(in []byte) ([]byte, []Span) {
 // these is a few bytes, so a text read in overlapping windows holds one
 // if and only if some window does.
 func MayBeQuotedPrintable(b []byte) bool {
-	return bytes.Contains(b, []byte("=3D")) || bytes.Contains(b, []byte("=\n")) || containsFold(b, "quoted-printable")
+	return bytes.Contains(b, []byte("=3D")) || bytes.Contains(b, []byte("=\n")) || bytes.Contains(b, []byte("=\r\n")) || containsFold(b, "quoted-printable")
 }
 
 // containsFold reports whether b holds s, a lower-case ASCII word, in any

@@ -377,6 +377,11 @@ func encodingCases() []Case {
 		"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n" +
 		QuotedPrintable("The deployment pipeline now signs its requests with the key id "+k+"\nand its secret access key is aws_secret_access_key="+s+"\n") + "--b--\n"},
 		Want: []Want{{KeyID: k, Path: "mail/thread.eml", Secret: s, Decoded: "quoted-printable"}}})
+	k, s = keyOf(329)
+	add(Case{Name: "quoted-printable mail with CRLF line ends, a soft line break inside the key ID", Files: map[string]string{"mail/outlook.eml": strings.ReplaceAll("From: ops@example.com\nTo: dev@example.com\nSubject: access\nMIME-Version: 1.0\n"+
+		"Content-Type: text/plain; charset=\"utf-8\"\nContent-Transfer-Encoding: quoted-printable\n\n"+
+		QuotedPrintable("The deployment pipeline now signs its requests with the key id "+k+"\nand its secret access key is aws_secret_access_key="+s+"\n"), "\n", "\r\n")},
+		Want: []Want{{KeyID: k, Path: "mail/outlook.eml", Secret: s, Decoded: "quoted-printable"}}})
 	k, s = keyOf(315)
 	add(Case{Name: "HTML numeric entities (decimal)", Files: map[string]string{"site/obfuscated.html": "<p>Key: <code>" + Entities(k, false) + "</code></p>\n<p>Secret: <code>" + Entities(s, false) + "</code></p>\n"},
 		Want: []Want{{KeyID: k, Path: "site/obfuscated.html", Secret: s, Decoded: "html-entities"}}})

@@ -171,4 +171,31 @@ func TestOpenReaderCost(t *testing.T) {
 	if lazy > 64<<10 || lazy*20 > full {
 		t.Errorf("OpenReader allocated %d bytes for %d objects (Open: %d): want a small constant", lazy, n, full)
 	}
+
+	// A single read costs about its object, not a zlib reader and its
+	// buffers (over 100 KB each, a push's CPU in allocation and GC).
+	fs, err := Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := fs.table.hashes[:2000]
+	fs.Close()
+	st, err := OpenReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.Read(ids[0]) // the pooled reader's buffers
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, id := range ids {
+		if _, _, err := st.Read(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / uint64(len(ids)); per > 2<<10 {
+		t.Errorf("a Read of a small object allocates %d bytes", per)
+	}
 }

@@ -56,7 +56,7 @@ type placeKey struct {
 // cycle or after maxDeltaSteps uncached deltas, with one short error.
 func (st *Store) Read(id repo.ID) (uint8, []byte, error) {
 	r := st.reader()
-	defer st.readers.Put(r)
+	defer st.putReader(r)
 	typ, b, _, _, _, err := st.load(r, id, false)
 	return typ, b, err
 }
@@ -66,6 +66,15 @@ func (st *Store) reader() *reader {
 		return r
 	}
 	return &reader{}
+}
+
+// putReader pools r for the next read; a buffer one large object grew is
+// not kept for the many small ones after it.
+func (st *Store) putReader(r *reader) {
+	if cap(r.raw) > maxKeep {
+		r.raw = nil
+	}
+	st.readers.Put(r)
 }
 
 // load reads object id. Unless lastOps, it returns its content in base,

@@ -59,7 +59,7 @@ func (st *Store) Stream(id repo.ID) (io.ReadCloser, int64, error) {
 	}
 	// A delta: its base must be whole, the result need not be.
 	r := st.reader()
-	defer st.readers.Put(r)
+	defer st.putReader(r)
 	typ, base, delta, ops, res, err := st.load(r, id, true)
 	if err != nil {
 		return nil, 0, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -36,6 +37,15 @@ func TestOpenReader(t *testing.T) {
 						g.Repack() // one pack of the first three, deltas in it
 					}
 				}
+				// Incompressible, above what a single read takes whole
+				// (streamEntry): read as a stream.
+				big := make([]byte, streamEntry+streamEntry/2)
+				rng := rand.New(rand.NewPCG(1, 2))
+				for i := range big {
+					big[i] = byte(rng.Uint32())
+				}
+				g.Write("big.bin", string(big))
+				g.Commit("big")
 				g.Git("repack", "-d") // a second pack, the rest
 				g.Write("loose.txt", "only loose\n")
 				g.Commit("loose")

@@ -3,8 +3,10 @@ package pack
 import (
 	"bufio"
 	"cmp"
+	"compress/zlib"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -243,24 +245,44 @@ func (st *Store) extent(pf *packFile, off int64) (int, int64) {
 
 // entryStream inflates size bytes of the zlib stream at start, and checks
 // its Adler-32: the verification where the entry's extent, and so its
-// CRC-32, is not known. A zlib stream ends itself, so what is read is as
-// many bytes as size can take compressed (maxCompressed), into r's
-// buffer, inflated by r's decoder: an object costs a read of about its
-// size, where a zlib reader through a 64 KiB buffer, made for each one,
-// was 20 times the pack's bytes read and a quarter of a push's CPU in
-// allocation and GC.
+// CRC-32, is not known. A zlib stream ends itself, so for a small object
+// what is read is as many bytes as size can take compressed
+// (maxCompressed), into r's buffer, inflated by r's decoder: it costs a
+// read of about its size, where a zlib reader with 64 KiB of buffers,
+// made for each object, was 20 times the pack's bytes read and a quarter
+// of a push's CPU in allocation and GC. A large one is streamed, so that
+// its compressed bytes are not held beside it.
 func (st *Store) entryStream(r *reader, pf *packFile, start, size int64) ([]byte, error) {
 	if size > 1100*(pf.size-start)+64 {
 		return nil, fmt.Errorf("entry size %d does not fit the pack", size)
 	}
-	n := min(pf.size-start, maxCompressed(size))
 	st.inflated.Add(1)
-	r.raw = grow(r.raw, int(n))
-	if _, err := pf.f.ReadAt(r.raw, start); err != nil {
-		return nil, fmt.Errorf("read: %w", err)
+	if n := min(pf.size-start, maxCompressed(size)); n <= streamEntry {
+		r.raw = grow(r.raw, int(n))
+		if _, err := pf.f.ReadAt(r.raw, start); err != nil {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		return r.inflateInto(r.raw, make([]byte, size), true)
 	}
-	return r.inflateInto(r.raw, make([]byte, size), true)
+	zr, err := zlib.NewReader(bufio.NewReaderSize(io.NewSectionReader(pf.f, start, pf.size-start), 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("inflate: %w", err)
+	}
+	er := exactly(zr, size)
+	defer er.Close()
+	out := make([]byte, size)
+	if _, err := io.ReadFull(er, out); err != nil {
+		return nil, err
+	}
+	var one [1]byte
+	if _, err := er.Read(one[:]); err != io.EOF {
+		return nil, err
+	}
+	return out, nil
 }
+
+// streamEntry is the most compressed bytes entryStream reads whole.
+const streamEntry = 1 << 20
 
 // place returns the index position of the entry at off and where the
 // entry ends (the next entry's offset, or the pack's trailing checksum),

@@ -1,9 +1,12 @@
 package gitscan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -65,18 +68,15 @@ func (h *history) packTrees(idx *pack.TreeIndex) treeEntries {
 	}
 }
 
-// hitIndex finds the hit blobs under a tree, and the directories whose
-// name holds a key ID. Results are memoized by tree
-// hash, so every unique tree is read at most once however many commits
-// share it, and a subtree without hits costs one map lookup afterwards.
+// hitIndex finds the places under trees: hit blobs, and entries whose
+// name holds a key ID. The commits are walked by places, which counts
+// each distinct tree at each path once; under lists one tree's places
+// (HEAD's, a tag's), memoized by tree hash, so a subtree without hits
+// costs one map lookup afterwards.
 //
-// The lists are bounded (memoBudget entries in all): a tree that changes
-// in every commit (one key copied into N files of a directory that C
-// commits touch) would otherwise keep C lists of N paths, memory in
-// C×N from a history whose packs hold C small deltas. Past the budget a
-// tree's list is built each time it is asked for (the time the walk
-// takes anyway) and not kept; trees without hits are always remembered,
-// at the cost of a map entry.
+// The lists are bounded (memoBudget entries in all): past the budget a
+// tree's list is built each time it is asked for and not kept; trees
+// without hits are always remembered, at the cost of a map entry.
 type hitIndex struct {
 	entries treeEntries
 	memo    map[repo.ID][]pathBlob
@@ -84,6 +84,8 @@ type hitIndex struct {
 	blobDirs map[repo.ID]bool
 	// stored counts the entries of the lists in memo.
 	stored int
+	// hasHits: whether a tree holds a place at any depth (see has).
+	hasHits map[repo.ID]bool
 }
 
 // memoBudget bounds hitIndex's stored paths: about 64 MB.
@@ -119,6 +121,120 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 	return out
 }
 
+// has reports whether tree holds a place (what under lists) at any depth.
+// Every tree's answer is kept: one bit per distinct tree.
+func (x *hitIndex) has(tree repo.ID, where string) bool {
+	if v, ok := x.hasHits[tree]; ok {
+		return v
+	}
+	v := false
+	x.entries(tree, where, func(name string, hash repo.ID, dir bool) {
+		if !v && (!dir || keyName(name) || x.has(hash, where) || x.blobDirs[hash]) {
+			v = true
+		}
+	})
+	x.hasHits[tree] = v
+	return v
+}
+
+// occurrence is a place and the commits whose trees hold it: how many,
+// and the first and latest by index in history order.
+type occurrence struct {
+	pathBlob
+	n           int
+	first, last int32
+}
+
+// places returns every place under the root trees of commits (in history
+// order), each with the commits that hold it, ordered by its first commit.
+// It walks each distinct tree at each path once, level by level from the
+// roots, giving it the commits of the trees that hold it there (summed):
+// the cost follows the distinct trees, where listing every commit's places
+// cost commits × places (one key in N files of a directory that C commits
+// leave as it is: C×N).
+func (x *hitIndex) places(ctx context.Context, commits []*commitInfo) ([]occurrence, error) {
+	type node struct {
+		prefix string
+		tree   repo.ID
+	}
+	add := func(o *occurrence, n int, first, last int32) {
+		if o.n == 0 || first < o.first {
+			o.first = first
+		}
+		o.last = max(o.last, last)
+		o.n += n
+	}
+	level := map[node]*occurrence{}
+	for i, c := range commits {
+		k := node{"", c.Tree}
+		if level[k] == nil {
+			level[k] = &occurrence{}
+		}
+		add(level[k], 1, int32(i), int32(i))
+	}
+	leaves := map[pathBlob]*occurrence{}
+	leaf := func(pb pathBlob, from *occurrence) {
+		o := leaves[pb]
+		if o == nil {
+			o = &occurrence{pathBlob: pb}
+			leaves[pb] = o
+		}
+		add(o, from.n, from.first, from.last)
+	}
+	for len(level) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// In a fixed order, so that which commit names an unreadable
+		// tree does not depend on map order.
+		keys := make([]node, 0, len(level))
+		for k := range level {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b node) int {
+			return cmp.Or(cmp.Compare(level[a].first, level[b].first), strings.Compare(a.prefix, b.prefix), repo.Compare(a.tree, b.tree))
+		})
+		next := map[node]*occurrence{}
+		for _, k := range keys {
+			from := level[k]
+			where := "commit " + short(commits[from.first].Hash)
+			x.entries(k.tree, where, func(name string, hash repo.ID, dir bool) {
+				p := path.Join(k.prefix, name)
+				if !dir {
+					leaf(pathBlob{p, hash}, from)
+					return
+				}
+				if keyName(name) {
+					// A key in a directory's name is reported at the
+					// directory (see nameMatches).
+					leaf(pathBlob{p, hash}, from)
+				}
+				if x.has(hash, where) {
+					sub := node{p, hash}
+					if next[sub] == nil {
+						next[sub] = &occurrence{}
+					}
+					add(next[sub], from.n, from.first, from.last)
+				}
+				if x.blobDirs[hash] {
+					// Not a directory but a blob: what it holds is at
+					// this path.
+					leaf(pathBlob{p, hash}, from)
+				}
+			})
+		}
+		level = next
+	}
+	out := make([]occurrence, 0, len(leaves))
+	for _, o := range leaves {
+		out = append(out, *o)
+	}
+	slices.SortFunc(out, func(a, b occurrence) int {
+		return cmp.Or(cmp.Compare(a.first, b.first), strings.Compare(a.path, b.path), repo.Compare(a.blob, b.blob))
+	})
+	return out, nil
+}
+
 // attribute turns blob hits into one Leak per distinct (key ID, path),
 // naming the first commit in history order that holds the key at that
 // path. Hits in objects no ref reaches are leaks only with
@@ -131,16 +247,23 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 	byKey := map[key]*finding.Leak{}
 	var order []key
 	attributed := map[repo.ID]bool{}
-	recordMatches := func(c *commitInfo, p, blob string, ms []located, unreachable bool) {
+	// lastAt is the latest record of each leak, in history order (the
+	// index of its commit; records after the commits come later still).
+	lastAt := map[key]int32{}
+	// recordMatches records matches at p held by n commits, the first of
+	// them c and the latest at index last.
+	recordMatches := func(c *commitInfo, n int, last int32, p, blob string, ms []located, unreachable bool) {
 		for _, m := range firstPerKey(ms) {
 			k := key{m.KeyID, m.pathIn(p)}
 			if l, ok := byKey[k]; ok {
-				l.Commits++
+				l.Commits += n
 				fillSecrets(l, m.Match)
-				// Commits come oldest first: the newest version of the
-				// line decides, so a keysweep:allow added after the key
-				// was committed takes effect.
-				l.InlineAllow = m.allow
+				// The newest version of the line decides, so a
+				// keysweep:allow added after the key was committed takes
+				// effect.
+				if last >= lastAt[k] {
+					l.InlineAllow, lastAt[k] = m.allow, last
+				}
 				continue
 			}
 			l := &finding.Leak{
@@ -158,55 +281,57 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 			}
 			if c != nil {
 				l.Author, l.AuthorEmail, l.Date = c.Author, c.Email, c.When.UTC()
-				l.Commits = 1
+				l.Commits = n
 				if !c.Hash.IsZero() { // a tag of a tree has no commit
 					l.Commit = c.Hash.String()
 				}
 			}
 			fillSecrets(l, m.Match)
 			byKey[k] = l
+			lastAt[k] = last
 			order = append(order, k)
 		}
 	}
 
 	// record records what is in the blob at p and, when under a tree, in
 	// its file name.
-	record := func(c *commitInfo, p string, blob repo.ID, unreachable bool) {
+	record := func(c *commitInfo, n int, last int32, p string, blob repo.ID, unreachable bool) {
 		if hit, ok := hits[blob]; ok {
 			attributed[blob] = true
-			recordMatches(c, p, blob.String(), hit.matches, unreachable)
+			recordMatches(c, n, last, p, blob.String(), hit.matches, unreachable)
 		}
 		if !unreachable {
 			if ms := nameMatches(p); len(ms) > 0 {
-				recordMatches(c, p, blob.String(), ms, false)
+				recordMatches(c, n, last, p, blob.String(), ms, false)
 			}
 		}
 	}
 	for _, mh := range msgs {
-		recordMatches(mh.commit, mh.path, "", mh.matches, false)
+		recordMatches(mh.commit, 1, -1, mh.path, "", mh.matches, false)
 	}
 	if h.blobDirs == nil {
 		h.blobDirs = map[repo.ID]bool{} // shared with idx, filled as it reads
 	}
-	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}, blobDirs: h.blobDirs}
+	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}, blobDirs: h.blobDirs, hasHits: map[repo.ID]bool{}}
 	sortCommits(h.commits)
-	for _, c := range h.commits {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		for _, pb := range idx.under(c.Tree, "commit "+short(c.Hash)) {
-			record(c, pb.path, pb.blob, false)
-		}
+	places, err := idx.places(ctx, h.commits)
+	if err != nil {
+		return nil, nil, err
 	}
+	for _, o := range places {
+		record(h.commits[o.first], o.n, o.last, o.path, o.blob, false)
+	}
+	// What follows is not in a commit: recorded after every commit.
+	const after = math.MaxInt32
 	// Tags that point at trees or blobs directly have no commit.
 	for t, name := range h.extraTrees {
 		for _, pb := range idx.under(t, name) {
-			record(nil, name+":"+pb.path, pb.blob, false)
+			record(nil, 1, after, name+":"+pb.path, pb.blob, false)
 		}
 	}
 	for b, name := range h.extraBlobs {
 		if _, ok := hits[b]; ok {
-			record(nil, name, b, false)
+			record(nil, 1, after, name, b, false)
 		}
 	}
 	// A hit no commit reached is in a dangling object, reported only with
@@ -229,7 +354,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 		if set.unreachable[b] {
 			p = ".git/objects/" + b.String()[:2] + "/" + b.String()[2:]
 		}
-		record(nil, p, b, set.unreachable[b])
+		record(nil, 1, after, p, b, set.unreachable[b])
 	}
 	if !headTree.IsZero() {
 		for _, pb := range idx.under(headTree, "HEAD") {

@@ -84,8 +84,10 @@ type hitIndex struct {
 	blobDirs map[repo.ID]bool
 	// stored counts the entries of the lists in memo.
 	stored int
-	// hasHits: whether a tree holds a place at any depth (see has).
+	// hasHits: whether a tree holds a place at any depth; kids: the
+	// entries of such a tree that lead to one (see has).
 	hasHits map[repo.ID]bool
+	kids    map[repo.ID][]child
 }
 
 // memoBudget bounds hitIndex's stored paths: about 64 MB.
@@ -121,20 +123,52 @@ func (x *hitIndex) under(tree repo.ID, where string) []pathBlob {
 	return out
 }
 
-// has reports whether tree holds a place (what under lists) at any depth.
-// Every tree's answer is kept: one bit per distinct tree.
+// child is an entry of a tree that leads to a place: a blob (a hit, or
+// named with a key ID), or a directory (named with a key ID, holding a
+// place, or a blob under a directory's mode).
+type child struct {
+	name string
+	hash repo.ID
+	dir  bool
+}
+
+// has reports whether tree holds a place (what under lists) at any depth,
+// and keeps the entries that lead to one (within memoBudget), so that
+// places reads each distinct tree once. Every tree's answer is kept: one
+// bit per distinct tree.
 func (x *hitIndex) has(tree repo.ID, where string) bool {
 	if v, ok := x.hasHits[tree]; ok {
 		return v
 	}
-	v := false
+	kids := x.readKids(tree, where)
+	x.hasHits[tree] = len(kids) > 0
+	if len(kids) > 0 && x.stored+len(kids) <= memoBudget {
+		x.kids[tree] = kids
+		x.stored += len(kids)
+	}
+	return len(kids) > 0
+}
+
+// readKids reads tree's entries that lead to a place.
+func (x *hitIndex) readKids(tree repo.ID, where string) []child {
+	var kids []child
 	x.entries(tree, where, func(name string, hash repo.ID, dir bool) {
-		if !v && (!dir || keyName(name) || x.has(hash, where) || x.blobDirs[hash]) {
-			v = true
+		if !dir || keyName(name) || x.has(hash, where) || x.blobDirs[hash] {
+			kids = append(kids, child{name, hash, dir})
 		}
 	})
-	x.hasHits[tree] = v
-	return v
+	return kids
+}
+
+// children returns tree's entries that lead to a place.
+func (x *hitIndex) children(tree repo.ID, where string) []child {
+	if !x.has(tree, where) {
+		return nil
+	}
+	if kids, ok := x.kids[tree]; ok {
+		return kids
+	}
+	return x.readKids(tree, where) // past the budget: read again
 }
 
 // occurrence is a place and the commits whose trees hold it: how many,
@@ -198,30 +232,30 @@ func (x *hitIndex) places(ctx context.Context, commits []*commitInfo) ([]occurre
 		for _, k := range keys {
 			from := level[k]
 			where := "commit " + short(commits[from.first].Hash)
-			x.entries(k.tree, where, func(name string, hash repo.ID, dir bool) {
-				p := path.Join(k.prefix, name)
-				if !dir {
-					leaf(pathBlob{p, hash}, from)
-					return
+			for _, e := range x.children(k.tree, where) {
+				p := path.Join(k.prefix, e.name)
+				if !e.dir {
+					leaf(pathBlob{p, e.hash}, from)
+					continue
 				}
-				if keyName(name) {
+				if keyName(e.name) {
 					// A key in a directory's name is reported at the
 					// directory (see nameMatches).
-					leaf(pathBlob{p, hash}, from)
+					leaf(pathBlob{p, e.hash}, from)
 				}
-				if x.has(hash, where) {
-					sub := node{p, hash}
+				if x.hasHits[e.hash] {
+					sub := node{p, e.hash}
 					if next[sub] == nil {
 						next[sub] = &occurrence{}
 					}
 					add(next[sub], from.n, from.first, from.last)
 				}
-				if x.blobDirs[hash] {
+				if x.blobDirs[e.hash] {
 					// Not a directory but a blob: what it holds is at
 					// this path.
-					leaf(pathBlob{p, hash}, from)
+					leaf(pathBlob{p, e.hash}, from)
 				}
-			})
+			}
 		}
 		level = next
 	}
@@ -312,7 +346,7 @@ func (h *history) attribute(ctx context.Context, entries treeEntries, hits map[r
 	if h.blobDirs == nil {
 		h.blobDirs = map[repo.ID]bool{} // shared with idx, filled as it reads
 	}
-	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}, blobDirs: h.blobDirs, hasHits: map[repo.ID]bool{}}
+	idx := &hitIndex{entries: entries, memo: map[repo.ID][]pathBlob{}, blobDirs: h.blobDirs, hasHits: map[repo.ID]bool{}, kids: map[repo.ID][]child{}}
 	sortCommits(h.commits)
 	places, err := idx.places(ctx, h.commits)
 	if err != nil {

@@ -38,8 +38,12 @@ type Grant struct {
 	NotAction   []string `json:"notAction,omitempty"`
 	Resource    string   `json:"resource"`
 	NotResource []string `json:"notResource,omitempty"`
-	Conditional bool     `json:"conditional"`
-	Policy      string   `json:"policy,omitempty"`
+	// Conditional: the grant holds only under a condition, or only in
+	// part (a Deny, the boundary or an SCP restricts it in a way a single
+	// action and resource cannot say).
+	Conditional bool `json:"conditional"`
+	// Policy names the policy that grants it.
+	Policy string `json:"policy,omitempty"`
 }
 
 // Activity is what CloudTrail's event history says a committed key did

@@ -4,24 +4,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/keysweep/keysweep/finding"
 )
 
 // Grant is one action and resource an identity's Allow statement grants
 // that the boundary and the SCPs let through. A statement of NotAction
 // (NotResource) is one grant of Action (Resource) "*" with the exceptions
 // listed.
-type Grant struct {
-	Action      string   `json:"action"`
-	NotAction   []string `json:"notAction,omitempty"`
-	Resource    string   `json:"resource"`
-	NotResource []string `json:"notResource,omitempty"`
-	// Conditional: the grant holds only under a condition, or only in
-	// part (a Deny, the boundary or an SCP restricts it in a way a single
-	// action and resource cannot say).
-	Conditional bool `json:"conditional"`
-	// Policy names the policy that grants it.
-	Policy string `json:"policy,omitempty"`
-}
+type Grant = finding.Grant
 
 // MaxGrants bounds the grants a principal's evaluation lists; past it,
 // Grants says it truncated. Documents are bounded, so their statements'
@@ -55,7 +46,7 @@ func (p Principal) Grants() (grants []Grant, truncated bool) {
 					case touched:
 						g.Conditional = true
 					}
-					if k := g.key(); !seen[k] {
+					if k := grantKey(g); !seen[k] {
 						if len(grants) == MaxGrants {
 							return grants, true
 						}
@@ -69,8 +60,9 @@ func (p Principal) Grants() (grants []Grant, truncated bool) {
 	return grants, false
 }
 
-// key identifies a grant for deduplication (actions are case-insensitive).
-func (g Grant) key() string {
+// grantKey identifies a grant for deduplication (actions are
+// case-insensitive).
+func grantKey(g Grant) string {
 	return fmt.Sprintf("%s\x00%s\x00%t\x00%q\x00%q", strings.ToLower(g.Action), g.Resource, g.Conditional, g.NotAction, g.NotResource)
 }
 

@@ -97,10 +97,7 @@ func Access(auth *snapshot.Authorization, fail *snapshot.Failure, user string, s
 	}
 	as := iampolicy.Assess(p)
 	a.Level, a.Conditional, a.GrantsTruncated, a.HighImpact = string(as.Level), as.Conditional, as.Truncated, as.HighImpact
-	for _, g := range as.Grants {
-		a.Grants = append(a.Grants, finding.Grant{Action: g.Action, NotAction: g.NotAction, Resource: g.Resource,
-			NotResource: g.NotResource, Conditional: g.Conditional, Policy: g.Policy})
-	}
+	a.Grants = append(a.Grants, as.Grants...)
 	for _, e := range as.Escalations {
 		s := e.Path + " (" + strings.Join(e.Actions, " + ") + ")"
 		if e.Conditional {

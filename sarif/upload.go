@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-github/v88/github"
+	"github.com/keysweep/keysweep/internal/sleep"
 )
 
 // Upload limits and defaults.
@@ -272,12 +273,8 @@ func poll(ctx context.Context, client *github.Client, owner, repo string, o Uplo
 		if time.Now().Add(interval).After(deadline) {
 			return nil
 		}
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep.For(ctx, interval); err != nil {
+			return err
 		}
 	}
 }
@@ -313,12 +310,8 @@ func retry(ctx context.Context, o UploadOptions, call func() error) error {
 			}
 			return e
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep.For(ctx, wait); err != nil {
+			return err
 		}
 		waited += wait
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/keysweep/keysweep/internal/escape"
+	"github.com/keysweep/keysweep/internal/sleep"
 	"net/http"
 	"strings"
 	"sync"
@@ -211,12 +212,8 @@ func call(ctx context.Context, id string, pr pair, o Options, calls *atomic.Int6
 		if !throttled(err) || attempt == 1 || ctx.Err() != nil {
 			return finding.Verification{}, describe(err, o.Timeout)
 		}
-		t := time.NewTimer(o.RetryDelay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return finding.Verification{}, describe(ctx.Err(), o.Timeout)
-		case <-t.C:
+		if err := sleep.For(ctx, o.RetryDelay); err != nil {
+			return finding.Verification{}, describe(err, o.Timeout)
 		}
 	}
 }

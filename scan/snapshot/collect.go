@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/keysweep/keysweep/internal/sleep"
 )
 
 // Options tune a collection. The zero value collects every source in
@@ -248,15 +249,11 @@ func poll(ctx context.Context, opts Options, what string, try func(context.Conte
 			}
 			return err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if err := sleep.For(ctx, wait); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
 				return timeout("%s not complete after %s", what, opts.JobTimeout)
 			}
-			return ctx.Err()
-		case <-t.C:
+			return err
 		}
 		wait = min(2*wait, max(MaxPollInterval, opts.PollInterval))
 	}

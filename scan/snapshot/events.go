@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/keysweep/keysweep/internal/sleep"
 )
 
 // SrcEvents is CloudTrail's event history (LookupEvents), read for the
@@ -87,12 +88,8 @@ func (l *limiter) do(ctx context.Context, call func()) error {
 	}
 	defer func() { l.turn <- struct{}{} }()
 	if wait := time.Until(l.last.Add(l.interval)); wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep.For(ctx, wait); err != nil {
+			return err
 		}
 	}
 	call()

@@ -27,32 +27,25 @@ func OpenReader(r *repo.Repo) (*Store, error) {
 	for _, msg := range r.Problems {
 		st.problems = append(st.problems, Problem{What: msg})
 	}
-	for _, dir := range r.ObjectDirs {
-		names, err := filepath.Glob(filepath.Join(dir, "pack", "*.idx"))
+	stems, err := packStems(r)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for _, stem := range stems {
+		ix, err := openIndex(stem+".idx", st.hs)
 		if err != nil {
-			st.Close()
-			return nil, err
+			st.problems = append(st.problems, unreadableIndex(stem, err))
+			continue
 		}
-		slices.Sort(names)
-		for _, idx := range names {
-			stem := strings.TrimSuffix(idx, ".idx")
-			if _, err := os.Stat(stem + ".pack"); err != nil {
-				continue // an index being written, or left behind
-			}
-			ix, err := openIndex(idx, st.hs)
-			if err != nil {
-				st.problems = append(st.problems, Problem{What: "unreadable pack index " + idx + " (its objects are missing; rebuild it: delete it, then `git index-pack " + stem + ".pack`)", Err: err})
-				continue
-			}
-			f, size, err := openFile(stem + ".pack")
-			if err != nil {
-				ix.close()
-				st.problems = append(st.problems, Problem{What: "unreadable pack " + stem + ".pack", Err: err})
-				continue
-			}
-			st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size})
-			st.lazy.idx = append(st.lazy.idx, ix)
+		f, size, err := openFile(stem + ".pack")
+		if err != nil {
+			ix.close()
+			st.problems = append(st.problems, Problem{What: "unreadable pack " + stem + ".pack", Err: err})
+			continue
 		}
+		st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size})
+		st.lazy.idx = append(st.lazy.idx, ix)
 	}
 	return st, nil
 }

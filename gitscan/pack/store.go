@@ -75,33 +75,26 @@ func Open(r *repo.Repo) (*Store, error) {
 		st.problems = append(st.problems, Problem{What: msg})
 	}
 	var hashes []repo.ID
-	for _, dir := range r.ObjectDirs {
-		names, err := filepath.Glob(filepath.Join(dir, "pack", "*.idx"))
+	stems, err := packStems(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, stem := range stems {
+		hs, offs, crcs, err := readIdx(stem+".idx", st.hs)
 		if err != nil {
-			return nil, err
+			st.problems = append(st.problems, unreadableIndex(stem, err))
+			continue
 		}
-		slices.Sort(names)
-		for _, idx := range names {
-			stem := strings.TrimSuffix(idx, ".idx")
-			if _, err := os.Stat(stem + ".pack"); err != nil {
-				continue // an index being written, or left behind
-			}
-			hs, offs, crcs, err := readIdx(idx, st.hs)
-			if err != nil {
-				st.problems = append(st.problems, Problem{What: "unreadable pack index " + idx + " (its objects are missing; rebuild it: delete it, then `git index-pack " + stem + ".pack`)", Err: err})
-				continue
-			}
-			f, size, err := openFile(stem + ".pack")
-			if err != nil {
-				st.problems = append(st.problems, Problem{What: "unreadable pack " + stem + ".pack", Err: err})
-				continue
-			}
-			if _, err := os.Stat(stem + ".mtimes"); err == nil {
-				st.Cruft += len(hs)
-			}
-			st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size, first: int32(len(hashes)), offs: offs, crcs: crcs, m: newMapping(f.Fd(), size)})
-			hashes = append(hashes, hs...)
+		f, size, err := openFile(stem + ".pack")
+		if err != nil {
+			st.problems = append(st.problems, Problem{What: "unreadable pack " + stem + ".pack", Err: err})
+			continue
 		}
+		if _, err := os.Stat(stem + ".mtimes"); err == nil {
+			st.Cruft += len(hs)
+		}
+		st.packs = append(st.packs, &packFile{name: stem + ".pack", f: f, hs: st.hs, size: size, first: int32(len(hashes)), offs: offs, crcs: crcs, m: newMapping(f.Fd(), size)})
+		hashes = append(hashes, hs...)
 	}
 	var loose []looseObject
 	for _, dir := range r.ObjectDirs {
@@ -245,4 +238,31 @@ func (st *Store) WithPrefix(prefix string) []repo.ID {
 		}
 	}
 	return out
+}
+
+// packStems returns the path without ".idx" of every pack index in r's
+// object directories whose pack is beside it, in name order within each
+// directory: the packs Open and OpenReader open.
+func packStems(r *repo.Repo) ([]string, error) {
+	var stems []string
+	for _, dir := range r.ObjectDirs {
+		names, err := filepath.Glob(filepath.Join(dir, "pack", "*.idx"))
+		if err != nil {
+			return nil, err
+		}
+		slices.Sort(names)
+		for _, idx := range names {
+			stem := strings.TrimSuffix(idx, ".idx")
+			if _, err := os.Stat(stem + ".pack"); err != nil {
+				continue // an index being written, or left behind
+			}
+			stems = append(stems, stem)
+		}
+	}
+	return stems, nil
+}
+
+// unreadableIndex is the problem of a pack index that cannot be read.
+func unreadableIndex(stem string, err error) Problem {
+	return Problem{What: "unreadable pack index " + stem + ".idx (its objects are missing; rebuild it: delete it, then `git index-pack " + stem + ".pack`)", Err: err}
 }

@@ -29,10 +29,10 @@ func mayHold(buf []byte) bool {
 // tar, a stored zip entry), and that is the same key in the same place.
 func scanContent(buf []byte) (ms []located, gaps []string) {
 	ms, gaps = scanText(buf, "", "")
-	archive := decode.IsArchive(buf[:min(len(buf), decode.HeadLen)])
-	if !archive && !decode.Opens(buf) && !detect.MayContainEncoded(buf) {
+	if !decode.Opens(buf) && !detect.MayContainEncoded(buf) {
 		return ms, gaps
 	}
+	archive := decode.IsArchive(buf[:min(len(buf), decode.HeadLen)])
 	parts, more := decode.Expand(buf, decode.DefaultLimits)
 	gaps = append(gaps, more...)
 	// whole are the matches of archive members and of the blob decoded

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -30,39 +29,53 @@ var archiveMagic = []string{"\x1f\x8b\x08", "PK\x03\x04", "\xfd7zXZ\x00", "\x28\
 
 const archiveLayers = 2
 
+// archiveMarker is the marker of a base64-encoded archive: token, the
+// encoded start of its magic (once or twice), holds marker at off (the
+// marker is its run of grams rare in text, see cutMarker).
+type archiveMarker struct {
+	token, marker string
+	off           int
+}
+
 // archiveMarkers are the markers of base64-encoded archives: the start of
 // archiveMagic, encoded up to archiveLayers times.
-var archiveMarkers = func() []string {
-	var out []string
+var archiveMarkers = func() []archiveMarker {
+	var out []archiveMarker
 	for _, magic := range archiveMagic {
 		p := magic
 		for range archiveLayers {
 			p = b64Markers(p)[0]
-			if r := rareRun(p); len(r) >= min(minRare, len(p)) {
-				out = append(out, r[:min(len(r), maxMarker)])
+			if m, ok := cutMarker(p, minRare); ok {
+				out = append(out, archiveMarker{p, m, strings.Index(p, m)})
 			}
 		}
 	}
 	return out
 }()
 
-// IndexEncodedArchive returns the offset of the first marker of a
-// base64-encoded archive in buf (a subset of Encoded's markers) that
-// starts a base64 token, as an encoded archive does, or -1: a caller that
-// cannot open archives in buf says so where there is one. Random base64
-// holds a 5-character marker every few hundred MB; at a token's start,
-// almost never.
+// cutMarker returns s cut to its longest run of grams rare in text and to
+// maxMarker bytes, if that run is at least least bytes long (or all of s).
+func cutMarker(s string, least int) (string, bool) {
+	r := rareRun(s)
+	return r[:min(len(r), maxMarker)], len(r) >= min(least, len(s))
+}
+
+// IndexEncodedArchive returns the offset of the first base64-encoded
+// archive in buf, or -1: a token that starts with the encoded magic of an
+// archive (once or twice encoded), found by its marker (a subset of
+// Encoded's). A caller that cannot open archives in buf says so where
+// there is one. The token must start there, as an encoded archive does:
+// random base64 holds a 5-character marker every few hundred MB, at a
+// token's start almost never.
 func IndexEncodedArchive(buf []byte) int {
 	if !MayContainEncoded(buf) {
 		return -1
 	}
 	for _, s := range Encoded(nil, buf) {
-		if s > 0 && class[buf[s-1]]&cB64 != 0 {
-			continue
-		}
-		for _, m := range archiveMarkers {
-			if strings.HasPrefix(string(buf[s:min(len(buf), s+len(m))]), m) {
-				return s
+		for _, a := range archiveMarkers {
+			t := s - a.off
+			if t >= 0 && strings.HasPrefix(string(buf[t:min(len(buf), t+len(a.token))]), a.token) && (t == 0 || class[buf[t-1]]&cB64 == 0) {
+				return t
 			}
 		}
 	}
@@ -71,10 +84,13 @@ func IndexEncodedArchive(buf []byte) int {
 
 // containerMarkers returns the markers of encoded containers.
 func containerMarkers() []string {
-	out := slices.Clone(archiveMarkers)
+	var out []string
+	for _, a := range archiveMarkers {
+		out = append(out, a.marker)
+	}
 	addMin := func(s string, least int) {
-		if r := rareRun(s); len(r) >= min(least, len(s)) {
-			out = append(out, r[:min(len(r), maxMarker)])
+		if m, ok := cutMarker(s, least); ok {
+			out = append(out, m)
 		}
 	}
 	add := func(s string) { addMin(s, minRare) }

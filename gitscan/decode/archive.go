@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/keysweep/keysweep/internal/escape"
 )
 
 // Limits bound what Expand decodes from one blob.
@@ -368,15 +370,13 @@ func join(how, k string) string {
 const maxName = 256
 
 // inner names member name of the archive at path. The name comes from a
-// hostile archive: it is cut to maxName bytes, and control characters and
+// hostile archive: it is cut to maxName bytes (escape.Cut), and control characters and
 // bytes that are not UTF-8 become '?', so that no sink sees them.
 func inner(path, name string) string {
 	for strings.HasPrefix(name, "/") || strings.HasPrefix(name, "./") {
 		name = strings.TrimPrefix(strings.TrimLeft(name, "/"), "./")
 	}
-	if len(name) > maxName {
-		name = name[:maxName]
-	}
+	name = escape.Cut(name, maxName) // never the first characters of a secret
 	name = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == utf8.RuneError || 0x80 <= r && r < 0xa0 {
 			return '?'

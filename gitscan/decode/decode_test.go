@@ -186,3 +186,25 @@ func TestIsArchive(t *testing.T) {
 		}
 	}
 }
+
+// TestInnerName: a hostile member name is cut to maxName bytes without
+// keeping the first characters of a secret the cut goes through, and made
+// safe for every sink.
+func TestInnerName(t *testing.T) {
+	secret := "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+	for _, lead := range []int{maxName - 30, maxName - 10, maxName - 1} {
+		name := "/" + strings.Repeat("a.b/", lead/4) + secret + ".txt"
+		got := inner("a.zip", name)
+		if !strings.HasPrefix(got, "a.zip!a.b/") || len(got) > len("a.zip!")+maxName+len("…") {
+			t.Errorf("inner(%d-byte name) = %q", len(name), got)
+		}
+		for n := 4; n < len(secret); n++ {
+			if strings.Contains(got, secret[:n]) {
+				t.Fatalf("a name cut at %d bytes keeps %d characters of a secret: %q", maxName, n, got)
+			}
+		}
+	}
+	if got := inner("", "a\x1b[31mb\xff"); got != "a?[31mb?" {
+		t.Errorf("control bytes: %q", got)
+	}
+}
